@@ -1,0 +1,52 @@
+# An Sinh — one command per job. CI (.ci/run) runs `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The real services the second test pass runs against (DESIGN §7 production profile).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: run test test-embedded test-services lint format messages lock clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+## Serve the portal, the API and the task worker on the embedded default (SQLite, dev mailbox).
+run: $(STAMP)
+	$(BIN)/ansinh run --host $(HOST) --port $(PORT)
+
+## The whole suite: once on the embedded default, once on the real PostgreSQL + Redis.
+test: test-embedded test-services
+
+test-embedded: $(STAMP)
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python -m pytest -p no:cacheprovider
+
+test-services: $(STAMP)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy ansinh
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## Recompile translations after editing locale/*/LC_MESSAGES/django.po
+messages: $(STAMP)
+	cd ansinh && ../$(BIN)/python -m django compilemessages --settings=ansinh.settings -l vi -l en
+
+## Re-pin dependencies after editing pyproject.toml
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,52 @@
+"""Who an identifier names: a BHXH code or CCCD (citizens) or a staff username."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.backends import BaseBackend
+from django.http import HttpRequest
+
+from ansinh.lib.identifiers import identifier_kind
+
+from .models import Role, User
+
+
+def normalize_identifier(raw: str) -> str:
+    return raw.strip().lower()
+
+
+def resolve_identifier(identifier: str) -> User | None:
+    """The account an already-normalised identifier names, or ``None``.
+
+    10 digits → a citizen by BHXH code; 12 digits → a citizen by CCCD; otherwise a staff
+    username. Digits are ASCII only, so ``٠١٢…`` names nobody.
+    """
+    kind = identifier_kind(identifier)
+    users = User.objects.select_related("person", "office")
+    if kind == "bhxh":
+        return users.filter(role=Role.CITIZEN, person__bhxh_code=identifier).first()
+    if kind == "cccd":
+        return users.filter(role=Role.CITIZEN, person__cccd=identifier).first()
+    if kind == "staff":
+        return users.exclude(role=Role.CITIZEN).filter(username=identifier).first()
+    return None
+
+
+class IdentifierBackend(BaseBackend):
+    """Session backend for ``django.contrib.auth``: loads users; logins go through services."""
+
+    def authenticate(self, request: HttpRequest | None, **credentials: Any) -> User | None:
+        # Password checks, throttling and audit live in accounts.services.authenticate;
+        # this backend never authenticates on its own.
+        return None
+
+    def get_user(self, user_id: int) -> User | None:
+        user = User.objects.select_related("person", "office").filter(pk=user_id).first()
+        return user if user is not None and user.is_active else None
+
+    def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
+        return bool(getattr(user_obj, "is_active", False) and getattr(user_obj, "is_superuser", False))
+
+    def has_module_perms(self, user_obj: Any, app_label: str) -> bool:
+        return self.has_perm(user_obj, app_label)

@@ -1,0 +1,168 @@
+"""Electronic-transaction accounts (citizens) and staff accounts, and app tokens (DESIGN §3.2)."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
+
+from ansinh.people.models import Office, Person
+
+
+def new_security_stamp() -> str:
+    return secrets.token_hex(16)
+
+
+class Role(models.TextChoices):
+    CITIZEN = "citizen", _("Citizen")
+    CLERK = "clerk", _("Clerk")
+    APPROVER = "approver", _("Approver")
+    ADMIN = "admin", _("Administrator")
+
+
+STAFF_ROLES = (Role.CLERK, Role.APPROVER, Role.ADMIN)
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, username: str, password: str | None = None, **extra: object) -> User:
+        """Low-level constructor; application code uses ``accounts.services`` (policy checks)."""
+        user = self.model(username=username, **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, username: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("role", Role.ADMIN)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(username, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """One login: a citizen's e-transaction account or a staff member.
+
+    A citizen's ``username`` is the BHXH code and ``person`` links the registry; login also
+    accepts the CCCD (``backends.resolve_identifier``). Staff usernames are lower-case names
+    that can never look like a BHXH code or CCCD.
+    """
+
+    username = models.CharField(max_length=32, unique=True)
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.CITIZEN)
+    person = models.OneToOneField(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="account"
+    )
+    office = models.ForeignKey(Office, null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
+    full_name = models.CharField(max_length=100, blank=True)  # staff only; citizens use person
+    email = models.CharField(max_length=254, blank=True)  # staff only; citizens use person
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+    # The account may do nothing but change its password (temporary or reset password).
+    password_change_required = models.BooleanField(default=False)
+    # A temporary password stops working at this time (recovery, registration).
+    password_expires_at = models.DateTimeField(null=True, blank=True)
+    password_changed_at = models.DateTimeField(null=True, blank=True)
+    # Consecutive failed logins; reset by a successful login or a password reset.
+    failed_logins = models.PositiveIntegerField(default=0)
+    last_failed_login_at = models.DateTimeField(null=True, blank=True)
+    # Rotated to end every web session at once (logout-all, password change, recovery).
+    security_stamp = models.CharField(max_length=32, default=new_security_stamp)
+    language = models.CharField(max_length=2, default="vi")
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "username"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role="citizen", person__isnull=False)
+                | (~models.Q(role="citizen") & models.Q(person__isnull=True)),
+                name="citizen_has_person_staff_has_none",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def is_staff(self) -> bool:
+        """Django admin access: administrators only."""
+        return self.role == Role.ADMIN
+
+    @property
+    def is_citizen(self) -> bool:
+        return self.role == Role.CITIZEN
+
+    @property
+    def is_office_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def display_name(self) -> str:
+        return self.person.full_name if self.person_id and self.person else self.full_name
+
+    @property
+    def contact_email(self) -> str:
+        """Where account emails go: the person's verified address on record, or the staff email."""
+        if self.person_id and self.person:
+            return self.person.email if self.person.email_verified else ""
+        return self.email
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django binds sessions to the password hash; we add the security stamp so that
+        # "log out everywhere" can end web sessions without changing the password.
+        key_salt = "ansinh.accounts.User.get_session_auth_hash"
+        return salted_hmac(
+            key_salt, f"{self.password}:{self.security_stamp}", secret=secret, algorithm="sha256"
+        ).hexdigest()
+
+
+class DeviceSession(models.Model):
+    """One app login on one device: the unit of "log out this device" (DESIGN §3.2)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="devices")
+    device_name = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.device_name}"
+
+
+class TokenKind(models.TextChoices):
+    ACCESS = "access", _("Access")
+    REFRESH = "refresh", _("Refresh")
+
+
+class AppToken(models.Model):
+    """An opaque bearer token, stored as its SHA-256 digest only.
+
+    The raw token (256 random bits) is shown to the client once and never stored; a plain
+    digest suffices because the token cannot be guessed or brute-forced offline.
+    """
+
+    device = models.ForeignKey(DeviceSession, on_delete=models.CASCADE, related_name="tokens")
+    kind = models.CharField(max_length=7, choices=TokenKind.choices)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    # For refresh tokens: when it was exchanged. Presenting it again means it was stolen.
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} token of device {self.device_id}"

@@ -1,0 +1,291 @@
+"""Account services: login, tokens, password change (DESIGN §3.2, docs/security.md).
+
+The API, the portal, the back office and the commands all call these functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ansinh.audit.services import record
+from ansinh.notifications import emails
+
+from . import throttle
+from .backends import normalize_identifier, resolve_identifier
+from .models import AppToken, DeviceSession, TokenKind, User, new_security_stamp
+
+TOKEN_PREFIX = "ans_"
+# Verified against when the identifier names nobody, so unknown users cost one hash too.
+_DUMMY_HASH: str | None = None
+
+
+class InvalidCredentials(Exception):  # noqa: N818 - a domain outcome, not a bug
+    """Unknown user, wrong password, locked, disabled or expired: deliberately one outcome."""
+
+
+class Throttled(Exception):  # noqa: N818
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+class InvalidToken(Exception):  # noqa: N818
+    pass
+
+
+class WrongCurrentPassword(Exception):  # noqa: N818
+    pass
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = make_password(secrets.token_urlsafe(16))
+    return _DUMMY_HASH
+
+
+def authenticate(*, identifier: str, password: str, request: HttpRequest, channel: str) -> User:
+    """Check a login; return the user or raise ``InvalidCredentials`` / ``Throttled``.
+
+    Contract (DESIGN §3.2): unknown identifier, wrong password, disabled, locked (≥
+    ``LOGIN_MAX_FAILURES``) and expired temporary password all raise ``InvalidCredentials``
+    after exactly one password-hash verification, so neither the answer nor its timing tells
+    them apart. Throttling (429) follows the same schedule for known and unknown identifiers
+    and is decided before the password is looked at. Every outcome is audited.
+    """
+    ident = normalize_identifier(identifier)
+    user = resolve_identifier(ident)
+    wait = max(throttle.retry_after(throttle.failure_state(user, ident)), throttle.ip_retry_after(request))
+    if wait:
+        record("login.throttled", subject=user, identifier=ident, request=request, channel=channel,
+               details={"retry_after": wait})
+        raise Throttled(wait)
+
+    if user is None:
+        check_password(password, _dummy_hash())
+        password_ok = False
+    else:
+        password_ok = user.check_password(password)  # upgrades old hashes on success
+
+    now = timezone.now()
+    reason = ""
+    if user is None:
+        reason = "unknown_identifier"
+    elif not password_ok:
+        reason = "wrong_password"
+    elif not user.is_active:
+        reason = "disabled"
+    elif user.failed_logins >= settings.LOGIN_MAX_FAILURES:
+        reason = "locked"
+    elif user.password_expires_at is not None and user.password_expires_at <= now:
+        reason = "temporary_password_expired"
+
+    if reason:
+        count = throttle.record_failure(request, user, ident)
+        record("login.failed", subject=user, identifier=ident, request=request, channel=channel,
+               details={"reason": reason, "consecutive_failures": count})
+        if count in (settings.LOGIN_BACKOFF_AFTER, settings.LOGIN_MAX_FAILURES):
+            record("login.lockout", subject=user, identifier=ident, request=request, channel=channel,
+                   details={"consecutive_failures": count})
+        raise InvalidCredentials(reason)
+
+    assert user is not None  # noqa: S101 - narrowed by the branches above
+    throttle.record_success(user)
+    user.last_login = now
+    user.save(update_fields=["last_login"])
+    record("login.succeeded", actor=user, subject=user, request=request, channel=channel)
+    return user
+
+
+# --- App tokens -----------------------------------------------------------------------------
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    device: DeviceSession
+
+
+def _issue_pair(device: DeviceSession) -> TokenPair:
+    now = timezone.now()
+    access, refresh = TOKEN_PREFIX + secrets.token_urlsafe(32), TOKEN_PREFIX + secrets.token_urlsafe(32)
+    AppToken.objects.bulk_create(
+        [
+            AppToken(device=device, kind=TokenKind.ACCESS, digest=_digest(access), created_at=now,
+                     expires_at=now + dt.timedelta(seconds=settings.ACCESS_TOKEN_TTL_SECONDS)),
+            AppToken(device=device, kind=TokenKind.REFRESH, digest=_digest(refresh), created_at=now,
+                     expires_at=now + dt.timedelta(seconds=settings.REFRESH_TOKEN_TTL_SECONDS)),
+        ]
+    )
+    return TokenPair(access, refresh, settings.ACCESS_TOKEN_TTL_SECONDS, device)
+
+
+def issue_tokens(*, user: User, device_name: str) -> TokenPair:
+    """Start a device session and return its first access/refresh pair (raw tokens, shown once)."""
+    with transaction.atomic():
+        device = DeviceSession.objects.create(user=user, device_name=device_name[:100])
+        return _issue_pair(device)
+
+
+def refresh_tokens(*, raw_refresh: str, request: HttpRequest) -> TokenPair:
+    """Exchange a refresh token for a new pair; the old pair stops working.
+
+    A refresh token is good exactly once. Presenting an already-exchanged one means two
+    parties hold it, so the whole device session is revoked (RFC 9700 §4.14.2).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        token = (
+            AppToken.objects.select_for_update()
+            .select_related("device__user")
+            .filter(digest=_digest(raw_refresh), kind=TokenKind.REFRESH)
+            .first()
+        )
+        if token is None:
+            raise InvalidToken
+        device, user = token.device, token.device.user
+        if token.used_at is not None and device.revoked_at is None:
+            _revoke_devices(DeviceSession.objects.filter(pk=device.pk), reason="refresh_token_reuse")
+            record("token.reuse_detected", actor=user, subject=user, request=request, channel="api")
+            raise InvalidToken
+        if (
+            token.used_at is not None or token.revoked_at is not None or token.expires_at <= now
+            or device.revoked_at is not None or not user.is_active
+        ):
+            raise InvalidToken
+        token.used_at = now
+        token.save(update_fields=["used_at"])
+        AppToken.objects.filter(device=device, kind=TokenKind.ACCESS, revoked_at__isnull=True).update(revoked_at=now)
+        pair = _issue_pair(device)
+        device.last_seen_at = now
+        device.save(update_fields=["last_seen_at"])
+    record("token.refreshed", actor=user, subject=user, request=request, channel="api")
+    return pair
+
+
+def access_token_device(raw: str) -> DeviceSession | None:
+    """The live device session a raw access token belongs to, or ``None``.
+
+    One indexed query; the token must be unrevoked and unexpired, its device unrevoked and
+    its user active.
+    """
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
+        return None
+    token = (
+        AppToken.objects.select_related("device__user__person", "device__user__office")
+        .filter(digest=_digest(raw), kind=TokenKind.ACCESS, revoked_at__isnull=True,
+                expires_at__gt=timezone.now(), device__revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.device.user.is_active:
+        return None
+    return token.device
+
+
+def _revoke_devices(devices: QuerySet[DeviceSession], *, reason: str) -> int:
+    now = timezone.now()
+    ids = list(devices.filter(revoked_at__isnull=True).values_list("pk", flat=True))
+    DeviceSession.objects.filter(pk__in=ids).update(revoked_at=now, revoked_reason=reason)
+    AppToken.objects.filter(device_id__in=ids, revoked_at__isnull=True).update(revoked_at=now)
+    return len(ids)
+
+
+def logout_device(*, device: DeviceSession, request: HttpRequest) -> None:
+    _revoke_devices(DeviceSession.objects.filter(pk=device.pk), reason="logout")
+    record("logout", actor=device.user, subject=device.user, request=request, channel="api",
+           details={"device": str(device.public_id)})
+
+
+def end_all_sessions(*, user: User, reason: str, keep_device: DeviceSession | None = None) -> int:
+    """Revoke every app token (but ``keep_device``'s) and end every web session of ``user``."""
+    devices = DeviceSession.objects.filter(user=user)
+    if keep_device is not None:
+        devices = devices.exclude(pk=keep_device.pk)
+    count = _revoke_devices(devices, reason=reason)
+    # Web sessions carry a hash of the password and the stamp; a new stamp invalidates them.
+    user.security_stamp = new_security_stamp()
+    user.save(update_fields=["security_stamp"])
+    return count
+
+
+def logout_all(*, user: User, request: HttpRequest, channel: str) -> None:
+    count = end_all_sessions(user=user, reason="logout_all")
+    record("logout_all", actor=user, subject=user, request=request, channel=channel,
+           details={"devices": count})
+
+
+# --- Passwords --------------------------------------------------------------------------------
+
+
+def validate_new_password(user: User, password: str) -> None:
+    """The policy of DESIGN §3.2; raises ``django.core.exceptions.ValidationError``."""
+    password_validation.validate_password(password, user)
+
+
+def set_password(
+    *, user: User, new_password: str, temporary: bool = False, lifetime: dt.timedelta | None = None
+) -> None:
+    """Set a password after the policy check. Temporary passwords expire and force a change.
+
+    Callers hold a transaction and decide about sessions, audit and email.
+    """
+    if not temporary:
+        validate_new_password(user, new_password)
+    now = timezone.now()
+    user.set_password(new_password)
+    user.password_change_required = temporary
+    user.password_expires_at = now + lifetime if temporary and lifetime else None
+    user.password_changed_at = now
+    user.failed_logins = 0
+    user.last_failed_login_at = None
+    user.save(update_fields=["password", "password_change_required", "password_expires_at",
+                             "password_changed_at", "failed_logins", "last_failed_login_at"])
+
+
+def change_password(
+    *,
+    user: User,
+    current_password: str,
+    new_password: str,
+    request: HttpRequest,
+    channel: str,
+    keep_device: DeviceSession | None = None,
+) -> None:
+    """Change a password knowing the current one (DESIGN §3.2).
+
+    Contract: the current password must verify (``WrongCurrentPassword``), the new one must
+    pass the policy (``ValidationError``), and must differ from the current one. Then every
+    other web session and app token ends, and a "password changed" email goes to the address
+    on record once the transaction commits.
+    """
+    if not user.check_password(current_password):
+        record("password.change_failed", actor=user, subject=user, request=request, channel=channel,
+               details={"reason": "wrong_current_password"})
+        raise WrongCurrentPassword
+    validate_new_password(user, new_password)
+    if current_password == new_password:
+        raise ValidationError(_("The new password must differ from the current one."), code="password_unchanged")
+    with transaction.atomic():
+        set_password(user=user, new_password=new_password)
+        end_all_sessions(user=user, reason="password_changed", keep_device=keep_device)
+        record("password.changed", actor=user, subject=user, request=request, channel=channel)
+        emails.send_password_changed(user=user)

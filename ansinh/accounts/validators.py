@@ -1,0 +1,83 @@
+"""Password policy (DESIGN §3.2): 12–128 characters, no composition rules, no common
+passwords, nothing built from the person's own BHXH code, CCCD, name or date of birth."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+
+def fold(text: str) -> str:
+    """Lower-case, drop Vietnamese diacritics (đ → d) and everything that is not a letter or digit."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"[^a-z0-9]", "", stripped.lower(), flags=re.ASCII)
+
+
+class MaximumLengthValidator:
+    def __init__(self, max_length: int = 128) -> None:
+        self.max_length = max_length
+
+    def validate(self, password: str, user: Any = None) -> None:
+        if len(password) > self.max_length:
+            raise ValidationError(
+                ngettext(
+                    "This password is too long. It must contain at most %(max_length)d character.",
+                    "This password is too long. It must contain at most %(max_length)d characters.",
+                    self.max_length,
+                ),
+                code="password_too_long",
+                params={"max_length": self.max_length},
+            )
+
+    def get_help_text(self) -> str:
+        return _("Your password must contain at most %(max_length)d characters.") % {
+            "max_length": self.max_length
+        }
+
+
+class PersonalDataValidator:
+    """Reject passwords that contain the user's identifiers, full name or date of birth."""
+
+    def _personal_strings(self, user: Any) -> list[str]:
+        values: list[str] = []
+        if user is None:
+            return values
+        values.append(getattr(user, "username", "") or "")
+        person = getattr(user, "person", None) if getattr(user, "person_id", None) else None
+        name = person.full_name if person is not None else getattr(user, "full_name", "")
+        if name:
+            values.append(name)
+            parts = name.split()
+            if len(parts) > 1:
+                values.append(" ".join(parts[-1:] + parts[:-1]))  # given name first
+        if person is not None:
+            values.append(person.bhxh_code)
+            if person.cccd:
+                values.append(person.cccd)
+            dob = person.date_of_birth
+            values += [
+                dob.strftime("%Y%m%d"),
+                dob.strftime("%d%m%Y"),
+                dob.strftime("%d%m%y"),
+                dob.strftime("%m%d%Y"),
+            ]
+        return [fold(v) for v in values if len(fold(v)) >= 4]
+
+    def validate(self, password: str, user: Any = None) -> None:
+        folded = fold(password)
+        for value in self._personal_strings(user):
+            if value in folded:
+                raise ValidationError(
+                    _("Your password must not contain your BHXH code, CCCD, name or date of birth."),
+                    code="password_personal_data",
+                )
+
+    def get_help_text(self) -> str:
+        return _("Your password must not contain your BHXH code, CCCD, name or date of birth.")

@@ -1,0 +1,100 @@
+"""Login, logout and password change for web sessions, shared by the portal and the back
+office (each passes its own templates and where to go next)."""
+
+from __future__ import annotations
+
+import time
+
+from django.contrib import messages
+from django.contrib.auth import login as django_login
+from django.contrib.auth import logout as django_logout
+from django.contrib.auth import update_session_auth_hash
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from . import services
+from .forms import LoginForm, PasswordChangeForm
+from .middleware import SESSION_STARTED_KEY
+from .models import User
+
+
+def login_view(
+    request: HttpRequest, *, form_class: type[LoginForm], template: str, channel: str,
+    staff: bool, home: str, password_change: str,
+) -> HttpResponse:
+    form = form_class(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                user = services.authenticate(
+                    identifier=form.cleaned_data["username"], password=form.cleaned_data["password"],
+                    request=request, channel=channel,
+                )
+            except services.Throttled as exc:
+                minutes = max(1, round(exc.retry_after / 60))
+                form.add_error(None, _("Too many failed attempts. Try again in %(minutes)d minute(s), or recover your password.") % {"minutes": minutes})
+                status = 429
+            except services.InvalidCredentials:
+                form.add_error(None, _("The identifier or password is incorrect."))
+                status = 401
+            else:
+                if user.is_office_staff != staff:
+                    # Right credentials, wrong door: send the person to their own login page.
+                    form.add_error(None, _("Use the back office for staff accounts.") if user.is_office_staff
+                                   else _("Citizens sign in on the portal."))
+                    status = 403
+                else:
+                    django_login(request, user)
+                    request.session[SESSION_STARTED_KEY] = time.time()
+                    return redirect(password_change if user.password_change_required else home)
+        else:
+            status = 400
+    return render(request, template, {"form": form}, status=status)
+
+
+def logout_view(request: HttpRequest, *, next_url: str) -> HttpResponse:
+    if request.user.is_authenticated:
+        from ansinh.audit.services import record
+
+        user = request.user
+        assert isinstance(user, User)  # noqa: S101
+        record("logout", actor=user, subject=user, request=request, channel="web")
+    django_logout(request)
+    return redirect(next_url)
+
+
+def password_change_view(request: HttpRequest, *, template: str, channel: str, done: str) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - views are login_required
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_password(
+                user=user, current_password=form.cleaned_data["current_password"],
+                new_password=form.cleaned_data["new_password"], request=request, channel=channel,
+            )
+        except services.WrongCurrentPassword:
+            form.add_error("current_password", _("The current password is incorrect."))
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error("new_password", message)
+        else:
+            update_session_auth_hash(request, user)  # this browser stays signed in
+            messages.success(request, _("Your password was changed. Other devices have been signed out."))
+            return redirect(done)
+    return render(request, template, {"form": form}, status=400 if form.errors else 200)
+
+
+# Decorators every credential-handling view gets.
+def protect(view):  # type: ignore[no-untyped-def]
+    return never_cache(sensitive_post_parameters()(csrf_protect(view)))
+
+
+__all__ = ["login_view", "logout_view", "password_change_view", "protect", "require_POST"]

@@ -1,0 +1,49 @@
+"""Bearer-token authentication for the API (opaque app tokens, DESIGN §3.2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja.security import HttpBearer
+
+from ansinh.accounts.models import DeviceSession, User
+from ansinh.accounts.services import access_token_device
+
+from .errors import ApiError
+
+
+class TokenAuth(HttpBearer):
+    """Accepts a live access token. Unless ``allow_pending_change``, an account that must change
+    its password gets 403 ``password_change_required`` on everything but the password change and
+    logout."""
+
+    def __init__(self, *, allow_pending_change: bool = False) -> None:
+        super().__init__()
+        self.allow_pending_change = allow_pending_change
+
+    def authenticate(self, request: HttpRequest, token: str) -> DeviceSession | None:
+        device = access_token_device(token)
+        if device is None:
+            return None
+        user = device.user
+        if user.password_change_required and not self.allow_pending_change:
+            raise ApiError(403, "password_change_required",
+                           _("Change your password before doing anything else."))
+        request.user = user
+        return device
+
+
+def current_device(request: HttpRequest) -> DeviceSession:
+    device: Any = getattr(request, "auth", None)
+    assert isinstance(device, DeviceSession)  # noqa: S101 - guaranteed by TokenAuth
+    return device
+
+
+def current_user(request: HttpRequest) -> User:
+    return current_device(request).user
+
+
+token_auth = TokenAuth()
+token_auth_pending_ok = TokenAuth(allow_pending_change=True)

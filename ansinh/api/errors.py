@@ -1,0 +1,118 @@
+"""The API's error format (DESIGN §4): ``{"error": {"code", "message", "fields"}}``.
+
+Every failure an API client can cause ends here as a 4xx with a stable snake_case code and a
+message in the request's language (``Accept-Language: vi`` by default, or ``en``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+
+class ApiError(Exception):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        fields: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(code)
+        self.status, self.code, self.message = status, code, message
+        self.fields = fields or {}
+        self.headers = headers or {}
+        self.extra = extra or {}
+
+
+def error_response(
+    api: NinjaAPI,
+    request: HttpRequest,
+    *,
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> HttpResponse:
+    body: dict[str, Any] = {"code": code, "message": message, "fields": fields or {}}
+    body.update(extra or {})
+    response = api.create_response(request, {"error": body}, status=status)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def _field_message(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return _("This field is required.")
+    if kind == "string_too_long":
+        return _("Too long: at most %(max)d characters.") % {"max": ctx.get("max_length", 0)}
+    if kind == "string_too_short":
+        return _("Too short: at least %(min)d characters.") % {"min": ctx.get("min_length", 0)}
+    if kind == "extra_forbidden":
+        return _("Unknown field.")
+    if kind in {"string_type", "str_type"}:
+        return _("Must be a text value.")
+    if kind in {"model_type", "dict_type", "model_attributes_type"}:
+        return _("Must be a JSON object.")
+    return _("Invalid value.")
+
+
+def _field_name(loc: list[Any]) -> str:
+    # ninja reports ["body", "<param>", "field", ...]; clients know only "field".
+    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path")]
+    return ".".join(parts) or "body"
+
+
+def install(api: NinjaAPI) -> None:
+    @api.exception_handler(ApiError)
+    def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+        return error_response(api, request, status=exc.status, code=exc.code, message=exc.message,
+                              fields=exc.fields, headers=exc.headers, extra=exc.extra)
+
+    @api.exception_handler(ValidationError)
+    def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        fields: dict[str, str] = {}
+        for error in exc.errors:
+            fields.setdefault(_field_name(list(error.get("loc", []))), _field_message(error))
+        return error_response(api, request, status=400, code="invalid_input",
+                              message=_("Some fields are missing or invalid."), fields=fields)
+
+    @api.exception_handler(AuthenticationError)
+    def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return error_response(api, request, status=401, code="invalid_token",
+                              message=_("Sign in again: the access token is missing, expired or revoked."),
+                              headers={"WWW-Authenticate": 'Bearer realm="ansinh"'})
+
+    @api.exception_handler(HttpError)
+    def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400:  # ninja raises this only for an unparsable body
+            return error_response(api, request, status=400, code="invalid_json",
+                                  message=_("The request body is not a valid JSON object."))
+        return error_response(api, request, status=exc.status_code, code="http_error", message=str(exc))
+
+    @api.exception_handler(RequestDataTooBig)
+    def _too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return error_response(api, request, status=400, code="body_too_large",
+                              message=_("The request body is too large."))
+
+    @api.exception_handler(TooManyFieldsSent)
+    def _too_many(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return error_response(api, request, status=400, code="body_too_large",
+                              message=_("The request body is too large."))
+
+    @api.exception_handler(Http404)
+    def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return error_response(api, request, status=404, code="not_found", message=_("Not found."))

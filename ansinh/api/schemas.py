@@ -1,0 +1,69 @@
+"""Request and response shapes of API v1. Requests are strict: wrong types, lists where a
+string belongs, unknown fields and over-long values are 400 ``invalid_input``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+
+class StrictIn(Schema):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class LoginIn(StrictIn):
+    username: str = Field(min_length=1, max_length=64, description="BHXH code, CCCD or staff username")
+    password: str = Field(min_length=1, max_length=256)
+    device_name: str | None = Field(default=None, max_length=100)
+
+
+class RefreshIn(StrictIn):
+    refresh_token: str = Field(min_length=1, max_length=100)
+
+
+class PasswordChangeIn(StrictIn):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)
+
+
+class TokenOut(Schema):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_in: int
+    password_change_required: bool
+
+
+class OfficeOut(Schema):
+    code: str
+    name: str
+
+
+class ProfileOut(Schema):
+    kind: Literal["citizen", "staff"]
+    username: str
+    full_name: str
+    role: str
+    bhxh_code: str | None = None
+    cccd_masked: str | None = None
+    date_of_birth: dt.date | None = None
+    sex: str | None = None
+    address: str | None = None
+    phone_masked: str | None = None
+    email_masked: str | None = None
+    email_verified: bool | None = None
+    office: OfficeOut | None = None
+    password_change_required: bool
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    fields: dict[str, str]
+
+
+class ErrorOut(Schema):
+    error: ErrorBody

@@ -1,0 +1,33 @@
+"""API v1: ``/api/v1``, OpenAPI at ``/api/v1/openapi.json``, interactive docs at ``/api/v1/docs``."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
+from ninja import NinjaAPI
+
+from . import errors
+from .auth_routes import router as auth_router
+from .me_routes import router as me_router
+from .parser import StrictJSONParser
+
+
+class AnSinhAPI(NinjaAPI):
+    def create_response(self, request: HttpRequest, data: object, *args: object, **kwargs: object) -> HttpResponse:
+        response = super().create_response(request, data, *args, **kwargs)  # type: ignore[arg-type]
+        # Personal data and tokens must not sit in shared or browser caches.
+        add_never_cache_headers(response)
+        return response
+
+
+api = AnSinhAPI(
+    title="An Sinh API",
+    version="1",
+    description="Social-insurance self-service: accounts, login, password recovery, participation.",
+    urls_namespace="api-v1",
+    parser=StrictJSONParser(),
+    docs_url="/docs",
+)
+errors.install(api)
+api.add_router("/auth", auth_router)
+api.add_router("/me", me_router)

@@ -1,0 +1,46 @@
+"""Write audit events. Callers pass facts, never secrets; this module masks identifiers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from ansinh.lib.clientip import client_ip
+from ansinh.lib.identifiers import mask_middle
+
+from .models import AuditEvent
+
+if TYPE_CHECKING:
+    from ansinh.accounts.models import User
+
+
+def record(
+    event: str,
+    *,
+    actor: User | None = None,
+    subject: User | None = None,
+    request: HttpRequest | None = None,
+    identifier: str = "",
+    channel: str = "",
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one audit event.
+
+    ``identifier`` is what someone typed (a BHXH code, CCCD or username); it is stored masked
+    and truncated, so the audit log cannot be used to recover a list of valid identifiers.
+    """
+    ip = client_ip(request) if request is not None else None
+    agent = request.META.get("HTTP_USER_AGENT", "")[:200] if request is not None else ""
+    return AuditEvent.objects.create(
+        occurred_at=timezone.now(),
+        event=event,
+        actor=actor if actor is not None and actor.pk else None,
+        subject=subject if subject is not None and subject.pk else None,
+        identifier=mask_middle(identifier[:40]) if identifier else "",
+        client_ip=ip,
+        user_agent=agent,
+        channel=channel,
+        details=details or {},
+    )

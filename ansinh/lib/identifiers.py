@@ -1,0 +1,199 @@
+"""Identifier formats of DESIGN §2, validated with ASCII-only patterns.
+
+Python's ``\\d`` and ``int()`` accept any Unicode digit (``٣``, full-width ``３``), so every
+pattern here is compiled with ``re.ASCII`` and spells its digits as ``[0-9]``. Each function
+normalises once (strip surrounding whitespace) and then validates; callers store what it returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+from django.utils.translation import gettext_lazy as _
+
+BHXH_CODE_RE = re.compile(r"[0-9]{10}", re.ASCII)
+CCCD_RE = re.compile(r"[0-9]{12}", re.ASCII)
+CARD_CODE_RE = re.compile(r"([A-Z]{2})([1-5])([0-9]{2})([0-9]{10})", re.ASCII)
+UNIT_CODE_RE = re.compile(r"[A-Z0-9]{2,20}", re.ASCII)
+OFFICE_CODE_RE = re.compile(r"[0-9]{5}", re.ASCII)
+PHONE_RE = re.compile(r"0[35789][0-9]{8}", re.ASCII)
+STAFF_USERNAME_RE = re.compile(r"[a-z][a-z0-9._-]{2,31}", re.ASCII)
+
+# Beneficiary groups printed on BHYT cards (QĐ 1351/QĐ-BHXH); the list is open-ended in law,
+# these are the ones An Sinh issues.
+CARD_GROUPS = frozenset(
+    {"DN", "HX", "CH", "NN", "TK", "HC", "XK", "HT", "TB", "NO", "CT", "XB", "TN", "CS",
+     "QN", "CA", "CY", "XN", "MS", "CC", "CK", "CB", "KC", "HD", "TE", "BT", "HN", "DT",
+     "DK", "XD", "TS", "TC", "TQ", "TA", "TY", "HG", "LS", "PV", "CN", "HS", "SV", "GB",
+     "GD", "NB", "TL", "XV"}
+)  # fmt: skip
+
+MAX_EMAIL_LENGTH = 254
+_email_validator = EmailValidator()
+
+
+def validate_bhxh_code(value: str) -> str:
+    """Return the 10-digit BHXH code or raise ``ValidationError(code="invalid_bhxh_code")``."""
+    value = value.strip()
+    if not BHXH_CODE_RE.fullmatch(value):
+        raise ValidationError(
+            _("A BHXH code is exactly 10 digits (0-9)."), code="invalid_bhxh_code"
+        )
+    return value
+
+
+def validate_cccd(value: str) -> str:
+    """Return the 12-digit CCCD or raise ``ValidationError(code="invalid_cccd")``.
+
+    Only the format is checked here; :func:`check_cccd_matches` compares the embedded
+    century, sex and birth year with the registry.
+    """
+    value = value.strip()
+    if not CCCD_RE.fullmatch(value):
+        raise ValidationError(
+            _("A CCCD number is exactly 12 digits (0-9)."), code="invalid_cccd"
+        )
+    if int(value[3]) > 3:
+        raise ValidationError(
+            _("The 4th digit of a CCCD number (century and sex) must be 0 to 3."),
+            code="invalid_cccd",
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class CccdFacts:
+    province_code: str
+    sex: str  # "M" or "F"
+    birth_year: int
+
+
+def cccd_facts(cccd: str) -> CccdFacts:
+    """Decode digits 1–6 of a valid CCCD: province of birth, sex and birth year."""
+    century_sex = int(cccd[3])
+    century = 1900 if century_sex in (0, 1) else 2000
+    return CccdFacts(
+        province_code=cccd[:3],
+        sex="M" if century_sex % 2 == 0 else "F",
+        birth_year=century + int(cccd[4:6]),
+    )
+
+
+def check_cccd_matches(cccd: str, *, sex: str, date_of_birth: dt.date) -> None:
+    """Raise ``ValidationError(code="cccd_mismatch")`` unless the CCCD agrees with sex and birth year."""
+    facts = cccd_facts(validate_cccd(cccd))
+    if facts.sex != sex or facts.birth_year != date_of_birth.year:
+        raise ValidationError(
+            _("The CCCD number does not agree with the date of birth and sex on record."),
+            code="cccd_mismatch",
+        )
+
+
+@dataclass(frozen=True)
+class CardCode:
+    group: str
+    benefit_level: int
+    province_code: str
+    bhxh_code: str
+
+    def __str__(self) -> str:
+        return f"{self.group}{self.benefit_level}{self.province_code}{self.bhxh_code}"
+
+
+def parse_card_code(value: str) -> CardCode:
+    """Parse a 15-character BHYT card code ``XX N PP CCCCCCCCCC`` (DESIGN §2)."""
+    value = value.strip()
+    match = CARD_CODE_RE.fullmatch(value)
+    if not match or match.group(1) not in CARD_GROUPS:
+        raise ValidationError(
+            _("A BHYT card code is 2 letters, a benefit level 1-5, 2 province digits and the 10-digit BHXH code."),
+            code="invalid_card_code",
+        )
+    group, level, province, code = match.groups()
+    return CardCode(group=group, benefit_level=int(level), province_code=province, bhxh_code=code)
+
+
+def normalize_phone(value: str) -> str:
+    """Return a Vietnamese mobile number as ``0`` + 9 digits.
+
+    Accepts spaces, dots and dashes between digits and the ``+84``/``84`` country prefix.
+    """
+    compact = re.sub(r"[ .\-()]", "", value.strip(), flags=re.ASCII)
+    if compact.startswith("+84"):
+        compact = "0" + compact[3:]
+    elif compact.startswith("84") and len(compact) == 11:
+        compact = "0" + compact[2:]
+    if not PHONE_RE.fullmatch(compact):
+        raise ValidationError(
+            _("A mobile number is 10 digits starting with 03, 05, 07, 08 or 09."),
+            code="invalid_phone",
+        )
+    return compact
+
+
+def normalize_email(value: str) -> str:
+    """Strip, lower-case the domain only, validate; never fold Unicode (CVE-2019-19844).
+
+    The local part keeps its case: the address on record is compared exactly.
+    """
+    value = value.strip()
+    if len(value) > MAX_EMAIL_LENGTH or "@" not in value:
+        raise ValidationError(_("Enter a valid email address."), code="invalid_email")
+    local, _sep, domain = value.rpartition("@")
+    value = f"{local}@{domain.lower()}"
+    if any(ch in value for ch in "\r\n\x00"):
+        raise ValidationError(_("Enter a valid email address."), code="invalid_email")
+    try:
+        _email_validator(value)
+    except ValidationError as exc:
+        raise ValidationError(_("Enter a valid email address."), code="invalid_email") from exc
+    return value
+
+
+def validate_unit_code(value: str) -> str:
+    value = value.strip()
+    if not UNIT_CODE_RE.fullmatch(value):
+        raise ValidationError(_("A unit code is 2-20 capital letters and digits."), code="invalid_unit_code")
+    return value
+
+
+def validate_office_code(value: str) -> str:
+    value = value.strip()
+    if not OFFICE_CODE_RE.fullmatch(value):
+        raise ValidationError(_("An office code is 5 digits."), code="invalid_office_code")
+    return value
+
+
+def identifier_kind(value: str) -> str | None:
+    """Classify a login identifier: ``"bhxh"``, ``"cccd"``, ``"staff"`` or ``None`` (malformed)."""
+    if BHXH_CODE_RE.fullmatch(value):
+        return "bhxh"
+    if CCCD_RE.fullmatch(value):
+        return "cccd"
+    if STAFF_USERNAME_RE.fullmatch(value):
+        return "staff"
+    return None
+
+
+def mask_middle(value: str, *, keep_start: int = 2, keep_end: int = 2) -> str:
+    """``001090012345`` → ``00********45``: shows only the ends of an identifier."""
+    if len(value) <= keep_start + keep_end:
+        return "*" * len(value)
+    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]
+
+
+def mask_email(value: str) -> str:
+    """``an.nguyen@example.com`` → ``a*******@example.com``."""
+    local, sep, domain = value.rpartition("@")
+    if not sep:
+        return mask_middle(value)
+    return local[:1] + "*" * max(len(local) - 1, 3) + "@" + domain
+
+
+def mask_phone(value: str) -> str:
+    """``0912345678`` → ``091****678``."""
+    return mask_middle(value, keep_start=3, keep_end=3)

@@ -1,0 +1,94 @@
+"""Email delivery by the task worker: retried with back-off, never delivered twice.
+
+"Never twice" is enforced by a conditional UPDATE that claims a queued row before sending
+(of two workers holding the same task, only one sends) and by the row's status afterwards.
+A worker that dies between the SMTP server accepting a message and the row being marked sent
+leaves it in ``sending``; ``requeue_stale`` puts it back after ``STALE_SENDING`` with the same
+Message-ID, so a receiving server can drop the rare duplicate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import F, Q
+from django.utils import timezone
+from django_tasks import default_task_backend, task
+
+from .models import EmailStatus, OutboundEmail
+
+logger = logging.getLogger(__name__)
+STALE_SENDING = dt.timedelta(minutes=10)
+
+
+def _retry_delay(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=settings.EMAIL_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+
+
+def schedule_delivery(email_id: int, *, at: dt.datetime | None = None) -> None:
+    """Enqueue delivery; a backend without deferral (tests) leaves retries to ``requeue_stale``."""
+    if at is not None:
+        if not default_task_backend.supports_defer:
+            return
+        deliver_email.using(run_after=at).enqueue(email_id)
+    else:
+        deliver_email.enqueue(email_id)
+
+
+@task()
+def deliver_email(email_id: int) -> str:
+    now = timezone.now()
+    claimed = (
+        OutboundEmail.objects.filter(pk=email_id, status=EmailStatus.QUEUED)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(status=EmailStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return "skipped"
+    email = OutboundEmail.objects.get(pk=email_id)
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.recipient],
+        headers={"Message-ID": email.message_id},
+    )
+    message.attach_alternative(email.body_html, "text/html")
+    try:
+        message.send()
+    except Exception as exc:  # SMTP, DNS, socket: all worth another try
+        error = f"{type(exc).__name__}: {exc}"[:300]
+        if email.attempts >= settings.EMAIL_MAX_ATTEMPTS:
+            OutboundEmail.objects.filter(pk=email_id).update(status=EmailStatus.FAILED, last_error=error)
+            logger.error("email %s failed for good after %d attempts", email.public_id, email.attempts)
+            return "failed"
+        retry_at = timezone.now() + _retry_delay(email.attempts)
+        OutboundEmail.objects.filter(pk=email_id).update(
+            status=EmailStatus.QUEUED, last_error=error, next_attempt_at=retry_at
+        )
+        logger.warning("email %s attempt %d failed; retry at %s", email.public_id, email.attempts, retry_at)
+        schedule_delivery(email_id, at=retry_at)
+        return "retry"
+    OutboundEmail.objects.filter(pk=email_id, status=EmailStatus.SENDING).update(
+        status=EmailStatus.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return "sent"
+
+
+def requeue_stale() -> int:
+    """Re-enqueue emails whose task was lost: queued and due, or stuck in ``sending``."""
+    now = timezone.now()
+    OutboundEmail.objects.filter(status=EmailStatus.SENDING, claimed_at__lt=now - STALE_SENDING).update(
+        status=EmailStatus.QUEUED, next_attempt_at=now
+    )
+    due = OutboundEmail.objects.filter(status=EmailStatus.QUEUED).filter(
+        Q(next_attempt_at__isnull=True, created_at__lt=now - dt.timedelta(minutes=1))
+        | Q(next_attempt_at__lt=now - dt.timedelta(minutes=1))
+    )
+    ids = list(due.values_list("pk", flat=True)[:1000])
+    for email_id in ids:
+        deliver_email.enqueue(email_id)
+    return len(ids)

@@ -1,0 +1,41 @@
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from waitress import serve
+
+from ansinh.ops.worker import make_worker, start_sweeper
+from ansinh.people.models import Person
+from ansinh.wsgi import application
+
+
+class Command(BaseCommand):
+    help = "Migrate, load the demo data if the registry is empty, and serve the portal, the API and the worker in one process."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--threads", type=int, default=8)
+
+    def handle(self, *args: Any, host: str, port: int, threads: int, **options: Any) -> None:
+        if not settings.DATABASE_URL:
+            from pathlib import Path
+
+            Path(settings.DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        call_command("migrate", interactive=False, verbosity=0)
+        if not Person.objects.exists():
+            self.stdout.write("Loading the demo data…")
+            call_command("demo")
+        stop = threading.Event()
+        start_sweeper(stop)
+        worker_thread = threading.Thread(target=make_worker(interval=0.5).run, name="ansinh-worker", daemon=True)
+        worker_thread.start()
+        self.stdout.write(f"An Sinh: http://{host}:{port}/  (API docs: /api/v1/docs)")
+        if settings.DEV_MAILBOX:
+            self.stdout.write(f"Development mailbox: http://{host}:{port}/dev/mailbox/")
+        try:
+            serve(application, host=host, port=port, threads=threads, ident="ansinh")
+        finally:
+            stop.set()

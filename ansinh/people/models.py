@@ -1,0 +1,149 @@
+"""The registry (DESIGN §3.1): persons, units, collection organisations, offices, facilities.
+
+Personal data changes only through ``people.services.change_personal_data`` (called by an
+approved dossier), which writes one append-only ``PersonChange`` row per field.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ansinh.lib import identifiers
+
+
+def _bhxh(value: str) -> None:
+    identifiers.validate_bhxh_code(value)
+
+
+def _cccd(value: str) -> None:
+    identifiers.validate_cccd(value)
+
+
+def _phone(value: str) -> None:
+    if identifiers.normalize_phone(value) != value:
+        raise ValidationError(_("Store phone numbers normalised."), code="invalid_phone")
+
+
+def _email(value: str) -> None:
+    if identifiers.normalize_email(value) != value:
+        raise ValidationError(_("Store email addresses normalised."), code="invalid_email")
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class Office(models.Model):
+    """A BHXH office (cơ quan BHXH), e.g. 01001 "BHXH quận Ba Đình"."""
+
+    code = models.CharField(max_length=5, unique=True, validators=[identifiers.validate_office_code])
+    name = models.CharField(max_length=200)
+    province_code = models.CharField(max_length=2)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Unit(models.Model):
+    """An employer unit (đơn vị sử dụng lao động), managed by one office."""
+
+    code = models.CharField(max_length=20, unique=True, validators=[identifiers.validate_unit_code])
+    name = models.CharField(max_length=200)
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="units")
+    address = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class CollectionOrganisation(models.Model):
+    """A collection service organisation (tổ chức dịch vụ thu)."""
+
+    code = models.CharField(max_length=20, unique=True, validators=[identifiers.validate_unit_code])
+    name = models.CharField(max_length=200)
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="collection_organisations")
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class HealthFacility(models.Model):
+    """A health facility for initial registration (cơ sở KCB ban đầu)."""
+
+    code = models.CharField(max_length=10, unique=True)
+    name = models.CharField(max_length=200)
+    province_code = models.CharField(max_length=2)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "health facilities"
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Person(models.Model):
+    """An insured person, keyed by the lifelong 10-digit BHXH code (and the 12-digit CCCD)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    bhxh_code = models.CharField(max_length=10, unique=True, validators=[_bhxh])
+    cccd = models.CharField(max_length=12, unique=True, null=True, blank=True, validators=[_cccd])
+    full_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    nationality = models.CharField(max_length=2, default="VN")
+    ethnicity = models.CharField(max_length=50, default="Kinh")
+    address = models.CharField(max_length=300, blank=True)
+    province_code = models.CharField(max_length=2)
+    phone = models.CharField(max_length=10, blank=True, validators=[_phone])
+    email = models.CharField(max_length=identifiers.MAX_EMAIL_LENGTH, blank=True, validators=[_email])
+    email_verified = models.BooleanField(default=False)
+    language = models.CharField(max_length=2, default="vi", choices=[("vi", "Tiếng Việt"), ("en", "English")])
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["bhxh_code"]
+
+    def __str__(self) -> str:
+        return f"{self.bhxh_code} {self.full_name}"
+
+    def clean(self) -> None:
+        if self.cccd and self.date_of_birth and self.sex:
+            identifiers.check_cccd_matches(self.cccd, sex=self.sex, date_of_birth=self.date_of_birth)
+
+
+class PersonChange(models.Model):
+    """One change of one personal-data field: append-only history (DESIGN §3.1)."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="changes")
+    field = models.CharField(max_length=40)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    # The dossier's public id; a foreign key arrives with the dossiers app.
+    dossier_ref = models.CharField(max_length=40, blank=True)
+    changed_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(db_index=True)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.field} @ {self.changed_at:%Y-%m-%d}"

@@ -1,0 +1,53 @@
+"""The citizen portal: parse → service → render."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from ansinh.accounts import web
+from ansinh.accounts.forms import LoginForm
+from ansinh.accounts.models import User
+from ansinh.accounts.profile import profile_of
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("portal:home")
+    return render(request, "portal/index.html")
+
+
+@web.protect
+def login(request: HttpRequest) -> HttpResponse:
+    return web.login_view(
+        request, form_class=LoginForm, template="portal/login.html", channel="portal", staff=False,
+        home=reverse("portal:home"), password_change=reverse("portal:password_change"),
+    )
+
+
+@require_POST
+@web.protect
+def logout(request: HttpRequest) -> HttpResponse:
+    return web.logout_view(request, next_url=reverse("portal:index"))
+
+
+@never_cache
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101
+    if user.is_office_staff:
+        return redirect("backoffice:home")
+    return render(request, "portal/home.html", {"profile": profile_of(user)})
+
+
+@login_required
+@web.protect
+def password_change(request: HttpRequest) -> HttpResponse:
+    return web.password_change_view(
+        request, template="portal/password_change.html", channel="portal", done=reverse("portal:home")
+    )

@@ -1,0 +1,273 @@
+"""An Sinh settings, read from the environment (DESIGN §6, docs/operations.md).
+
+Two profiles share this one file:
+
+* ``embedded`` (the default): SQLite, local-memory cache, a development mailbox readable
+  in the browser, one process. For trying An Sinh and for small offices.
+* ``production`` (``ANSINH_PROFILE=production``): PostgreSQL, Redis, an SMTP relay; refuses
+  to start without ``SECRET_KEY``, ``DATABASE_URL``, ``SMTP_HOST`` and ``SITE_URL``, and has
+  no development mailbox at all.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+ENV = os.environ
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = ENV.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = ENV.get(name, "").strip()
+    return int(value) if value else default
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = ENV.get(name, "").strip()
+    return [item.strip() for item in value.split(",") if item.strip()] if value else default
+
+
+PROFILE = ENV.get("ANSINH_PROFILE", "embedded").strip() or "embedded"
+if PROFILE not in {"embedded", "production"}:
+    raise ImproperlyConfigured("ANSINH_PROFILE must be 'embedded' or 'production'")
+PRODUCTION = PROFILE == "production"
+
+if PRODUCTION:
+    missing = [
+        name for name in ("SECRET_KEY", "DATABASE_URL", "SMTP_HOST", "SITE_URL") if not ENV.get(name)
+    ]
+    if missing:
+        raise ImproperlyConfigured(f"production profile needs: {', '.join(missing)}")
+
+DEBUG = env_bool("DEBUG", default=False)
+# The embedded profile's key only protects a local demo; production must set its own.
+SECRET_KEY = ENV.get("SECRET_KEY") or "embedded-profile-only-not-secret-" + "x" * 32
+SITE_URL = ENV.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "captcha",
+    "ansinh.people",
+    "ansinh.accounts",
+    "ansinh.notifications",
+    "ansinh.audit",
+    "ansinh.api",
+    "ansinh.portal",
+    "ansinh.backoffice",
+    "ansinh.ops",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "ansinh.accounts.middleware.PasswordChangeRequiredMiddleware",
+]
+
+ROOT_URLCONF = "ansinh.urls"
+WSGI_APPLICATION = "ansinh.wsgi.application"
+ASGI_APPLICATION = "ansinh.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "ansinh.portal.context.site",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------
+DATABASE_URL = ENV.get("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES: dict[str, dict[str, Any]] = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+        )
+    }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": ENV.get("SQLITE_PATH", str(BASE_DIR / "var" / "ansinh.sqlite3")),
+            "OPTIONS": {
+                # The web threads and the worker thread share the file: wait for the lock
+                # instead of failing, and take the write lock at BEGIN to avoid upgrade deadlocks.
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache (rate limits, login back-off for unknown identifiers) -----------------------
+REDIS_URL = ENV.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES: dict[str, dict[str, Any]] = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": ENV.get("CACHE_KEY_PREFIX", "ansinh"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Authentication ---------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["ansinh.accounts.backends.IdentifierBackend"]
+LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "portal:home"
+PASSWORD_HASHERS = [
+    "ansinh.lib.hashers.Argon2idHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "ansinh.accounts.validators.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "ansinh.accounts.validators.PersonalDataValidator"},
+]
+
+# Login throttling (docs/security.md): exponential back-off per account from the Nth
+# consecutive failure, a hard stop after LOGIN_MAX_FAILURES (recovery still works), and a
+# fixed window per client address.
+LOGIN_BACKOFF_AFTER = env_int("LOGIN_BACKOFF_AFTER", 5)
+LOGIN_BACKOFF_BASE_SECONDS = env_int("LOGIN_BACKOFF_BASE_SECONDS", 2)
+LOGIN_BACKOFF_MAX_SECONDS = env_int("LOGIN_BACKOFF_MAX_SECONDS", 3600)
+LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 100)
+LOGIN_IP_RATE = ENV.get("LOGIN_IP_RATE", "60/15m")
+# How many reverse proxies in front of us append to X-Forwarded-For; 0 trusts none.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# App tokens (DESIGN §3.2)
+ACCESS_TOKEN_TTL_SECONDS = env_int("ACCESS_TOKEN_TTL_SECONDS", 15 * 60)
+REFRESH_TOKEN_TTL_SECONDS = env_int("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
+
+# Web sessions: secure cookies, 12 h absolute at most, 30 min idle (docs/security.md).
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 3600)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_COOKIES = env_bool("SECURE_COOKIES", default=PRODUCTION)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+if SECURE_COOKIES:
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Bodies: the API takes small JSON documents; refuse anything larger early.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 64 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+
+# --- Internationalisation: Vietnamese first, English second -------------------------------
+LANGUAGE_CODE = "vi"
+LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files -------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# --- Email ----------------------------------------------------------------------------------
+SMTP_HOST = ENV.get("SMTP_HOST", "")
+DEFAULT_FROM_EMAIL = ENV.get("DEFAULT_FROM_EMAIL", "An Sinh <no-reply@ansinh.example>")
+# The development mailbox exists only in the embedded profile and only without SMTP.
+DEV_MAILBOX = not PRODUCTION and not SMTP_HOST
+if SMTP_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = SMTP_HOST
+    EMAIL_PORT = env_int("SMTP_PORT", 25)
+    EMAIL_HOST_USER = ENV.get("SMTP_USER", "")
+    EMAIL_HOST_PASSWORD = ENV.get("SMTP_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("SMTP_STARTTLS", default=False)
+    EMAIL_TIMEOUT = env_int("SMTP_TIMEOUT", 20)
+else:
+    EMAIL_BACKEND = "ansinh.notifications.devmailbox.DevMailboxBackend"
+EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 6)
+EMAIL_RETRY_BASE_SECONDS = env_int("EMAIL_RETRY_BASE_SECONDS", 30)
+
+# --- Background tasks (django-tasks + django-tasks-db) ---------------------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- CAPTCHA ("Mã kiểm tra") ----------------------------------------------------------------
+CAPTCHA_LENGTH = 5
+CAPTCHA_TIMEOUT = 5
+CAPTCHA_IMAGE_SIZE = (140, 44)
+CAPTCHA_FONT_SIZE = 30
+# Never true outside tests_settings.py; a system check refuses it in production.
+CAPTCHA_TEST_MODE = False
+
+# --- Logging ----------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": ENV.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from ansinh.api.urls import api
+
+urlpatterns = [
+    path("", include("ansinh.portal.urls")),
+    path("backoffice/", include("ansinh.backoffice.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("captcha/", include("captcha.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+if settings.DEV_MAILBOX:
+    # Embedded profile only: every email the system "sent", readable in the browser.
+    urlpatterns.append(path("dev/mailbox/", include("ansinh.notifications.urls")))

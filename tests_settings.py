@@ -1,0 +1,24 @@
+"""Settings for the test suite: the embedded default (or DATABASE_URL / REDIS_URL when set),
+with a fast hasher, the immediate task backend, the in-memory mail outbox and a CAPTCHA that
+accepts "PASSED". None of this is reachable from ansinh/settings.py."""
+
+import os
+
+from ansinh.settings import *
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "ansinh.lib.hashers.Argon2idHasher"]
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CAPTCHA_TEST_MODE = True
+SECURE_COOKIES = False
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+DEV_MAILBOX = True
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+
+if not DATABASE_URL:
+    DATABASES["default"]["NAME"] = ":memory:"
+    DATABASES["default"]["OPTIONS"].pop("init_command", None)
+if REDIS_URL:
+    # Parallel test processes must not share counters.
+    CACHES["default"]["KEY_PREFIX"] = "ansinh-test-" + os.environ.get("PYTEST_XDIST_WORKER", "main")
