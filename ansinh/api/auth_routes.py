@@ -1,6 +1,5 @@
 """``/auth/*``: login, token refresh, logout, password change (DESIGN §4)."""
 
-from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse

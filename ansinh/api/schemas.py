@@ -1,7 +1,6 @@
 """Request and response shapes of API v1. Requests are strict: wrong types, lists where a
 string belongs, unknown fields and over-long values are 400 ``invalid_input``."""
 
-from __future__ import annotations
 
 import datetime as dt
 from typing import Literal

@@ -25,6 +25,7 @@ class Command(BaseCommand):
 
             Path(settings.DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
         if not Person.objects.exists():
             self.stdout.write("Loading the demo data…")
             call_command("demo")

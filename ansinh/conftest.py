@@ -1,0 +1,162 @@
+"""Personas and helpers shared by every test (STYLE §13): a citizen, a citizen without email,
+an outsider (another citizen), a clerk, an approver, an office and a unit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+from django.test import Client
+
+from ansinh.accounts.models import Role, User
+from ansinh.people.models import Office, Person, Sex, Unit
+
+CITIZEN_PASSWORD = "Vung-Tau-Bien-Xanh-2026"
+OTHER_PASSWORD = "Ha-Long-Suong-Mu-2026"
+STAFF_PASSWORD = "Van-Phong-Ba-Dinh-2026"
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache() -> Iterator[None]:
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def office(db: None) -> Office:
+    return Office.objects.create(code="01001", name="BHXH quận Ba Đình", province_code="01")
+
+
+@pytest.fixture
+def other_office(db: None) -> Office:
+    return Office.objects.create(code="79001", name="BHXH Quận 1", province_code="79")
+
+
+@pytest.fixture
+def unit(office: Office) -> Unit:
+    return Unit.objects.create(code="TA01234", name="Công ty TNHH An Khang", office=office)
+
+
+def make_citizen(
+    *, bhxh_code: str, cccd: str | None, full_name: str, dob: dt.date, sex: str, email: str = "",
+    phone: str = "", password: str = CITIZEN_PASSWORD, language: str = "vi",
+) -> User:
+    person = Person.objects.create(
+        bhxh_code=bhxh_code, cccd=cccd, full_name=full_name, date_of_birth=dob, sex=sex,
+        province_code=bhxh_code[:2], email=email, email_verified=bool(email), phone=phone,
+        address="12 Phố Kim Mã, Ba Đình, Hà Nội", language=language,
+    )
+    user = User(username=bhxh_code, role=Role.CITIZEN, person=person, language=language)
+    user.set_password(password)
+    user.save()
+    return user
+
+
+def make_staff(*, username: str, role: str, office: Office, password: str = STAFF_PASSWORD) -> User:
+    user = User(username=username, role=role, office=office, full_name=f"Cán bộ {username}",
+                email=f"{username}@bhxh.example")
+    user.set_password(password)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def citizen(db: None) -> User:
+    return make_citizen(
+        bhxh_code="0123456789", cccd="001090012345", full_name="Nguyễn Văn An",
+        dob=dt.date(1990, 5, 17), sex=Sex.MALE, email="an.nguyen@example.com", phone="0912345678",
+    )
+
+
+@pytest.fixture
+def citizen_no_email(db: None) -> User:
+    return make_citizen(
+        bhxh_code="0123456790", cccd="001192012346", full_name="Trần Thị Bình",
+        dob=dt.date(1992, 3, 8), sex=Sex.FEMALE,
+    )
+
+
+@pytest.fixture
+def outsider(db: None) -> User:
+    return make_citizen(
+        bhxh_code="7912345678", cccd="079085001122", full_name="Lê Văn Cường",
+        dob=dt.date(1985, 1, 2), sex=Sex.MALE, email="cuong.le@example.org", password=OTHER_PASSWORD,
+    )
+
+
+@pytest.fixture
+def clerk(office: Office) -> User:
+    return make_staff(username="canbo1", role=Role.CLERK, office=office)
+
+
+@pytest.fixture
+def approver(office: Office) -> User:
+    return make_staff(username="canbo2", role=Role.APPROVER, office=office)
+
+
+class Api:
+    """Calls ``/api/v1`` like the mobile app does, running on-commit work (email delivery)
+    as a real commit would."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    def call(
+        self, method: str, path: str, body: Any = None, *, token: str | None = None,
+        lang: str | None = None, raw: bytes | str | None = None, remote_addr: str = "203.0.113.7",
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        extra: dict[str, Any] = {"REMOTE_ADDR": remote_addr}
+        if token:
+            extra["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+        if lang:
+            extra["HTTP_ACCEPT_LANGUAGE"] = lang
+        for name, value in (headers or {}).items():
+            extra["HTTP_" + name.upper().replace("-", "_")] = value
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        with _on_commit():
+            return self.client.generic(method, "/api/v1" + path, data=data or b"",
+                                       content_type="application/json", **extra)
+
+    def post(self, path: str, body: Any = None, **kwargs: Any) -> Any:
+        return self.call("POST", path, body, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.call("GET", path, **kwargs)
+
+    def login(self, username: str, password: str, **kwargs: Any) -> dict[str, Any]:
+        response = self.post("/auth/login", {"username": username, "password": password}, **kwargs)
+        assert response.status_code == 200, response.content
+        return dict(response.json())
+
+
+class _on_commit:  # noqa: N801 - used as a context manager
+    """Run ``transaction.on_commit`` callbacks of the wrapped call, as a real commit would."""
+
+    def __enter__(self) -> None:
+        from django.test import TestCase
+
+        self._cm = TestCase.captureOnCommitCallbacks(execute=True)
+        self._cm.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self._cm.__exit__(*exc)
+
+
+@pytest.fixture
+def api(client: Client) -> Api:
+    return Api(client)
+
+
+def run_on_commit() -> Any:
+    """For tests that call services directly: ``with run_on_commit(): …``."""
+    return _on_commit()
+
+
+__all__ = ["Api", "make_citizen", "make_staff", "run_on_commit", "transaction"]
