@@ -1,13 +1,14 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from ansinh.api.urls import api
+from ansinh.api.urls import api, not_found
 
 urlpatterns = [
     path("", include("ansinh.portal.urls")),
     path("backoffice/", include("ansinh.backoffice.urls")),
     path("api/v1/", api.urls),
+    re_path(r"^api/", not_found),
     path("admin/", admin.site.urls),
     path("captcha/", include("captcha.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -153,6 +153,7 @@ def refresh_tokens(*, raw_refresh: str, request: HttpRequest) -> TokenPair:
     parties hold it, so the whole device session is revoked (RFC 9700 §4.14.2).
     """
     now = timezone.now()
+    pair: TokenPair | None = None
     with transaction.atomic():
         token = (
             AppToken.objects.select_for_update()
@@ -164,20 +165,23 @@ def refresh_tokens(*, raw_refresh: str, request: HttpRequest) -> TokenPair:
             raise InvalidToken
         device, user = token.device, token.device.user
         if token.used_at is not None and device.revoked_at is None:
+            # Committed before InvalidToken is raised below, outside the transaction.
             _revoke_devices(DeviceSession.objects.filter(pk=device.pk), reason="refresh_token_reuse")
             record("token.reuse_detected", actor=user, subject=user, request=request, channel="api")
-            raise InvalidToken
-        if (
-            token.used_at is not None or token.revoked_at is not None or token.expires_at <= now
-            or device.revoked_at is not None or not user.is_active
+        elif (
+            token.used_at is None and token.revoked_at is None and token.expires_at > now
+            and device.revoked_at is None and user.is_active
         ):
-            raise InvalidToken
-        token.used_at = now
-        token.save(update_fields=["used_at"])
-        AppToken.objects.filter(device=device, kind=TokenKind.ACCESS, revoked_at__isnull=True).update(revoked_at=now)
-        pair = _issue_pair(device)
-        device.last_seen_at = now
-        device.save(update_fields=["last_seen_at"])
+            token.used_at = now
+            token.save(update_fields=["used_at"])
+            AppToken.objects.filter(device=device, kind=TokenKind.ACCESS, revoked_at__isnull=True).update(
+                revoked_at=now
+            )
+            pair = _issue_pair(device)
+            device.last_seen_at = now
+            device.save(update_fields=["last_seen_at"])
+    if pair is None:
+        raise InvalidToken
     record("token.refreshed", actor=user, subject=user, request=request, channel="api")
     return pair
 

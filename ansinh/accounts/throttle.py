@@ -72,7 +72,8 @@ def ip_retry_after(request: HttpRequest) -> int:
         request, group="login-ip", key=lambda _group, req: client_ip(req),
         rate=settings.LOGIN_IP_RATE, increment=False,
     )
-    if usage is not None and usage["should_limit"]:
+    # Checked before the attempt, so the limit is reached when the count of failures equals it.
+    if usage is not None and usage["count"] >= usage["limit"]:
         return max(1, int(usage["time_left"]))
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 from . import errors
@@ -31,3 +32,8 @@ api = AnSinhAPI(
 errors.install(api)
 api.add_router("/auth", auth_router)
 api.add_router("/me", me_router)
+
+
+def not_found(request: HttpRequest) -> HttpResponse:
+    """Unknown paths under /api/ answer in the API's error format, not Django's HTML page."""
+    return errors.error_response(api, request, status=404, code="not_found", message=_("Not found."))
