@@ -61,6 +61,8 @@ def _field_message(error: dict[str, Any]) -> str:
         return _("Too long: at most %(max)d characters.") % {"max": ctx.get("max_length", 0)}
     if kind == "string_too_short":
         return _("Too short: at least %(min)d characters.") % {"min": ctx.get("min_length", 0)}
+    if kind == "string_pattern_mismatch":
+        return _("Contains characters that are not allowed.")
     if kind == "extra_forbidden":
         return _("Unknown field.")
     if kind in {"string_type", "str_type"}:

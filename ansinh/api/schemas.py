@@ -9,14 +9,21 @@ from ninja import Schema
 from pydantic import ConfigDict, Field
 
 
+# Printable text only: control characters (NUL, CR/LF…) in an identifier or a name are never
+# legitimate, and some stores (PostgreSQL text) cannot even hold NUL.
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+
+
 class StrictIn(Schema):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class LoginIn(StrictIn):
-    username: str = Field(min_length=1, max_length=64, description="BHXH code, CCCD or staff username")
+    username: str = Field(
+        min_length=1, max_length=64, pattern=PRINTABLE, description="BHXH code, CCCD or staff username"
+    )
     password: str = Field(min_length=1, max_length=256)
-    device_name: str | None = Field(default=None, max_length=100)
+    device_name: str | None = Field(default=None, max_length=100, pattern=PRINTABLE)
 
 
 class RefreshIn(StrictIn):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
@@ -11,6 +12,13 @@ from ansinh.lib.clientip import client_ip
 from ansinh.lib.identifiers import mask_middle
 
 from .models import AuditEvent
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _clean(text: str, limit: int) -> str:
+    # Log-injection and NUL safe: control characters become "?".
+    return _CONTROL.sub("?", text[:limit])
 
 if TYPE_CHECKING:
     from ansinh.accounts.models import User
@@ -32,13 +40,13 @@ def record(
     and truncated, so the audit log cannot be used to recover a list of valid identifiers.
     """
     ip = client_ip(request) if request is not None else None
-    agent = request.META.get("HTTP_USER_AGENT", "")[:200] if request is not None else ""
+    agent = _clean(request.META.get("HTTP_USER_AGENT", ""), 200) if request is not None else ""
     return AuditEvent.objects.create(
         occurred_at=timezone.now(),
         event=event,
         actor=actor if actor is not None and actor.pk else None,
         subject=subject if subject is not None and subject.pk else None,
-        identifier=mask_middle(identifier[:40]) if identifier else "",
+        identifier=mask_middle(_clean(identifier, 40)) if identifier else "",
         client_ip=ip,
         user_agent=agent,
         channel=channel,

@@ -56,8 +56,16 @@ def test_oversized_body_gets_body_too_large(api, citizen):
     assert _error(api.post("/auth/login", raw=body))["code"] == "body_too_large"
 
 
-def test_null_bytes_and_sql_meta_characters_are_just_wrong_credentials(api, citizen):
-    for username in ("0123456789\x00", "' OR 1=1 --", "0123456789; DROP TABLE people_person"):
+@pytest.mark.parametrize("username", ["0123456789\x00", "0123456789\r\nX-Injected: 1", "\x7f"])
+def test_control_characters_in_identifiers_get_invalid_input(api, citizen, username):
+    error = _error(api.post("/auth/login", {"username": username, "password": CITIZEN_PASSWORD}))
+    assert error["code"] == "invalid_input"
+    assert "username" in error["fields"]
+    assert not AuditEvent.objects.exists()
+
+
+def test_sql_meta_characters_are_just_wrong_credentials(api, citizen):
+    for username in ("' OR 1=1 --", "0123456789; DROP TABLE people_person", "canbo1' --"):
         response = api.post("/auth/login", {"username": username, "password": CITIZEN_PASSWORD})
         assert response.status_code == 401
     assert api.post("/auth/login", {"username": "0123456789", "password": CITIZEN_PASSWORD}).status_code == 200
