@@ -12,11 +12,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 
+def _ascii_digit(ch: str) -> str:
+    digit = unicodedata.decimal(ch, None)
+    return ch if digit is None else str(digit)
+
+
 def fold(text: str) -> str:
-    """Lower-case, drop Vietnamese diacritics (đ → d) and everything that is not a letter or digit."""
+    """Lower-case, drop Vietnamese diacritics (đ → d) and everything that is not a letter or digit.
+
+    Digits of any script (``٣``, full-width ``３``) count as their ASCII digit, so a BHXH code
+    typed in another script is still recognised.
+    """
     text = text.replace("đ", "d").replace("Đ", "D")
     decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    stripped = "".join(_ascii_digit(ch) for ch in decomposed if not unicodedata.combining(ch))
     return re.sub(r"[^a-z0-9]", "", stripped.lower(), flags=re.ASCII)
 
 
@@ -50,7 +59,8 @@ class PersonalDataValidator:
         if user is None:
             return values
         values.append(getattr(user, "username", "") or "")
-        person = getattr(user, "person", None) if getattr(user, "person_id", None) else None
+        # Not gated on ``person_id``: an account being set up may hold a Person not yet saved.
+        person = getattr(user, "person", None)
         name = person.full_name if person is not None else getattr(user, "full_name", "")
         if name:
             values.append(name)
@@ -67,6 +77,9 @@ class PersonalDataValidator:
                 dob.strftime("%d%m%Y"),
                 dob.strftime("%d%m%y"),
                 dob.strftime("%m%d%Y"),
+                # Vietnamese dates are often written without zero padding: 7/5/1990.
+                f"{dob.day}{dob.month}{dob.year}",
+                f"{dob.year}{dob.month}{dob.day}",
             ]
         return [fold(v) for v in values if len(fold(v)) >= 4]
 

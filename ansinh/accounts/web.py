@@ -28,7 +28,8 @@ def login_view(
     request: HttpRequest, *, form_class: type[LoginForm], template: str, channel: str,
     staff: bool, home: str, password_change: str,
 ) -> HttpResponse:
-    form = form_class(request.POST or None)
+    # ``request.POST or None`` would leave an empty POST unbound: a 400 with no error shown.
+    form = form_class(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -73,7 +74,7 @@ def logout_view(request: HttpRequest, *, next_url: str) -> HttpResponse:
 def password_change_view(request: HttpRequest, *, template: str, channel: str, done: str) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)  # noqa: S101 - views are login_required
-    form = PasswordChangeForm(request.POST or None)
+    form = PasswordChangeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.change_password(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -33,7 +34,13 @@ CARD_GROUPS = frozenset(
 )  # fmt: skip
 
 MAX_EMAIL_LENGTH = 254
-_email_validator = EmailValidator()
+# No allowlist: Django's default lets ``user@localhost`` through, which is never a citizen's
+# mailbox and would point recovery mail at our own host.
+_email_validator = EmailValidator(allowlist=[])
+# Control, format (zero-width, bidi overrides), private-use, surrogate, unassigned and
+# separator characters: header injection or an address that looks like another one.
+_EMAIL_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp", "Zs"})
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def validate_bhxh_code(value: str) -> str:
@@ -73,7 +80,12 @@ class CccdFacts:
 
 
 def cccd_facts(cccd: str) -> CccdFacts:
-    """Decode digits 1–6 of a valid CCCD: province of birth, sex and birth year."""
+    """Decode digits 1–6 of a CCCD: province of birth, sex and birth year.
+
+    The CCCD is validated first (``ValidationError(code="invalid_cccd")``): ``int()`` would
+    otherwise decode non-ASCII digits, and a 4th digit above 3 is not a 1900s/2000s number.
+    """
+    cccd = validate_cccd(cccd)
     century_sex = int(cccd[3])
     century = 1900 if century_sex in (0, 1) else 2000
     return CccdFacts(
@@ -138,15 +150,26 @@ def normalize_phone(value: str) -> str:
 def normalize_email(value: str) -> str:
     """Strip, lower-case the domain only, validate; never fold Unicode (CVE-2019-19844).
 
-    The local part keeps its case: the address on record is compared exactly.
+    The local part keeps its case: the address on record is compared exactly. Only ASCII
+    ``A-Z`` in the domain is lower-cased: ``str.lower()`` would turn the Kelvin sign ``K``
+    into ``k`` and so match a look-alike domain to a real one. Rejected, besides what
+    Django's ``EmailValidator`` rejects: more than 254 characters, control/format/separator
+    characters (CR, LF, NUL, zero-width, bidi overrides: header injection and look-alikes),
+    quoted local parts (they may hold ``,``, ``@`` and control characters), IP-literal
+    domains and ``localhost``.
     """
     value = value.strip()
-    if len(value) > MAX_EMAIL_LENGTH or "@" not in value:
+    if (
+        len(value) > MAX_EMAIL_LENGTH
+        or "@" not in value
+        or '"' in value
+        or any(unicodedata.category(ch) in _EMAIL_FORBIDDEN_CATEGORIES for ch in value)
+    ):
         raise ValidationError(_("Enter a valid email address."), code="invalid_email")
     local, _sep, domain = value.rpartition("@")
-    value = f"{local}@{domain.lower()}"
-    if any(ch in value for ch in "\r\n\x00"):
+    if domain.startswith("["):
         raise ValidationError(_("Enter a valid email address."), code="invalid_email")
+    value = f"{local}@{domain.translate(_ASCII_LOWER)}"
     try:
         _email_validator(value)
     except ValidationError as exc:
@@ -180,10 +203,17 @@ def identifier_kind(value: str) -> str | None:
 
 
 def mask_middle(value: str, *, keep_start: int = 2, keep_end: int = 2) -> str:
-    """``001090012345`` → ``00********45``: shows only the ends of an identifier."""
+    """``001090012345`` → ``00********45``: shows only the ends of an identifier.
+
+    The result has the length of ``value``; a value no longer than both ends together is
+    masked whole. Negative ``keep_*`` count as 0.
+    """
+    keep_start, keep_end = max(keep_start, 0), max(keep_end, 0)
     if len(value) <= keep_start + keep_end:
         return "*" * len(value)
-    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]
+    # Not value[-keep_end:]: with keep_end=0 that slice is the whole value.
+    end = len(value) - keep_end
+    return value[:keep_start] + "*" * (end - keep_start) + value[end:]
 
 
 def mask_email(value: str) -> str:

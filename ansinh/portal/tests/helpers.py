@@ -19,31 +19,43 @@ BACKOFFICE_HOME = "/backoffice/"
 BACKOFFICE_PASSWORD = "/backoffice/password/"
 
 _CAPTCHA_KEY_RE = re.compile(r'name="captcha_0" value="([0-9a-f]+)"')
+_CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _ALERT_RE = re.compile(r'<div class="alert" role="alert"[^>]*>(.*?)</div>', re.S)
 _TAG_RE = re.compile(r"<[^>]+>")
 
 
-def captcha_key(client: Client, path: str = PORTAL_LOGIN) -> str:
-    """The CAPTCHA hashkey the login form renders (the hidden ``captcha_0`` input)."""
+def login_form(client: Client, path: str = PORTAL_LOGIN) -> tuple[str, str]:
+    """Open a login form; return its CAPTCHA hashkey (``captcha_0``) and CSRF token."""
     response = client.get(path)
     assert response.status_code == 200, response.status_code
-    match = _CAPTCHA_KEY_RE.search(response.content.decode())
-    assert match, "the login form renders no CAPTCHA key"
-    return match.group(1)
+    page = response.content.decode()
+    key, token = _CAPTCHA_KEY_RE.search(page), _CSRF_RE.search(page)
+    assert key and token, "the login form renders no CAPTCHA key or CSRF token"
+    return key.group(1), token.group(1)
 
 
 def post_login(
     client: Client, username: str, password: str, *, path: str = PORTAL_LOGIN,
-    answer: str = "PASSED", key: str | None = None, **extra: Any,
+    answer: str = "PASSED", key: str | None = None, csrf: bool = True, **extra: Any,
 ) -> Any:
-    """Submit the login form as a browser would: fetch it for a CAPTCHA key, then post."""
+    """Submit the login form as a browser would: open it, then post it filled in."""
+    form_key, token = login_form(client, path)
     data = {
         "username": username,
         "password": password,
-        "captcha_0": key if key is not None else captcha_key(client, path),
+        "captcha_0": key if key is not None else form_key,
         "captcha_1": answer,
     }
+    if csrf:
+        data["csrfmiddlewaretoken"] = token
     return client.post(path, data, **extra)
+
+
+def csrf_token(client: Client, path: str) -> str:
+    """The CSRF token a page renders into its forms."""
+    match = _CSRF_RE.search(client.get(path).content.decode())
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
 
 
 def login(client: Client, username: str, password: str, *, path: str = PORTAL_LOGIN) -> Any:
