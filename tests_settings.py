@@ -6,7 +6,10 @@ import os
 
 from ansinh.settings import *
 
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "ansinh.lib.hashers.Argon2idHasher"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "ansinh.lib.hashers.Argon2idHasher",
+]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CAPTCHA_TEST_MODE = True

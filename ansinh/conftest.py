@@ -44,13 +44,29 @@ def unit(office: Office) -> Unit:
 
 
 def make_citizen(
-    *, bhxh_code: str, cccd: str | None, full_name: str, dob: dt.date, sex: str, email: str = "",
-    phone: str = "", password: str = CITIZEN_PASSWORD, language: str = "vi",
+    *,
+    bhxh_code: str,
+    cccd: str | None,
+    full_name: str,
+    dob: dt.date,
+    sex: str,
+    email: str = "",
+    phone: str = "",
+    password: str = CITIZEN_PASSWORD,
+    language: str = "vi",
 ) -> User:
     person = Person.objects.create(
-        bhxh_code=bhxh_code, cccd=cccd, full_name=full_name, date_of_birth=dob, sex=sex,
-        province_code=bhxh_code[:2], email=email, email_verified=bool(email), phone=phone,
-        address="12 Phố Kim Mã, Ba Đình, Hà Nội", language=language,
+        bhxh_code=bhxh_code,
+        cccd=cccd,
+        full_name=full_name,
+        date_of_birth=dob,
+        sex=sex,
+        province_code=bhxh_code[:2],
+        email=email,
+        email_verified=bool(email),
+        phone=phone,
+        address="12 Phố Kim Mã, Ba Đình, Hà Nội",
+        language=language,
     )
     user = User(username=bhxh_code, role=Role.CITIZEN, person=person, language=language)
     user.set_password(password)
@@ -59,8 +75,13 @@ def make_citizen(
 
 
 def make_staff(*, username: str, role: str, office: Office, password: str = STAFF_PASSWORD) -> User:
-    user = User(username=username, role=role, office=office, full_name=f"Cán bộ {username}",
-                email=f"{username}@bhxh.example")
+    user = User(
+        username=username,
+        role=role,
+        office=office,
+        full_name=f"Cán bộ {username}",
+        email=f"{username}@bhxh.example",
+    )
     user.set_password(password)
     user.save()
     return user
@@ -69,24 +90,37 @@ def make_staff(*, username: str, role: str, office: Office, password: str = STAF
 @pytest.fixture
 def citizen(db: None) -> User:
     return make_citizen(
-        bhxh_code="0123456789", cccd="001090012345", full_name="Nguyễn Văn An",
-        dob=dt.date(1990, 5, 17), sex=Sex.MALE, email="an.nguyen@example.com", phone="0912345678",
+        bhxh_code="0123456789",
+        cccd="001090012345",
+        full_name="Nguyễn Văn An",
+        dob=dt.date(1990, 5, 17),
+        sex=Sex.MALE,
+        email="an.nguyen@example.com",
+        phone="0912345678",
     )
 
 
 @pytest.fixture
 def citizen_no_email(db: None) -> User:
     return make_citizen(
-        bhxh_code="0123456790", cccd="001192012346", full_name="Trần Thị Bình",
-        dob=dt.date(1992, 3, 8), sex=Sex.FEMALE,
+        bhxh_code="0123456790",
+        cccd="001192012346",
+        full_name="Trần Thị Bình",
+        dob=dt.date(1992, 3, 8),
+        sex=Sex.FEMALE,
     )
 
 
 @pytest.fixture
 def outsider(db: None) -> User:
     return make_citizen(
-        bhxh_code="7912345678", cccd="079085001122", full_name="Lê Văn Cường",
-        dob=dt.date(1985, 1, 2), sex=Sex.MALE, email="cuong.le@example.org", password=OTHER_PASSWORD,
+        bhxh_code="7912345678",
+        cccd="079085001122",
+        full_name="Lê Văn Cường",
+        dob=dt.date(1985, 1, 2),
+        sex=Sex.MALE,
+        email="cuong.le@example.org",
+        password=OTHER_PASSWORD,
     )
 
 
@@ -108,8 +142,15 @@ class Api:
         self.client = client
 
     def call(
-        self, method: str, path: str, body: Any = None, *, token: str | None = None,
-        lang: str | None = None, raw: bytes | str | None = None, remote_addr: str = "203.0.113.7",
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        token: str | None = None,
+        lang: str | None = None,
+        raw: bytes | str | None = None,
+        remote_addr: str = "203.0.113.7",
         headers: dict[str, str] | None = None,
     ) -> Any:
         extra: dict[str, Any] = {"REMOTE_ADDR": remote_addr}
@@ -121,8 +162,9 @@ class Api:
             extra["HTTP_" + name.upper().replace("-", "_")] = value
         data = raw if raw is not None else (json.dumps(body) if body is not None else None)
         with _on_commit():
-            return self.client.generic(method, "/api/v1" + path, data=data or b"",
-                                       content_type="application/json", **extra)
+            return self.client.generic(
+                method, "/api/v1" + path, data=data or b"", content_type="application/json", **extra
+            )
 
     def post(self, path: str, body: Any = None, **kwargs: Any) -> Any:
         return self.call("POST", path, body, **kwargs)
@@ -145,7 +187,7 @@ class _on_commit:  # noqa: N801 - used as a context manager
         self._cm = TestCase.captureOnCommitCallbacks(execute=True)
         self._cm.__enter__()
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: Any) -> None:
         self._cm.__exit__(*exc)
 
 

@@ -47,7 +47,9 @@ PRODUCTION = PROFILE == "production"
 
 if PRODUCTION:
     missing = [
-        name for name in ("SECRET_KEY", "DATABASE_URL", "SMTP_HOST", "SITE_URL") if not ENV.get(name)
+        name
+        for name in ("SECRET_KEY", "DATABASE_URL", "SMTP_HOST", "SITE_URL")
+        if not ENV.get(name)
     ]
     if missing:
         raise ImproperlyConfigured(f"production profile needs: {', '.join(missing)}")
@@ -116,7 +118,7 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------
 DATABASE_URL = ENV.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES: dict[str, dict[str, Any]] = {
+    DATABASES: dict[str, Any] = {
         "default": dj_database_url.parse(
             DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
         )

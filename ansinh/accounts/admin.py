@@ -11,7 +11,7 @@ def _login_through_backoffice(request: HttpRequest, extra_context: object = None
     return redirect_to_login(request.get_full_path(), reverse("backoffice:login"))
 
 
-admin.site.login = _login_through_backoffice  # type: ignore[method-assign,assignment]
+admin.site.login = _login_through_backoffice  # type: ignore[method-assign]
 admin.site.site_header = "An Sinh — reference data"
 
 
@@ -22,6 +22,15 @@ class UserAdmin(admin.ModelAdmin[User]):
     list_display = ["username", "role", "office", "is_active", "last_login", "failed_logins"]
     list_filter = ["role", "is_active"]
     search_fields = ["username"]
-    fields = ["username", "role", "office", "full_name", "email", "is_active", "password_change_required",
-              "failed_logins", "last_login"]
+    fields = [
+        "username",
+        "role",
+        "office",
+        "full_name",
+        "email",
+        "is_active",
+        "password_change_required",
+        "failed_logins",
+        "last_login",
+    ]
     readonly_fields = ["username", "failed_logins", "last_login", "password_change_required"]

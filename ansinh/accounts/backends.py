@@ -46,7 +46,9 @@ class IdentifierBackend(BaseBackend):
         return user if user is not None and user.is_active else None
 
     def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
-        return bool(getattr(user_obj, "is_active", False) and getattr(user_obj, "is_superuser", False))
+        return bool(
+            getattr(user_obj, "is_active", False) and getattr(user_obj, "is_superuser", False)
+        )
 
     def has_module_perms(self, user_obj: Any, app_label: str) -> bool:
         return self.has_perm(user_obj, app_label)

@@ -58,7 +58,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     person = models.OneToOneField(
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="account"
     )
-    office = models.ForeignKey(Office, null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
+    office = models.ForeignKey(
+        Office, null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+    )
     full_name = models.CharField(max_length=100, blank=True)  # staff only; citizens use person
     email = models.CharField(max_length=254, blank=True)  # staff only; citizens use person
     is_active = models.BooleanField(default=True)
@@ -78,7 +80,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     objects = UserManager()
 
     USERNAME_FIELD = "username"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []
 
     class Meta:
         constraints = [

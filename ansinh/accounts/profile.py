@@ -20,7 +20,9 @@ def profile_of(user: User) -> dict[str, Any]:
     person = user.person if user.person_id else None
     if person is None:
         office = user.office
-        data.update(kind="staff", office={"code": office.code, "name": office.name} if office else None)
+        data.update(
+            kind="staff", office={"code": office.code, "name": office.name} if office else None
+        )
         return data
     data.update(
         kind="citizen",

@@ -27,7 +27,7 @@ from . import throttle
 from .backends import normalize_identifier, resolve_identifier
 from .models import AppToken, DeviceSession, TokenKind, User, new_security_stamp
 
-TOKEN_PREFIX = "ans_"
+TOKEN_PREFIX = "ans_"  # noqa: S105 - a prefix, not a secret
 # Verified against when the identifier names nobody, so unknown users cost one hash too.
 _DUMMY_HASH: str | None = None
 
@@ -68,10 +68,18 @@ def authenticate(*, identifier: str, password: str, request: HttpRequest, channe
     """
     ident = normalize_identifier(identifier)
     user = resolve_identifier(ident)
-    wait = max(throttle.retry_after(throttle.failure_state(user, ident)), throttle.ip_retry_after(request))
+    wait = max(
+        throttle.retry_after(throttle.failure_state(user, ident)), throttle.ip_retry_after(request)
+    )
     if wait:
-        record("login.throttled", subject=user, identifier=ident, request=request, channel=channel,
-               details={"retry_after": wait})
+        record(
+            "login.throttled",
+            subject=user,
+            identifier=ident,
+            request=request,
+            channel=channel,
+            details={"retry_after": wait},
+        )
         raise Throttled(wait)
 
     if user is None:
@@ -95,11 +103,23 @@ def authenticate(*, identifier: str, password: str, request: HttpRequest, channe
 
     if reason:
         count = throttle.record_failure(request, user, ident)
-        record("login.failed", subject=user, identifier=ident, request=request, channel=channel,
-               details={"reason": reason, "consecutive_failures": count})
+        record(
+            "login.failed",
+            subject=user,
+            identifier=ident,
+            request=request,
+            channel=channel,
+            details={"reason": reason, "consecutive_failures": count},
+        )
         if count in (settings.LOGIN_BACKOFF_AFTER, settings.LOGIN_MAX_FAILURES):
-            record("login.lockout", subject=user, identifier=ident, request=request, channel=channel,
-                   details={"consecutive_failures": count})
+            record(
+                "login.lockout",
+                subject=user,
+                identifier=ident,
+                request=request,
+                channel=channel,
+                details={"consecutive_failures": count},
+            )
         raise InvalidCredentials(reason)
 
     assert user is not None  # noqa: S101 - narrowed by the branches above
@@ -127,13 +147,26 @@ class TokenPair:
 
 def _issue_pair(device: DeviceSession) -> TokenPair:
     now = timezone.now()
-    access, refresh = TOKEN_PREFIX + secrets.token_urlsafe(32), TOKEN_PREFIX + secrets.token_urlsafe(32)
+    access, refresh = (
+        TOKEN_PREFIX + secrets.token_urlsafe(32),
+        TOKEN_PREFIX + secrets.token_urlsafe(32),
+    )
     AppToken.objects.bulk_create(
         [
-            AppToken(device=device, kind=TokenKind.ACCESS, digest=_digest(access), created_at=now,
-                     expires_at=now + dt.timedelta(seconds=settings.ACCESS_TOKEN_TTL_SECONDS)),
-            AppToken(device=device, kind=TokenKind.REFRESH, digest=_digest(refresh), created_at=now,
-                     expires_at=now + dt.timedelta(seconds=settings.REFRESH_TOKEN_TTL_SECONDS)),
+            AppToken(
+                device=device,
+                kind=TokenKind.ACCESS,
+                digest=_digest(access),
+                created_at=now,
+                expires_at=now + dt.timedelta(seconds=settings.ACCESS_TOKEN_TTL_SECONDS),
+            ),
+            AppToken(
+                device=device,
+                kind=TokenKind.REFRESH,
+                digest=_digest(refresh),
+                created_at=now,
+                expires_at=now + dt.timedelta(seconds=settings.REFRESH_TOKEN_TTL_SECONDS),
+            ),
         ]
     )
     return TokenPair(access, refresh, settings.ACCESS_TOKEN_TTL_SECONDS, device)
@@ -166,17 +199,22 @@ def refresh_tokens(*, raw_refresh: str, request: HttpRequest) -> TokenPair:
         device, user = token.device, token.device.user
         if token.used_at is not None and device.revoked_at is None:
             # Committed before InvalidToken is raised below, outside the transaction.
-            _revoke_devices(DeviceSession.objects.filter(pk=device.pk), reason="refresh_token_reuse")
+            _revoke_devices(
+                DeviceSession.objects.filter(pk=device.pk), reason="refresh_token_reuse"
+            )
             record("token.reuse_detected", actor=user, subject=user, request=request, channel="api")
         elif (
-            token.used_at is None and token.revoked_at is None and token.expires_at > now
-            and device.revoked_at is None and user.is_active
+            token.used_at is None
+            and token.revoked_at is None
+            and token.expires_at > now
+            and device.revoked_at is None
+            and user.is_active
         ):
             token.used_at = now
             token.save(update_fields=["used_at"])
-            AppToken.objects.filter(device=device, kind=TokenKind.ACCESS, revoked_at__isnull=True).update(
-                revoked_at=now
-            )
+            AppToken.objects.filter(
+                device=device, kind=TokenKind.ACCESS, revoked_at__isnull=True
+            ).update(revoked_at=now)
             pair = _issue_pair(device)
             device.last_seen_at = now
             device.save(update_fields=["last_seen_at"])
@@ -196,8 +234,13 @@ def access_token_device(raw: str) -> DeviceSession | None:
         return None
     token = (
         AppToken.objects.select_related("device__user__person", "device__user__office")
-        .filter(digest=_digest(raw), kind=TokenKind.ACCESS, revoked_at__isnull=True,
-                expires_at__gt=timezone.now(), device__revoked_at__isnull=True)
+        .filter(
+            digest=_digest(raw),
+            kind=TokenKind.ACCESS,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            device__revoked_at__isnull=True,
+        )
         .first()
     )
     if token is None or not token.device.user.is_active:
@@ -215,8 +258,14 @@ def _revoke_devices(devices: QuerySet[DeviceSession], *, reason: str) -> int:
 
 def logout_device(*, device: DeviceSession, request: HttpRequest) -> None:
     _revoke_devices(DeviceSession.objects.filter(pk=device.pk), reason="logout")
-    record("logout", actor=device.user, subject=device.user, request=request, channel="api",
-           details={"device": str(device.public_id)})
+    record(
+        "logout",
+        actor=device.user,
+        subject=device.user,
+        request=request,
+        channel="api",
+        details={"device": str(device.public_id)},
+    )
 
 
 def end_all_sessions(*, user: User, reason: str, keep_device: DeviceSession | None = None) -> int:
@@ -233,8 +282,14 @@ def end_all_sessions(*, user: User, reason: str, keep_device: DeviceSession | No
 
 def logout_all(*, user: User, request: HttpRequest, channel: str) -> None:
     count = end_all_sessions(user=user, reason="logout_all")
-    record("logout_all", actor=user, subject=user, request=request, channel=channel,
-           details={"devices": count})
+    record(
+        "logout_all",
+        actor=user,
+        subject=user,
+        request=request,
+        channel=channel,
+        details={"devices": count},
+    )
 
 
 # --- Passwords --------------------------------------------------------------------------------
@@ -261,8 +316,16 @@ def set_password(
     user.password_changed_at = now
     user.failed_logins = 0
     user.last_failed_login_at = None
-    user.save(update_fields=["password", "password_change_required", "password_expires_at",
-                             "password_changed_at", "failed_logins", "last_failed_login_at"])
+    user.save(
+        update_fields=[
+            "password",
+            "password_change_required",
+            "password_expires_at",
+            "password_changed_at",
+            "failed_logins",
+            "last_failed_login_at",
+        ]
+    )
 
 
 def change_password(
@@ -282,12 +345,20 @@ def change_password(
     on record once the transaction commits.
     """
     if not user.check_password(current_password):
-        record("password.change_failed", actor=user, subject=user, request=request, channel=channel,
-               details={"reason": "wrong_current_password"})
+        record(
+            "password.change_failed",
+            actor=user,
+            subject=user,
+            request=request,
+            channel=channel,
+            details={"reason": "wrong_current_password"},
+        )
         raise WrongCurrentPassword
     validate_new_password(user, new_password)
     if current_password == new_password:
-        raise ValidationError(_("The new password must differ from the current one."), code="password_unchanged")
+        raise ValidationError(
+            _("The new password must differ from the current one."), code="password_unchanged"
+        )
     with transaction.atomic():
         set_password(user=user, new_password=new_password)
         end_all_sessions(user=user, reason="password_changed", keep_device=keep_device)

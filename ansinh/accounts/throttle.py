@@ -42,7 +42,9 @@ def backoff_seconds(count: int) -> int:
     if count < after:
         return 0
     exponent = min(count - after, 30)
-    return int(min(settings.LOGIN_BACKOFF_BASE_SECONDS * 2**exponent, settings.LOGIN_BACKOFF_MAX_SECONDS))
+    return int(
+        min(settings.LOGIN_BACKOFF_BASE_SECONDS * 2**exponent, settings.LOGIN_BACKOFF_MAX_SECONDS)
+    )
 
 
 def _cache_key(identifier: str) -> str:
@@ -69,8 +71,11 @@ def retry_after(state: FailureState, now: dt.datetime | None = None) -> int:
 
 def ip_retry_after(request: HttpRequest) -> int:
     usage = get_usage(
-        request, group="login-ip", key=lambda _group, req: client_ip(req),
-        rate=settings.LOGIN_IP_RATE, increment=False,
+        request,
+        group="login-ip",
+        key=lambda _group, req: client_ip(req),
+        rate=settings.LOGIN_IP_RATE,
+        increment=False,
     )
     # Checked before the attempt, so the limit is reached when the count of failures equals it.
     if usage is not None and usage["count"] >= usage["limit"]:
@@ -79,14 +84,22 @@ def ip_retry_after(request: HttpRequest) -> int:
 
 
 def record_failure(request: HttpRequest, user: User | None, identifier: str) -> int:
-    """Count one failed attempt for the account (or identifier) and the address; return the new count."""
+    """Count one failed attempt for the account (or identifier) and the address.
+
+    Returns the account's (or identifier's) new count of consecutive failures.
+    """
     now = timezone.now()
     get_usage(
-        request, group="login-ip", key=lambda _group, req: client_ip(req),
-        rate=settings.LOGIN_IP_RATE, increment=True,
+        request,
+        group="login-ip",
+        key=lambda _group, req: client_ip(req),
+        rate=settings.LOGIN_IP_RATE,
+        increment=True,
     )
     if user is not None:
-        User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1, last_failed_login_at=now)
+        User.objects.filter(pk=user.pk).update(
+            failed_logins=F("failed_logins") + 1, last_failed_login_at=now
+        )
         user.refresh_from_db(fields=["failed_logins", "last_failed_login_at"])
         return user.failed_logins
     key = _cache_key(identifier)

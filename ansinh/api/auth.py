@@ -29,8 +29,11 @@ class TokenAuth(HttpBearer):
             return None
         user = device.user
         if user.password_change_required and not self.allow_pending_change:
-            raise ApiError(403, "password_change_required",
-                           _("Change your password before doing anything else."))
+            raise ApiError(
+                403,
+                "password_change_required",
+                _("Change your password before doing anything else."),
+            )
         request.user = user
         return device
 

@@ -1,6 +1,5 @@
 """``/auth/*``: login, token refresh, logout, password change (DESIGN §4)."""
 
-
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -22,22 +21,31 @@ def _invalid_credentials() -> ApiError:
 
 def _token_out(pair: services.TokenPair) -> TokenOut:
     return TokenOut(
-        access_token=pair.access_token, refresh_token=pair.refresh_token,
-        expires_in=pair.expires_in, password_change_required=pair.device.user.password_change_required,
+        access_token=pair.access_token,
+        refresh_token=pair.refresh_token,
+        expires_in=pair.expires_in,
+        password_change_required=pair.device.user.password_change_required,
     )
 
 
-@router.post("/login", response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 429: ErrorOut}, auth=None)
+@router.post(
+    "/login", response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 429: ErrorOut}, auth=None
+)
 @sensitive_variables("payload")
 def login(request: HttpRequest, payload: LoginIn) -> TokenOut:
     """Log in with a BHXH code, CCCD or staff username. Unknown user, wrong password, locked and
     disabled accounts get the same 401; repeated failures get 429 with ``Retry-After``."""
     try:
-        user = services.authenticate(identifier=payload.username, password=payload.password,
-                                     request=request, channel="api")
+        user = services.authenticate(
+            identifier=payload.username, password=payload.password, request=request, channel="api"
+        )
     except services.Throttled as exc:
-        raise ApiError(429, "too_many_attempts", _("Too many failed attempts. Try again later."),
-                       headers={"Retry-After": str(exc.retry_after)}) from None
+        raise ApiError(
+            429,
+            "too_many_attempts",
+            _("Too many failed attempts. Try again later."),
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from None
     except services.InvalidCredentials:
         raise _invalid_credentials() from None
     return _token_out(services.issue_tokens(user=user, device_name=payload.device_name or ""))
@@ -51,7 +59,9 @@ def refresh(request: HttpRequest, payload: RefreshIn) -> TokenOut:
     try:
         pair = services.refresh_tokens(raw_refresh=payload.refresh_token, request=request)
     except services.InvalidToken:
-        raise ApiError(401, "invalid_token", _("The refresh token is invalid, expired or already used.")) from None
+        raise ApiError(
+            401, "invalid_token", _("The refresh token is invalid, expired or already used.")
+        ) from None
     return _token_out(pair)
 
 
@@ -69,20 +79,31 @@ def logout_all(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=204)
 
 
-@router.post("/password", response={204: None, 400: ErrorOut, 401: ErrorOut}, auth=token_auth_pending_ok)
+@router.post(
+    "/password", response={204: None, 400: ErrorOut, 401: ErrorOut}, auth=token_auth_pending_ok
+)
 @sensitive_variables("payload")
 def change_password(request: HttpRequest, payload: PasswordChangeIn) -> HttpResponse:
     """Change the password (needs the current one). Other devices and web sessions end; this
     device stays signed in; a "password changed" email goes to the address on record."""
     try:
         services.change_password(
-            user=current_user(request), current_password=payload.current_password,
-            new_password=payload.new_password, request=request, channel="api",
+            user=current_user(request),
+            current_password=payload.current_password,
+            new_password=payload.new_password,
+            request=request,
+            channel="api",
             keep_device=current_device(request),
         )
     except services.WrongCurrentPassword:
-        raise ApiError(400, "wrong_current_password", _("The current password is incorrect.")) from None
+        raise ApiError(
+            400, "wrong_current_password", _("The current password is incorrect.")
+        ) from None
     except ValidationError as exc:
-        raise ApiError(400, "invalid_password", " ".join(exc.messages),
-                       fields={"new_password": " ".join(exc.messages)}) from None
+        raise ApiError(
+            400,
+            "invalid_password",
+            " ".join(exc.messages),
+            fields={"new_password": " ".join(exc.messages)},
+        ) from None
     return HttpResponse(status=204)

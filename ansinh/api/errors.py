@@ -81,39 +81,75 @@ def _field_name(loc: list[Any]) -> str:
 def install(api: NinjaAPI) -> None:
     @api.exception_handler(ApiError)
     def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
-        return error_response(api, request, status=exc.status, code=exc.code, message=exc.message,
-                              fields=exc.fields, headers=exc.headers, extra=exc.extra)
+        return error_response(
+            api,
+            request,
+            status=exc.status,
+            code=exc.code,
+            message=exc.message,
+            fields=exc.fields,
+            headers=exc.headers,
+            extra=exc.extra,
+        )
 
     @api.exception_handler(ValidationError)
     def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         fields: dict[str, str] = {}
         for error in exc.errors:
             fields.setdefault(_field_name(list(error.get("loc", []))), _field_message(error))
-        return error_response(api, request, status=400, code="invalid_input",
-                              message=_("Some fields are missing or invalid."), fields=fields)
+        return error_response(
+            api,
+            request,
+            status=400,
+            code="invalid_input",
+            message=_("Some fields are missing or invalid."),
+            fields=fields,
+        )
 
     @api.exception_handler(AuthenticationError)
     def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        return error_response(api, request, status=401, code="invalid_token",
-                              message=_("Sign in again: the access token is missing, expired or revoked."),
-                              headers={"WWW-Authenticate": 'Bearer realm="ansinh"'})
+        return error_response(
+            api,
+            request,
+            status=401,
+            code="invalid_token",
+            message=_("Sign in again: the access token is missing, expired or revoked."),
+            headers={"WWW-Authenticate": 'Bearer realm="ansinh"'},
+        )
 
     @api.exception_handler(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if exc.status_code == 400:  # ninja raises this only for an unparsable body
-            return error_response(api, request, status=400, code="invalid_json",
-                                  message=_("The request body is not a valid JSON object."))
-        return error_response(api, request, status=exc.status_code, code="http_error", message=str(exc))
+            return error_response(
+                api,
+                request,
+                status=400,
+                code="invalid_json",
+                message=_("The request body is not a valid JSON object."),
+            )
+        return error_response(
+            api, request, status=exc.status_code, code="http_error", message=str(exc)
+        )
 
     @api.exception_handler(RequestDataTooBig)
     def _too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
-        return error_response(api, request, status=400, code="body_too_large",
-                              message=_("The request body is too large."))
+        return error_response(
+            api,
+            request,
+            status=400,
+            code="body_too_large",
+            message=_("The request body is too large."),
+        )
 
     @api.exception_handler(TooManyFieldsSent)
     def _too_many(request: HttpRequest, exc: Exception) -> HttpResponse:
-        return error_response(api, request, status=400, code="body_too_large",
-                              message=_("The request body is too large."))
+        return error_response(
+            api,
+            request,
+            status=400,
+            code="body_too_large",
+            message=_("The request body is too large."),
+        )
 
     @api.exception_handler(Http404)
     def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:

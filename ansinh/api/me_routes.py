@@ -1,6 +1,5 @@
 """``/me``: the signed-in person's own data (DESIGN §4)."""
 
-
 from django.http import HttpRequest
 from ninja import Router
 

@@ -1,13 +1,11 @@
 """Request and response shapes of API v1. Requests are strict: wrong types, lists where a
 string belongs, unknown fields and over-long values are 400 ``invalid_input``."""
 
-
 import datetime as dt
 from typing import Literal
 
 from ninja import Schema
 from pydantic import ConfigDict, Field
-
 
 # Printable text only: control characters (NUL, CR/LF…) in an identifier or a name are never
 # legitimate, and some stores (PostgreSQL text) cannot even hold NUL.
@@ -20,7 +18,10 @@ class StrictIn(Schema):
 
 class LoginIn(StrictIn):
     username: str = Field(
-        min_length=1, max_length=64, pattern=PRINTABLE, description="BHXH code, CCCD or staff username"
+        min_length=1,
+        max_length=64,
+        pattern=PRINTABLE,
+        description="BHXH code, CCCD or staff username",
     )
     password: str = Field(min_length=1, max_length=256)
     device_name: str | None = Field(default=None, max_length=100, pattern=PRINTABLE)
@@ -38,7 +39,7 @@ class PasswordChangeIn(StrictIn):
 class TokenOut(Schema):
     access_token: str
     refresh_token: str
-    token_type: Literal["Bearer"] = "Bearer"
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105
     expires_in: int
     password_change_required: bool
 

@@ -1,4 +1,4 @@
-"""API v1: ``/api/v1``, OpenAPI at ``/api/v1/openapi.json``, interactive docs at ``/api/v1/docs``."""
+"""API v1 at ``/api/v1``; OpenAPI at ``openapi.json``, interactive docs at ``docs``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from .parser import StrictJSONParser
 
 
 class AnSinhAPI(NinjaAPI):
-    def create_response(self, request: HttpRequest, data: object, *args: object, **kwargs: object) -> HttpResponse:
+    def create_response(
+        self, request: HttpRequest, data: object, *args: object, **kwargs: object
+    ) -> HttpResponse:
         response = super().create_response(request, data, *args, **kwargs)  # type: ignore[arg-type]
         # Personal data and tokens must not sit in shared or browser caches.
         add_never_cache_headers(response)
@@ -36,4 +38,6 @@ api.add_router("/me", me_router)
 
 def not_found(request: HttpRequest) -> HttpResponse:
     """Unknown paths under /api/ answer in the API's error format, not Django's HTML page."""
-    return errors.error_response(api, request, status=404, code="not_found", message=_("Not found."))
+    return errors.error_response(
+        api, request, status=404, code="not_found", message=_("Not found.")
+    )

@@ -6,7 +6,15 @@ from .models import AuditEvent
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
-    list_display = ["occurred_at", "event", "actor", "subject", "identifier", "client_ip", "channel"]
+    list_display = [
+        "occurred_at",
+        "event",
+        "actor",
+        "subject",
+        "identifier",
+        "client_ip",
+        "channel",
+    ]
     list_filter = ["event", "channel"]
     date_hierarchy = "occurred_at"
 

@@ -20,6 +20,7 @@ def _clean(text: str, limit: int) -> str:
     # Log-injection and NUL safe: control characters become "?".
     return _CONTROL.sub("?", text[:limit])
 
+
 if TYPE_CHECKING:
     from ansinh.accounts.models import User
 

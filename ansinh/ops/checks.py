@@ -16,7 +16,9 @@ def production_safety(app_configs: Any, **kwargs: Any) -> list[Error]:
     if settings.CAPTCHA_TEST_MODE:
         errors.append(Error("CAPTCHA_TEST_MODE must be off in production.", id="ansinh.E001"))
     if settings.DEV_MAILBOX:
-        errors.append(Error("The development mailbox must not exist in production.", id="ansinh.E002"))
+        errors.append(
+            Error("The development mailbox must not exist in production.", id="ansinh.E002")
+        )
     if settings.DEBUG:
         errors.append(Error("DEBUG must be off in production.", id="ansinh.E003"))
     return errors

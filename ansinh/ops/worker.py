@@ -16,8 +16,14 @@ logger = logging.getLogger(__name__)
 
 def make_worker(*, interval: float = 1.0) -> Worker:
     return Worker(
-        queue_names=["*"], interval=interval, batch=False, backend_name="default",
-        startup_delay=False, max_tasks=None, worker_id=get_random_string(32), excluded_queue_names=[],
+        queue_names=["*"],
+        interval=interval,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=get_random_string(32),
+        excluded_queue_names=[],
     )
 
 

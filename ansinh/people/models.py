@@ -23,6 +23,14 @@ def _cccd(value: str) -> None:
     identifiers.validate_cccd(value)
 
 
+def _office_code(value: str) -> None:
+    identifiers.validate_office_code(value)
+
+
+def _unit_code(value: str) -> None:
+    identifiers.validate_unit_code(value)
+
+
 def _phone(value: str) -> None:
     if identifiers.normalize_phone(value) != value:
         raise ValidationError(_("Store phone numbers normalised."), code="invalid_phone")
@@ -41,7 +49,9 @@ class Sex(models.TextChoices):
 class Office(models.Model):
     """A BHXH office (cơ quan BHXH), e.g. 01001 "BHXH quận Ba Đình"."""
 
-    code = models.CharField(max_length=5, unique=True, validators=[identifiers.validate_office_code])
+    code = models.CharField(
+        max_length=5, unique=True, validators=[_office_code]
+    )
     name = models.CharField(max_length=200)
     province_code = models.CharField(max_length=2)
 
@@ -55,7 +65,7 @@ class Office(models.Model):
 class Unit(models.Model):
     """An employer unit (đơn vị sử dụng lao động), managed by one office."""
 
-    code = models.CharField(max_length=20, unique=True, validators=[identifiers.validate_unit_code])
+    code = models.CharField(max_length=20, unique=True, validators=[_unit_code])
     name = models.CharField(max_length=200)
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="units")
     address = models.CharField(max_length=300, blank=True)
@@ -70,9 +80,11 @@ class Unit(models.Model):
 class CollectionOrganisation(models.Model):
     """A collection service organisation (tổ chức dịch vụ thu)."""
 
-    code = models.CharField(max_length=20, unique=True, validators=[identifiers.validate_unit_code])
+    code = models.CharField(max_length=20, unique=True, validators=[_unit_code])
     name = models.CharField(max_length=200)
-    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="collection_organisations")
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="collection_organisations"
+    )
 
     class Meta:
         ordering = ["code"]
@@ -110,9 +122,13 @@ class Person(models.Model):
     address = models.CharField(max_length=300, blank=True)
     province_code = models.CharField(max_length=2)
     phone = models.CharField(max_length=10, blank=True, validators=[_phone])
-    email = models.CharField(max_length=identifiers.MAX_EMAIL_LENGTH, blank=True, validators=[_email])
+    email = models.CharField(
+        max_length=identifiers.MAX_EMAIL_LENGTH, blank=True, validators=[_email]
+    )
     email_verified = models.BooleanField(default=False)
-    language = models.CharField(max_length=2, default="vi", choices=[("vi", "Tiếng Việt"), ("en", "English")])
+    language = models.CharField(
+        max_length=2, default="vi", choices=[("vi", "Tiếng Việt"), ("en", "English")]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -124,7 +140,9 @@ class Person(models.Model):
 
     def clean(self) -> None:
         if self.cccd and self.date_of_birth and self.sex:
-            identifiers.check_cccd_matches(self.cccd, sex=self.sex, date_of_birth=self.date_of_birth)
+            identifiers.check_cccd_matches(
+                self.cccd, sex=self.sex, date_of_birth=self.date_of_birth
+            )
 
 
 class PersonChange(models.Model):

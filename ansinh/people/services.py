@@ -42,12 +42,18 @@ def change_personal_data(
     """
     unknown = set(changes) - set(CHANGEABLE_FIELDS)
     if unknown:
-        raise ValidationError(_("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+        raise ValidationError(
+            _("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
+        )
     cleaned = {field: CHANGEABLE_FIELDS[field](value) for field, value in changes.items()}
     if "cccd" in cleaned:
-        identifiers.check_cccd_matches(cleaned["cccd"], sex=person.sex, date_of_birth=person.date_of_birth)
+        identifiers.check_cccd_matches(
+            cleaned["cccd"], sex=person.sex, date_of_birth=person.date_of_birth
+        )
         if Person.objects.filter(cccd=cleaned["cccd"]).exclude(pk=person.pk).exists():
-            raise ValidationError(_("This CCCD number belongs to another person."), code="cccd_taken")
+            raise ValidationError(
+                _("This CCCD number belongs to another person."), code="cccd_taken"
+            )
     now = timezone.now()
     rows: list[PersonChange] = []
     with transaction.atomic():
@@ -64,15 +70,23 @@ def change_personal_data(
                 update_fields.append("email_verified")
             rows.append(
                 PersonChange(
-                    person=locked, field=field, old_value=old_value, new_value=new_value,
-                    dossier_ref=dossier_ref, changed_by=actor, changed_at=now, reason=reason,
+                    person=locked,
+                    field=field,
+                    old_value=old_value,
+                    new_value=new_value,
+                    dossier_ref=dossier_ref,
+                    changed_by=actor,
+                    changed_at=now,
+                    reason=reason,
                 )
             )
         if rows:
             locked.save(update_fields=update_fields)
             PersonChange.objects.bulk_create(rows)
             record(
-                "person.changed", actor=actor, subject=getattr(locked, "account", None),
+                "person.changed",
+                actor=actor,
+                subject=getattr(locked, "account", None),
                 details={"fields": [r.field for r in rows], "dossier": dossier_ref},
             )
     person.refresh_from_db()

@@ -22,8 +22,10 @@ def _failure_fingerprint(response):
 
 
 def test_citizen_logs_in_with_bhxh_code(api, citizen):
-    response = api.post("/auth/login", {"username": "0123456789", "password": CITIZEN_PASSWORD,
-                                        "device_name": "Pixel 8"})
+    response = api.post(
+        "/auth/login",
+        {"username": "0123456789", "password": CITIZEN_PASSWORD, "device_name": "Pixel 8"},
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["token_type"] == "Bearer"
@@ -39,7 +41,12 @@ def test_citizen_logs_in_with_cccd(api, citizen):
 
 
 def test_identifier_surrounding_spaces_are_ignored(api, citizen):
-    assert api.post("/auth/login", {"username": " 0123456789 ", "password": CITIZEN_PASSWORD}).status_code == 200
+    assert (
+        api.post(
+            "/auth/login", {"username": " 0123456789 ", "password": CITIZEN_PASSWORD}
+        ).status_code
+        == 200
+    )
 
 
 def test_staff_logs_in_through_the_same_endpoint(api, clerk):
@@ -58,7 +65,9 @@ def test_wrong_password_and_unknown_user_get_byte_identical_401(api, citizen):
     assert _failure_fingerprint(wrong) == _failure_fingerprint(unknown)
 
 
-def test_disabled_and_locked_accounts_answer_like_a_wrong_password(api, citizen, outsider, settings):
+def test_disabled_and_locked_accounts_answer_like_a_wrong_password(
+    api, citizen, outsider, settings
+):
     reference = api.post("/auth/login", {"username": "0999999998", "password": CITIZEN_PASSWORD})
     User.objects.filter(pk=citizen.pk).update(is_active=False)
     disabled = api.post("/auth/login", {"username": "0123456789", "password": CITIZEN_PASSWORD})
@@ -72,7 +81,10 @@ def test_disabled_and_locked_accounts_answer_like_a_wrong_password(api, citizen,
 
 def test_staff_username_cannot_be_used_as_a_citizen_identifier(api, citizen, clerk):
     # A citizen's BHXH code is their username; staff names never look like one.
-    assert api.post("/auth/login", {"username": "canbo1", "password": CITIZEN_PASSWORD}).status_code == 401
+    assert (
+        api.post("/auth/login", {"username": "canbo1", "password": CITIZEN_PASSWORD}).status_code
+        == 401
+    )
 
 
 def test_non_ascii_digits_name_nobody(api, citizen):
@@ -86,7 +98,10 @@ def test_non_ascii_digits_name_nobody(api, citizen):
 
 def test_fifth_failure_starts_back_off_with_retry_after(api, citizen):
     for _ in range(5):
-        assert api.post("/auth/login", {"username": "0123456789", "password": WRONG}).status_code == 401
+        assert (
+            api.post("/auth/login", {"username": "0123456789", "password": WRONG}).status_code
+            == 401
+        )
     throttled = api.post("/auth/login", {"username": "0123456789", "password": CITIZEN_PASSWORD})
     assert throttled.status_code == 429
     assert throttled.json()["error"]["code"] == "too_many_attempts"
@@ -105,12 +120,20 @@ def test_back_off_grows_exponentially_and_ends(api, citizen):
             wait = int(response["Retry-After"])
             waits.append(wait)
             traveller.shift(dt.timedelta(seconds=wait))
-            assert api.post("/auth/login", {"username": "0123456789", "password": WRONG}).status_code == 401
+            assert (
+                api.post("/auth/login", {"username": "0123456789", "password": WRONG}).status_code
+                == 401
+            )
         assert waits == [2, 4, 8]
         response = api.post("/auth/login", {"username": "0123456789", "password": CITIZEN_PASSWORD})
         assert response.status_code == 429
         traveller.shift(dt.timedelta(seconds=int(response["Retry-After"])))
-        assert api.post("/auth/login", {"username": "0123456789", "password": CITIZEN_PASSWORD}).status_code == 200
+        assert (
+            api.post(
+                "/auth/login", {"username": "0123456789", "password": CITIZEN_PASSWORD}
+            ).status_code
+            == 200
+        )
     citizen.refresh_from_db()
     assert citizen.failed_logins == 0
 
@@ -127,7 +150,9 @@ def test_unknown_identifier_is_throttled_on_the_same_schedule(api, citizen):
 def test_bhxh_code_and_cccd_share_one_failure_counter(api, citizen):
     for identifier in ("0123456789", "001090012345") * 2 + ("0123456789",):
         api.post("/auth/login", {"username": identifier, "password": WRONG})
-    assert api.post("/auth/login", {"username": "001090012345", "password": WRONG}).status_code == 429
+    assert (
+        api.post("/auth/login", {"username": "001090012345", "password": WRONG}).status_code == 429
+    )
 
 
 @override_settings(LOGIN_BACKOFF_AFTER=2, LOGIN_MAX_FAILURES=4, LOGIN_BACKOFF_MAX_SECONDS=60)
@@ -135,13 +160,17 @@ def test_account_stops_accepting_its_password_after_max_consecutive_failures(api
     with time_machine.travel(timezone.now(), tick=False) as traveller:
         for _ in range(4):
             traveller.shift(dt.timedelta(minutes=2))
-            assert api.post("/auth/login", {"username": "0123456789", "password": WRONG}).status_code == 401
+            assert (
+                api.post("/auth/login", {"username": "0123456789", "password": WRONG}).status_code
+                == 401
+            )
         traveller.shift(dt.timedelta(minutes=2))
         response = api.post("/auth/login", {"username": "0123456789", "password": CITIZEN_PASSWORD})
     assert response.status_code == 401
     assert AuditEvent.objects.filter(event="login.lockout", subject=citizen).count() == 2
-    assert AuditEvent.objects.filter(event="login.failed", subject=citizen,
-                                     details__reason="locked").exists()
+    assert AuditEvent.objects.filter(
+        event="login.failed", subject=citizen, details__reason="locked"
+    ).exists()
 
 
 @override_settings(LOGIN_IP_RATE="3/15m")
@@ -152,27 +181,45 @@ def test_one_client_address_spraying_many_accounts_is_throttled(api, citizen, ou
     assert response.status_code == 429
     assert "Retry-After" in response
     # Another address is not affected.
-    assert api.post("/auth/login", {"username": "0123456789", "password": CITIZEN_PASSWORD},
-                    remote_addr="198.51.100.9").status_code == 200
+    assert (
+        api.post(
+            "/auth/login",
+            {"username": "0123456789", "password": CITIZEN_PASSWORD},
+            remote_addr="198.51.100.9",
+        ).status_code
+        == 200
+    )
 
 
 @override_settings(LOGIN_IP_RATE="3/15m")
 def test_spoofed_forwarded_for_does_not_escape_the_address_limit(api, citizen):
     for i in range(3):
-        api.post("/auth/login", {"username": f"099999999{i}", "password": WRONG},
-                 headers={"X-Forwarded-For": f"192.0.2.{i}"})
-    response = api.post("/auth/login", {"username": "0123456789", "password": CITIZEN_PASSWORD},
-                        headers={"X-Forwarded-For": "192.0.2.200"})
+        api.post(
+            "/auth/login",
+            {"username": f"099999999{i}", "password": WRONG},
+            headers={"X-Forwarded-For": f"192.0.2.{i}"},
+        )
+    response = api.post(
+        "/auth/login",
+        {"username": "0123456789", "password": CITIZEN_PASSWORD},
+        headers={"X-Forwarded-For": "192.0.2.200"},
+    )
     assert response.status_code == 429
 
 
 @override_settings(LOGIN_IP_RATE="3/15m", TRUSTED_PROXY_COUNT=1)
 def test_forwarded_for_is_used_behind_a_configured_proxy(api, citizen):
     for i in range(3):
-        api.post("/auth/login", {"username": f"099999999{i}", "password": WRONG},
-                 headers={"X-Forwarded-For": "192.0.2.1"})
-    other_client = api.post("/auth/login", {"username": "0123456789", "password": CITIZEN_PASSWORD},
-                            headers={"X-Forwarded-For": "192.0.2.2"})
+        api.post(
+            "/auth/login",
+            {"username": f"099999999{i}", "password": WRONG},
+            headers={"X-Forwarded-For": "192.0.2.1"},
+        )
+    other_client = api.post(
+        "/auth/login",
+        {"username": "0123456789", "password": CITIZEN_PASSWORD},
+        headers={"X-Forwarded-For": "192.0.2.2"},
+    )
     assert other_client.status_code == 200
     event = AuditEvent.objects.filter(event="login.succeeded").get()
     assert event.client_ip == "192.0.2.2"
@@ -182,7 +229,9 @@ def test_logins_are_audited_without_secrets(api, citizen):
     api.post("/auth/login", {"username": "0123456789", "password": WRONG})
     api.post("/auth/login", {"username": "0999999999", "password": WRONG})
     api.login("0123456789", CITIZEN_PASSWORD)
-    events = list(AuditEvent.objects.order_by("pk").values_list("event", "details", "identifier", "client_ip"))
+    events = list(
+        AuditEvent.objects.order_by("pk").values_list("event", "details", "identifier", "client_ip")
+    )
     assert [e[0] for e in events] == ["login.failed", "login.failed", "login.succeeded"]
     assert events[0][1]["reason"] == "wrong_password"
     assert events[1][1]["reason"] == "unknown_identifier"

@@ -13,8 +13,11 @@ NEW = "Mot-Mat-Khau-Moi-That-Dai"
 
 def test_password_change_needs_the_current_password(api, citizen, mailoutbox):
     tokens = api.login("0123456789", CITIZEN_PASSWORD)
-    response = api.post("/auth/password", {"current_password": "Sai-Mat-Khau-2026", "new_password": NEW},
-                        token=tokens["access_token"])
+    response = api.post(
+        "/auth/password",
+        {"current_password": "Sai-Mat-Khau-2026", "new_password": NEW},
+        token=tokens["access_token"],
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "wrong_current_password"
     citizen.refresh_from_db()
@@ -24,12 +27,22 @@ def test_password_change_needs_the_current_password(api, citizen, mailoutbox):
 
 @pytest.mark.parametrize(
     "weak",
-    ["ngan-qua-11", "x" * 129, "0123456789-la-ma-so", "password1234", "NguyenVanAn-1990", "17051990abcdef"],
+    [
+        "ngan-qua-11",
+        "x" * 129,
+        "0123456789-la-ma-so",
+        "password1234",
+        "NguyenVanAn-1990",
+        "17051990abcdef",
+    ],
 )
 def test_weak_new_password_is_rejected_and_nothing_changes(api, citizen, weak):
     tokens = api.login("0123456789", CITIZEN_PASSWORD)
-    response = api.post("/auth/password", {"current_password": CITIZEN_PASSWORD, "new_password": weak},
-                        token=tokens["access_token"])
+    response = api.post(
+        "/auth/password",
+        {"current_password": CITIZEN_PASSWORD, "new_password": weak},
+        token=tokens["access_token"],
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_password"
     assert "new_password" in response.json()["error"]["fields"]
@@ -39,8 +52,11 @@ def test_weak_new_password_is_rejected_and_nothing_changes(api, citizen, weak):
 
 def test_same_password_again_is_rejected(api, citizen):
     tokens = api.login("0123456789", CITIZEN_PASSWORD)
-    response = api.post("/auth/password", {"current_password": CITIZEN_PASSWORD,
-                                           "new_password": CITIZEN_PASSWORD}, token=tokens["access_token"])
+    response = api.post(
+        "/auth/password",
+        {"current_password": CITIZEN_PASSWORD, "new_password": CITIZEN_PASSWORD},
+        token=tokens["access_token"],
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_password"
 
@@ -48,13 +64,21 @@ def test_same_password_again_is_rejected(api, citizen):
 def test_password_change_ends_other_devices_keeps_this_one_and_emails(api, citizen, mailoutbox):
     this = api.login("0123456789", CITIZEN_PASSWORD)
     other = api.login("0123456789", CITIZEN_PASSWORD)
-    response = api.post("/auth/password", {"current_password": CITIZEN_PASSWORD, "new_password": NEW},
-                        token=this["access_token"])
+    response = api.post(
+        "/auth/password",
+        {"current_password": CITIZEN_PASSWORD, "new_password": NEW},
+        token=this["access_token"],
+    )
     assert response.status_code == 204
     assert api.get("/me", token=this["access_token"]).status_code == 200
     assert api.get("/me", token=other["access_token"]).status_code == 401
     assert api.post("/auth/refresh", {"refresh_token": other["refresh_token"]}).status_code == 401
-    assert api.post("/auth/login", {"username": "0123456789", "password": CITIZEN_PASSWORD}).status_code == 401
+    assert (
+        api.post(
+            "/auth/login", {"username": "0123456789", "password": CITIZEN_PASSWORD}
+        ).status_code
+        == 401
+    )
     assert api.post("/auth/login", {"username": "0123456789", "password": NEW}).status_code == 200
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["an.nguyen@example.com"]
@@ -63,11 +87,12 @@ def test_password_change_ends_other_devices_keeps_this_one_and_emails(api, citiz
 
 
 def test_password_change_without_email_on_record_sends_nothing(api, citizen_no_email, mailoutbox):
-    from ansinh.conftest import CITIZEN_PASSWORD as pw
-
-    tokens = api.login("0123456790", pw)
-    response = api.post("/auth/password", {"current_password": pw, "new_password": NEW},
-                        token=tokens["access_token"])
+    tokens = api.login("0123456790", CITIZEN_PASSWORD)
+    response = api.post(
+        "/auth/password",
+        {"current_password": CITIZEN_PASSWORD, "new_password": NEW},
+        token=tokens["access_token"],
+    )
     assert response.status_code == 204
     assert mailoutbox == []
 
@@ -79,8 +104,11 @@ def test_must_change_password_limits_the_token_to_password_and_logout(api, citiz
     blocked = api.get("/me", token=tokens["access_token"])
     assert blocked.status_code == 403
     assert blocked.json()["error"]["code"] == "password_change_required"
-    response = api.post("/auth/password", {"current_password": CITIZEN_PASSWORD, "new_password": NEW},
-                        token=tokens["access_token"])
+    response = api.post(
+        "/auth/password",
+        {"current_password": CITIZEN_PASSWORD, "new_password": NEW},
+        token=tokens["access_token"],
+    )
     assert response.status_code == 204
     assert api.get("/me", token=tokens["access_token"]).status_code == 200
     citizen.refresh_from_db()
@@ -90,7 +118,10 @@ def test_must_change_password_limits_the_token_to_password_and_logout(api, citiz
 
 def test_staff_password_change_is_announced_to_the_staff_email(api, clerk, mailoutbox):
     tokens = api.login("canbo1", STAFF_PASSWORD)
-    response = api.post("/auth/password", {"current_password": STAFF_PASSWORD, "new_password": NEW},
-                        token=tokens["access_token"])
+    response = api.post(
+        "/auth/password",
+        {"current_password": STAFF_PASSWORD, "new_password": NEW},
+        token=tokens["access_token"],
+    )
     assert response.status_code == 204
     assert mailoutbox[0].to == ["canbo1@bhxh.example"]

@@ -26,9 +26,18 @@ def test_tokens_are_random_long_and_stored_only_as_digests(api, citizen):
 
 
 def test_each_login_is_its_own_device_session(api, citizen):
-    api.post("/auth/login", {"username": "0123456789", "password": CITIZEN_PASSWORD, "device_name": "Phone"})
-    api.post("/auth/login", {"username": "0123456789", "password": CITIZEN_PASSWORD, "device_name": "Tablet"})
-    assert sorted(DeviceSession.objects.values_list("device_name", flat=True)) == ["Phone", "Tablet"]
+    api.post(
+        "/auth/login",
+        {"username": "0123456789", "password": CITIZEN_PASSWORD, "device_name": "Phone"},
+    )
+    api.post(
+        "/auth/login",
+        {"username": "0123456789", "password": CITIZEN_PASSWORD, "device_name": "Tablet"},
+    )
+    assert sorted(DeviceSession.objects.values_list("device_name", flat=True)) == [
+        "Phone",
+        "Tablet",
+    ]
 
 
 def test_missing_or_garbage_token_gets_401_invalid_token(api, citizen):
@@ -85,7 +94,9 @@ def test_refresh_token_expires(api, citizen):
     with time_machine.travel(start, tick=False) as traveller:
         tokens = api.login("0123456789", CITIZEN_PASSWORD)
         traveller.shift(dt.timedelta(days=30, seconds=1))
-        assert api.post("/auth/refresh", {"refresh_token": tokens["refresh_token"]}).status_code == 401
+        assert (
+            api.post("/auth/refresh", {"refresh_token": tokens["refresh_token"]}).status_code == 401
+        )
 
 
 def test_unknown_refresh_token_gets_401(api, citizen):
@@ -129,7 +140,9 @@ def test_logout_all_revokes_every_device_and_web_session(api, citizen, outsider)
     assert api.post("/auth/logout-all", token=one["access_token"]).status_code == 204
     for tokens in (one, two):
         assert api.get("/me", token=tokens["access_token"]).status_code == 401
-        assert api.post("/auth/refresh", {"refresh_token": tokens["refresh_token"]}).status_code == 401
+        assert (
+            api.post("/auth/refresh", {"refresh_token": tokens["refresh_token"]}).status_code == 401
+        )
     assert browser.get("/ca-nhan/").status_code == 302
     assert api.get("/me", token=someone_else["access_token"]).status_code == 200
     assert AuditEvent.objects.filter(event="logout_all", subject=citizen).count() == 1

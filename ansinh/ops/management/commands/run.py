@@ -12,7 +12,10 @@ from ansinh.wsgi import application
 
 
 class Command(BaseCommand):
-    help = "Migrate, load the demo data if the registry is empty, and serve the portal, the API and the worker in one process."
+    help = (
+        "Migrate, load the demo data if the registry is empty, and serve the portal, the API "
+        "and the worker in one process."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -31,7 +34,9 @@ class Command(BaseCommand):
             call_command("demo")
         stop = threading.Event()
         start_sweeper(stop)
-        worker_thread = threading.Thread(target=make_worker(interval=0.5).run, name="ansinh-worker", daemon=True)
+        worker_thread = threading.Thread(
+            target=make_worker(interval=0.5).run, name="ansinh-worker", daemon=True
+        )
         worker_thread.start()
         self.stdout.write(f"An Sinh: http://{host}:{port}/  (API docs: /api/v1/docs)")
         if settings.DEV_MAILBOX:

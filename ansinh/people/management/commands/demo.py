@@ -1,0 +1,44 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from ansinh.people.demo import CITIZENS, DEFAULT_SYNTHETIC, STAFF, load_demo_data
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo data (DESIGN §5): offices, units, the demo citizens and staff, and "
+        "synthetic persons. Safe to run again: missing rows are added, and the fixed demo "
+        "records are restored to their documented values, including their documented "
+        "passwords (failed logins and forced password changes are cleared). Creates no "
+        "administrator; use `ansinh createsuperuser`."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--synthetic",
+            type=int,
+            default=DEFAULT_SYNTHETIC,
+            metavar="N",
+            help=f"how many synthetic persons to load (default {DEFAULT_SYNTHETIC})",
+        )
+
+    def handle(self, *args: Any, synthetic: int, **options: Any) -> None:
+        if synthetic < 0:
+            raise CommandError("--synthetic must be zero or more.")
+        with transaction.atomic():
+            counts = load_demo_data(synthetic=synthetic)
+        self.stdout.write(
+            "Demo data loaded: {offices} offices, {units} units, {collection_organisations} "
+            "collection organisation(s), {health_facilities} health facilities, {persons} persons, "
+            "{citizen_accounts} citizen accounts, {staff_accounts} staff accounts.".format(**counts)
+        )
+        self.stdout.write("Demo logins:")
+        for citizen in CITIZENS:
+            self.stdout.write(
+                f"  {citizen.bhxh_code} (or CCCD {citizen.cccd}) / {citizen.password}"
+                f"  {citizen.full_name}"
+            )
+        for staff in STAFF:
+            self.stdout.write(f"  {staff.username} / {staff.password}  {staff.role}")
