@@ -12,11 +12,16 @@ from django.utils.translation import gettext_lazy as _
 
 class LoginForm(forms.Form):
     username = forms.CharField(
-        label=_("BHXH code or CCCD number"), max_length=64,
-        widget=forms.TextInput(attrs={"autocomplete": "username", "inputmode": "text", "autofocus": True}),
+        label=_("BHXH code or CCCD number"),
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "inputmode": "text", "autofocus": True}
+        ),
     )
     password = forms.CharField(
-        label=_("Password"), max_length=256, strip=False,
+        label=_("Password"),
+        max_length=256,
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     captcha = CaptchaField(label=_("Verification code (Mã kiểm tra)"))
@@ -24,23 +29,32 @@ class LoginForm(forms.Form):
 
 class StaffLoginForm(LoginForm):
     username = forms.CharField(
-        label=_("Staff username"), max_length=64,
+        label=_("Staff username"),
+        max_length=64,
         widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
 
 
 class PasswordChangeForm(forms.Form):
     current_password = forms.CharField(
-        label=_("Current password"), max_length=256, strip=False,
+        label=_("Current password"),
+        max_length=256,
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     new_password = forms.CharField(
-        label=_("New password"), max_length=256, strip=False,
-        help_text=_("12 to 128 characters. A long phrase is easier to remember and harder to guess."),
+        label=_("New password"),
+        max_length=256,
+        strip=False,
+        help_text=_(
+            "12 to 128 characters. A long phrase is easier to remember and harder to guess."
+        ),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     new_password_again = forms.CharField(
-        label=_("New password again"), max_length=256, strip=False,
+        label=_("New password again"),
+        max_length=256,
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 

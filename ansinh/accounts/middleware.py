@@ -30,11 +30,17 @@ class PasswordChangeRequiredMiddleware:
                 return redirect(reverse("portal:login"))
             if user.password_change_required:
                 allowed = {
-                    reverse("portal:password_change"), reverse("portal:logout"),
-                    reverse("backoffice:password_change"), reverse("backoffice:logout"),
+                    reverse("portal:password_change"),
+                    reverse("portal:logout"),
+                    reverse("backoffice:password_change"),
+                    reverse("backoffice:logout"),
                     reverse("set_language"),
                 }
                 if request.path not in allowed and not request.path.startswith(settings.STATIC_URL):
-                    target = "backoffice:password_change" if user.is_office_staff else "portal:password_change"
+                    target = (
+                        "backoffice:password_change"
+                        if user.is_office_staff
+                        else "portal:password_change"
+                    )
                     return redirect(reverse(target))
         return self.get_response(request)

@@ -88,7 +88,9 @@ class PersonalDataValidator:
         for value in self._personal_strings(user):
             if value in folded:
                 raise ValidationError(
-                    _("Your password must not contain your BHXH code, CCCD, name or date of birth."),
+                    _(
+                        "Your password must not contain your BHXH code, CCCD, name or date of birth."
+                    ),
                     code="password_personal_data",
                 )
 

@@ -25,8 +25,14 @@ from .models import User
 
 
 def login_view(
-    request: HttpRequest, *, form_class: type[LoginForm], template: str, channel: str,
-    staff: bool, home: str, password_change: str,
+    request: HttpRequest,
+    *,
+    form_class: type[LoginForm],
+    template: str,
+    channel: str,
+    staff: bool,
+    home: str,
+    password_change: str,
 ) -> HttpResponse:
     # ``request.POST or None`` would leave an empty POST unbound: a 400 with no error shown.
     form = form_class(request.POST if request.method == "POST" else None)
@@ -35,12 +41,20 @@ def login_view(
         if form.is_valid():
             try:
                 user = services.authenticate(
-                    identifier=form.cleaned_data["username"], password=form.cleaned_data["password"],
-                    request=request, channel=channel,
+                    identifier=form.cleaned_data["username"],
+                    password=form.cleaned_data["password"],
+                    request=request,
+                    channel=channel,
                 )
             except services.Throttled as exc:
                 minutes = max(1, round(exc.retry_after / 60))
-                form.add_error(None, _("Too many failed attempts. Try again in %(minutes)d minute(s), or recover your password.") % {"minutes": minutes})
+                form.add_error(
+                    None,
+                    _(
+                        "Too many failed attempts. Try again in %(minutes)d minute(s), or recover your password."
+                    )
+                    % {"minutes": minutes},
+                )
                 status = 429
             except services.InvalidCredentials:
                 form.add_error(None, _("The identifier or password is incorrect."))
@@ -48,8 +62,12 @@ def login_view(
             else:
                 if user.is_office_staff != staff:
                     # Right credentials, wrong door: send the person to their own login page.
-                    form.add_error(None, _("Use the back office for staff accounts.") if user.is_office_staff
-                                   else _("Citizens sign in on the portal."))
+                    form.add_error(
+                        None,
+                        _("Use the back office for staff accounts.")
+                        if user.is_office_staff
+                        else _("Citizens sign in on the portal."),
+                    )
                     status = 403
                 else:
                     django_login(request, user)
@@ -71,15 +89,20 @@ def logout_view(request: HttpRequest, *, next_url: str) -> HttpResponse:
     return redirect(next_url)
 
 
-def password_change_view(request: HttpRequest, *, template: str, channel: str, done: str) -> HttpResponse:
+def password_change_view(
+    request: HttpRequest, *, template: str, channel: str, done: str
+) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)  # noqa: S101 - views are login_required
     form = PasswordChangeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.change_password(
-                user=user, current_password=form.cleaned_data["current_password"],
-                new_password=form.cleaned_data["new_password"], request=request, channel=channel,
+                user=user,
+                current_password=form.cleaned_data["current_password"],
+                new_password=form.cleaned_data["new_password"],
+                request=request,
+                channel=channel,
             )
         except services.WrongCurrentPassword:
             form.add_error("current_password", _("The current password is incorrect."))
@@ -88,7 +111,9 @@ def password_change_view(request: HttpRequest, *, template: str, channel: str, d
                 form.add_error("new_password", message)
         else:
             update_session_auth_hash(request, user)  # this browser stays signed in
-            messages.success(request, _("Your password was changed. Other devices have been signed out."))
+            messages.success(
+                request, _("Your password was changed. Other devices have been signed out.")
+            )
             return redirect(done)
     return render(request, template, {"form": form}, status=400 if form.errors else 200)
 

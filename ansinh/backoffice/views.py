@@ -32,8 +32,13 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 @web.protect
 def login(request: HttpRequest) -> HttpResponse:
     return web.login_view(
-        request, form_class=StaffLoginForm, template="backoffice/login.html", channel="backoffice",
-        staff=True, home=reverse("backoffice:home"), password_change=reverse("backoffice:password_change"),
+        request,
+        form_class=StaffLoginForm,
+        template="backoffice/login.html",
+        channel="backoffice",
+        staff=True,
+        home=reverse("backoffice:home"),
+        password_change=reverse("backoffice:password_change"),
     )
 
 
@@ -55,6 +60,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @web.protect
 def password_change(request: HttpRequest) -> HttpResponse:
     return web.password_change_view(
-        request, template="backoffice/password_change.html", channel="backoffice",
+        request,
+        template="backoffice/password_change.html",
+        channel="backoffice",
         done=reverse("backoffice:home"),
     )

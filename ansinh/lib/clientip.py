@@ -26,7 +26,9 @@ def client_ip(request: HttpRequest) -> str:
     proxies: int = settings.TRUSTED_PROXY_COUNT
     if proxies <= 0:
         return remote
-    forwarded = [part for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    forwarded = [
+        part for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()
+    ]
     if len(forwarded) < proxies:
         return remote
     return _valid(forwarded[-proxies]) or remote

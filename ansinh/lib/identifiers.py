@@ -61,9 +61,7 @@ def validate_cccd(value: str) -> str:
     """
     value = value.strip()
     if not CCCD_RE.fullmatch(value):
-        raise ValidationError(
-            _("A CCCD number is exactly 12 digits (0-9)."), code="invalid_cccd"
-        )
+        raise ValidationError(_("A CCCD number is exactly 12 digits (0-9)."), code="invalid_cccd")
     if int(value[3]) > 3:
         raise ValidationError(
             _("The 4th digit of a CCCD number (century and sex) must be 0 to 3."),
@@ -122,7 +120,9 @@ def parse_card_code(value: str) -> CardCode:
     match = CARD_CODE_RE.fullmatch(value)
     if not match or match.group(1) not in CARD_GROUPS:
         raise ValidationError(
-            _("A BHYT card code is 2 letters, a benefit level 1-5, 2 province digits and the 10-digit BHXH code."),
+            _(
+                "A BHYT card code is 2 letters, a benefit level 1-5, 2 province digits and the 10-digit BHXH code."
+            ),
             code="invalid_card_code",
         )
     group, level, province, code = match.groups()
@@ -180,7 +180,9 @@ def normalize_email(value: str) -> str:
 def validate_unit_code(value: str) -> str:
     value = value.strip()
     if not UNIT_CODE_RE.fullmatch(value):
-        raise ValidationError(_("A unit code is 2-20 capital letters and digits."), code="invalid_unit_code")
+        raise ValidationError(
+            _("A unit code is 2-20 capital letters and digits."), code="invalid_unit_code"
+        )
     return value
 
 

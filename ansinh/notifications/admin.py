@@ -9,5 +9,18 @@ class OutboundEmailAdmin(admin.ModelAdmin[OutboundEmail]):
     list_filter = ["status", "kind"]
     # Bodies may hold one-time codes: never shown in the admin.
     exclude = ["body_text", "body_html"]
-    readonly_fields = ["public_id", "kind", "recipient", "user", "language", "subject", "status",
-                       "attempts", "last_error", "created_at", "next_attempt_at", "claimed_at", "sent_at"]
+    readonly_fields = [
+        "public_id",
+        "kind",
+        "recipient",
+        "user",
+        "language",
+        "subject",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "next_attempt_at",
+        "claimed_at",
+        "sent_at",
+    ]

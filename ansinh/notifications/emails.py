@@ -27,10 +27,18 @@ def queue_email(
         body_text = render_to_string(f"emails/{kind}.txt", context)
         body_html = render_to_string(f"emails/{kind}.html", context)
     email = OutboundEmail.objects.create(
-        kind=kind, recipient=recipient, user=user, language=language, subject=subject[:200],
-        body_text=body_text, body_html=body_html, created_at=timezone.now(),
+        kind=kind,
+        recipient=recipient,
+        user=user,
+        language=language,
+        subject=subject[:200],
+        body_text=body_text,
+        body_html=body_html,
+        created_at=timezone.now(),
     )
-    transaction.on_commit(lambda: schedule_delivery(email.pk))
+    # Robust: the change that caused the email has committed; if the task queue is unreachable
+    # now, the row stays queued and ``requeue_stale`` delivers it later.
+    transaction.on_commit(lambda: schedule_delivery(email.pk), robust=True)
     return email
 
 
@@ -40,6 +48,9 @@ def send_password_changed(*, user: User) -> OutboundEmail | None:
     if not recipient:
         return None
     return queue_email(
-        kind="password_changed", recipient=recipient, language=user.language, user=user,
+        kind="password_changed",
+        recipient=recipient,
+        language=user.language,
+        user=user,
         context={"name": user.display_name, "when": timezone.localtime()},
     )

@@ -62,14 +62,20 @@ def deliver_email(email_id: int) -> str:
     except Exception as exc:  # SMTP, DNS, socket: all worth another try
         error = f"{type(exc).__name__}: {exc}"[:300]
         if email.attempts >= settings.EMAIL_MAX_ATTEMPTS:
-            OutboundEmail.objects.filter(pk=email_id).update(status=EmailStatus.FAILED, last_error=error)
-            logger.error("email %s failed for good after %d attempts", email.public_id, email.attempts)
+            OutboundEmail.objects.filter(pk=email_id).update(
+                status=EmailStatus.FAILED, last_error=error
+            )
+            logger.error(
+                "email %s failed for good after %d attempts", email.public_id, email.attempts
+            )
             return "failed"
         retry_at = timezone.now() + _retry_delay(email.attempts)
         OutboundEmail.objects.filter(pk=email_id).update(
             status=EmailStatus.QUEUED, last_error=error, next_attempt_at=retry_at
         )
-        logger.warning("email %s attempt %d failed; retry at %s", email.public_id, email.attempts, retry_at)
+        logger.warning(
+            "email %s attempt %d failed; retry at %s", email.public_id, email.attempts, retry_at
+        )
         schedule_delivery(email_id, at=retry_at)
         return "retry"
     OutboundEmail.objects.filter(pk=email_id, status=EmailStatus.SENDING).update(
@@ -81,11 +87,18 @@ def deliver_email(email_id: int) -> str:
 def requeue_stale() -> int:
     """Re-enqueue emails whose task was lost: queued and due, or stuck in ``sending``."""
     now = timezone.now()
-    OutboundEmail.objects.filter(status=EmailStatus.SENDING, claimed_at__lt=now - STALE_SENDING).update(
+    stuck = list(
+        OutboundEmail.objects.filter(
+            status=EmailStatus.SENDING, claimed_at__lt=now - STALE_SENDING
+        ).values_list("pk", flat=True)[:1000]
+    )
+    OutboundEmail.objects.filter(pk__in=stuck, status=EmailStatus.SENDING).update(
         status=EmailStatus.QUEUED, next_attempt_at=now
     )
+    # A minute's grace for rows whose own task is about to run; stuck rows go at once.
     due = OutboundEmail.objects.filter(status=EmailStatus.QUEUED).filter(
-        Q(next_attempt_at__isnull=True, created_at__lt=now - dt.timedelta(minutes=1))
+        Q(pk__in=stuck)
+        | Q(next_attempt_at__isnull=True, created_at__lt=now - dt.timedelta(minutes=1))
         | Q(next_attempt_at__lt=now - dt.timedelta(minutes=1))
     )
     ids = list(due.values_list("pk", flat=True)[:1000])

@@ -34,6 +34,8 @@ from .models import CollectionOrganisation, HealthFacility, Office, Person, Sex,
 
 DEFAULT_SYNTHETIC = 300
 DEFAULT_SEED = 2026
+# Enough for load tests; far below where the name-based emails would run out.
+MAX_SYNTHETIC = 100_000
 
 # --- Fixed records (DESIGN §5) ----------------------------------------------------------------
 
@@ -263,10 +265,8 @@ def synthetic_people(count: int, *, seed: int = DEFAULT_SEED) -> list[SyntheticP
             phone = _unique_digits(rng, used_phones, rng.choice(MOBILE_PREFIXES), 7)
         email = ""
         if rng.random() < 0.7:
-            local = f"{fold(given)}.{fold(family)}"
-            while (
-                email := f"{local}{rng.randrange(10, 1000)}@{rng.choice(EMAIL_DOMAINS)}"
-            ) in used_emails:
+            local, domain = f"{fold(given)}.{fold(family)}", rng.choice(EMAIL_DOMAINS)
+            while (email := f"{local}{rng.randrange(10, 1000)}@{domain}") in used_emails:
                 pass
             used_emails.add(email)
         city, streets = ADDRESSES[province]
@@ -440,8 +440,8 @@ def load_demo_data(
     ``seed`` exist, missing ones are added and existing ones are not touched. Returns how many
     demo rows of each kind exist afterwards, so a second run returns the same counts.
     """
-    if synthetic < 0:
-        raise ValueError("synthetic must be zero or more")
+    if not 0 <= synthetic <= MAX_SYNTHETIC:
+        raise ValueError(f"synthetic must be between 0 and {MAX_SYNTHETIC}")
     people = synthetic_people(synthetic, seed=seed)
     with transaction.atomic():
         offices = _load_registry()

@@ -49,9 +49,7 @@ class Sex(models.TextChoices):
 class Office(models.Model):
     """A BHXH office (cơ quan BHXH), e.g. 01001 "BHXH quận Ba Đình"."""
 
-    code = models.CharField(
-        max_length=5, unique=True, validators=[_office_code]
-    )
+    code = models.CharField(max_length=5, unique=True, validators=[_office_code])
     name = models.CharField(max_length=200)
     province_code = models.CharField(max_length=2)
 

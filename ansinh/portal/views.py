@@ -24,8 +24,13 @@ def index(request: HttpRequest) -> HttpResponse:
 @web.protect
 def login(request: HttpRequest) -> HttpResponse:
     return web.login_view(
-        request, form_class=LoginForm, template="portal/login.html", channel="portal", staff=False,
-        home=reverse("portal:home"), password_change=reverse("portal:password_change"),
+        request,
+        form_class=LoginForm,
+        template="portal/login.html",
+        channel="portal",
+        staff=False,
+        home=reverse("portal:home"),
+        password_change=reverse("portal:password_change"),
     )
 
 
@@ -49,5 +54,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @web.protect
 def password_change(request: HttpRequest) -> HttpResponse:
     return web.password_change_view(
-        request, template="portal/password_change.html", channel="portal", done=reverse("portal:home")
+        request,
+        template="portal/password_change.html",
+        channel="portal",
+        done=reverse("portal:home"),
     )

@@ -35,8 +35,15 @@ def login_form(client: Client, path: str = PORTAL_LOGIN) -> tuple[str, str]:
 
 
 def post_login(
-    client: Client, username: str, password: str, *, path: str = PORTAL_LOGIN,
-    answer: str = "PASSED", key: str | None = None, csrf: bool = True, **extra: Any,
+    client: Client,
+    username: str,
+    password: str,
+    *,
+    path: str = PORTAL_LOGIN,
+    answer: str = "PASSED",
+    key: str | None = None,
+    csrf: bool = True,
+    **extra: Any,
 ) -> Any:
     """Submit the login form as a browser would: open it, then post it filled in."""
     form_key, token = login_form(client, path)
@@ -78,7 +85,9 @@ def alert_text(response: Any) -> str:
 
 def data_field(response: Any, name: str) -> str:
     """The text of the element marked ``data-field="name"``."""
-    match = re.search(rf'data-field="{re.escape(name)}"[^>]*>(.*?)</', response.content.decode(), re.S)
+    match = re.search(
+        rf'data-field="{re.escape(name)}"[^>]*>(.*?)</', response.content.decode(), re.S
+    )
     assert match, f"no data-field={name!r} on the page"
     return text(match.group(1))
 

@@ -199,8 +199,9 @@ def test_after_five_failures_the_next_attempt_is_throttled(client, citizen):
 
 def test_unknown_identifier_is_throttled_on_the_same_schedule(client, citizen):
     with time_machine.travel(FROZEN, tick=False):
-        statuses = [post_login(client, "0999999999", "Not-The-Password-2026").status_code
-                    for _ in range(6)]
+        statuses = [
+            post_login(client, "0999999999", "Not-The-Password-2026").status_code for _ in range(6)
+        ]
 
     assert statuses == [401] * 5 + [429]
 
@@ -238,10 +239,15 @@ def test_citizen_on_the_back_office_login_is_refused(client, citizen):
 
 def test_wrong_door_messages_differ_from_the_invalid_credentials_message(client, citizen, clerk):
     staff_at_portal = post_login(client, "canbo1", STAFF_PASSWORD)
-    citizen_at_backoffice = post_login(client, "0123456789", CITIZEN_PASSWORD, path=BACKOFFICE_LOGIN)
+    citizen_at_backoffice = post_login(
+        client, "0123456789", CITIZEN_PASSWORD, path=BACKOFFICE_LOGIN
+    )
     wrong = post_login(client, "0123456789", "Not-The-Password-2026")
 
-    assert len({alert_text(staff_at_portal), alert_text(citizen_at_backoffice), alert_text(wrong)}) == 3
+    assert (
+        len({alert_text(staff_at_portal), alert_text(citizen_at_backoffice), alert_text(wrong)})
+        == 3
+    )
 
 
 def test_logout_by_get_is_not_allowed(client, citizen):
@@ -275,7 +281,9 @@ def test_logout_needs_the_csrf_token(citizen):
     login(browser, "0123456789", CITIZEN_PASSWORD)
 
     refused = browser.post(PORTAL_LOGOUT)
-    accepted = browser.post(PORTAL_LOGOUT, {"csrfmiddlewaretoken": csrf_token(browser, PORTAL_HOME)})
+    accepted = browser.post(
+        PORTAL_LOGOUT, {"csrfmiddlewaretoken": csrf_token(browser, PORTAL_HOME)}
+    )
 
     assert refused.status_code == 403
     assert accepted.status_code == 302

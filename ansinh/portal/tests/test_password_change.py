@@ -25,8 +25,11 @@ NEW_PASSWORD = "Song-Hong-Mua-Thu-2027"
 
 
 def change(client: Client, current: str, new: str, again: str | None = None):  # type: ignore[no-untyped-def]
-    data = {"current_password": current, "new_password": new,
-            "new_password_again": new if again is None else again}
+    data = {
+        "current_password": current,
+        "new_password": new,
+        "new_password_again": new if again is None else again,
+    }
     with run_on_commit():
         return client.post(PORTAL_PASSWORD, data)
 
@@ -122,7 +125,9 @@ def test_errors_are_announced_and_the_passwords_are_not_echoed(signed_in):
     assert NEW_PASSWORD not in page
 
 
-def test_password_change_signs_out_other_sessions_and_keeps_this_one(signed_in, citizen, mailoutbox):
+def test_password_change_signs_out_other_sessions_and_keeps_this_one(
+    signed_in, citizen, mailoutbox
+):
     other = Client()
     login(other, "001090012345", CITIZEN_PASSWORD)
     assert other.get(PORTAL_HOME).status_code == 200
@@ -139,7 +144,9 @@ def test_password_change_signs_out_other_sessions_and_keeps_this_one(signed_in, 
     assert not citizen.check_password(CITIZEN_PASSWORD)
 
 
-def test_password_change_is_announced_by_email_to_the_address_on_record(signed_in, citizen, mailoutbox):
+def test_password_change_is_announced_by_email_to_the_address_on_record(
+    signed_in, citizen, mailoutbox
+):
     change(signed_in, CITIZEN_PASSWORD, NEW_PASSWORD)
 
     assert len(mailoutbox) == 1
@@ -165,7 +172,9 @@ def test_new_password_works_and_the_old_one_does_not(signed_in, citizen):
     assert post_login(fresh, "0123456789", NEW_PASSWORD).status_code == 302
 
 
-def test_citizen_without_email_can_change_password_and_no_email_is_sent(client, citizen_no_email, mailoutbox):
+def test_citizen_without_email_can_change_password_and_no_email_is_sent(
+    client, citizen_no_email, mailoutbox
+):
     login(client, "0123456790", CITIZEN_PASSWORD)
 
     response = change(client, CITIZEN_PASSWORD, NEW_PASSWORD)
@@ -174,7 +183,9 @@ def test_citizen_without_email_can_change_password_and_no_email_is_sent(client, 
     assert mailoutbox == []
 
 
-def test_password_change_required_confines_the_account_to_the_change_page(client, citizen, mailoutbox):
+def test_password_change_required_confines_the_account_to_the_change_page(
+    client, citizen, mailoutbox
+):
     citizen.password_change_required = True
     citizen.save(update_fields=["password_change_required"])
 

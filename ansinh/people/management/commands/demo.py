@@ -3,7 +3,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from ansinh.people.demo import CITIZENS, DEFAULT_SYNTHETIC, STAFF, load_demo_data
+from ansinh.people.demo import (
+    CITIZENS,
+    DEFAULT_SYNTHETIC,
+    MAX_SYNTHETIC,
+    STAFF,
+    load_demo_data,
+)
 
 
 class Command(BaseCommand):
@@ -21,12 +27,12 @@ class Command(BaseCommand):
             type=int,
             default=DEFAULT_SYNTHETIC,
             metavar="N",
-            help=f"how many synthetic persons to load (default {DEFAULT_SYNTHETIC})",
+            help=f"synthetic persons to load (default {DEFAULT_SYNTHETIC}, at most {MAX_SYNTHETIC})",
         )
 
     def handle(self, *args: Any, synthetic: int, **options: Any) -> None:
-        if synthetic < 0:
-            raise CommandError("--synthetic must be zero or more.")
+        if not 0 <= synthetic <= MAX_SYNTHETIC:
+            raise CommandError(f"--synthetic must be between 0 and {MAX_SYNTHETIC}.")
         with transaction.atomic():
             counts = load_demo_data(synthetic=synthetic)
         self.stdout.write(
