@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "captcha",
     "ansinh.people",
     "ansinh.accounts",
+    "ansinh.recovery",
     "ansinh.notifications",
     "ansinh.audit",
     "ansinh.api",
@@ -87,7 +88,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    "ansinh.lib.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -186,6 +187,20 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 ACCESS_TOKEN_TTL_SECONDS = env_int("ACCESS_TOKEN_TTL_SECONDS", 15 * 60)
 REFRESH_TOKEN_TTL_SECONDS = env_int("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
 
+# Password recovery (DESIGN §3.3, docs/recovery.md)
+RECOVERY_OTP_TTL_SECONDS = env_int("RECOVERY_OTP_TTL_SECONDS", 5 * 60)
+RECOVERY_OTP_MAX_ATTEMPTS = env_int("RECOVERY_OTP_MAX_ATTEMPTS", 5)
+RECOVERY_RESEND_AFTER_SECONDS = env_int("RECOVERY_RESEND_AFTER_SECONDS", 60)
+RECOVERY_MAX_RESENDS = env_int("RECOVERY_MAX_RESENDS", 3)
+# Wrong codes per account across every recovery, session and channel, per rolling window.
+RECOVERY_ACCOUNT_MAX_FAILURES = env_int("RECOVERY_ACCOUNT_MAX_FAILURES", 10)
+RECOVERY_ACCOUNT_WINDOW_SECONDS = env_int("RECOVERY_ACCOUNT_WINDOW_SECONDS", 24 * 3600)
+RECOVERY_IDENTIFIER_RATE = ENV.get("RECOVERY_IDENTIFIER_RATE", "5/h")
+RECOVERY_EMAIL_RATE = ENV.get("RECOVERY_EMAIL_RATE", "5/h")
+RECOVERY_IP_RATE = ENV.get("RECOVERY_IP_RATE", "20/h")  # portal (has a CAPTCHA)
+RECOVERY_IP_RATE_API = ENV.get("RECOVERY_IP_RATE_API", "10/h")  # app API (no CAPTCHA)
+TEMPORARY_PASSWORD_TTL_SECONDS = env_int("TEMPORARY_PASSWORD_TTL_SECONDS", 24 * 3600)
+
 # Web sessions: secure cookies, 12 h absolute at most, 30 min idle (docs/security.md).
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
@@ -201,7 +216,9 @@ if SECURE_COOKIES:
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# Not "no-referrer": under it browsers send "Origin: null" with every form POST, which
+# Django's CSRF check rejects. "same-origin" still sends nothing to other sites.
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)

@@ -61,7 +61,7 @@ def authenticate(*, identifier: str, password: str, request: HttpRequest, channe
     """Check a login; return the user or raise ``InvalidCredentials`` / ``Throttled``.
 
     Contract (DESIGN §3.2): unknown identifier, wrong password, disabled, locked (≥
-    ``LOGIN_MAX_FAILURES``) and expired temporary password all raise ``InvalidCredentials``
+    ``LOGIN_MAX_FAILURES``) and used or expired temporary password all raise ``InvalidCredentials``
     after exactly one password-hash verification, so neither the answer nor its timing tells
     them apart. Throttling (429) follows the same schedule for known and unknown identifiers
     and is decided before the password is looked at. Every outcome is audited.
@@ -125,7 +125,13 @@ def authenticate(*, identifier: str, password: str, request: HttpRequest, channe
     assert user is not None  # noqa: S101 - narrowed by the branches above
     throttle.record_success(user)
     user.last_login = now
-    user.save(update_fields=["last_login"])
+    update = ["last_login"]
+    if user.password_expires_at is not None:
+        # A temporary password works for one login: this session (or device) may now only
+        # change it; signing in with it again fails like any wrong password.
+        user.password_expires_at = now
+        update.append("password_expires_at")
+    user.save(update_fields=update)
     record("login.succeeded", actor=user, subject=user, request=request, channel=channel)
     return user
 

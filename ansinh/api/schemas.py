@@ -74,3 +74,38 @@ class ErrorBody(Schema):
 
 class ErrorOut(Schema):
     error: ErrorBody
+
+
+class RecoveryIn(StrictIn):
+    username: str = Field(
+        min_length=1, max_length=64, pattern=PRINTABLE, description="BHXH code or CCCD"
+    )
+    email: str = Field(min_length=1, max_length=320, description="The email on record")
+
+
+class RecoveryStartedOut(Schema):
+    recovery_id: str
+    expires_in: int = Field(description="Seconds the emailed code stays valid")
+    message: str
+
+
+class RecoveryVerifyIn(StrictIn):
+    otp: str = Field(pattern=r"^[0-9]{6}$", description="The 6-digit code from the email")
+    new_password: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=256,
+        description="Optional: set this password now instead of receiving a temporary one",
+    )
+
+
+class RecoveryVerifiedOut(Schema):
+    status: Literal["credentials_emailed", "password_changed"]
+
+
+class InvalidOtpBody(ErrorBody):
+    attempts_left: int
+
+
+class InvalidOtpOut(Schema):
+    error: InvalidOtpBody

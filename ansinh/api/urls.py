@@ -11,6 +11,7 @@ from . import errors
 from .auth_routes import router as auth_router
 from .me_routes import router as me_router
 from .parser import StrictJSONParser
+from .recovery_routes import router as recovery_router
 
 
 class AnSinhAPI(NinjaAPI):
@@ -33,6 +34,7 @@ api = AnSinhAPI(
 )
 errors.install(api)
 api.add_router("/auth", auth_router)
+api.add_router("/auth/recovery", recovery_router)
 api.add_router("/me", me_router)
 
 

@@ -29,6 +29,9 @@ class OutboundEmail(models.Model):
     body_text = models.TextField()
     body_html = models.TextField()
     status = models.CharField(max_length=7, choices=EmailStatus.choices, default=EmailStatus.QUEUED)
+    # Holds a one-time code or a temporary password: the bodies are erased once the message
+    # is delivered or given up on, so the secret does not outlive its delivery in the database.
+    sensitive = models.BooleanField(default=False)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField()

@@ -22,6 +22,7 @@ from .models import EmailStatus, OutboundEmail
 
 logger = logging.getLogger(__name__)
 STALE_SENDING = dt.timedelta(minutes=10)
+ERASED = "[erased after delivery]"
 
 
 def _retry_delay(attempts: int) -> dt.timedelta:
@@ -63,7 +64,7 @@ def deliver_email(email_id: int) -> str:
         error = f"{type(exc).__name__}: {exc}"[:300]
         if email.attempts >= settings.EMAIL_MAX_ATTEMPTS:
             OutboundEmail.objects.filter(pk=email_id).update(
-                status=EmailStatus.FAILED, last_error=error
+                status=EmailStatus.FAILED, last_error=error, **_erased(email)
             )
             logger.error(
                 "email %s failed for good after %d attempts", email.public_id, email.attempts
@@ -79,9 +80,16 @@ def deliver_email(email_id: int) -> str:
         schedule_delivery(email_id, at=retry_at)
         return "retry"
     OutboundEmail.objects.filter(pk=email_id, status=EmailStatus.SENDING).update(
-        status=EmailStatus.SENT, sent_at=timezone.now(), last_error=""
+        status=EmailStatus.SENT, sent_at=timezone.now(), last_error="", **_erased(email)
     )
     return "sent"
+
+
+def _erased(email: OutboundEmail) -> dict[str, str]:
+    """For a sensitive email, the update that erases its bodies (code, temporary password)."""
+    if not email.sensitive:
+        return {}
+    return {"body_text": ERASED, "body_html": ERASED}
 
 
 def requeue_stale() -> int:

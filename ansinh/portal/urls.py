@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import recovery, views
 
 app_name = "portal"
 urlpatterns = [
@@ -9,4 +9,8 @@ urlpatterns = [
     path("dang-xuat/", views.logout, name="logout"),
     path("ca-nhan/", views.home, name="home"),
     path("ca-nhan/doi-mat-khau/", views.password_change, name="password_change"),
+    path("quen-mat-khau/", recovery.start, name="recovery"),
+    path("quen-mat-khau/nhap-ma/", recovery.code, name="recovery_code"),
+    path("quen-mat-khau/hoan-tat/", recovery.done, name="recovery_done"),
+    path("quen-mat-khau/mau-02-sd-gd/", recovery.paper_form, name="recovery_paper_form"),
 ]

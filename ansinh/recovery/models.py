@@ -1,0 +1,73 @@
+"""Password recovery by emailed one-time code (DESIGN §3.3, docs/recovery.md).
+
+Every well-formed recovery request creates a ``Recovery`` row, whether or not the identifier and
+email match the record: an unmatched one is a *decoy* (``user`` is null) that answers every later
+step exactly like a real one, so no step tells a registered person from anyone else.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RecoveryStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the code")
+    COMPLETED = "completed", _("Completed")
+    FAILED = "failed", _("Too many wrong codes")
+    SUPERSEDED = "superseded", _("Replaced by a newer request")
+
+
+class RecoveryOutcome(models.TextChoices):
+    CREDENTIALS_EMAILED = "credentials_emailed", _("Temporary password emailed")
+    PASSWORD_CHANGED = "password_changed", _("New password chosen")
+
+
+class Recovery(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Null for a decoy: the identifier and email did not match a person with that email.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # Whose failure budget this recovery spends: "u:<user pk>" for a match, "i:<digest of the
+    # identifier>" for a decoy (see services._subject_key).
+    subject_key = models.CharField(max_length=80)
+    channel = models.CharField(max_length=10)
+    status = models.CharField(
+        max_length=10, choices=RecoveryStatus.choices, default=RecoveryStatus.PENDING
+    )
+    created_at = models.DateTimeField()
+    # When the current code stops working; a resend starts a new code and a new lifetime.
+    expires_at = models.DateTimeField()
+    # When a code was last asked for (the request or a resend): the resend cool-down counts
+    # from here, identically for real and decoy recoveries.
+    last_sent_at = models.DateTimeField()
+    resends = models.PositiveSmallIntegerField(default=0)
+    # HMAC-SHA256 of the current code, keyed by SECRET_KEY and salted per recovery; empty until
+    # the worker issues a code (and forever for a decoy).
+    otp_salt = models.CharField(max_length=32)
+    otp_digest = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)  # wrong codes entered
+    completed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=RecoveryOutcome.choices, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["subject_key", "status"])]
+
+    def __str__(self) -> str:
+        return f"recovery {self.public_id} ({self.status})"
+
+
+class RecoveryFailureCounter(models.Model):
+    """Wrong codes per account (or per unmatched identifier) across every recovery, session,
+    channel and client address: the budget that a fresh recovery does not reset."""
+
+    subject_key = models.CharField(max_length=80, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.subject_key}: {self.failures}"
