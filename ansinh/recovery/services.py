@@ -170,7 +170,7 @@ def _locked_recovery(public_id: str) -> Recovery | None:
     except ValueError:
         return None
     return (
-        Recovery.objects.select_for_update()
+        Recovery.objects.select_for_update(of=("self",))
         .select_related("user__person")
         .filter(public_id=parsed)
         .first()
@@ -271,7 +271,7 @@ def issue_code(recovery_id: int) -> str:
     now = timezone.now()
     with transaction.atomic():
         recovery = (
-            Recovery.objects.select_for_update()
+            Recovery.objects.select_for_update(of=("self",))
             .select_related("user__person")
             .filter(pk=recovery_id, status=RecoveryStatus.PENDING, expires_at__gt=now)
             .first()
