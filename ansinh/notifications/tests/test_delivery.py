@@ -120,11 +120,6 @@ def test_email_language_follows_the_user_and_defaults_to_vietnamese(mailoutbox):
     assert '<html lang="vi">' in row.body_html
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="locale/vi/LC_MESSAGES/django.po does not exist yet: Vietnamese emails go out in "
-    "English. Remove this marker when the catalogue lands.",
-)
 def test_vietnamese_user_gets_the_email_in_vietnamese(mailoutbox):
     with run_on_commit():
         emails.send_password_changed(user=_citizen(language="vi"))
