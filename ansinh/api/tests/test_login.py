@@ -17,7 +17,9 @@ WRONG = "Khong-Phai-Mat-Khau-2026"
 
 
 def _failure_fingerprint(response):
-    headers = {k: v for k, v in response.headers.items() if k.lower() not in {"date"}}
+    headers = {
+        k: v for k, v in response.headers.items() if k.lower() not in {"date", "expires"}
+    }  # clock-derived
     return response.status_code, response.content, headers
 
 
