@@ -168,3 +168,48 @@ class AppToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} token of device {self.device_id}"
+
+
+class OrganisationKey(models.Model):
+    """An API key of an employer unit or a collection organisation (DESIGN §1): the unit API
+    (``/unit/*``) acts for exactly one of them. Stored as its SHA-256 digest only; the raw key
+    is shown once when issued."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    unit = models.ForeignKey(
+        "people.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="api_keys"
+    )
+    organisation = models.ForeignKey(
+        "people.CollectionOrganisation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="api_keys",
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    # The first characters of the raw key, so people can tell their keys apart.
+    prefix = models.CharField(max_length=12)
+    label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(unit__isnull=False) & models.Q(organisation__isnull=True))
+                | (models.Q(unit__isnull=True) & models.Q(organisation__isnull=False)),
+                name="key_belongs_to_a_unit_or_an_organisation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… of {self.owner_code}"
+
+    @property
+    def owner_code(self) -> str:
+        owner = self.unit or self.organisation
+        return owner.code if owner else ""

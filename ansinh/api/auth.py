@@ -8,7 +8,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
-from ansinh.accounts.models import DeviceSession, User
+from ansinh.accounts.keys import authenticate_key
+from ansinh.accounts.models import DeviceSession, OrganisationKey, User
 from ansinh.accounts.services import access_token_device
 
 from .errors import ApiError
@@ -48,5 +49,27 @@ def current_user(request: HttpRequest) -> User:
     return current_device(request).user
 
 
+class OrganisationKeyAuth(HttpBearer):
+    """The unit API (``/unit/*``): a unit's or collection organisation's API key, sent as
+    ``X-API-Key: <key>`` or ``Authorization: Bearer <key>``. Unknown or revoked keys get 401."""
+
+    def __call__(self, request: HttpRequest) -> OrganisationKey | None:
+        raw = request.headers.get("X-API-Key")
+        if raw:
+            return self.authenticate(request, raw.strip())
+        result = super().__call__(request)
+        return result if isinstance(result, OrganisationKey) else None
+
+    def authenticate(self, request: HttpRequest, token: str) -> OrganisationKey | None:
+        return authenticate_key(token)
+
+
+def current_org_key(request: HttpRequest) -> OrganisationKey:
+    key: Any = getattr(request, "auth", None)
+    assert isinstance(key, OrganisationKey)  # noqa: S101 - guaranteed by OrganisationKeyAuth
+    return key
+
+
 token_auth = TokenAuth()
+org_key_auth = OrganisationKeyAuth()
 token_auth_pending_ok = TokenAuth(allow_pending_change=True)

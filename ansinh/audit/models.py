@@ -28,3 +28,35 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.event}"
+
+
+class DataAccess(models.Model):
+    """One read of a person's record by someone other than the person (DESIGN §3.7): BHXH
+    staff or an employer unit / collection organisation. The person can read their own log
+    ("Ai đã xem hồ sơ của tôi", ``GET /me/access-log``)."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    accessed_at = models.DateTimeField()
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(
+        "people.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "people.CollectionOrganisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # What was looked at, as a stable code: "profile", "dossier", "participation", …
+    what = models.CharField(max_length=40)
+    channel = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        ordering = ["-accessed_at", "-pk"]
+        indexes = [models.Index(fields=["person", "-accessed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.what} @ {self.accessed_at:%Y-%m-%d %H:%M}"

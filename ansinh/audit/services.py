@@ -11,7 +11,7 @@ from django.utils import timezone
 from ansinh.lib.clientip import client_ip
 from ansinh.lib.identifiers import mask_middle
 
-from .models import AuditEvent
+from .models import AuditEvent, DataAccess
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -22,7 +22,8 @@ def _clean(text: str, limit: int) -> str:
 
 
 if TYPE_CHECKING:
-    from ansinh.accounts.models import User
+    from ansinh.accounts.models import OrganisationKey, User
+    from ansinh.people.models import Person
 
 
 def record(
@@ -52,4 +53,25 @@ def record(
         user_agent=agent,
         channel=channel,
         details=details or {},
+    )
+
+
+def log_access(
+    *,
+    person: Person,
+    what: str,
+    staff: User | None = None,
+    key: OrganisationKey | None = None,
+    channel: str = "",
+) -> DataAccess:
+    """Record that staff, or the unit or organisation behind ``key``, read ``person``'s
+    ``what``. Call it in every adapter that shows a person's data to anyone but the person."""
+    return DataAccess.objects.create(
+        person=person,
+        accessed_at=timezone.now(),
+        staff=staff,
+        unit=key.unit if key is not None else None,
+        organisation=key.organisation if key is not None else None,
+        what=what,
+        channel=channel,
     )

@@ -41,6 +41,7 @@ MAX_SYNTHETIC = 100_000
 
 DEMO_OFFICE_CODE = "01001"
 DEMO_UNIT_CODE = "TA01234"
+DEMO_UNIT_KEY = "demo-unit-key-TA01234"  # noqa: S105 - public on purpose, demo data only
 
 # code, name, province code
 OFFICES: tuple[tuple[str, str, str], ...] = (
@@ -423,6 +424,21 @@ def _load_synthetic(people: list[SyntheticPerson]) -> int:
     return len(ours)
 
 
+def _load_demo_key() -> None:
+    """The fixed API key of unit TA01234 (DESIGN §5), issued once, revived if revoked."""
+    from ansinh.accounts import keys
+    from ansinh.accounts.models import OrganisationKey
+
+    existing = OrganisationKey.objects.filter(digest=keys.digest(DEMO_UNIT_KEY)).first()
+    if existing is None:
+        keys.issue_key(
+            unit=Unit.objects.get(code=DEMO_UNIT_CODE), actor=None, label="demo", raw=DEMO_UNIT_KEY
+        )
+    elif existing.revoked_at is not None:
+        existing.revoked_at = None
+        existing.save(update_fields=["revoked_at"])
+
+
 def _count(model: type[models.Model], field: str, values: Iterable[str]) -> int:
     return sum(
         model._default_manager.filter(**{f"{field}__in": chunk}).count()
@@ -446,6 +462,7 @@ def load_demo_data(
     with transaction.atomic():
         offices = _load_registry()
         _load_fixed_accounts(offices)
+        _load_demo_key()
         persons = _load_synthetic(people)
     fixed_codes = [c.bhxh_code for c in CITIZENS]
     synthetic_codes = [p.person.bhxh_code for p in people]

@@ -1,11 +1,14 @@
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from ansinh.people.demo import (
     CITIZENS,
     DEFAULT_SYNTHETIC,
+    DEMO_UNIT_CODE,
+    DEMO_UNIT_KEY,
     MAX_SYNTHETIC,
     STAFF,
     load_demo_data,
@@ -29,8 +32,19 @@ class Command(BaseCommand):
             metavar="N",
             help=f"synthetic persons to load (default {DEFAULT_SYNTHETIC}, at most {MAX_SYNTHETIC})",
         )
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="load even with ANSINH_PROFILE=production (benchmarks on a throw-away database)",
+        )
 
-    def handle(self, *args: Any, synthetic: int, **options: Any) -> None:
+    def handle(self, *args: Any, synthetic: int, allow_production: bool, **options: Any) -> None:
+        if settings.PRODUCTION and not allow_production:
+            raise CommandError(
+                "The demo data has public passwords and a public unit API key: refusing to load "
+                "it with ANSINH_PROFILE=production (use --allow-production on a throw-away "
+                "database)."
+            )
         if not 0 <= synthetic <= MAX_SYNTHETIC:
             raise CommandError(f"--synthetic must be between 0 and {MAX_SYNTHETIC}.")
         with transaction.atomic():
@@ -48,3 +62,4 @@ class Command(BaseCommand):
             )
         for staff in STAFF:
             self.stdout.write(f"  {staff.username} / {staff.password}  {staff.role}")
+        self.stdout.write(f"Unit API key of {DEMO_UNIT_CODE}: {DEMO_UNIT_KEY}")
