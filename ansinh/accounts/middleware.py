@@ -26,8 +26,10 @@ class PasswordChangeRequiredMiddleware:
         if user is not None and user.is_authenticated and not request.path.startswith("/api/"):
             started = request.session.get(SESSION_STARTED_KEY)
             if started is None or time.time() - float(started) > settings.SESSION_ABSOLUTE_SECONDS:
+                staff = user.is_office_staff
                 logout(request)
-                return redirect(reverse("portal:login"))
+                # Each to their own door: staff cannot sign in on the portal.
+                return redirect(reverse("backoffice:login" if staff else "portal:login"))
             if user.password_change_required:
                 allowed = {
                     reverse("portal:password_change"),

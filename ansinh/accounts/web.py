@@ -78,13 +78,13 @@ def login_view(
     return render(request, template, {"form": form}, status=status)
 
 
-def logout_view(request: HttpRequest, *, next_url: str) -> HttpResponse:
+def logout_view(request: HttpRequest, *, next_url: str, channel: str) -> HttpResponse:
     if request.user.is_authenticated:
         from ansinh.audit.services import record
 
         user = request.user
         assert isinstance(user, User)  # noqa: S101
-        record("logout", actor=user, subject=user, request=request, channel="web")
+        record("logout", actor=user, subject=user, request=request, channel=channel)
     django_logout(request)
     return redirect(next_url)
 

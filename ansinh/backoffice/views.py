@@ -45,7 +45,7 @@ def login(request: HttpRequest) -> HttpResponse:
 @require_POST
 @web.protect
 def logout(request: HttpRequest) -> HttpResponse:
-    return web.logout_view(request, next_url=reverse("backoffice:login"))
+    return web.logout_view(request, next_url=reverse("backoffice:login"), channel="backoffice")
 
 
 @never_cache

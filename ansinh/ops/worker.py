@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from django.conf import settings
 from django.db import close_old_connections
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
@@ -14,10 +15,12 @@ from ansinh.notifications.tasks import requeue_stale
 logger = logging.getLogger(__name__)
 
 
-def make_worker(*, interval: float = 1.0) -> Worker:
+def make_worker(*, interval: float | None = None) -> Worker:
+    """A django-tasks-db worker for every queue; an idle one polls every ``interval`` seconds
+    (default: the ``TASK_WORKER_INTERVAL`` setting)."""
     return Worker(
         queue_names=["*"],
-        interval=interval,
+        interval=settings.TASK_WORKER_INTERVAL if interval is None else interval,
         batch=False,
         backend_name="default",
         startup_delay=False,

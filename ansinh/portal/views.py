@@ -37,7 +37,7 @@ def login(request: HttpRequest) -> HttpResponse:
 @require_POST
 @web.protect
 def logout(request: HttpRequest) -> HttpResponse:
-    return web.logout_view(request, next_url=reverse("portal:index"))
+    return web.logout_view(request, next_url=reverse("portal:index"), channel="portal")
 
 
 @never_cache

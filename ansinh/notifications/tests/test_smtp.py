@@ -1,0 +1,176 @@
+"""Email over real SMTP (marker ``smtp``): the "password changed" email of a password change
+through the API reaches an aiosmtpd server on loopback as one multipart message, and a server
+that refuses it (451) gets it again, once, when the retry runs after it recovers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.test import override_settings
+from django_tasks_db.management.commands.db_worker import Worker
+
+from ansinh.conftest import CITIZEN_PASSWORD
+from ansinh.notifications.models import EmailStatus, OutboundEmail
+from ansinh.notifications.tasks import STALE_SENDING, deliver_email, requeue_stale
+
+pytestmark = pytest.mark.smtp
+
+T0 = dt.datetime(2026, 3, 1, 3, 4, 5, tzinfo=dt.UTC)
+NEW_PASSWORD = "Mot-Mat-Khau-Moi-That-Dai"
+TRY_AGAIN_LATER = "451 4.3.0 Try again later"
+
+
+def _change_password(api, *, current: str = CITIZEN_PASSWORD):  # type: ignore[no-untyped-def]
+    tokens = api.login("0123456789", CITIZEN_PASSWORD)
+    return api.post(
+        "/auth/password",
+        {"current_password": current, "new_password": NEW_PASSWORD},
+        token=tokens["access_token"],
+    )
+
+
+def _lines(body: str) -> str:
+    """A body with its line ends made canonical (SMTP carries CRLF)."""
+    return "\n".join(body.strip().splitlines())
+
+
+def _run_worker() -> None:
+    """One pass of ``db_worker`` (the production task runner) over every due task."""
+    Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="smtp-test-worker",
+        excluded_queue_names=[],
+    ).run()
+
+
+@pytest.mark.django_db
+def test_password_change_email_is_delivered_over_smtp_as_one_multipart_message(
+    api, citizen, smtp_server
+):
+    with smtp_server.settings():
+        response = _change_password(api)
+
+    assert response.status_code == 204
+    row = OutboundEmail.objects.get()
+    assert (row.kind, row.status, row.attempts, row.last_error) == (
+        "password_changed",
+        EmailStatus.SENT,
+        1,
+        "",
+    )
+    [received] = smtp_server.messages
+    # The envelope and the headers.
+    assert received.rcpt_tos == ["an.nguyen@example.com"]
+    assert received.mail_from == "no-reply@ansinh.example"
+    message = received.message
+    assert message["To"] == "an.nguyen@example.com"
+    assert message["From"] == settings.DEFAULT_FROM_EMAIL == "An Sinh <no-reply@ansinh.example>"
+    assert received.message_id == row.message_id == f"<{row.public_id}@ansinh>"
+    # Django folds a long non-ASCII Subject right after the colon; Python's parser keeps the
+    # folding space that mail clients drop.
+    assert received.subject.strip() == row.subject
+    # Text and HTML alternatives, in that order, with the rendered bodies.
+    assert message.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in message.iter_parts()] == [
+        "text/plain",
+        "text/html",
+    ]
+    text, html = _lines(received.part("text/plain")), _lines(received.part("text/html"))
+    assert text == _lines(row.body_text)
+    assert html == _lines(row.body_html)
+    assert "<p>" in html and "<p>" not in text
+    # Nothing secret in the message.
+    for secret in (CITIZEN_PASSWORD, NEW_PASSWORD):
+        assert secret.encode() not in received.raw
+    assert smtp_server.refused == 0
+
+
+@pytest.mark.django_db
+def test_refused_password_change_sends_nothing_over_smtp(api, citizen, smtp_server):
+    with smtp_server.settings():
+        response = _change_password(api, current="Sai-Mat-Khau-2026")
+
+    assert response.status_code == 400
+    assert smtp_server.messages == []
+    assert not OutboundEmail.objects.exists()
+
+
+@pytest.mark.django_db
+@override_settings(EMAIL_RETRY_BASE_SECONDS=30)
+def test_email_refused_with_451_stays_queued_and_the_retry_delivers_it_once(
+    api, citizen, smtp_server
+):
+    smtp_server.reply = TRY_AGAIN_LATER
+    with time_machine.travel(T0, tick=False) as traveller, smtp_server.settings():
+        assert _change_password(api).status_code == 204
+
+        row = OutboundEmail.objects.get()
+        assert (row.status, row.attempts) == (EmailStatus.QUEUED, 1)
+        assert row.next_attempt_at == T0 + dt.timedelta(seconds=30)
+        assert row.last_error.startswith("SMTPDataError")
+        assert "451" in row.last_error
+        assert (smtp_server.refused, smtp_server.messages) == (1, [])
+
+        # Recovered, but the retry is not due yet: nothing happens.
+        smtp_server.reply = None
+        traveller.move_to(row.next_attempt_at - dt.timedelta(seconds=1))
+        assert deliver_email.call(row.pk) == "skipped"
+        assert smtp_server.messages == []
+
+        traveller.move_to(row.next_attempt_at)
+        assert deliver_email.call(row.pk) == "sent"
+        # A duplicate task and the sweeper find nothing left to send.
+        assert deliver_email.call(row.pk) == "skipped"
+        traveller.shift(STALE_SENDING * 2)
+        assert requeue_stale() == 0
+
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.last_error) == (EmailStatus.SENT, 2, "")
+    assert row.sent_at == T0 + dt.timedelta(seconds=30)
+    [received] = smtp_server.messages
+    assert received.rcpt_tos == ["an.nguyen@example.com"]
+    # The same Message-ID on every attempt.
+    assert received.message_id == row.message_id
+    assert smtp_server.refused == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(
+    TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}, EMAIL_RETRY_BASE_SECONDS=30
+)
+def test_db_worker_retries_an_email_refused_with_451_once_the_server_recovers(
+    api, citizen, smtp_server
+):
+    smtp_server.reply = TRY_AGAIN_LATER
+    with time_machine.travel(T0, tick=False) as traveller, smtp_server.settings():
+        assert _change_password(api).status_code == 204
+        _run_worker()  # the first attempt: refused
+        row = OutboundEmail.objects.get()
+        assert (row.status, row.attempts) == (EmailStatus.QUEUED, 1)
+        assert smtp_server.refused == 1
+
+        smtp_server.reply = None
+        traveller.move_to(T0 + dt.timedelta(seconds=29))
+        _run_worker()  # the retry is deferred until it is due
+        row.refresh_from_db()
+        assert (row.status, row.attempts) == (EmailStatus.QUEUED, 1)
+        assert smtp_server.messages == []
+
+        traveller.move_to(T0 + dt.timedelta(seconds=30))
+        _run_worker()
+        traveller.shift(dt.timedelta(hours=1))
+        _run_worker()  # nothing left: no second delivery
+
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (EmailStatus.SENT, 2)
+    [received] = smtp_server.messages
+    assert received.message_id == row.message_id
+    assert received.rcpt_tos == ["an.nguyen@example.com"]

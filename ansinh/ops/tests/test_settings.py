@@ -1,0 +1,198 @@
+"""The two profiles of DESIGN §7 (ansinh/settings.py, docs/operations.md).
+
+Settings are read once, at import, from the environment, so each profile is checked in a
+fresh interpreter with exactly the environment an operator would give it: the production
+profile needs SECRET_KEY, DATABASE_URL, SMTP_HOST and SITE_URL, has no development mailbox,
+passes ``check --deploy`` without errors, and refuses the test-only switches.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+from django.test import override_settings
+
+from ansinh.ops.checks import production_safety
+
+ROOT = Path(__file__).resolve().parents[3]
+PRODUCTION_ENV = {
+    "ANSINH_PROFILE": "production",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "DATABASE_URL": "postgres://ansinh@127.0.0.1:5432/ansinh",
+    "SMTP_HOST": "smtp.ansinh.example",
+    "SITE_URL": "https://ansinh.example",
+}
+REQUIRED = ["SECRET_KEY", "DATABASE_URL", "SMTP_HOST", "SITE_URL"]
+
+# Prints what the URLconf and the settings of this environment expose (no database needed).
+PROBE = """
+import json
+import django
+from django.conf import settings
+from django.urls import Resolver404, resolve
+
+django.setup()
+
+
+def resolves(path):
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
+
+
+print(json.dumps({
+    "mailbox": resolves("/dev/mailbox/"),
+    "mailbox_message": resolves("/dev/mailbox/1/"),
+    "login": resolves("/dang-nhap/"),
+    "api": resolves("/api/v1/auth/login"),
+    "DEV_MAILBOX": settings.DEV_MAILBOX,
+    "EMAIL_BACKEND": settings.EMAIL_BACKEND,
+    "CAPTCHA_TEST_MODE": settings.CAPTCHA_TEST_MODE,
+    "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
+    "DEBUG": settings.DEBUG,
+}))
+"""
+
+
+def _run(
+    args: list[str], env: dict[str, str], settings_module: str = "ansinh.settings"
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python args…`` in the checkout with only ``env`` (plus PATH and HOME) set."""
+    clean = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),  # noqa: S108 - only a fallback
+        "DJANGO_SETTINGS_MODULE": settings_module,
+        "PYTHONPATH": str(ROOT),
+        **env,
+    }
+    return subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _probe(env: dict[str, str]) -> dict[str, object]:
+    result = _run(["-c", PROBE], env)
+    assert result.returncode == 0, result.stderr
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+# --- Which profile has a development mailbox ------------------------------------------------------
+
+
+def test_production_profile_has_no_dev_mailbox_and_sends_through_smtp():
+    seen = _probe(PRODUCTION_ENV)
+
+    assert (seen["mailbox"], seen["mailbox_message"]) == (False, False)
+    assert (seen["login"], seen["api"]) == (True, True)
+    assert seen["DEV_MAILBOX"] is False
+    assert seen["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (seen["CAPTCHA_TEST_MODE"], seen["DEBUG"]) == (False, False)
+    assert seen["SESSION_COOKIE_SECURE"] is True
+
+
+def test_embedded_profile_has_the_dev_mailbox():
+    seen = _probe({})
+
+    assert (seen["mailbox"], seen["mailbox_message"], seen["login"]) == (True, True, True)
+    assert seen["DEV_MAILBOX"] is True
+    assert seen["EMAIL_BACKEND"] == "ansinh.notifications.devmailbox.DevMailboxBackend"
+
+
+def test_embedded_profile_with_smtp_has_no_dev_mailbox():
+    seen = _probe({"SMTP_HOST": "smtp.ansinh.example"})
+
+    assert (seen["mailbox"], seen["DEV_MAILBOX"]) == (False, False)
+    assert seen["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+
+
+# --- What the production profile requires ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", REQUIRED)
+@pytest.mark.parametrize("value", [None, ""], ids=["unset", "empty"])
+def test_production_profile_refuses_to_start_without_a_required_variable(name, value):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != name}
+    if value is not None:
+        env[name] = value
+
+    result = _run(["-c", "import ansinh.settings"], env)
+
+    assert result.returncode != 0
+    assert "django.core.exceptions.ImproperlyConfigured" in result.stderr
+    assert name in result.stderr.strip().splitlines()[-1]
+
+
+def test_unknown_profile_is_refused():
+    result = _run(["-c", "import ansinh.settings"], {"ANSINH_PROFILE": "staging"})
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+
+
+def test_production_profile_passes_check_deploy_without_errors():
+    result = _run(["-m", "ansinh", "check", "--deploy", "--fail-level", "ERROR"], PRODUCTION_ENV)
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "ERRORS:" not in output
+    # The production profile's own switches, which Django checks for: DEBUG off, a strong key,
+    # HTTPS redirect, HSTS, secure cookies, explicit hosts.
+    for check_id in ("W004", "W008", "W009", "W012", "W016", "W018", "W020"):
+        assert f"security.{check_id}" not in output, output
+
+
+# --- Test-only switches in production (ansinh/ops/checks.py) ----------------------------------
+
+
+def test_test_settings_under_the_production_profile_fail_the_system_check():
+    result = _run(["-m", "ansinh", "check"], PRODUCTION_ENV, settings_module="tests_settings")
+
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "ansinh.E001" in output  # CAPTCHA_TEST_MODE
+    assert "ansinh.E002" in output  # the development mailbox
+
+
+def _ids(**overrides: object) -> list[str]:
+    with override_settings(**overrides):
+        return [error.id for error in production_safety(None)]
+
+
+def test_captcha_test_mode_is_refused_in_production():
+    safe = {"PRODUCTION": True, "DEV_MAILBOX": False, "DEBUG": False}
+
+    assert _ids(**safe, CAPTCHA_TEST_MODE=True) == ["ansinh.E001"]
+    assert _ids(**safe, CAPTCHA_TEST_MODE=False) == []
+
+
+def test_dev_mailbox_and_debug_are_refused_in_production():
+    safe = {"PRODUCTION": True, "CAPTCHA_TEST_MODE": False}
+
+    assert _ids(**safe, DEV_MAILBOX=True, DEBUG=False) == ["ansinh.E002"]
+    assert _ids(**safe, DEV_MAILBOX=False, DEBUG=True) == ["ansinh.E003"]
+
+
+def test_test_switches_are_allowed_outside_production():
+    assert _ids(PRODUCTION=False, CAPTCHA_TEST_MODE=True, DEV_MAILBOX=True, DEBUG=True) == []
+
+
+@override_settings(PRODUCTION=True, CAPTCHA_TEST_MODE=True, DEV_MAILBOX=False, DEBUG=False)
+def test_check_command_fails_on_captcha_test_mode_in_production():
+    with pytest.raises(SystemCheckError, match="ansinh.E001"):
+        call_command("check")

@@ -1,0 +1,89 @@
+"""The portal in a real browser (Debian Chromium through Playwright, against ``live_server``):
+"Đăng nhập" → "Cá nhân" → BHXH code, password, "Mã kiểm tra" → the masked profile.
+
+Selectors are URLs, form field names, ids and ``data-field`` attributes, never wording, so
+the tests hold in Vietnamese and in English. CAPTCHA_TEST_MODE (tests_settings.py only)
+accepts "PASSED" as the answer; the image is still the real one.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from ansinh.conftest import CITIZEN_PASSWORD
+
+from .helpers import PORTAL_HOME, PORTAL_LOGIN
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _open_login(page: Page) -> None:
+    page.goto("/")
+    # "Đăng nhập": the call to action on the start page.
+    page.locator(f'main a[href="{PORTAL_LOGIN}"]').click()
+    expect(page).to_have_url(re.compile(re.escape(PORTAL_LOGIN) + "$"))
+    # "Cá nhân": the individual tab is the current one.
+    expect(page.locator('a.tab[aria-current="page"]')).to_have_attribute("href", PORTAL_LOGIN)
+    # "Mã kiểm tra": a real image, served and decoded.
+    expect(page.locator('img[src^="/captcha/image/"]')).to_be_visible()
+    page.wait_for_function(
+        """() => {
+            const img = document.querySelector('img[src^="/captcha/image/"]');
+            return img !== null && img.complete && img.naturalWidth > 0;
+        }"""
+    )
+
+
+def _submit_login(page: Page, username: str, password: str) -> None:
+    page.fill('input[name="username"]', username)
+    page.fill('input[name="password"]', password)
+    page.fill('input[name="captcha_1"]', "PASSED")
+    page.locator('main form button[type="submit"]').click()
+
+
+def test_citizen_signs_in_in_the_browser_and_sees_only_the_masked_profile(page: Page, citizen):
+    _open_login(page)
+
+    _submit_login(page, "0123456789", CITIZEN_PASSWORD)
+
+    expect(page).to_have_url(re.compile(re.escape(PORTAL_HOME) + "$"))
+    expect(page.locator('[data-field="bhxh_code"]')).to_have_text("0123456789")
+    expect(page.locator('[data-field="cccd"]')).to_have_text("001******345")
+    expect(page.locator('[data-field="phone"]')).to_have_text("091****678")
+    expect(page.locator('[data-field="email"]')).to_have_text("a********@example.com")
+    html = page.content()
+    for secret in ("001090012345", "0912345678", "an.nguyen@example.com", "an.nguyen"):
+        assert secret not in html
+    # The session is a real, HttpOnly cookie: scripts on the page cannot read it.
+    [session] = [c for c in page.context.cookies() if c["name"] == "sessionid"]
+    assert session["httpOnly"] is True
+    assert "sessionid" not in page.evaluate("document.cookie")
+    citizen.refresh_from_db()
+    assert citizen.last_login is not None
+
+
+def test_wrong_password_in_the_browser_shows_an_error_and_stays_on_the_login_page(
+    page: Page, citizen
+):
+    _open_login(page)
+
+    _submit_login(page, "0123456789", "Khong-Phai-Mat-Khau-2026")
+
+    alert = page.locator('#errors[role="alert"]')
+    expect(alert).to_be_visible()
+    expect(alert).not_to_be_empty()
+    expect(page).to_have_url(re.compile(re.escape(PORTAL_LOGIN) + "$"))
+    # The form is offered again: the identifier kept, the password and the CAPTCHA answer not.
+    expect(page.locator('input[name="username"]')).to_have_value("0123456789")
+    expect(page.locator('input[name="password"]')).to_have_value("")
+    expect(page.locator('input[name="captcha_1"]')).to_have_value("")
+    assert not [c for c in page.context.cookies() if c["name"] == "sessionid"]
+    # Not signed in: the profile sends the browser back to the login page.
+    page.goto(PORTAL_HOME)
+    expect(page).to_have_url(re.compile(re.escape(PORTAL_LOGIN) + r"\?next="))
+    expect(page.locator('[data-field="cccd"]')).to_have_count(0)
+    citizen.refresh_from_db()
+    assert (citizen.failed_logins, citizen.last_login) == (1, None)
