@@ -1,0 +1,79 @@
+"""The recovery journey in a real browser (Debian Chromium through Playwright, against
+``live_server``), with the emails read from a real SMTP server on loopback: forgot password →
+the code from the mailbox → a temporary password by email → sign in → forced change → sign in
+with the new password."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from ansinh.notifications.tests.smtp_server import SmtpServer, smtp_server
+
+from .helpers import PORTAL_HOME, PORTAL_LOGIN, PORTAL_PASSWORD
+
+__all__ = ["smtp_server"]
+pytestmark = [pytest.mark.browser, pytest.mark.smtp, pytest.mark.django_db(transaction=True)]
+NEW_PASSWORD = "Hoa-Sen-No-Tren-Ho-Tay-2026"
+
+
+def _line(server: SmtpServer, index: int, label: str) -> str:
+    text = server.messages[index].part("text/plain")
+    match = re.search(rf"^{re.escape(label)}: (\S+)\r?$", text, re.M)
+    assert match, f"no {label!r} line in email {index}"
+    return match.group(1)
+
+
+def _sign_in(page: Page, username: str, password: str) -> None:
+    page.goto(PORTAL_LOGIN)
+    page.fill('input[name="username"]', username)
+    page.fill('input[name="password"]', password)
+    page.fill('input[name="captcha_1"]', "PASSED")
+    page.locator('main form button[type="submit"]').click()
+
+
+def test_forgotten_password_to_new_password_in_the_browser(page: Page, citizen, smtp_server):
+    with smtp_server.settings():
+        page.goto(PORTAL_LOGIN)
+        page.locator("#forgot-password").click()  # "Quên mật khẩu"
+        expect(page).to_have_url(re.compile(r"/quen-mat-khau/$"))
+        page.fill('input[name="username"]', "0123456789")
+        page.fill('input[name="email"]', "an.nguyen@example.com")
+        page.fill('input[name="captcha_1"]', "PASSED")  # "Mã kiểm tra"
+        page.locator("#recovery-request button[type=submit]").click()  # "Gửi"
+
+        expect(page).to_have_url(re.compile(r"/quen-mat-khau/nhap-ma/$"))
+        expect(page.locator("#recovery-started")).to_be_visible()
+        assert [m.to for m in smtp_server.messages] == [["an.nguyen@example.com"]]
+        code = _line(smtp_server, 0, "Mã OTP")
+
+        page.fill('input[name="otp"]', code)
+        page.check('input[name="choice"][value="email"]')  # a temporary password by email
+        page.locator('#recovery-code button[value="verify"]').click()
+
+        expect(page.locator("#recovery-done")).to_have_attribute(
+            "data-outcome", "credentials_emailed"
+        )
+        assert _line(smtp_server, 1, "Mã số BHXH") == "0123456789"
+        temporary = _line(smtp_server, 1, "Mật khẩu tạm thời")
+
+        _sign_in(page, "0123456789", temporary)
+        expect(page).to_have_url(re.compile(re.escape(PORTAL_PASSWORD) + "$"))
+        page.goto(PORTAL_HOME)  # nothing else until the password is changed
+        expect(page).to_have_url(re.compile(re.escape(PORTAL_PASSWORD) + "$"))
+        page.fill('input[name="current_password"]', temporary)
+        page.fill('input[name="new_password"]', NEW_PASSWORD)
+        page.fill('input[name="new_password_again"]', NEW_PASSWORD)
+        page.locator("main form button[type=submit]").click()
+        expect(page).to_have_url(re.compile(re.escape(PORTAL_HOME) + "$"))
+
+        page.context.clear_cookies()
+        _sign_in(page, "0123456789", NEW_PASSWORD)
+        expect(page).to_have_url(re.compile(re.escape(PORTAL_HOME) + "$"))
+        expect(page.locator('[data-field="bhxh_code"]')).to_have_text("0123456789")
+
+    subjects = len(smtp_server.messages)
+    assert subjects == 4  # code, credentials, "password reset", "password changed"
+    assert all(m.to == ["an.nguyen@example.com"] for m in smtp_server.messages)
