@@ -67,3 +67,26 @@ class DevMailboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipients}: {self.subject}"
+
+
+class Notice(models.Model):
+    """One entry of a person's in-app notification list (``GET /me/notifications``, the portal
+    page): rendered in the person's language when created, kept as written."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
+    )
+    kind = models.CharField(max_length=40)  # stable code, e.g. "dossier_approved"
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=200, blank=True)  # a path on this site, e.g. /ca-nhan/…
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}"
