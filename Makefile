@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-embedded test-services lint format messages lock clean
+.PHONY: run test test-embedded test-services lint format messages lock clean bench-recovery
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,12 @@ messages: $(STAMP)
 lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+
+## Benchmark, not a test (bench/README.md): password recovery under load on the production
+## profile with this machine's PostgreSQL and Redis; writes bench/results/recovery.md.
+## Flags: make bench-recovery BENCH_ARGS="--workers 4 -k 500"
+bench-recovery: $(STAMP)
+	$(BIN)/python bench/recovery.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
