@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "captcha",
+    "csp",
     "ansinh.people",
     "ansinh.accounts",
     "ansinh.recovery",
@@ -83,7 +84,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ansinh.ops.middleware.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -167,6 +170,8 @@ PASSWORD_HASHERS = [
     "ansinh.lib.hashers.Argon2idHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
 ]
+# argon2 computations at once per process: each holds 19 MiB (docs/operations.md "Sizing").
+PASSWORD_HASH_CONCURRENCY = env_int("PASSWORD_HASH_CONCURRENCY", os.cpu_count() or 2)
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
@@ -225,10 +230,29 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # Django's CSRF check rejects. "same-origin" still sends nothing to other sites.
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# A strict Content-Security-Policy (django-csp): our own scripts, styles and images only, no
+# inline script, no plugins, no framing, forms post only to us. QR codes and the CAPTCHA are
+# images from this site (data: for inline SVG QR codes).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Bodies: the API takes small JSON documents; refuse anything larger early.
@@ -282,6 +306,30 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # bench/recovery.py); django-tasks-db's 1 s spent half of that. Each poll is one indexed query.
 TASK_WORKER_INTERVAL = max(0.0, float(ENV.get("TASK_WORKER_INTERVAL", "").strip() or 0.25))
 
+# --- Web server (`ansinh serve`: gunicorn) ------------------------------------------------------
+WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 2)  # worker processes
+GUNICORN_THREADS = env_int("GUNICORN_THREADS", 1)  # threads per process (1: sync workers)
+GUNICORN_TIMEOUT = env_int("GUNICORN_TIMEOUT", 30)
+GUNICORN_MAX_REQUESTS = env_int("GUNICORN_MAX_REQUESTS", 20000)
+GUNICORN_FORWARDED_ALLOW_IPS = ENV.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# --- Metrics (Prometheus) --------------------------------------------------------------------
+# Several processes (gunicorn workers, task workers) write their counters to files in this
+# directory and /metrics adds them up (prometheus_client's multi-process mode). It must be set
+# before prometheus_client is first imported, hence here. Unset in the embedded profile: one
+# process, in-memory counters.
+PROMETHEUS_MULTIPROC_DIR = ENV.get("PROMETHEUS_MULTIPROC_DIR", "") or (
+    str(BASE_DIR / "var" / "prometheus") if PRODUCTION else ""
+)
+if PROMETHEUS_MULTIPROC_DIR:
+    Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = PROMETHEUS_MULTIPROC_DIR
+# If set, /metrics wants "Authorization: Bearer <METRICS_TOKEN>"; otherwise keep /metrics
+# off the public proxy (docs/operations.md).
+METRICS_TOKEN = ENV.get("METRICS_TOKEN", "")
+# /readyz fails when the oldest ready task has waited longer than this.
+READY_MAX_QUEUE_LAG_SECONDS = env_int("READY_MAX_QUEUE_LAG_SECONDS", 60)
+
 # --- CAPTCHA ("Mã kiểm tra") ----------------------------------------------------------------
 CAPTCHA_LENGTH = 5
 CAPTCHA_TIMEOUT = 5
@@ -291,11 +339,35 @@ CAPTCHA_FONT_SIZE = 30
 CAPTCHA_TEST_MODE = False
 
 # --- Logging ----------------------------------------------------------------------------------
+# JSON lines in production (one object per line, for log shipping), plain text otherwise.
+# Every line carries the request id; personal data is masked by a filter (ansinh/lib/logs.py).
+LOG_FORMAT = ENV.get("LOG_FORMAT", "json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "request_id": {"()": "ansinh.lib.logs.RequestIdFilter"},
+        "mask": {"()": "ansinh.lib.logs.MaskPersonalData"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id", "mask"],
+        }
+    },
     "root": {"handlers": ["console"], "level": ENV.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # ansinh.ops.middleware logs every request once; Django's own 4xx warnings repeat it.
+        "django.request": {"level": "ERROR"},
+    },
 }

@@ -3,8 +3,12 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from ansinh.api.urls import api, not_found
+from ansinh.ops import views as ops
 
 urlpatterns = [
+    path("healthz", ops.healthz, name="healthz"),
+    path("readyz", ops.readyz, name="readyz"),
+    path("metrics", ops.metrics_view, name="metrics"),
     path("", include("ansinh.portal.urls")),
     path("backoffice/", include("ansinh.backoffice.urls")),
     path("api/v1/", api.urls),

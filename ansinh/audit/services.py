@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ansinh.lib.clientip import client_ip
 from ansinh.lib.identifiers import mask_middle
+from ansinh.ops.metrics import count_event
 
 from .models import AuditEvent, DataAccess
 
@@ -41,6 +42,7 @@ def record(
     ``identifier`` is what someone typed (a BHXH code, CCCD or username); it is stored masked
     and truncated, so the audit log cannot be used to recover a list of valid identifiers.
     """
+    count_event(event)
     ip = client_ip(request) if request is not None else None
     agent = _clean(request.META.get("HTTP_USER_AGENT", ""), 200) if request is not None else ""
     return AuditEvent.objects.create(

@@ -12,6 +12,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from ansinh.ops.metrics import count_email
+
 from .models import OutboundEmail
 from .tasks import deliver_email, schedule_delivery
 
@@ -54,6 +56,7 @@ def queue_email(
     )
     # Robust: the change that caused the email has committed; if the task queue is unreachable
     # now, the row stays queued and ``requeue_stale`` delivers it later.
+    count_email("queued")
     if deliver_now:
         transaction.on_commit(lambda: deliver_email.call(email.pk), robust=True)
     else:

@@ -18,6 +18,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import default_task_backend, task
 
+from ansinh.ops.metrics import count_email
+
 from .models import EmailStatus, OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -66,6 +68,7 @@ def deliver_email(email_id: int) -> str:
             OutboundEmail.objects.filter(pk=email_id).update(
                 status=EmailStatus.FAILED, last_error=error, **_erased(email)
             )
+            count_email("failed")
             logger.error(
                 "email %s failed for good after %d attempts", email.public_id, email.attempts
             )
@@ -78,10 +81,12 @@ def deliver_email(email_id: int) -> str:
             "email %s attempt %d failed; retry at %s", email.public_id, email.attempts, retry_at
         )
         schedule_delivery(email_id, at=retry_at)
+        count_email("retry")
         return "retry"
     OutboundEmail.objects.filter(pk=email_id, status=EmailStatus.SENDING).update(
         status=EmailStatus.SENT, sent_at=timezone.now(), last_error="", **_erased(email)
     )
+    count_email("sent")
     return "sent"
 
 

@@ -1,0 +1,70 @@
+"""Operator endpoints: liveness, readiness and metrics (docs/operations.md)."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from . import metrics
+
+logger = logging.getLogger(__name__)
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """The process is alive and answering (no dependency is checked)."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Ready for traffic: the database answers, the cache answers, and the task queue is not
+    stuck (its oldest due task has waited at most ``READY_MAX_QUEUE_LAG_SECONDS``)."""
+    checks: dict[str, str] = {}
+    ok = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:
+        logger.warning("readiness: database: %s", type(exc).__name__)
+        checks["database"], ok = "unavailable", False
+    try:
+        cache.set("ansinh:readyz", "1", timeout=10)
+        checks["cache"] = "ok" if cache.get("ansinh:readyz") == "1" else "unavailable"
+    except Exception as exc:
+        logger.warning("readiness: cache: %s", type(exc).__name__)
+        checks["cache"] = "unavailable"
+    ok = ok and checks["cache"] == "ok"
+    if checks["database"] == "ok":
+        depth, lag = metrics.queue_state()
+        late = lag > settings.READY_MAX_QUEUE_LAG_SECONDS
+        checks["task_queue"] = "lagging" if late else "ok"
+        ok = ok and not late
+        body: dict[str, object] = {"queue_depth": depth, "queue_lag_seconds": round(lag, 1)}
+    else:
+        checks["task_queue"], body = "unknown", {}
+    return JsonResponse(
+        {"status": "ok" if ok else "unavailable", "checks": checks, **body},
+        status=200 if ok else 503,
+    )
+
+
+@never_cache
+@require_GET
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """Prometheus text format. With ``METRICS_TOKEN`` set, only for ``Bearer <token>``."""
+    if settings.METRICS_TOKEN:
+        sent = request.headers.get("Authorization", "")
+        if not hmac.compare_digest(sent.encode(), f"Bearer {settings.METRICS_TOKEN}".encode()):
+            return HttpResponse(status=401, headers={"WWW-Authenticate": "Bearer"})
+    return HttpResponse(metrics.render(), content_type="text/plain; version=0.0.4")
