@@ -18,7 +18,9 @@ WRONG = "Khong-Phai-Mat-Khau-2026"
 
 def _failure_fingerprint(response):
     headers = {
-        k: v for k, v in response.headers.items() if k.lower() not in {"date", "expires", "x-request-id"}
+        k: v
+        for k, v in response.headers.items()
+        if k.lower() not in {"date", "expires", "x-request-id"}
     }  # clock-derived
     return response.status_code, response.content, headers
 

@@ -40,7 +40,11 @@ def _fingerprint(response):
     """Everything a client can see of an answer, but the random recovery id."""
     body = response.json()
     assert UUID_RE.match(body.pop("recovery_id"))
-    headers = {k: v for k, v in response.headers.items() if k.lower() not in {"date", "expires", "x-request-id"}}
+    headers = {
+        k: v
+        for k, v in response.headers.items()
+        if k.lower() not in {"date", "expires", "x-request-id"}
+    }
     return response.status_code, body, headers
 
 
@@ -199,7 +203,9 @@ def test_a_decoy_recovery_answers_the_code_step_like_a_real_one(api, citizen, ma
 
     def fingerprint(response):
         headers = {
-            k: v for k, v in response.headers.items() if k.lower() not in {"date", "expires", "x-request-id"}
+            k: v
+            for k, v in response.headers.items()
+            if k.lower() not in {"date", "expires", "x-request-id"}
         }
         return response.status_code, response.content, headers
 
