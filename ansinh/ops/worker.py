@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
@@ -47,3 +48,41 @@ def start_sweeper(stop: threading.Event, *, every: float = 60.0) -> threading.Th
     thread = threading.Thread(target=loop, name="ansinh-sweeper", daemon=True)
     thread.start()
     return thread
+
+
+def run_workers(threads: int) -> None:
+    """Run ``threads`` worker loops in this process until SIGINT/SIGTERM, then let each
+    finish its current task. Tasks here mostly wait on the database and the SMTP relay, so
+    threads overlap those waits (django-tasks-db claims each task with ``SKIP LOCKED``: no
+    task runs twice)."""
+    workers = [make_worker() for _ in range(max(1, threads))]
+    stop = threading.Event()
+
+    def shutdown(signum: int, frame: object) -> None:
+        logger.warning("received %s: finishing current tasks", signal.strsignal(signum))
+        for worker in workers:
+            worker.running = False
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, shutdown)
+    start_sweeper(stop)
+    loops = [
+        threading.Thread(target=_loop, args=(worker,), name=f"ansinh-worker-{i}", daemon=True)
+        for i, worker in enumerate(workers)
+    ]
+    for loop in loops:
+        loop.start()
+    while any(loop.is_alive() for loop in loops):
+        for loop in loops:
+            loop.join(timeout=0.5)
+    stop.set()
+
+
+def _loop(worker: Worker) -> None:
+    try:
+        worker.run()
+    except Exception:
+        logger.exception("worker loop %s stopped", worker.worker_id)
+    finally:
+        connections.close_all()
