@@ -153,7 +153,8 @@ REDIS_URL = ENV.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES: dict[str, dict[str, Any]] = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis, degrading to process memory while Redis is down (ansinh/lib/cache.py).
+            "BACKEND": "ansinh.lib.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": ENV.get("CACHE_KEY_PREFIX", "ansinh"),
         }

@@ -1,0 +1,127 @@
+"""A Redis cache that degrades to this process's memory while Redis is unreachable.
+
+What the cache holds here is short-lived counters (rate limits, login back-off of unknown
+identifiers) and throw-away values. If Redis goes away, failing every request would lock
+everybody out, and treating every counter as zero ("fail open") would switch the limits off.
+Instead each process keeps counting in its own memory: limits still apply, per process (so
+at most ``processes ×`` the configured rate gets through), nobody is locked out by the outage,
+and Redis is tried again after ``RETRY_AFTER`` seconds. Counts made during the outage are not
+copied back. Documented in docs/operations.md ("Redis down").
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+RETRY_AFTER = 5.0
+
+
+class ResilientRedisCache(RedisCache):
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        options = dict(params.get("OPTIONS") or {})
+        # Fail fast: an unreachable Redis must not add seconds to every request.
+        options.setdefault("socket_connect_timeout", 0.5)
+        options.setdefault("socket_timeout", 0.5)
+        super().__init__(server, {**params, "OPTIONS": options})
+        self._fallback = LocMemCache(f"ansinh-fallback-{id(self)}", {"MAX_ENTRIES": 100_000})
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def degraded(self) -> bool:
+        return time.monotonic() < self._down_until
+
+    def _try(self, primary: Callable[[], T], fallback: Callable[[], T]) -> T:
+        if self.degraded:
+            return fallback()
+        try:
+            return primary()
+        except Exception as exc:  # redis.ConnectionError, TimeoutError, OSError…
+            with self._lock:
+                if not self.degraded:
+                    logger.error(
+                        "cache unreachable (%s: %s); counting in process memory for %.0f s",
+                        type(exc).__name__,
+                        exc,
+                        RETRY_AFTER,
+                    )
+                self._down_until = time.monotonic() + RETRY_AFTER
+            return fallback()
+
+    def add(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
+    ) -> bool:
+        return self._try(
+            lambda: super(ResilientRedisCache, self).add(key, value, timeout, version),
+            lambda: self._fallback.add(key, value, timeout, version),
+        )
+
+    def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
+        return self._try(
+            lambda: super(ResilientRedisCache, self).get(key, default, version),
+            lambda: self._fallback.get(key, default, version),
+        )
+
+    def set(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
+    ) -> None:
+        self._try(
+            lambda: super(ResilientRedisCache, self).set(key, value, timeout, version),
+            lambda: self._fallback.set(key, value, timeout, version),
+        )
+
+    def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> bool:
+        return self._try(
+            lambda: super(ResilientRedisCache, self).touch(key, timeout, version),
+            lambda: self._fallback.touch(key, timeout, version),
+        )
+
+    def delete(self, key: Any, version: Any = None) -> bool:
+        return self._try(
+            lambda: super(ResilientRedisCache, self).delete(key, version),
+            lambda: self._fallback.delete(key, version),
+        )
+
+    def get_many(self, keys: Any, version: Any = None) -> dict[Any, Any]:
+        return self._try(
+            lambda: super(ResilientRedisCache, self).get_many(keys, version),
+            lambda: self._fallback.get_many(keys, version),
+        )
+
+    def has_key(self, key: Any, version: Any = None) -> bool:
+        return self._try(
+            lambda: super(ResilientRedisCache, self).has_key(key, version),
+            lambda: self._fallback.has_key(key, version),
+        )
+
+    def incr(self, key: Any, delta: int = 1, version: Any = None) -> int:
+        return self._try(
+            lambda: super(ResilientRedisCache, self).incr(key, delta, version),
+            lambda: self._fallback.incr(key, delta, version),
+        )
+
+    def set_many(self, data: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> list[Any]:
+        return self._try(
+            lambda: super(ResilientRedisCache, self).set_many(data, timeout, version),
+            lambda: self._fallback.set_many(data, timeout, version),
+        )
+
+    def delete_many(self, keys: Any, version: Any = None) -> None:
+        self._try(
+            lambda: super(ResilientRedisCache, self).delete_many(keys, version),
+            lambda: self._fallback.delete_many(keys, version),
+        )
+
+    def clear(self) -> None:
+        self._fallback.clear()
+        self._try(lambda: super(ResilientRedisCache, self).clear(), lambda: None)
