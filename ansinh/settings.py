@@ -305,6 +305,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Seconds an idle `ansinh worker` sleeps before it looks at the queue again: the longest a task
 # enqueued into an empty queue waits to start. OTP emails must be out within 2 s (DESIGN §8,
 # bench/recovery.py); django-tasks-db's 1 s spent half of that. Each poll is one indexed query.
+# A task still "running" after this long lost its worker (killed, machine gone): run it again.
+# Our tasks take seconds (an SMTP attempt times out after SMTP_TIMEOUT); codes live 5 min.
+TASK_STUCK_SECONDS = env_int("TASK_STUCK_SECONDS", 120)
 # Worker loops per `ansinh worker` process (threads: tasks mostly wait on PostgreSQL and SMTP).
 WORKER_THREADS = env_int("WORKER_THREADS", 4)
 TASK_WORKER_INTERVAL = max(0.0, float(ENV.get("TASK_WORKER_INTERVAL", "").strip() or 0.25))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import signal
 import threading
 
 from django.conf import settings
 from django.db import close_old_connections, connections
+from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
@@ -37,6 +39,7 @@ def start_sweeper(stop: threading.Event, *, every: float = 60.0) -> threading.Th
     def loop() -> None:
         while not stop.wait(every):
             try:
+                requeue_stuck_tasks()
                 requeued = requeue_stale()
                 if requeued:
                     logger.info("requeued %d emails", requeued)
@@ -86,3 +89,18 @@ def _loop(worker: Worker) -> None:
         logger.exception("worker loop %s stopped", worker.worker_id)
     finally:
         connections.close_all()
+
+
+def requeue_stuck_tasks() -> int:
+    """Put back in the queue the tasks whose worker died while running them (still "RUNNING"
+    after ``TASK_STUCK_SECONDS``). Every task of An Sinh is safe to run again: it checks the
+    state it would change (the outbox claims each email once; a code is issued once per
+    request or resend)."""
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = timezone.now() - dt.timedelta(seconds=settings.TASK_STUCK_SECONDS)
+    stuck = DBTaskResult.objects.filter(status="RUNNING", started_at__lt=cutoff)
+    count = stuck.update(status="READY", started_at=None)
+    if count:
+        logger.warning("requeued %d tasks whose worker stopped mid-task", count)
+    return count

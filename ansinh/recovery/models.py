@@ -46,6 +46,9 @@ class Recovery(models.Model):
     # from here, identically for real and decoy recoveries.
     last_sent_at = models.DateTimeField()
     resends = models.PositiveSmallIntegerField(default=0)
+    # When the worker issued the current code: a task run again for the same request or
+    # resend (a worker died after its commit) finds it set and sends nothing twice.
+    code_issued_at = models.DateTimeField(null=True, blank=True)
     # HMAC-SHA256 of the current code, keyed by SECRET_KEY and salted per recovery; empty until
     # the worker issues a code (and forever for a decoy).
     otp_salt = models.CharField(max_length=32)

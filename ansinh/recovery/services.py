@@ -278,6 +278,8 @@ def issue_code(recovery_id: int) -> str:
         )
         if recovery is None or recovery.user is None:
             return "skipped"
+        if recovery.code_issued_at is not None and recovery.code_issued_at >= recovery.last_sent_at:
+            return "already_issued"
         user = recovery.user
         person = user.person
         if (
@@ -289,7 +291,8 @@ def issue_code(recovery_id: int) -> str:
             return "skipped"
         code = new_otp()
         recovery.otp_digest = _otp_digest(recovery, code)
-        recovery.save(update_fields=["otp_digest"])
+        recovery.code_issued_at = now
+        recovery.save(update_fields=["otp_digest", "code_issued_at"])
         emails.send_recovery_code(
             user=user, code=code, expires_at=recovery.expires_at, deliver_now=True
         )

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from ansinh.accounts.models import AppToken
 from ansinh.audit.models import AuditEvent
-from ansinh.conftest import CITIZEN_PASSWORD, make_citizen
+from ansinh.conftest import CITIZEN_PASSWORD, make_citizen, run_on_commit
 from ansinh.notifications.models import OutboundEmail
 from ansinh.notifications.tasks import ERASED
 from ansinh.people.models import Sex
@@ -645,3 +645,37 @@ def test_unmatched_requests_are_audited_with_their_reason(api, citizen, citizen_
         .values_list("details__outcome", flat=True)
     )
     assert reasons == ["email_mismatch", "no_email_on_record", "unknown_identifier"]
+
+
+# --- The worker side is safe to run twice ----------------------------------------------------
+
+
+def test_issuing_the_code_again_for_the_same_request_sends_nothing(api, citizen, mailoutbox):
+    from ansinh.recovery.services import issue_code
+
+    start(api)
+    recovery = Recovery.objects.get()
+    assert issue_code.call(recovery.pk) == "already_issued"
+    assert len(codes(mailoutbox)) == 1
+
+
+@override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
+def test_a_task_left_running_by_a_dead_worker_is_run_again(api, citizen, mailoutbox, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from ansinh.ops.worker import requeue_stuck_tasks
+
+    settings.TASK_STUCK_SECONDS = 120
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        start(api)
+        DBTaskResult.objects.update(status="RUNNING", started_at=timezone.now())  # then it died
+        assert requeue_stuck_tasks() == 0  # not yet: it may still be working
+        traveller.shift(dt.timedelta(seconds=121))
+        assert requeue_stuck_tasks() == 1
+        from ansinh.recovery.services import issue_code
+
+        task = DBTaskResult.objects.get()
+        assert task.status == "READY"
+        with run_on_commit():
+            assert issue_code.call(*task.args_kwargs["args"]) == "issued"
+    assert len(codes(mailoutbox)) == 1
