@@ -26,6 +26,21 @@ def _line(server: SmtpServer, index: int, label: str) -> str:
     return match.group(1)
 
 
+def _diagnose() -> str:
+    """What the server did with the request, for the failure message."""
+    from ansinh.audit.models import AuditEvent
+    from ansinh.notifications.models import OutboundEmail
+    from ansinh.recovery.models import Recovery
+
+    return repr(
+        {
+            "recoveries": list(Recovery.objects.values("status", "user_id", "code_issued_at")),
+            "emails": list(OutboundEmail.objects.values("kind", "status", "last_error")),
+            "audit": list(AuditEvent.objects.values_list("event", "details")),
+        }
+    )
+
+
 def _sign_in(page: Page, username: str, password: str) -> None:
     page.goto(PORTAL_LOGIN)
     page.fill('input[name="username"]', username)
@@ -46,7 +61,7 @@ def test_forgotten_password_to_new_password_in_the_browser(page: Page, citizen, 
 
         expect(page).to_have_url(re.compile(r"/quen-mat-khau/nhap-ma/$"))
         expect(page.locator("#recovery-started")).to_be_visible()
-        assert [m.to for m in smtp_server.messages] == [["an.nguyen@example.com"]]
+        assert [m.to for m in smtp_server.messages] == [["an.nguyen@example.com"]], _diagnose()
         code = _line(smtp_server, 0, "Mã OTP")
 
         page.fill('input[name="otp"]', code)
