@@ -14,6 +14,7 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
 from ansinh.notifications.tasks import requeue_stale
+from ansinh.recovery.services import requeue_unissued
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ def start_sweeper(stop: threading.Event, *, every: float = 60.0) -> threading.Th
         while not stop.wait(every):
             try:
                 requeue_stuck_tasks()
+                requeue_unissued()
                 requeued = requeue_stale()
                 if requeued:
                     logger.info("requeued %d emails", requeued)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -482,3 +482,20 @@ def _complete(
         },
     )
     return str(outcome)
+
+
+def requeue_unissued(*, grace_seconds: int = 30) -> int:
+    """Enqueue ``issue_code`` again for live, matched recoveries still without a code for
+    their last request or resend after ``grace_seconds`` — their task was lost (the queue
+    insert failed after the recovery committed). Run by the worker's sweeper."""
+    now = timezone.now()
+    waiting = Recovery.objects.filter(
+        status=RecoveryStatus.PENDING,
+        user__isnull=False,
+        expires_at__gt=now,
+        last_sent_at__lt=now - dt.timedelta(seconds=grace_seconds),
+    ).filter(Q(code_issued_at__isnull=True) | Q(code_issued_at__lt=F("last_sent_at")))
+    ids = list(waiting.values_list("pk", flat=True)[:1000])
+    for pk in ids:
+        issue_code.enqueue(pk)
+    return len(ids)

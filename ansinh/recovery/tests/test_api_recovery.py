@@ -679,3 +679,26 @@ def test_a_task_left_running_by_a_dead_worker_is_run_again(api, citizen, mailout
         with run_on_commit():
             assert issue_code.call(*task.args_kwargs["args"]) == "issued"
     assert len(codes(mailoutbox)) == 1
+
+
+def test_a_recovery_whose_task_was_lost_gets_its_code_from_the_sweeper(
+    api, citizen, mailoutbox, monkeypatch
+):
+    from ansinh.recovery import services
+
+    class QueueDown:
+        def enqueue(self, *args, **kwargs):
+            raise ConnectionError("task queue unreachable")
+
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        monkeypatch.setattr(services, "issue_code", QueueDown())
+        recovery_id = start_id(api)  # the request still answers 202
+        monkeypatch.undo()
+        assert mailoutbox == []
+        assert services.requeue_unissued() == 0  # within the grace period
+        traveller.shift(dt.timedelta(seconds=31))
+        with run_on_commit():
+            assert services.requeue_unissued() == 1
+        assert services.requeue_unissued() == 0  # issued now: nothing twice
+        assert verify(api, recovery_id, last_code(mailoutbox)).status_code == 200
+    assert len(codes(mailoutbox)) == 1
