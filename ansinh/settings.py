@@ -319,6 +319,13 @@ GUNICORN_TIMEOUT = env_int("GUNICORN_TIMEOUT", 30)
 GUNICORN_MAX_REQUESTS = env_int("GUNICORN_MAX_REQUESTS", 20000)
 GUNICORN_FORWARDED_ALLOW_IPS = ENV.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
+# --- Retention (ansinh/ops/retention.py, `ansinh purge`) -------------------------------------
+RETENTION_RECOVERY_DAYS = env_int("RETENTION_RECOVERY_DAYS", 30)
+RETENTION_TOKENS_DAYS = env_int("RETENTION_TOKENS_DAYS", 30)
+RETENTION_EMAILS_DAYS = env_int("RETENTION_EMAILS_DAYS", 90)
+RETENTION_TASKS_DAYS = env_int("RETENTION_TASKS_DAYS", 7)
+RETENTION_AUDIT_DAYS = env_int("RETENTION_AUDIT_DAYS", 5 * 365)
+
 # --- Metrics (Prometheus) --------------------------------------------------------------------
 # Several processes (gunicorn workers, task workers) write their counters to files in this
 # directory and /metrics adds them up (prometheus_client's multi-process mode). It must be set

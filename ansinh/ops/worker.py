@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import signal
 import threading
+import time
 
 from django.conf import settings
 from django.db import close_old_connections, connections
@@ -14,6 +15,7 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
 from ansinh.notifications.tasks import requeue_stale
+from ansinh.ops.retention import purge
 from ansinh.recovery.services import requeue_unissued
 
 logger = logging.getLogger(__name__)
@@ -35,9 +37,12 @@ def make_worker(*, interval: float | None = None) -> Worker:
 
 
 def start_sweeper(stop: threading.Event, *, every: float = 60.0) -> threading.Thread:
-    """Every ``every`` seconds, re-enqueue emails whose delivery task was lost."""
+    """Every ``every`` seconds, run again what a lost task or a dead worker left undone
+    (stuck tasks, codes never issued, emails never delivered); once a day, purge what is past
+    its retention (``ansinh.ops.retention``)."""
 
     def loop() -> None:
+        next_purge = time.monotonic() + every
         while not stop.wait(every):
             try:
                 requeue_stuck_tasks()
@@ -45,8 +50,11 @@ def start_sweeper(stop: threading.Event, *, every: float = 60.0) -> threading.Th
                 requeued = requeue_stale()
                 if requeued:
                     logger.info("requeued %d emails", requeued)
+                if time.monotonic() >= next_purge:
+                    logger.info("retention purge: %s", purge())
+                    next_purge = time.monotonic() + 24 * 3600
             except Exception:
-                logger.exception("email sweeper failed; will retry")
+                logger.exception("sweeper failed; will retry")
             finally:
                 close_old_connections()
 

@@ -1,0 +1,64 @@
+"""Retention (docs/security.md "Personal data"): what is kept how long, and the purge that
+deletes the rest. Decree 13/2023/NĐ-CP asks that personal data be kept no longer than its
+purpose needs; the defaults below are settings, so an operator can follow the agency's rules.
+
+| data | kept after it stops being useful | setting |
+|---|---|---|
+| recovery rows (no code in clear, ever) | 30 days | ``RETENTION_RECOVERY_DAYS`` |
+| spent wrong-code budgets | their window | ``RECOVERY_ACCOUNT_WINDOW_SECONDS`` |
+| expired or revoked app tokens and device sessions | 30 days | ``RETENTION_TOKENS_DAYS`` |
+| sent or failed emails (bodies of sensitive ones already erased) | 90 days | ``RETENTION_EMAILS_DAYS`` |
+| finished background tasks | 7 days | ``RETENTION_TASKS_DAYS`` |
+| audit events and the data-access log | 5 years | ``RETENTION_AUDIT_DAYS`` |
+| expired web sessions and CAPTCHA challenges | at once | — |
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db.models import Q
+from django.utils import timezone
+
+
+def purge(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Delete what is past its retention; returns how many rows of each kind went."""
+    from captcha.models import CaptchaStore
+    from django_tasks_db.models import DBTaskResult
+
+    from ansinh.accounts.models import AppToken, DeviceSession
+    from ansinh.audit.models import AuditEvent, DataAccess
+    from ansinh.notifications.models import EmailStatus, OutboundEmail
+    from ansinh.recovery.models import Recovery, RecoveryFailureCounter
+
+    now = now or timezone.now()
+
+    def days(setting: str) -> dt.datetime:
+        return now - dt.timedelta(days=getattr(settings, setting))
+
+    tokens_cutoff = days("RETENTION_TOKENS_DAYS")
+    counts = {
+        "recoveries": Recovery.objects.filter(created_at__lt=days("RETENTION_RECOVERY_DAYS")),
+        "recovery_budgets": RecoveryFailureCounter.objects.filter(
+            window_started_at__lt=now
+            - dt.timedelta(seconds=settings.RECOVERY_ACCOUNT_WINDOW_SECONDS)
+        ),
+        "app_tokens": AppToken.objects.filter(
+            Q(expires_at__lt=tokens_cutoff) | Q(revoked_at__lt=tokens_cutoff)
+        ),
+        "device_sessions": DeviceSession.objects.filter(revoked_at__lt=tokens_cutoff),
+        "emails": OutboundEmail.objects.filter(
+            status__in=[EmailStatus.SENT, EmailStatus.FAILED],
+            created_at__lt=days("RETENTION_EMAILS_DAYS"),
+        ),
+        "tasks": DBTaskResult.objects.filter(
+            status__in=["SUCCESSFUL", "FAILED"], finished_at__lt=days("RETENTION_TASKS_DAYS")
+        ),
+        "audit_events": AuditEvent.objects.filter(occurred_at__lt=days("RETENTION_AUDIT_DAYS")),
+        "data_access": DataAccess.objects.filter(accessed_at__lt=days("RETENTION_AUDIT_DAYS")),
+        "sessions": Session.objects.filter(expire_date__lt=now),
+        "captchas": CaptchaStore.objects.filter(expiration__lt=now),
+    }
+    return {name: queryset.delete()[0] for name, queryset in counts.items()}
