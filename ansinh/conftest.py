@@ -154,6 +154,7 @@ def employees(unit: Unit, citizen: User, citizen_no_email: User) -> list[User]:
     from ansinh.people.models import Employment
 
     for user, start in ((citizen, "2015-01"), (citizen_no_email, "2018-03")):
+        assert user.person is not None
         Employment.objects.create(person=user.person, unit=unit, start_month=start)
     return [citizen, citizen_no_email]
 

@@ -7,8 +7,8 @@ tokens they cannot be guessed, so a fast digest is enough and lookups stay one i
 from __future__ import annotations
 
 import hashlib
-import uuid
 import secrets
+import uuid
 from dataclasses import dataclass
 
 from django.db import models, transaction

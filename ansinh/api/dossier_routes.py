@@ -18,6 +18,7 @@ from typing import Any, Literal
 from django.core.exceptions import RequestDataTooBig
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.http.response import HttpResponseBase
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Status
@@ -92,7 +93,7 @@ def _created(dossier: Any) -> Status[DossierCreatedOut]:
     )
 
 
-def _file_response(attachment: Attachment) -> HttpResponse:
+def _file_response(attachment: Attachment) -> HttpResponseBase:
     """A stored document, never rendered by the browser as a page of this site."""
     response = FileResponse(
         attachment.file.open("rb"),
@@ -235,10 +236,8 @@ def staff_resolve_dispute(
     return StaffDossierOut(**detail(dossier, staff=True))
 
 
-@staff_router.get(
-    "/{dossier_id}/attachments/{attachment_id}", response={200: None, **ERRORS}
-)
-def staff_attachment(request: HttpRequest, dossier_id: str, attachment_id: str) -> HttpResponse:
+@staff_router.get("/{dossier_id}/attachments/{attachment_id}", response={200: None, **ERRORS})
+def staff_attachment(request: HttpRequest, dossier_id: str, attachment_id: str) -> HttpResponseBase:
     """A document of a dossier of the caller's office (logged)."""
     user = _staff(request)
     dossier = access.get_dossier_for_staff(user, dossier_id)
@@ -308,16 +307,14 @@ CHANGE_REQUEST_BODY = {
 }
 
 
-@me_router.post(
-    "", response={201: DossierCreatedOut, **ERRORS}, openapi_extra=CHANGE_REQUEST_BODY
-)
+@me_router.post("", response={201: DossierCreatedOut, **ERRORS}, openapi_extra=CHANGE_REQUEST_BODY)
 def my_change_request(request: HttpRequest) -> Status[DossierCreatedOut]:
     """Ask to change my phone, CCCD, address or email, with 1–4 documents (PNG, JPEG or PDF,
     recognised by content, ≤ 5 MB each). ``multipart/form-data``: a ``payload`` part with the
     JSON request and ``documents`` file parts. Bad files: 400 ``unsupported_file_type``,
     ``file_too_large``, ``too_many_files`` or ``documents_required``."""
     user = _citizen(request)
-    if not request.content_type.startswith("multipart/form-data"):
+    if not (request.content_type or "").startswith("multipart/form-data"):
         raise ApiError(
             400,
             "multipart_required",
@@ -387,7 +384,7 @@ def my_withdraw(request: HttpRequest, dossier_id: str) -> DossierOut:
 
 
 @me_router.get("/{dossier_id}/attachments/{attachment_id}", response={200: None, **ERRORS})
-def my_attachment(request: HttpRequest, dossier_id: str, attachment_id: str) -> HttpResponse:
+def my_attachment(request: HttpRequest, dossier_id: str, attachment_id: str) -> HttpResponseBase:
     """A document of one of my dossiers."""
     dossier = access.get_dossier_for_citizen(_citizen(request), dossier_id)
     return _file_response(access.get_attachment(dossier, attachment_id))
@@ -413,7 +410,14 @@ def my_email(request: HttpRequest) -> EmailStateOut:
 
 @email_router.post(
     "/confirm",
-    response={200: EmailConfirmedOut, 400: InvalidOtpOut | ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 410: ErrorOut},
+    response={
+        200: EmailConfirmedOut,
+        400: InvalidOtpOut | ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        410: ErrorOut,
+    },
 )
 def my_email_confirm(request: HttpRequest, payload: EmailConfirmIn) -> EmailConfirmedOut:
     """Enter the code sent to the new address: it becomes my recovery address. Wrong codes:

@@ -11,7 +11,7 @@ from ansinh.audit.access_log import access_log_of
 from ansinh.notifications.services import mark_read, notices_of
 
 from .auth import current_user, token_auth
-from .dossier_schemas import AccessLogOut, MarkedOut, NoticeListOut, NoticesReadIn
+from .dossier_schemas import AccessLogOut, MarkedOut, NoticeListOut, NoticeOut, NoticesReadIn
 from .errors import ApiError
 from .schemas import ErrorOut
 
@@ -26,15 +26,15 @@ def notifications(request: HttpRequest, limit: int = 50) -> NoticeListOut:
     return NoticeListOut(
         unread=notices.filter(read_at__isnull=True).count(),
         items=[
-            {
-                "id": str(n.public_id),
-                "kind": n.kind,
-                "title": n.title,
-                "body": n.body,
-                "link": n.link,
-                "created_at": n.created_at,
-                "read": n.read_at is not None,
-            }
+            NoticeOut(
+                id=str(n.public_id),
+                kind=n.kind,
+                title=n.title,
+                body=n.body,
+                link=n.link,
+                created_at=n.created_at,
+                read=n.read_at is not None,
+            )
             for n in notices[: min(max(limit, 1), 200)]
         ],
     )

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -50,7 +51,7 @@ def staff_page(view: Any) -> Any:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            return view(request, *args, **kwargs)  # type: ignore[no-any-return]
+            return view(request, *args, **kwargs)
         except DossierError as exc:
             if exc.status != 403:
                 raise
@@ -105,7 +106,9 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
                 )
             except DossierError as exc:
                 for field, message in exc.fields.items():
-                    name = f"reason_{field}" if exc.code == "reason_required" else f"decision_{field}"
+                    name = (
+                        f"reason_{field}" if exc.code == "reason_required" else f"decision_{field}"
+                    )
                     if name in form.fields:
                         form.add_error(name, message)
                 form.add_error(None, exc.message)
@@ -117,19 +120,19 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
             status = 400
     if found.person is not None:
         log_access(person=found.person, what="dossier", staff=user, channel="backoffice")
-    mine = {
-        c.field
-        for c in found.changes.all()
-        if c.decisions.filter(decided_by=user).exists()
-    }
+    mine = {c.field for c in found.changes.all() if c.decisions.filter(decided_by=user).exists()}
     rows = []
     for change in data["changes"]:
         field = change["field"]
         rows.append(
             {
                 **change,
-                "decision_field": form[f"decision_{field}"] if f"decision_{field}" in form.fields else None,
-                "reason_field": form[f"reason_{field}"] if f"reason_{field}" in form.fields else None,
+                "decision_field": form[f"decision_{field}"]
+                if f"decision_{field}" in form.fields
+                else None,
+                "reason_field": form[f"reason_{field}"]
+                if f"reason_{field}" in form.fields
+                else None,
                 "decided_by_me": field in mine,
             }
         )
@@ -173,7 +176,7 @@ def resolve_dispute(request: HttpRequest, dossier_id: str) -> HttpResponse:
 
 
 @staff_page
-def attachment(request: HttpRequest, dossier_id: str, attachment_id: str) -> HttpResponse:
+def attachment(request: HttpRequest, dossier_id: str, attachment_id: str) -> HttpResponseBase:
     user = _staff(request)
     found = access.get_dossier_for_staff(user, dossier_id)
     item = access.get_attachment(found, attachment_id)
@@ -254,7 +257,9 @@ def intake_person(request: HttpRequest, person_id: str) -> HttpResponse:
 
 
 def _owners(office_id: int) -> list[tuple[str, str]]:
-    units = [(f"unit:{u.code}", f"{u.code} {u.name}") for u in Unit.objects.filter(office_id=office_id)]
+    units = [
+        (f"unit:{u.code}", f"{u.code} {u.name}") for u in Unit.objects.filter(office_id=office_id)
+    ]
     orgs = [
         (f"org:{o.code}", f"{o.code} {o.name}")
         for o in CollectionOrganisation.objects.filter(office_id=office_id)
@@ -271,7 +276,9 @@ def api_keys(request: HttpRequest) -> HttpResponse:
     """List the keys (never the keys themselves); approvers issue (shown once) and revoke."""
     user = _staff(request)
     office = access.staff_office(user)
-    form = KeyIssueForm(request.POST if request.method == "POST" else None, owners=_owners(office.pk))
+    form = KeyIssueForm(
+        request.POST if request.method == "POST" else None, owners=_owners(office.pk)
+    )
     issued = ""
     status = 200
     if request.method == "POST":

@@ -154,7 +154,12 @@ def start_email_change(
         if (user := account_of(dossier)) is not None:
             from ansinh.notifications.services import notify
 
-            notify(user=user, kind="email_code_sent", title=EMAIL_CODE_SENT, link="/ca-nhan/xac-nhan-email/")
+            notify(
+                user=user,
+                kind="email_code_sent",
+                title=EMAIL_CODE_SENT,
+                link="/ca-nhan/xac-nhan-email/",
+            )
     if old_email and old_email != new_email:
         name, language, user = _reader(person)
         emails.send_email_change_notice(
@@ -224,9 +229,7 @@ def confirm_email_change(
         if change is None:
             raise _no_pending()
         if change.expires_at is None or change.expires_at <= now:
-            raise DossierError(
-                410, "code_expired", _("The code has expired. Ask for a new one.")
-            )
+            raise DossierError(410, "code_expired", _("The code has expired. Ask for a new one."))
         candidate = "".join((code or "").split())
         ok = hmac.compare_digest(_code_digest(change, candidate), change.code_digest or "0" * 64)
         if not ok:
@@ -300,9 +303,7 @@ def resend_email_code(*, user: User, request: HttpRequest | None, channel: str) 
             seconds=settings.EMAIL_CONFIRM_RESEND_AFTER_SECONDS
         )
         if ready > now or change.resends >= settings.EMAIL_CONFIRM_MAX_RESENDS:
-            raise DossierError(
-                429, "too_many_requests", _("Too many requests. Try again later.")
-            )
+            raise DossierError(429, "too_many_requests", _("Too many requests. Try again later."))
         change.resends += 1
         change.save(update_fields=["resends"])
         _issue_code(change, now)
@@ -330,7 +331,9 @@ def read_dispute_token(token: str) -> EmailChange:
         parsed = uuid.UUID(str(value))
     except (signing.BadSignature, ValueError, TypeError):
         raise DisputeLinkInvalid from None
-    change = EmailChange.objects.select_related("dossier", "person").filter(public_id=parsed).first()
+    change = (
+        EmailChange.objects.select_related("dossier", "person").filter(public_id=parsed).first()
+    )
     if change is None:
         raise DisputeLinkInvalid
     return change

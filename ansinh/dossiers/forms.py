@@ -39,7 +39,9 @@ class OfficeChoiceField(forms.ModelChoiceField):
 
 
 def _office_field(label: Any) -> OfficeChoiceField:
-    return OfficeChoiceField(label=label, queryset=Office.objects.order_by("code"), to_field_name="code")
+    return OfficeChoiceField(
+        label=label, queryset=Office.objects.order_by("code"), to_field_name="code"
+    )
 
 
 class ChangeRequestForm(forms.Form):
@@ -60,7 +62,10 @@ class ChangeRequestForm(forms.Form):
     office = _office_field(_("Receiving BHXH office"))
     documents = DocumentsField(label=_("Documents (PNG, JPEG or PDF)"), required=False)
     note = forms.CharField(
-        label=_("Note for BHXH staff"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note for BHXH staff"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     FIELDS = ("phone", "cccd", "address", "email")
@@ -75,7 +80,11 @@ class ChangeRequestForm(forms.Form):
         }
 
     def changes(self) -> dict[str, str]:
-        return {f: self.cleaned_data[f].strip() for f in self.FIELDS if self.cleaned_data.get(f, "").strip()}
+        return {
+            f: self.cleaned_data[f].strip()
+            for f in self.FIELDS
+            if self.cleaned_data.get(f, "").strip()
+        }
 
 
 class CodeForm(forms.Form):
@@ -111,7 +120,9 @@ class RegistrationForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
     )
     phone = forms.CharField(
-        label=_("Mobile phone"), max_length=20, widget=forms.TextInput(attrs={"autocomplete": "tel"})
+        label=_("Mobile phone"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "tel"}),
     )
     email = forms.CharField(
         label=_("Personal email"),
@@ -170,7 +181,11 @@ class CounterIntakeForm(forms.Form):
     )
 
     def changes(self) -> dict[str, str]:
-        return {f: self.cleaned_data[f].strip() for f in ("email", "phone") if self.cleaned_data.get(f, "").strip()}
+        return {
+            f: self.cleaned_data[f].strip()
+            for f in ("email", "phone")
+            if self.cleaned_data.get(f, "").strip()
+        }
 
 
 class DecisionForm(forms.Form):

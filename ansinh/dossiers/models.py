@@ -199,7 +199,10 @@ class EventKind(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     EMAIL_CONFIRMED = "email_confirmed", _("New email confirmed by its owner")
-    EMAIL_CHANGE_DISPUTED = "email_change_disputed", _("Email change reported as not made by the person")
+    EMAIL_CHANGE_DISPUTED = (
+        "email_change_disputed",
+        _("Email change reported as not made by the person"),
+    )
     EMAIL_CHANGE_CANCELLED = "email_change_cancelled", _("Email change cancelled by staff")
     EMAIL_CHANGE_RELEASED = "email_change_released", _("Email change released by staff")
 

@@ -5,7 +5,7 @@ reported as "this wasn't me"."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
@@ -60,7 +60,7 @@ OFFICE_ALERT = _(
 def _fill(text: Promise, params: dict[str, Any]) -> Promise:
     """A lazy text with its placeholders filled, rendered in whatever language is active when
     it is turned into a string (``notify`` and ``queue_email`` choose the reader's)."""
-    return lazy(lambda: str(text) % params, str)()  # type: ignore[no-any-return]
+    return cast(Promise, lazy(lambda: str(text) % params, str)())
 
 
 def _outcomes(dossier: Dossier) -> list[dict[str, Any]]:
@@ -141,9 +141,7 @@ def announce(dossier: Dossier, event: DossierEvent, *, extra: Promise | None = N
 def alert_office(dossier: Dossier) -> None:
     """An in-app notice to every active staff member of the dossier's office."""
     text = _fill(OFFICE_ALERT, {"dossier_id": dossier.public_id})
-    for staff in User.objects.filter(office=dossier.office, is_active=True).exclude(
-        role="citizen"
-    ):
+    for staff in User.objects.filter(office=dossier.office, is_active=True).exclude(role="citizen"):
         notify(
             user=staff,
             kind="dossier_email_change_disputed",

@@ -117,7 +117,10 @@ def start_registration(
     subject = ratelimit.digest("registration-email", typed_email)
     wait = max(
         ratelimit.hit(
-            request, group="registration-ip", key=client_ip(request), rate=settings.REGISTRATION_IP_RATE
+            request,
+            group="registration-ip",
+            key=client_ip(request),
+            rate=settings.REGISTRATION_IP_RATE,
         ),
         ratelimit.hit(
             request, group="registration-email", key=subject, rate=settings.REGISTRATION_EMAIL_RATE

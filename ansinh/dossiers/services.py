@@ -61,7 +61,9 @@ FOUR_EYES_FIELDS = frozenset({"email", "phone"})
 
 
 def _invalid(fields: dict[str, str]) -> DossierError:
-    return DossierError(400, "invalid_input", _("Some fields are missing or invalid."), fields=fields)
+    return DossierError(
+        400, "invalid_input", _("Some fields are missing or invalid."), fields=fields
+    )
 
 
 def current_value(person: Person | None, field: str) -> str:
@@ -79,7 +81,9 @@ def prepare_changes(*, form: str, person: Person, changes: Any) -> list[tuple[st
         )
     allowed = FORM_FIELDS[form]
     refused = {
-        str(field): _("This form cannot change this field.") for field in changes if field not in allowed
+        str(field): _("This form cannot change this field.")
+        for field in changes
+        if field not in allowed
     }
     if refused:
         raise _invalid(refused)
@@ -87,7 +91,10 @@ def prepare_changes(*, form: str, person: Person, changes: Any) -> list[tuple[st
         cleaned = clean_changes(person=person, changes=changes)
     except ValidationError as exc:
         raise _invalid(
-            {field: " ".join(str(m) for e in errs for m in e.messages) for field, errs in exc.error_dict.items()}
+            {
+                field: " ".join(str(m) for e in errs for m in e.messages)
+                for field, errs in exc.error_dict.items()
+            }
         ) from None
     rows = []
     for field, new in cleaned.items():
@@ -362,7 +369,10 @@ def decide_dossier(
     reasons = reasons or {}
     if not decisions:
         raise DossierError(
-            400, "invalid_input", _("Decide at least one field."), fields={"decisions": _("Required.")}
+            400,
+            "invalid_input",
+            _("Decide at least one field."),
+            fields={"decisions": _("Required.")},
         )
     now = timezone.now()
     with transaction.atomic():
@@ -371,7 +381,9 @@ def decide_dossier(
             raise DossierError(409, "dossier_closed", _("This dossier is already closed."))
         changes = {c.field: c for c in locked.changes.select_for_update().all()}
         bad = {
-            field: _("Not a field of this dossier.") if field not in changes else _("Use approve or reject.")
+            field: _("Not a field of this dossier.")
+            if field not in changes
+            else _("Use approve or reject.")
             for field, value in decisions.items()
             if field not in changes or value not in Decision.values
         }
@@ -384,7 +396,10 @@ def decide_dossier(
         }
         if missing_reason:
             raise DossierError(
-                400, "reason_required", _("Give a reason for each rejection."), fields=missing_reason
+                400,
+                "reason_required",
+                _("Give a reason for each rejection."),
+                fields=missing_reason,
             )
         for field, value in decisions.items():
             change = changes[field]
@@ -402,11 +417,7 @@ def decide_dossier(
                     _("A change of email or phone needs a second, different approver."),
                     fields={field: _("Another staff member must decide this.")},
                 )
-            if (
-                locked.form == FormKind.DK_GD_01
-                and field == "email"
-                and value == Decision.APPROVE
-            ):
+            if locked.form == FormKind.DK_GD_01 and field == "email" and value == Decision.APPROVE:
                 _check_registration_approvable(locked)
         for field, value in decisions.items():
             change = changes[field]
@@ -493,10 +504,14 @@ def _apply(dossier: Dossier, actor: User, now: dt.datetime) -> None:
         if new_email is not None:
             _check_registration_approvable(dossier)
             # The registration proved the address by code before it was filed.
-            start_email_change(dossier=dossier, person=person, new_email=new_email, actor=actor, proven=True)
+            start_email_change(
+                dossier=dossier, person=person, new_email=new_email, actor=actor, proven=True
+            )
             _create_account(dossier, person, actor, now)
     elif new_email is not None:
-        start_email_change(dossier=dossier, person=person, new_email=new_email, actor=actor, proven=False)
+        start_email_change(
+            dossier=dossier, person=person, new_email=new_email, actor=actor, proven=False
+        )
 
 
 def _create_account(dossier: Dossier, person: Person, actor: User, now: dt.datetime) -> User:

@@ -182,7 +182,7 @@ def _month(value: str) -> None:
 
 
 class Employment(models.Model):
-    """A person works for a unit from ``start_month`` to ``end_month`` (open while null).
+    """A person works for a unit from ``start_month`` to ``end_month`` (open while empty).
 
     The minimal relation the dossiers need to decide who a unit may file TK1-TS for ("its
     current employees", DESIGN §3.4). The employers' reports (D02-LT, DESIGN §3.5) keep it
@@ -192,7 +192,7 @@ class Employment(models.Model):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="employments")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="employments")
     start_month = models.CharField(max_length=7, validators=[_month])
-    end_month = models.CharField(max_length=7, null=True, blank=True, validators=[_month])
+    end_month = models.CharField(max_length=7, blank=True, validators=[_month])  # "" = open
 
     class Meta:
         ordering = ["person", "start_month"]
@@ -204,18 +204,20 @@ class Employment(models.Model):
 
 class Participation(models.Model):
     """A voluntary or household participant registered with a collection organisation, from
-    ``start_month`` to ``end_month`` (open while null): whom the organisation may file for."""
+    ``start_month`` to ``end_month`` (open while empty): whom the organisation may file for."""
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="participations")
     organisation = models.ForeignKey(
         CollectionOrganisation, on_delete=models.PROTECT, related_name="participations"
     )
     start_month = models.CharField(max_length=7, validators=[_month])
-    end_month = models.CharField(max_length=7, null=True, blank=True, validators=[_month])
+    end_month = models.CharField(max_length=7, blank=True, validators=[_month])  # "" = open
 
     class Meta:
         ordering = ["person", "start_month"]
         indexes = [models.Index(fields=["organisation", "person"])]
 
     def __str__(self) -> str:
-        return f"{self.person_id} @ {self.organisation_id} {self.start_month}–{self.end_month or ''}"
+        return (
+            f"{self.person_id} @ {self.organisation_id} {self.start_month}–{self.end_month or ''}"
+        )

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -117,7 +118,9 @@ def change_personal_data(
             elif email_confirmed:
                 change(locked, "email", new_value, update_fields)
                 if not locked.email_verified:
-                    _set_verified(locked, True, update_fields, rows, dossier_ref, actor, now, reason)
+                    _set_verified(
+                        locked, True, update_fields, rows, dossier_ref, actor, now, reason
+                    )
                 if locked.pending_email == new_value:
                     change(locked, "pending_email", "", update_fields)
             elif not (locked.email == new_value and locked.email_verified):
@@ -259,7 +262,7 @@ def is_current_employee(*, person: Person, unit: Unit) -> bool:
     month = current_month()
     return (
         Employment.objects.filter(person=person, unit=unit, start_month__lte=month)
-        .exclude(end_month__lt=month)
+        .filter(Q(end_month="") | Q(end_month__gte=month))
         .exists()
     )
 
@@ -271,6 +274,6 @@ def is_registered_participant(*, person: Person, organisation: CollectionOrganis
         Participation.objects.filter(
             person=person, organisation=organisation, start_month__lte=month
         )
-        .exclude(end_month__lt=month)
+        .filter(Q(end_month="") | Q(end_month__gte=month))
         .exists()
     )

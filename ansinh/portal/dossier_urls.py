@@ -20,6 +20,8 @@ urlpatterns = [
     path("dang-ky/", registration.register, name="register"),
     path("dang-ky/nhap-ma/", registration.register_code, name="register_code"),
     path("dang-ky/da-nop/", registration.register_done, name="register_done"),
-    path("khong-phai-toi/xac-nhan/", registration.email_dispute_confirm, name="email_dispute_confirm"),
+    path(
+        "khong-phai-toi/xac-nhan/", registration.email_dispute_confirm, name="email_dispute_confirm"
+    ),
     path("khong-phai-toi/<str:token>/", registration.email_dispute, name="email_dispute"),
 ]

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.datastructures import MultiValueDict
@@ -33,11 +34,11 @@ from ansinh.lib.identifiers import mask_email
 from ansinh.notifications.services import mark_read, notices_of
 
 
-def citizen_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def citizen_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Signed-in citizens only (staff go to the back office); never cached."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
         if isinstance(user, User) and user.is_office_staff:
             return redirect("backoffice:home")
@@ -94,7 +95,9 @@ def withdraw(request: HttpRequest, dossier_id: str) -> HttpResponse:
     user = _user(request)
     dossier = access.get_dossier_for_citizen(user, dossier_id)
     try:
-        services.withdraw_dossier(dossier=dossier, actor=user, request=request, channel=Channel.PORTAL)
+        services.withdraw_dossier(
+            dossier=dossier, actor=user, request=request, channel=Channel.PORTAL
+        )
     except DossierError as exc:
         messages.error(request, exc.message)
     else:
@@ -103,12 +106,12 @@ def withdraw(request: HttpRequest, dossier_id: str) -> HttpResponse:
 
 
 @citizen_page
-def attachment(request: HttpRequest, dossier_id: str, attachment_id: str) -> HttpResponse:
+def attachment(request: HttpRequest, dossier_id: str, attachment_id: str) -> HttpResponseBase:
     dossier = access.get_dossier_for_citizen(_user(request), dossier_id)
     return file_response(access.get_attachment(dossier, attachment_id))
 
 
-def file_response(item: Attachment) -> HttpResponse:
+def file_response(item: Attachment) -> HttpResponseBase:
     """A stored document, never rendered as a page of this site (sandboxed, no sniffing)."""
     response = FileResponse(
         item.file.open("rb"),
@@ -126,7 +129,7 @@ def file_response(item: Attachment) -> HttpResponse:
 # "Modifying upload handlers on the fly"). A body refused while it streams in is answered
 # with the empty form and the reason; that changes nothing, so it needs no CSRF token.
 @csrf_exempt
-def new_dossier(request: HttpRequest) -> HttpResponse:
+def new_dossier(request: HttpRequest) -> HttpResponseBase:
     if request.method == "POST":
         try:
             install_upload_limits(request)
@@ -141,7 +144,7 @@ def new_dossier(request: HttpRequest) -> HttpResponse:
 @citizen_page
 def _upload_refused(request: HttpRequest, message: str) -> HttpResponse:
     # Whatever was parsed of the refused body is dropped, never read again.
-    request.POST = QueryDict()  # type: ignore[assignment]
+    request.POST = QueryDict()
     request._files = MultiValueDict()  # type: ignore[attr-defined]
     form = ChangeRequestForm()
     form.add_error(None, message)
@@ -188,7 +191,9 @@ def confirm_email(request: HttpRequest) -> HttpResponse:
     person = user.person
     if person is None:
         raise Http404
-    form = CodeForm(request.POST if request.method == "POST" and "resend" not in request.POST else None)
+    form = CodeForm(
+        request.POST if request.method == "POST" and "resend" not in request.POST else None
+    )
     status = 200
     if request.method == "POST" and "resend" in request.POST:
         try:
@@ -203,12 +208,16 @@ def confirm_email(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 email_change.confirm_email_change(
-                    user=user, code=form.cleaned_data["code"], request=request, channel=Channel.PORTAL
+                    user=user,
+                    code=form.cleaned_data["code"],
+                    request=request,
+                    channel=Channel.PORTAL,
                 )
             except email_change.InvalidCode as exc:
                 form.add_error(
                     "code",
-                    _("The code is incorrect. Attempts left: %(left)d.") % {"left": exc.attempts_left},
+                    _("The code is incorrect. Attempts left: %(left)d.")
+                    % {"left": exc.attempts_left},
                 )
             except DossierError as exc:
                 form.add_error(None, exc.message)
@@ -223,7 +232,9 @@ def confirm_email(request: HttpRequest) -> HttpResponse:
         "portal/dossiers/confirm_email.html",
         {
             "form": form,
-            "pending_email": mask_email(person.pending_email) if pending and person.pending_email else "",
+            "pending_email": mask_email(person.pending_email)
+            if pending and person.pending_email
+            else "",
             "expires_at": pending.expires_at if pending else None,
         },
         status=status,

@@ -89,7 +89,8 @@ def register_code(request: HttpRequest) -> HttpResponse:
             except InvalidCode as exc:
                 form.add_error(
                     "code",
-                    _("The code is incorrect. Attempts left: %(left)d.") % {"left": exc.attempts_left},
+                    _("The code is incorrect. Attempts left: %(left)d.")
+                    % {"left": exc.attempts_left},
                 )
                 status = 400
             except DossierError as exc:

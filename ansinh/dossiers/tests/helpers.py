@@ -33,7 +33,9 @@ def unit_file(api: Api, bhxh_code: str, changes: dict[str, str], *, key: str = U
     )
 
 
-def decide(api: Api, staff_token: str, dossier_id: str, decisions: dict[str, str], **extra: Any) -> Any:
+def decide(
+    api: Api, staff_token: str, dossier_id: str, decisions: dict[str, str], **extra: Any
+) -> Any:
     return api.post(
         f"/staff/dossiers/{dossier_id}/decision",
         {"decisions": decisions, **extra},
@@ -70,11 +72,15 @@ def change_request(
     ``documents`` parts."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    body = payload if payload is not None else {
-        "form": "change_request",
-        "office_code": office_code,
-        "changes": changes,
-    }
+    body = (
+        payload
+        if payload is not None
+        else {
+            "form": "change_request",
+            "office_code": office_code,
+            "changes": changes,
+        }
+    )
     data: dict[str, Any] = {"payload": json.dumps(body) if not isinstance(body, str) else body}
     uploads = [
         SimpleUploadedFile(name, content, content_type="application/octet-stream")
