@@ -144,7 +144,7 @@ def alert_office(dossier: Dossier) -> None:
     for staff in User.objects.filter(office=dossier.office, is_active=True).exclude(role="citizen"):
         notify(
             user=staff,
-            kind="dossier_email_change_disputed",
+            kind="office_email_change_disputed",
             title=text,
             link=f"/backoffice/dossiers/{dossier.public_id}/",
         )
