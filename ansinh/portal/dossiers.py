@@ -146,9 +146,12 @@ def _upload_refused(request: HttpRequest, message: str) -> HttpResponse:
     # Whatever was parsed of the refused body is dropped, never read again.
     request.POST = QueryDict()
     request._files = MultiValueDict()  # type: ignore[attr-defined]
-    form = ChangeRequestForm()
-    form.add_error(None, message)
-    return render(request, "portal/dossiers/new.html", {"form": form}, status=400)
+    return render(
+        request,
+        "portal/dossiers/new.html",
+        {"form": ChangeRequestForm(), "upload_error": message},
+        status=400,
+    )
 
 
 @citizen_page
