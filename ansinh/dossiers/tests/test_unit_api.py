@@ -162,3 +162,37 @@ def test_a_body_over_64_kib_is_still_refused_on_the_json_endpoints(api, unit_key
     response = api.post("/unit/dossiers", raw=raw, headers={"X-API-Key": UNIT_KEY})
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "body_too_large"
+
+
+def test_the_demo_unit_key_files_for_the_demo_employees(api):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("demo", synthetic=0, stdout=StringIO())
+    call_command("demo", synthetic=0, stdout=StringIO())  # idempotent: one employment each
+    assert Employment.objects.filter(unit__code="TA01234").count() == 2
+
+    for code in ("0123456789", "0123456790"):
+        response = unit_file(
+            api, code, {"address": "25 Phố Liễu Giai"}, key="demo-unit-key-TA01234"
+        )
+        assert response.status_code == 201, response.content
+
+
+def test_the_new_endpoints_are_in_the_openapi_schema(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    for path in (
+        "/api/v1/unit/dossiers",
+        "/api/v1/staff/dossiers",
+        "/api/v1/staff/dossiers/{dossier_id}",
+        "/api/v1/staff/dossiers/{dossier_id}/decision",
+        "/api/v1/me/dossiers",
+        "/api/v1/me/dossiers/{dossier_id}",
+        "/api/v1/me/email/confirm",
+        "/api/v1/me/notifications",
+        "/api/v1/me/access-log",
+    ):
+        assert path in paths, path
+    body = paths["/api/v1/me/dossiers"]["post"]["requestBody"]["content"]
+    assert "multipart/form-data" in body
