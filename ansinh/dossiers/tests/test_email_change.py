@@ -217,7 +217,7 @@ def test_a_replayed_link_changes_nothing_more(api, approved, client, mailoutbox)
     assert DossierEvent.objects.count() == events
 
 
-@pytest.mark.parametrize("forge", ["tamper", "other_salt", "garbage"])
+@pytest.mark.parametrize("forge", ["tamper", "other_salt", "other_key", "garbage"])
 def test_forged_links_are_refused_and_change_nothing(api, approved, client, mailoutbox, forge):
     link = dispute_link(OLD)
     token_part = link.rstrip("/").rsplit("/", 1)[1]
@@ -225,6 +225,7 @@ def test_forged_links_are_refused_and_change_nothing(api, approved, client, mail
     forged = {
         "tamper": token_part[:-2] + ("AA" if not token_part.endswith("AA") else "BB"),
         "other_salt": signing.dumps(str(change.public_id), salt="something.else"),
+        "other_key": signing.dumps(str(change.public_id), salt=DISPUTE_SALT, key="not-our-key"),
         "garbage": "not-a-token",
     }[forge]
     opened = client.get(f"/khong-phai-toi/{forged}/")

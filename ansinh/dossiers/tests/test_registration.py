@@ -118,10 +118,11 @@ def test_a_registration_that_matches_nobody_gets_the_same_answers(client, lan, m
     assert text(page.content).replace(ids[1], "X") == text(matched_page.content).replace(
         ids[0], "X"
     )
+
     # Both addresses got exactly the same kinds of mail: a code, then "received".
-    subjects = lambda address: [
-        m.subject.replace(ids[0], "X").replace(ids[1], "X") for m in messages_to(address)
-    ]  # noqa: E731
+    def subjects(address: str) -> list[str]:
+        return [m.subject.replace(ids[0], "X").replace(ids[1], "X") for m in messages_to(address)]
+
     assert subjects(EMAIL) == subjects(stranger_email)
     unmatched = Dossier.objects.get(public_id=ids[1])
     assert unmatched.person is None
