@@ -11,7 +11,8 @@ An approved new email does not replace the recovery address by itself:
    ``EMAIL_CONFIRM_MAX_ATTEMPTS`` wrong ones (counted across resends) kill the change.
 3. ``dispute_email_change``: the old address follows the link (single use, expiring). A
    pending change is frozen; an already confirmed one is undone (the old address is restored
-   as the recovery address and every session and token of the account ends). The dossier is
+   as the recovery address, every session and token of the account ends and its password
+   stops working: a recovery through the old address sets a new one). The dossier is
    flagged in the office queue, staff get a notice and an audit event is written.
 4. ``resolve_dispute``: an approver cancels the change for good or releases it (a fresh code
    goes to the new address, whose owner must confirm again).
@@ -360,7 +361,9 @@ def dispute_email_change(*, token: str, request: HttpRequest | None) -> EmailCha
         was_confirmed = change.status == EmailChangeStatus.CONFIRMED
         if was_confirmed and change.old_email:
             # Undo: the old address is the recovery address again, and whoever used the new
-            # one to get in is signed out everywhere.
+            # one to get in (a recovery through it, or a registration's credentials) is signed
+            # out everywhere and loses the password: only a recovery through the old address
+            # sets a new one.
             change_personal_data(
                 person=person,
                 changes={"email": change.old_email},
@@ -371,6 +374,8 @@ def dispute_email_change(*, token: str, request: HttpRequest | None) -> EmailCha
             )
             account = getattr(person, "account", None)
             if isinstance(account, User):
+                account.set_unusable_password()
+                account.save(update_fields=["password"])
                 end_all_sessions(user=account, reason="email_change_disputed")
         change.status, change.disputed_at = EmailChangeStatus.DISPUTED, now
         change.save(update_fields=["status", "disputed_at"])

@@ -260,8 +260,13 @@ def test_this_wasnt_me_after_confirmation_restores_the_old_address_and_signs_out
     person = _an()
     assert (person.email, person.email_verified) == (OLD, True)
     assert not live.exists()  # every app token of the account was revoked
-    recovery.start_id(api, "0123456789", OLD)
-    assert recovery.codes(messages_to(OLD))
+    login = api.post("/auth/login", {"username": "0123456789", "password": CITIZEN_PASSWORD})
+    assert login.status_code == 401  # whoever knew the password: only recovery sets a new one
+    recovery_id = recovery.start_id(api, "0123456789", OLD)
+    otp = recovery.last_code(messages_to(OLD))
+    new_password = "Song-Da-Chay-Ve-Xuoi-2026"
+    assert recovery.verify(api, recovery_id, otp, new_password).status_code == 200
+    assert api.login("0123456789", new_password)["access_token"]
 
 
 def test_only_an_approver_decides_a_dispute_and_cancel_keeps_the_old_address(
