@@ -292,3 +292,16 @@ def test_citizens_cannot_open_the_back_office_dossier_pages(client, citizen):
     assert response.status_code == 302 and response.headers["Location"].startswith(
         "/backoffice/login/"
     )
+
+
+def test_the_admin_shows_dossiers_read_only(client, api, unit_key, employees):
+    from ansinh.accounts.models import User
+
+    filed = unit_file(api, "0123456789", {"address": "5 Hàng Bài"}).json()["dossier_id"]
+    admin = User.objects.create_superuser("quantri", "Quan-Tri-He-Thong-2026")
+    login(client, admin.username, "Quan-Tri-He-Thong-2026", path=BACKOFFICE_LOGIN)
+    dossier = Dossier.objects.get(public_id=filed)
+    assert client.get("/admin/dossiers/dossier/").status_code == 200
+    assert client.get(f"/admin/dossiers/dossier/{dossier.pk}/change/").status_code == 200
+    assert client.get("/admin/dossiers/dossier/add/").status_code == 403
+    assert client.get("/admin/dossiers/emailchange/").status_code == 200
