@@ -5,9 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from ansinh.people.models import Person
 
 from .models import DataAccess
+
+# What was read, as the person sees it (the stable codes stay in the API).
+WHAT_LABELS = {
+    "profile": _("Your record, at an office counter"),
+    "dossier": _("A dossier about you"),
+    "dossier_filed": _("Your record, to file a dossier"),
+    "attachment": _("A document of a dossier about you"),
+}
 
 
 def access_log_of(person: Person | None, *, limit: int = 200) -> list[dict[str, Any]]:
@@ -36,6 +46,7 @@ def access_log_of(person: Person | None, *, limit: int = 200) -> list[dict[str, 
                 "name": name,
                 "office": office_name,
                 "what": row.what,
+                "what_label": WHAT_LABELS.get(row.what, row.what),
                 "channel": row.channel,
             }
         )
