@@ -134,6 +134,31 @@ def approver(office: Office) -> User:
     return make_staff(username="canbo2", role=Role.APPROVER, office=office)
 
 
+# --- Dossier personas (issue 4): the unit's API key and its employees -------------------------
+
+UNIT_KEY = "test-unit-key-TA01234"
+
+
+@pytest.fixture
+def unit_key(unit: Unit) -> str:
+    """The raw API key of unit TA01234, as its HR system sends it (``X-API-Key``)."""
+    from ansinh.accounts.keys import issue_key
+
+    issue_key(unit=unit, actor=None, label="test", raw=UNIT_KEY)
+    return UNIT_KEY
+
+
+@pytest.fixture
+def employees(unit: Unit, citizen: User, citizen_no_email: User) -> list[User]:
+    """An and Bình, both currently employed at TA01234 (An since 2015-01, Bình since 2018-03)."""
+    from ansinh.people.models import Employment
+
+    for user, start in ((citizen, "2015-01"), (citizen_no_email, "2018-03")):
+        assert user.person is not None
+        Employment.objects.create(person=user.person, unit=unit, start_month=start)
+    return [citizen, citizen_no_email]
+
+
 class Api:
     """Calls ``/api/v1`` like the mobile app does, running on-commit work (email delivery)
     as a real commit would."""

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "ansinh.people",
     "ansinh.accounts",
     "ansinh.recovery",
+    "ansinh.dossiers",
     "ansinh.notifications",
     "ansinh.audit",
     "ansinh.api",
@@ -259,6 +260,32 @@ if PRODUCTION:
 # Bodies: the API takes small JSON documents; refuse anything larger early.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 64 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+
+# --- Dossiers (DESIGN §3.4, docs/dossiers.md) -----------------------------------------------
+# Working days (Mon–Fri) an office has to decide; public holidays only if listed here.
+DOSSIER_SLA_WORKING_DAYS = env_int("DOSSIER_SLA_WORKING_DAYS", 5)
+DOSSIER_PUBLIC_HOLIDAYS = env_list("DOSSIER_PUBLIC_HOLIDAYS", [])  # e.g. 2026-09-02,2026-09-01
+# Documents of portal change requests: PNG, JPEG or PDF by content, each at most this big.
+DOSSIER_UPLOAD_MAX_BYTES = env_int("DOSSIER_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
+DOSSIER_UPLOAD_MAX_FILES = env_int("DOSSIER_UPLOAD_MAX_FILES", 4)
+# Uploaded documents live here under random names; never served by a public URL.
+MEDIA_ROOT = ENV.get("MEDIA_ROOT", str(BASE_DIR / "var" / "media"))
+MEDIA_URL = "/media-is-not-served/"  # nothing routes it: documents go through access checks
+FILE_UPLOAD_PERMISSIONS = 0o600
+# An approved new email: the code sent to it, and the "this wasn't me" link to the old one.
+EMAIL_CONFIRM_TTL_SECONDS = env_int("EMAIL_CONFIRM_TTL_SECONDS", 24 * 3600)
+EMAIL_CONFIRM_MAX_ATTEMPTS = env_int("EMAIL_CONFIRM_MAX_ATTEMPTS", 5)
+EMAIL_CONFIRM_RESEND_AFTER_SECONDS = env_int("EMAIL_CONFIRM_RESEND_AFTER_SECONDS", 60)
+EMAIL_CONFIRM_MAX_RESENDS = env_int("EMAIL_CONFIRM_MAX_RESENDS", 3)
+EMAIL_CHANGE_DISPUTE_DAYS = env_int("EMAIL_CHANGE_DISPUTE_DAYS", 30)
+# Online registration (01/ĐK-GD): the code to the typed address, and how often it may go out.
+REGISTRATION_CODE_TTL_SECONDS = env_int("REGISTRATION_CODE_TTL_SECONDS", 15 * 60)
+REGISTRATION_CODE_MAX_ATTEMPTS = env_int("REGISTRATION_CODE_MAX_ATTEMPTS", 5)
+REGISTRATION_RESEND_AFTER_SECONDS = env_int("REGISTRATION_RESEND_AFTER_SECONDS", 60)
+REGISTRATION_MAX_RESENDS = env_int("REGISTRATION_MAX_RESENDS", 3)
+REGISTRATION_IP_RATE = ENV.get("REGISTRATION_IP_RATE", "10/h")
+REGISTRATION_EMAIL_RATE = ENV.get("REGISTRATION_EMAIL_RATE", "3/h")
+REGISTRATION_IDENTIFIER_RATE = ENV.get("REGISTRATION_IDENTIFIER_RATE", "5/h")
 
 # --- Internationalisation: Vietnamese first, English second -------------------------------
 LANGUAGE_CODE = "vi"

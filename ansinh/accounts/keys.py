@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -105,3 +106,21 @@ def authenticate_key(raw: str) -> OrganisationKey | None:
         # At most one write a minute per key: "last used" is for people, not for audit.
         OrganisationKey.objects.filter(pk=key.pk).update(last_used_at=now)
     return key
+
+
+def keys_for_office(office_id: int) -> QuerySet[OrganisationKey]:
+    """Keys of the units and collection organisations an office manages (back office)."""
+    return (
+        OrganisationKey.objects.select_related("unit", "organisation")
+        .filter(models.Q(unit__office_id=office_id) | models.Q(organisation__office_id=office_id))
+        .order_by("-created_at")
+    )
+
+
+def get_key_for_office(office_id: int, public_id: str) -> OrganisationKey | None:
+    """One key of the office's units or organisations; ``None`` for any other or a bad id."""
+    try:
+        parsed = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    return keys_for_office(office_id).filter(public_id=parsed).first()

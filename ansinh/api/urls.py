@@ -7,7 +7,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
-from . import errors
+from . import dossier_routes, errors, notice_routes
 from .auth_routes import router as auth_router
 from .me_routes import router as me_router
 from .parser import StrictJSONParser
@@ -36,6 +36,14 @@ errors.install(api)
 api.add_router("/auth", auth_router)
 api.add_router("/auth/recovery", recovery_router)
 api.add_router("/me", me_router)
+# Dossiers and notices (issue 4): their own modules, their own prefixes.
+dossier_routes.install(api)
+api.add_router("/unit/dossiers", dossier_routes.unit_router)
+api.add_router("/staff/dossiers", dossier_routes.staff_router)
+api.add_router("/me/dossiers", dossier_routes.me_router)
+api.add_router("/me/email", dossier_routes.email_router)
+api.add_router("/me/notifications", notice_routes.notices_router)
+api.add_router("/me/access-log", notice_routes.access_router)
 
 
 def not_found(request: HttpRequest) -> HttpResponse:

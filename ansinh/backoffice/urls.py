@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import dossier_urls, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -9,3 +9,6 @@ urlpatterns = [
     path("logout/", views.logout, name="logout"),
     path("password/", views.password_change, name="password_change"),
 ]
+
+# Dossiers and API keys (issue 4).
+urlpatterns += dossier_urls.urlpatterns

@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import CollectionOrganisation, HealthFacility, Office, Person, PersonChange, Unit
+from .models import (
+    CollectionOrganisation,
+    Employment,
+    HealthFacility,
+    Office,
+    Participation,
+    Person,
+    PersonChange,
+    Unit,
+)
 
 admin.site.register(Office)
 admin.site.register(Unit, list_display=["code", "name", "office"], search_fields=["code", "name"])
@@ -37,3 +46,19 @@ class PersonChangeAdmin(admin.ModelAdmin[PersonChange]):
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+@admin.register(Employment)
+class EmploymentAdmin(admin.ModelAdmin[Employment]):
+    """Kept current by the employers' reports; editable here for corrections by an admin."""
+
+    list_display = ["person", "unit", "start_month", "end_month"]
+    search_fields = ["person__bhxh_code", "unit__code"]
+    raw_id_fields = ["person"]
+
+
+@admin.register(Participation)
+class ParticipationAdmin(admin.ModelAdmin[Participation]):
+    list_display = ["person", "organisation", "start_month", "end_month"]
+    search_fields = ["person__bhxh_code", "organisation__code"]
+    raw_id_fields = ["person"]

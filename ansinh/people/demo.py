@@ -30,7 +30,7 @@ from ansinh.accounts.models import Role, User
 from ansinh.accounts.services import set_password
 from ansinh.accounts.validators import fold
 
-from .models import CollectionOrganisation, HealthFacility, Office, Person, Sex, Unit
+from .models import CollectionOrganisation, Employment, HealthFacility, Office, Person, Sex, Unit
 
 DEFAULT_SYNTHETIC = 300
 DEFAULT_SEED = 2026
@@ -351,7 +351,8 @@ def _load_fixed_accounts(offices: dict[str, Office]) -> None:
             {"cccd": citizen.cccd, "full_name": citizen.full_name,
              "date_of_birth": citizen.date_of_birth, "sex": citizen.sex, "address": citizen.address,
              "province_code": citizen.bhxh_code[:2], "phone": citizen.phone, "email": citizen.email,
-             "email_verified": bool(citizen.email), "nationality": "VN", "ethnicity": "Kinh"},
+             "email_verified": bool(citizen.email), "pending_email": "", "nationality": "VN",
+             "ethnicity": "Kinh"},
         )  # fmt: skip
         user = _upsert(
             User, {"username": citizen.bhxh_code},
@@ -439,6 +440,27 @@ def _load_demo_key() -> None:
         existing.save(update_fields=["revoked_at"])
 
 
+# Who works where (DESIGN §5): the minimal employment relation the unit API checks ("current
+# employees"); the employers' reports keep it current once they arrive.
+EMPLOYMENTS: tuple[tuple[str, str, str], ...] = (
+    ("0123456789", DEMO_UNIT_CODE, "2015-01"),
+    ("0123456790", DEMO_UNIT_CODE, "2018-03"),
+)
+
+
+def _load_employment() -> None:
+    """The fixed citizens' open employments at TA01234 (restored if someone ended them)."""
+    for bhxh_code, unit_code, start in EMPLOYMENTS:
+        person = Person.objects.get(bhxh_code=bhxh_code)
+        unit = Unit.objects.get(code=unit_code)
+        row = Employment.objects.filter(person=person, unit=unit, start_month=start).first()
+        if row is None:
+            Employment.objects.create(person=person, unit=unit, start_month=start)
+        elif row.end_month:
+            row.end_month = ""
+            row.save(update_fields=["end_month"])
+
+
 def _count(model: type[models.Model], field: str, values: Iterable[str]) -> int:
     return sum(
         model._default_manager.filter(**{f"{field}__in": chunk}).count()
@@ -463,6 +485,7 @@ def load_demo_data(
         offices = _load_registry()
         _load_fixed_accounts(offices)
         _load_demo_key()
+        _load_employment()
         persons = _load_synthetic(people)
     fixed_codes = [c.bhxh_code for c in CITIZENS]
     synthetic_codes = [p.person.bhxh_code for p in people]

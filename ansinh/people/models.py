@@ -6,6 +6,7 @@ approved dossier), which writes one append-only ``PersonChange`` row per field.
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django.core.exceptions import ValidationError
@@ -124,6 +125,12 @@ class Person(models.Model):
         max_length=identifiers.MAX_EMAIL_LENGTH, blank=True, validators=[_email]
     )
     email_verified = models.BooleanField(default=False)
+    # A new email approved by a dossier but not yet confirmed by its owner (docs/dossiers.md,
+    # "Email change safety"). Recovery never uses it: ``email`` stays the recovery address
+    # until the owner enters the code sent to this one.
+    pending_email = models.CharField(
+        max_length=identifiers.MAX_EMAIL_LENGTH, blank=True, validators=[_email]
+    )
     language = models.CharField(
         max_length=2, default="vi", choices=[("vi", "Tiếng Việt"), ("en", "English")]
     )
@@ -150,7 +157,8 @@ class PersonChange(models.Model):
     field = models.CharField(max_length=40)
     old_value = models.TextField(blank=True)
     new_value = models.TextField(blank=True)
-    # The dossier's public id; a foreign key arrives with the dossiers app.
+    # The public id of the dossier that made the change (e.g. "HS-2026-7KQ2M9XA"). A string,
+    # not a foreign key, so that the registry does not depend on the dossiers app.
     dossier_ref = models.CharField(max_length=40, blank=True)
     changed_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -163,3 +171,53 @@ class PersonChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.field} @ {self.changed_at:%Y-%m-%d}"
+
+
+_MONTH_RE = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])", re.ASCII)
+
+
+def _month(value: str) -> None:
+    if not _MONTH_RE.fullmatch(value):
+        raise ValidationError(_("A month is written YYYY-MM."), code="invalid_month")
+
+
+class Employment(models.Model):
+    """A person works for a unit from ``start_month`` to ``end_month`` (open while empty).
+
+    The minimal relation the dossiers need to decide who a unit may file TK1-TS for ("its
+    current employees", DESIGN §3.4). The employers' reports (D02-LT, DESIGN §3.5) keep it
+    current: a hire opens a row, a leave closes it. Months are ``YYYY-MM``.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="employments")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="employments")
+    start_month = models.CharField(max_length=7, validators=[_month])
+    end_month = models.CharField(max_length=7, blank=True, validators=[_month])  # "" = open
+
+    class Meta:
+        ordering = ["person", "start_month"]
+        indexes = [models.Index(fields=["unit", "person"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} @ {self.unit_id} {self.start_month}–{self.end_month or ''}"
+
+
+class Participation(models.Model):
+    """A voluntary or household participant registered with a collection organisation, from
+    ``start_month`` to ``end_month`` (open while empty): whom the organisation may file for."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="participations")
+    organisation = models.ForeignKey(
+        CollectionOrganisation, on_delete=models.PROTECT, related_name="participations"
+    )
+    start_month = models.CharField(max_length=7, validators=[_month])
+    end_month = models.CharField(max_length=7, blank=True, validators=[_month])  # "" = open
+
+    class Meta:
+        ordering = ["person", "start_month"]
+        indexes = [models.Index(fields=["organisation", "person"])]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.person_id} @ {self.organisation_id} {self.start_month}–{self.end_month or ''}"
+        )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import recovery, views
+from . import dossier_urls, recovery, views
 
 app_name = "portal"
 urlpatterns = [
@@ -14,3 +14,6 @@ urlpatterns = [
     path("quen-mat-khau/hoan-tat/", recovery.done, name="recovery_done"),
     path("quen-mat-khau/mau-02-sd-gd/", recovery.paper_form, name="recovery_paper_form"),
 ]
+
+# Dossiers, email confirmation, notices, access log, registration (issue 4).
+urlpatterns += dossier_urls.urlpatterns

@@ -13,6 +13,7 @@ from ansinh.accounts import web
 from ansinh.accounts.forms import LoginForm
 from ansinh.accounts.models import User
 from ansinh.accounts.profile import profile_of
+from ansinh.dossiers import email_change
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -47,7 +48,12 @@ def home(request: HttpRequest) -> HttpResponse:
     assert isinstance(user, User)  # noqa: S101
     if user.is_office_staff:
         return redirect("backoffice:home")
-    return render(request, "portal/home.html", {"profile": profile_of(user)})
+    pending = email_change.pending_change(user.person) if user.person else None
+    return render(
+        request,
+        "portal/home.html",
+        {"profile": profile_of(user), "pending_email": pending is not None},
+    )
 
 
 @login_required

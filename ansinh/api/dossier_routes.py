@@ -1,0 +1,449 @@
+"""Dossier endpoints (DESIGN §4, docs/dossiers.md): parse → ``ansinh.dossiers`` services →
+schema. Mounted in ``urls.py``:
+
+* ``/unit/dossiers`` — units and collection organisations (API key): file TK1-TS;
+* ``/staff/dossiers`` — office staff (bearer token of a staff login): the office's queue,
+  counter intake (02/SĐ-GD), a dossier with its diff, decisions, disputed email changes,
+  attachments;
+* ``/me/dossiers`` — the signed-in citizen: their dossiers, a change request with documents
+  (multipart), withdraw, attachments;
+* ``/me/email`` — the state of the email address and the code that confirms a new one.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.http.response import HttpResponseBase
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Router, Status
+from ninja.errors import ValidationError as NinjaValidationError
+from pydantic import ValidationError as PydanticValidationError
+
+from ansinh.accounts.models import User
+from ansinh.audit.services import log_access
+from ansinh.dossiers import access, email_change, services
+from ansinh.dossiers.errors import DossierError
+from ansinh.dossiers.models import Attachment, Channel
+from ansinh.dossiers.present import detail, summary
+from ansinh.dossiers.uploads import UploadRejected, check_files, install_upload_limits
+from ansinh.lib.identifiers import mask_email
+from ansinh.people.models import Office, Person
+
+from . import errors
+from .auth import current_org_key, current_user, org_key_auth, token_auth
+from .dossier_schemas import (
+    ChangeRequestIn,
+    DecisionIn,
+    DisputeIn,
+    DossierCreatedOut,
+    DossierListOut,
+    DossierOut,
+    EmailConfirmedOut,
+    EmailConfirmIn,
+    EmailStateOut,
+    StaffDossierIn,
+    StaffDossierListOut,
+    StaffDossierOut,
+    UnitDossierIn,
+)
+from .errors import ApiError
+from .schemas import ErrorOut, InvalidOtpOut
+
+unit_router = Router(tags=["unit"], auth=org_key_auth)
+staff_router = Router(tags=["staff"], auth=token_auth)
+me_router = Router(tags=["me"], auth=token_auth)
+email_router = Router(tags=["me"], auth=token_auth)
+
+ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+
+
+def install(api: NinjaAPI) -> None:
+    """Answer the dossiers' domain errors in the API's error format."""
+
+    @api.exception_handler(DossierError)
+    def _dossier_error(request: HttpRequest, exc: DossierError) -> HttpResponse:
+        return errors.error_response(
+            api, request, status=exc.status, code=exc.code, message=exc.message, fields=exc.fields
+        )
+
+    @api.exception_handler(UploadRejected)
+    def _upload_rejected(request: HttpRequest, exc: UploadRejected) -> HttpResponse:
+        return errors.error_response(
+            api,
+            request,
+            status=400,
+            code=exc.code,
+            message=exc.message,
+            fields={"documents": exc.message},
+        )
+
+
+def _created(dossier: Any) -> Status[DossierCreatedOut]:
+    return Status(
+        201,
+        DossierCreatedOut(
+            dossier_id=dossier.public_id, status=dossier.status, due_date=dossier.due_date
+        ),
+    )
+
+
+def _file_response(attachment: Attachment) -> HttpResponseBase:
+    """A stored document, never rendered by the browser as a page of this site."""
+    response = FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=attachment.content_type == "application/pdf",
+        filename=f"{attachment.public_id}.{attachment.file.name.rsplit('.', 1)[-1]}",
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    add_never_cache_headers(response)
+    return response
+
+
+# --- /unit/dossiers ------------------------------------------------------------------------------
+
+
+@unit_router.post("", response={201: DossierCreatedOut, **ERRORS})
+def unit_file(request: HttpRequest, payload: UnitDossierIn) -> Status[DossierCreatedOut]:
+    """File TK1-TS for a current employee (unit key) or a registered participant (collection
+    organisation key). Anyone else: 403 ``not_your_employee``; unknown or revoked key: 401."""
+    key = current_org_key(request)
+    person = access.get_person_for_key(key, payload.bhxh_code)
+    dossier = services.submit_unit_dossier(
+        key=key, person=person, changes=payload.changes, note=payload.note, request=request
+    )
+    log_access(person=person, what="dossier_filed", key=key, channel="api")
+    return _created(dossier)
+
+
+# --- /staff/dossiers -----------------------------------------------------------------------------
+
+
+def _staff(request: HttpRequest) -> User:
+    user = current_user(request)
+    access.staff_office(user)
+    return user
+
+
+@staff_router.get("", response={200: StaffDossierListOut, **ERRORS})
+def staff_queue(
+    request: HttpRequest,
+    form: Literal["TK1-TS", "02/SĐ-GD", "change_request", "01/ĐK-GD"] | None = None,
+    status: Literal[
+        "submitted",
+        "in_review",
+        "awaiting_second_approval",
+        "approved",
+        "partly_approved",
+        "rejected",
+        "withdrawn",
+    ]
+    | None = None,
+    overdue: bool = False,
+    flagged: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> StaffDossierListOut:
+    """The queue of the caller's office, oldest due first; filters: form, status, overdue,
+    flagged (an email change reported as "this wasn't me")."""
+    user = _staff(request)
+    dossiers = access.dossiers_for_staff(
+        user, form=form or "", status=status or "", overdue=overdue, flagged=flagged
+    ).prefetch_related("changes")
+    limit, offset = min(max(limit, 1), 200), max(offset, 0)
+    return StaffDossierListOut(
+        count=dossiers.count(),
+        items=[summary(d, staff=True) for d in dossiers[offset : offset + limit]],  # type: ignore[misc]
+    )
+
+
+@staff_router.post("", response={201: DossierCreatedOut, **ERRORS})
+def staff_file(request: HttpRequest, payload: StaffDossierIn) -> Status[DossierCreatedOut]:
+    """Counter intake (02/SĐ-GD): the clerk checked the CCCD card in person
+    (``identity_checked`` must be true) and enters the new email and/or phone."""
+    user = _staff(request)
+    person = Person.objects.filter(bhxh_code=payload.bhxh_code).first()
+    if person is None:
+        raise ApiError(404, "not_found", _("Not found."))
+    dossier = services.submit_counter_dossier(
+        clerk=user,
+        person=person,
+        changes=payload.changes,
+        identity_checked=payload.identity_checked,
+        note=payload.note,
+        request=request,
+        channel=Channel.API,
+    )
+    log_access(person=person, what="dossier_filed", staff=user, channel="api")
+    return _created(dossier)
+
+
+@staff_router.get("/{dossier_id}", response={200: StaffDossierOut, **ERRORS})
+def staff_dossier(request: HttpRequest, dossier_id: str) -> StaffDossierOut:
+    """One dossier of the caller's office with the old → new value of every field, the
+    decisions and the timeline (the read is in the person's access log). Another office's
+    dossier answers 404 like an unknown one."""
+    user = _staff(request)
+    dossier = access.get_dossier_for_staff(user, dossier_id)
+    if dossier.person is not None:
+        log_access(person=dossier.person, what="dossier", staff=user, channel="api")
+    return StaffDossierOut(**detail(dossier, staff=True))
+
+
+@staff_router.post("/{dossier_id}/decision", response={200: StaffDossierOut, **ERRORS})
+def staff_decide(request: HttpRequest, dossier_id: str, payload: DecisionIn) -> StaffDossierOut:
+    """Approve or reject fields (a reason for each rejection). Email and phone need two
+    different staff members: the same one deciding again gets 409
+    ``second_approver_required``."""
+    user = _staff(request)
+    dossier = access.get_dossier_for_staff(user, dossier_id)
+    dossier = services.decide_dossier(
+        dossier=dossier,
+        actor=user,
+        decisions=dict(payload.decisions),
+        reasons=dict(payload.reasons),
+        note=payload.note,
+        request=request,
+        channel=Channel.API,
+    )
+    return StaffDossierOut(**detail(dossier, staff=True))
+
+
+@staff_router.post("/{dossier_id}/dispute", response={200: StaffDossierOut, **ERRORS})
+def staff_resolve_dispute(
+    request: HttpRequest, dossier_id: str, payload: DisputeIn
+) -> StaffDossierOut:
+    """Decide an email change the old address reported as "this wasn't me" (approvers):
+    ``cancel`` keeps the old address, ``release`` sends the new one a fresh code."""
+    user = _staff(request)
+    dossier = access.get_dossier_for_staff(user, dossier_id)
+    email_change.resolve_dispute(
+        dossier=dossier,
+        actor=user,
+        release=payload.action == "release",
+        reason=payload.reason,
+        request=request,
+        channel=Channel.API,
+    )
+    dossier.refresh_from_db()
+    return StaffDossierOut(**detail(dossier, staff=True))
+
+
+@staff_router.get("/{dossier_id}/attachments/{attachment_id}", response={200: None, **ERRORS})
+def staff_attachment(request: HttpRequest, dossier_id: str, attachment_id: str) -> HttpResponseBase:
+    """A document of a dossier of the caller's office (logged)."""
+    user = _staff(request)
+    dossier = access.get_dossier_for_staff(user, dossier_id)
+    attachment = access.get_attachment(dossier, attachment_id)
+    if dossier.person is not None:
+        log_access(person=dossier.person, what="attachment", staff=user, channel="api")
+    return _file_response(attachment)
+
+
+# --- /me/dossiers --------------------------------------------------------------------------------
+
+
+def _citizen(request: HttpRequest) -> User:
+    user = current_user(request)
+    if not (user.is_citizen and user.person_id):
+        raise ApiError(403, "citizens_only", _("Only the person may do this."))
+    return user
+
+
+def _strict_json(text: str) -> Any:
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in items:
+            if key in result:
+                raise ValueError(key)
+            result[key] = value
+        return result
+
+    return json.loads(text, object_pairs_hook=pairs)
+
+
+@me_router.get("", response={200: DossierListOut, **ERRORS})
+def my_dossiers(request: HttpRequest) -> DossierListOut:
+    """Every dossier about me, whoever filed it, newest first ("Hồ sơ của tôi")."""
+    user = _citizen(request)
+    dossiers = access.dossiers_for_citizen(user).prefetch_related("changes")
+    return DossierListOut(
+        count=dossiers.count(),
+        items=[summary(d, staff=False) for d in dossiers[:200]],  # type: ignore[misc]
+    )
+
+
+CHANGE_REQUEST_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["payload", "documents"],
+                    "properties": {
+                        "payload": {
+                            "type": "string",
+                            "description": 'JSON: {"form": "change_request", "office_code": '
+                            '"01001", "changes": {"phone": "0912345678"}, "note": ""}',
+                        },
+                        "documents": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "1 to 4 PNG, JPEG or PDF files of at most 5 MB each",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@me_router.post("", response={201: DossierCreatedOut, **ERRORS}, openapi_extra=CHANGE_REQUEST_BODY)
+def my_change_request(request: HttpRequest) -> Status[DossierCreatedOut]:
+    """Ask to change my phone, CCCD, address or email, with 1–4 documents (PNG, JPEG or PDF,
+    recognised by content, ≤ 5 MB each). ``multipart/form-data``: a ``payload`` part with the
+    JSON request and ``documents`` file parts. Bad files: 400 ``unsupported_file_type``,
+    ``file_too_large``, ``too_many_files`` or ``documents_required``."""
+    user = _citizen(request)
+    if not (request.content_type or "").startswith("multipart/form-data"):
+        raise ApiError(
+            400,
+            "multipart_required",
+            _("Send the request as multipart/form-data with a payload part and the documents."),
+        )
+    install_upload_limits(request)
+    try:
+        raw = request.POST.get("payload", "")
+        files = request.FILES.getlist("documents")
+    except MultiPartParserError:
+        raise ApiError(400, "invalid_input", _("Some fields are missing or invalid.")) from None
+    except RequestDataTooBig:
+        raise ApiError(400, "body_too_large", _("The request body is too large.")) from None
+    try:
+        data = _strict_json(raw)
+        if not isinstance(data, dict):
+            raise ValueError(raw)
+    except ValueError:
+        raise ApiError(
+            400,
+            "invalid_input",
+            _("Some fields are missing or invalid."),
+            fields={"payload": _("Must be a JSON object.")},
+        ) from None
+    try:
+        payload = ChangeRequestIn.model_validate(data)
+    except PydanticValidationError as exc:
+        raise NinjaValidationError(list(exc.errors())) from None  # type: ignore[arg-type]
+    office = Office.objects.filter(code=payload.office_code).first()
+    if office is None:
+        raise ApiError(
+            400,
+            "invalid_input",
+            _("Some fields are missing or invalid."),
+            fields={"office_code": _("No BHXH office has this code.")},
+        )
+    checked = check_files(files, required=True)
+    dossier = services.submit_change_request(
+        user=user,
+        changes=payload.changes,
+        office=office,
+        files=checked,
+        note=payload.note,
+        request=request,
+        channel=Channel.API,
+    )
+    return _created(dossier)
+
+
+@me_router.get("/{dossier_id}", response={200: DossierOut, **ERRORS})
+def my_dossier(request: HttpRequest, dossier_id: str) -> DossierOut:
+    """One of my dossiers with its timeline and per-field outcome (values masked). Anyone
+    else's: 404."""
+    dossier = access.get_dossier_for_citizen(_citizen(request), dossier_id)
+    return DossierOut(**detail(dossier, staff=False))
+
+
+@me_router.post("/{dossier_id}/withdraw", response={200: DossierOut, **ERRORS})
+def my_withdraw(request: HttpRequest, dossier_id: str) -> DossierOut:
+    """Withdraw a dossier I filed while it is open."""
+    user = _citizen(request)
+    dossier = access.get_dossier_for_citizen(user, dossier_id)
+    dossier = services.withdraw_dossier(
+        dossier=dossier, actor=user, request=request, channel=Channel.API
+    )
+    return DossierOut(**detail(dossier, staff=False))
+
+
+@me_router.get("/{dossier_id}/attachments/{attachment_id}", response={200: None, **ERRORS})
+def my_attachment(request: HttpRequest, dossier_id: str, attachment_id: str) -> HttpResponseBase:
+    """A document of one of my dossiers."""
+    dossier = access.get_dossier_for_citizen(_citizen(request), dossier_id)
+    return _file_response(access.get_attachment(dossier, attachment_id))
+
+
+# --- /me/email -----------------------------------------------------------------------------------
+
+
+@email_router.get("", response={200: EmailStateOut, **ERRORS})
+def my_email(request: HttpRequest) -> EmailStateOut:
+    """My email on record (the recovery address, masked) and a new one waiting for its code."""
+    user = _citizen(request)
+    person = user.person
+    assert person is not None  # noqa: S101
+    pending = email_change.pending_change(person)
+    return EmailStateOut(
+        email_masked=mask_email(person.email) if person.email else None,
+        email_verified=person.email_verified,
+        pending_email_masked=mask_email(person.pending_email) if person.pending_email else None,
+        code_expires_at=pending.expires_at if pending else None,
+    )
+
+
+@email_router.post(
+    "/confirm",
+    response={
+        200: EmailConfirmedOut,
+        400: InvalidOtpOut | ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        410: ErrorOut,
+    },
+)
+def my_email_confirm(request: HttpRequest, payload: EmailConfirmIn) -> EmailConfirmedOut:
+    """Enter the code sent to the new address: it becomes my recovery address. Wrong codes:
+    400 ``invalid_code`` with ``attempts_left``; 5 wrong ones cancel the change."""
+    user = _citizen(request)
+    try:
+        change = email_change.confirm_email_change(
+            user=user, code=payload.code, request=request, channel=Channel.API
+        )
+    except email_change.InvalidCode as exc:
+        raise ApiError(
+            400,
+            "invalid_code",
+            _("The code is incorrect."),
+            fields={"code": _("The code is incorrect.")},
+            extra={"attempts_left": exc.attempts_left},
+        ) from None
+    return EmailConfirmedOut(status="confirmed", email_masked=mask_email(change.new_email))
+
+
+@email_router.post("/resend", response={202: EmailStateOut, **ERRORS, 429: ErrorOut})
+def my_email_resend(request: HttpRequest) -> Status[EmailStateOut]:
+    """A fresh code to the new address (the old code stops working), at most every minute."""
+    user = _citizen(request)
+    email_change.resend_email_code(user=user, request=request, channel=Channel.API)
+    return Status(202, my_email(request))
+
+
+__all__ = ["email_router", "install", "me_router", "staff_router", "unit_router"]

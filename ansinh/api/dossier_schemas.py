@@ -1,0 +1,242 @@
+"""Request and response shapes of the dossier endpoints (docs/dossiers.md). Requests are
+strict like every other: unknown fields, wrong types and lists where text belongs are 400
+``invalid_input``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from .schemas import PRINTABLE, StrictIn
+
+Changes = dict[str, str]
+
+
+class UnitDossierIn(StrictIn):
+    form: Literal["TK1-TS"]
+    bhxh_code: str = Field(pattern=r"^[0-9]{10}$", description="The employee's BHXH code")
+    changes: Changes = Field(
+        description="Field → new value; fields: email, phone, cccd, address, full_name"
+    )
+    note: str = Field(default="", max_length=500, pattern=PRINTABLE)
+
+
+class StaffDossierIn(StrictIn):
+    form: Literal["02/SĐ-GD"]
+    bhxh_code: str = Field(pattern=r"^[0-9]{10}$")
+    changes: Changes = Field(description="Field → new value; fields: email, phone")
+    identity_checked: bool = Field(
+        description="The clerk checked the person's CCCD card in person (must be true)"
+    )
+    note: str = Field(default="", max_length=500, pattern=PRINTABLE)
+
+
+class ChangeRequestIn(StrictIn):
+    """The ``payload`` part of the multipart ``POST /me/dossiers``."""
+
+    form: Literal["change_request"]
+    office_code: str = Field(pattern=r"^[0-9]{5}$", description="The receiving BHXH office")
+    changes: Changes = Field(description="Field → new value; fields: phone, cccd, address, email")
+    note: str = Field(default="", max_length=500, pattern=PRINTABLE)
+
+
+class DecisionIn(StrictIn):
+    decisions: dict[str, Literal["approve", "reject"]] = Field(
+        description="Field → approve or reject"
+    )
+    reasons: dict[str, str] = Field(
+        default_factory=dict, description="Field → reason (required for each rejection)"
+    )
+    note: str = Field(default="", max_length=500, pattern=PRINTABLE)
+
+
+class DisputeIn(StrictIn):
+    action: Literal["cancel", "release"]
+    reason: str = Field(min_length=1, max_length=500, pattern=PRINTABLE)
+
+
+class EmailConfirmIn(StrictIn):
+    code: str = Field(pattern=r"^[0-9]{6}$", description="The 6-digit code sent to the new email")
+
+
+class NoticesReadIn(StrictIn):
+    ids: list[str] | None = Field(
+        default=None, max_length=200, description="Notices to mark read; all when absent"
+    )
+
+
+class OfficeRef(Schema):
+    code: str
+    name: str
+
+
+class PersonRef(Schema):
+    bhxh_code: str
+    full_name: str
+
+
+class SubmitterOut(Schema):
+    kind: Literal["unit", "organisation", "staff", "citizen", "registration"]
+    code: str
+    name: str
+
+
+class DossierCreatedOut(Schema):
+    dossier_id: str
+    status: str
+    due_date: dt.date
+
+
+class DossierSummaryOut(Schema):
+    dossier_id: str
+    form: str
+    status: str
+    submitted_at: dt.datetime
+    due_date: dt.date
+    overdue: bool
+    office: OfficeRef
+    fields: list[str]
+
+
+class StaffDossierSummaryOut(DossierSummaryOut):
+    person: PersonRef | None
+    flagged: bool
+    submitted_by: SubmitterOut
+
+
+class DecisionOut(Schema):
+    decision: str
+    reason: str
+    decided_at: dt.datetime
+    decided_by: str | None = None
+
+
+class ChangeOut(Schema):
+    field: str
+    old_value: str
+    new_value: str
+    status: str
+    four_eyes: bool
+    decisions: list[DecisionOut]
+
+
+class EventOut(Schema):
+    kind: str
+    status: str
+    at: dt.datetime
+    actor: str
+    note: str
+
+
+class AttachmentOut(Schema):
+    id: str
+    name: str
+    content_type: str
+    size: int
+    uploaded_at: dt.datetime
+
+
+class EmailChangeOut(Schema):
+    status: str
+    old_email: str
+    new_email: str
+    created_at: dt.datetime
+    confirmed_at: dt.datetime | None
+    disputed_at: dt.datetime | None
+
+
+class DossierOut(DossierSummaryOut):
+    identity_checked: bool
+    closed_at: dt.datetime | None
+    changes: list[ChangeOut]
+    events: list[EventOut]
+    attachments: list[AttachmentOut]
+    email_change: EmailChangeOut | None
+
+
+class StaffPersonOut(Schema):
+    public_id: str
+    bhxh_code: str
+    full_name: str
+    date_of_birth: dt.date
+    cccd: str
+    phone: str
+    email: str
+    email_verified: bool
+    pending_email: str
+    has_account: bool
+
+
+class RegistrationOut(Schema):
+    identifier: str
+    full_name: str
+    date_of_birth: dt.date
+    phone: str
+    email: str
+    matched: bool
+
+
+class StaffDossierOut(DossierOut):
+    person: StaffPersonOut | None
+    flagged: bool
+    flag_reason: str
+    submitted_by: SubmitterOut
+    note: str
+    registration: RegistrationOut | None
+
+
+class DossierListOut(Schema):
+    count: int
+    items: list[DossierSummaryOut]
+
+
+class StaffDossierListOut(Schema):
+    count: int
+    items: list[StaffDossierSummaryOut]
+
+
+class EmailStateOut(Schema):
+    email_masked: str | None
+    email_verified: bool
+    pending_email_masked: str | None
+    code_expires_at: dt.datetime | None
+
+
+class EmailConfirmedOut(Schema):
+    status: Literal["confirmed"]
+    email_masked: str
+
+
+class NoticeOut(Schema):
+    id: str
+    kind: str
+    title: str
+    body: str
+    link: str
+    created_at: dt.datetime
+    read: bool
+
+
+class NoticeListOut(Schema):
+    unread: int
+    items: list[NoticeOut]
+
+
+class MarkedOut(Schema):
+    marked: int
+
+
+class AccessOut(Schema):
+    accessed_at: dt.datetime
+    who: Literal["staff", "unit", "organisation"]
+    name: str
+    office: str | None
+    what: str
+    channel: str
+
+
+class AccessLogOut(Schema):
+    items: list[AccessOut]

@@ -1,0 +1,68 @@
+"""``/me/notifications`` (the in-app list, DESIGN §3.7) and ``/me/access-log`` (who looked at
+my record: "Ai đã xem hồ sơ của tôi")."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router
+
+from ansinh.audit.access_log import access_log_of
+from ansinh.notifications.services import mark_read, notices_of
+
+from .auth import current_user, token_auth
+from .dossier_schemas import AccessLogOut, MarkedOut, NoticeListOut, NoticeOut, NoticesReadIn
+from .errors import ApiError
+from .schemas import ErrorOut
+
+notices_router = Router(tags=["me"], auth=token_auth)
+access_router = Router(tags=["me"], auth=token_auth)
+
+
+@notices_router.get("", response={200: NoticeListOut, 401: ErrorOut, 403: ErrorOut})
+def notifications(request: HttpRequest, limit: int = 50) -> NoticeListOut:
+    """My notices, newest first, and how many are unread."""
+    notices = notices_of(current_user(request))
+    return NoticeListOut(
+        unread=notices.filter(read_at__isnull=True).count(),
+        items=[
+            NoticeOut(
+                id=str(n.public_id),
+                kind=n.kind,
+                title=n.title,
+                body=n.body,
+                link=n.link,
+                created_at=n.created_at,
+                read=n.read_at is not None,
+            )
+            for n in notices[: min(max(limit, 1), 200)]
+        ],
+    )
+
+
+@notices_router.post("/read", response={200: MarkedOut, 400: ErrorOut, 401: ErrorOut})
+def notifications_read(request: HttpRequest, payload: NoticesReadIn) -> MarkedOut:
+    """Mark my notices read: those listed in ``ids``, or all of them."""
+    ids = payload.ids
+    if ids is not None:
+        import uuid
+
+        try:
+            ids = [str(uuid.UUID(i)) for i in ids]
+        except ValueError:
+            raise ApiError(
+                400,
+                "invalid_input",
+                _("Some fields are missing or invalid."),
+                fields={"ids": _("Invalid value.")},
+            ) from None
+    return MarkedOut(marked=mark_read(user=current_user(request), public_ids=ids))
+
+
+@access_router.get("", response={200: AccessLogOut, 401: ErrorOut, 403: ErrorOut})
+def access_log(request: HttpRequest) -> AccessLogOut:
+    """Which BHXH staff member, unit or collection organisation read my record, and when."""
+    user = current_user(request)
+    if not (user.is_citizen and user.person_id):
+        raise ApiError(403, "citizens_only", _("Only the person may do this."))
+    return AccessLogOut(items=access_log_of(user.person))  # type: ignore[arg-type]

@@ -1,0 +1,186 @@
+"""Who may see and act on which dossier, attachment and person (STYLE §4). Adapters never
+query ``Dossier``, ``Attachment`` or ``Person`` for a caller directly: they call these.
+
+Staff see only their own office's dossiers. Another office's dossier answers exactly like a
+dossier that does not exist (404 ``not_found``), so staff cannot learn which ids exist
+elsewhere; documented in docs/dossiers.md.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ansinh.accounts.models import OrganisationKey, User
+from ansinh.lib.identifiers import BHXH_CODE_RE, CCCD_RE
+from ansinh.people.models import Office, Person
+from ansinh.people.services import is_current_employee, is_registered_participant
+
+from .errors import DossierError
+from .models import OPEN_STATUSES, Attachment, Dossier
+
+PUBLIC_ID_RE = re.compile(r"HS-[0-9]{4}-[2-9A-HJ-NP-Z]{8}", re.ASCII)
+
+
+def _dossiers() -> QuerySet[Dossier]:
+    return Dossier.objects.select_related(
+        "person__account",
+        "office",
+        "submitted_by_user",
+        "submitted_by_unit",
+        "submitted_by_organisation",
+    )
+
+
+def staff_office(user: User) -> Office:
+    """The office a staff member works for; ``DossierError(403, "staff_only")`` for anyone
+    else (citizens, staff without an office)."""
+    if not (user.is_authenticated and user.is_office_staff and user.office_id and user.office):
+        raise DossierError(403, "staff_only", _("Only BHXH office staff may do this."))
+    return user.office
+
+
+def get_dossier_for_staff(user: User, public_id: str, *, lock: bool = False) -> Dossier:
+    """The dossier ``public_id`` if ``user`` is staff of the office responsible for it.
+
+    Contract: non-staff get ``DossierError(403)``; a malformed or unknown id and a dossier of
+    another office raise ``Http404`` alike. ``lock`` takes a row lock (call inside a
+    transaction) so that concurrent decisions on one dossier are serialised.
+    """
+    office = staff_office(user)
+    if not PUBLIC_ID_RE.fullmatch(public_id or ""):
+        raise Http404
+    dossiers = _dossiers()
+    if lock:
+        dossiers = dossiers.select_for_update(of=("self",))
+    dossier = dossiers.filter(public_id=public_id, office=office).first()
+    if dossier is None:
+        raise Http404
+    return dossier
+
+
+def get_dossier_for_citizen(user: User, public_id: str) -> Dossier:
+    """A dossier about the signed-in citizen (whoever filed it); anything else is ``Http404``."""
+    if not (user.is_authenticated and user.is_citizen and user.person_id):
+        raise Http404
+    if not PUBLIC_ID_RE.fullmatch(public_id or ""):
+        raise Http404
+    dossier = _dossiers().filter(public_id=public_id, person_id=user.person_id).first()
+    if dossier is None:
+        raise Http404
+    return dossier
+
+
+def dossiers_for_citizen(user: User) -> QuerySet[Dossier]:
+    """Every dossier about the signed-in citizen, newest first."""
+    if not (user.is_citizen and user.person_id):
+        return Dossier.objects.none()
+    return _dossiers().filter(person_id=user.person_id)
+
+
+def dossiers_for_staff(
+    user: User,
+    *,
+    form: str = "",
+    status: str = "",
+    overdue: bool = False,
+    flagged: bool = False,
+) -> QuerySet[Dossier]:
+    """The queue of the staff member's office, filtered; oldest due first."""
+    office = staff_office(user)
+    dossiers = _dossiers().filter(office=office)
+    if form:
+        dossiers = dossiers.filter(form=form)
+    if status:
+        dossiers = dossiers.filter(status=status)
+    if overdue:
+        dossiers = dossiers.filter(status__in=OPEN_STATUSES, due_date__lt=timezone.localdate())
+    if flagged:
+        dossiers = dossiers.filter(flagged_at__isnull=False)
+    return dossiers.order_by("due_date", "submitted_at", "pk")
+
+
+def get_attachment(dossier: Dossier, attachment_id: str) -> Attachment:
+    """An attachment of a dossier the caller already may see (from the helpers above)."""
+    try:
+        parsed = uuid.UUID(str(attachment_id))
+    except ValueError:
+        raise Http404 from None
+    attachment = Attachment.objects.filter(dossier=dossier, public_id=parsed).first()
+    if attachment is None:
+        raise Http404
+    return attachment
+
+
+def find_person_for_staff(user: User, identifier: str) -> Person | None:
+    """The person a BHXH code or CCCD names, for counter intake (any person: people may go to
+    any office). The caller logs the access (``audit.services.log_access``)."""
+    staff_office(user)
+    value = (identifier or "").strip()
+    if BHXH_CODE_RE.fullmatch(value):
+        return Person.objects.filter(bhxh_code=value).first()
+    if CCCD_RE.fullmatch(value):
+        return Person.objects.filter(cccd=value).first()
+    return None
+
+
+def get_person_for_staff(user: User, person_public_id: str) -> Person:
+    staff_office(user)
+    try:
+        parsed = uuid.UUID(str(person_public_id))
+    except ValueError:
+        raise Http404 from None
+    person = Person.objects.filter(public_id=parsed).first()
+    if person is None:
+        raise Http404
+    return person
+
+
+def get_person_for_key(key: OrganisationKey, bhxh_code: str) -> Person:
+    """The person a unit may file TK1-TS for: a current employee of the key's unit, or a
+    registered participant of the key's collection organisation.
+
+    Contract: anyone else — a stranger, a former employee, an unknown or malformed BHXH code —
+    raises the same ``DossierError(403, "not_your_employee")``, so a key cannot be used to
+    probe which codes exist.
+    """
+    refused = DossierError(
+        403,
+        "not_your_employee",
+        _("This person is not a current employee or participant of your organisation."),
+    )
+    person = Person.objects.filter(bhxh_code=bhxh_code).first()
+    if person is None:
+        raise refused
+    if key.unit_id and key.unit:
+        if is_current_employee(person=person, unit=key.unit):
+            return person
+    elif key.organisation_id and key.organisation:
+        if is_registered_participant(person=person, organisation=key.organisation):
+            return person
+    raise refused
+
+
+def office_of_key(key: OrganisationKey) -> Office:
+    owner = key.unit or key.organisation
+    assert owner is not None  # noqa: S101 - a database constraint guarantees one of them
+    return owner.office
+
+
+__all__ = [
+    "dossiers_for_citizen",
+    "dossiers_for_staff",
+    "find_person_for_staff",
+    "get_attachment",
+    "get_dossier_for_citizen",
+    "get_dossier_for_staff",
+    "get_person_for_key",
+    "get_person_for_staff",
+    "office_of_key",
+    "staff_office",
+]

@@ -1,0 +1,490 @@
+"""Email change safety (DESIGN §3.4, security checklist E2/G5; docs/dossiers.md).
+
+An approved new email does not replace the recovery address by itself:
+
+1. ``start_email_change`` (called when a dossier's email change is applied) stores the new
+   address as the person's ``pending_email``, emails a 6-digit code to the NEW address and tells
+   the OLD address (if any) with a signed "this wasn't me" link built from ``SITE_URL``.
+   Recovery keeps using the old address (``person.email`` with ``email_verified``).
+2. ``confirm_email_change``: the signed-in owner enters the code; the new address becomes the
+   verified recovery address. Codes are keyed, salted digests, expire, and
+   ``EMAIL_CONFIRM_MAX_ATTEMPTS`` wrong ones (counted across resends) kill the change.
+3. ``dispute_email_change``: the old address follows the link (single use, expiring). A
+   pending change is frozen; an already confirmed one is undone (the old address is restored
+   as the recovery address, every session and token of the account ends and its password
+   stops working: a recovery through the old address sets a new one). The dossier is
+   flagged in the office queue, staff get a notice and an audit event is written.
+4. ``resolve_dispute``: an approver cancels the change for good or releases it (a fresh code
+   goes to the new address, whose owner must confirm again).
+
+A registration (01/ĐK-GD) proved its address by code before it was filed, so its change
+starts confirmed (``proven``); the old address, if any, is told all the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+
+from ansinh.accounts.models import Role, User
+from ansinh.accounts.services import end_all_sessions
+from ansinh.audit.services import record
+from ansinh.lib.identifiers import mask_email
+from ansinh.people.models import Person
+from ansinh.people.services import (
+    change_personal_data,
+    clear_pending_email,
+    confirm_pending_email,
+)
+from ansinh.recovery.services import new_otp
+
+from . import emails
+from .errors import DossierError
+from .models import Dossier, DossierEvent, EmailChange, EmailChangeStatus, EventKind
+from .notify import EMAIL_CODE_SENT, account_of, alert_office, announce
+
+DISPUTE_SALT = "ansinh.dossiers.email-change-dispute"
+
+
+class InvalidCode(Exception):  # noqa: N818 - a domain outcome
+    def __init__(self, attempts_left: int) -> None:
+        super().__init__(attempts_left)
+        self.attempts_left = attempts_left
+
+
+class DisputeLinkInvalid(Exception):  # noqa: N818
+    """Forged, altered or expired link."""
+
+
+class DisputeLinkUsed(Exception):  # noqa: N818
+    """The link was already used, or the change it names no longer stands."""
+
+
+def _code_digest(change: EmailChange, code: str) -> str:
+    return salted_hmac(
+        "ansinh.dossiers.email-code", f"{change.code_salt}:{code}", algorithm="sha256"
+    ).hexdigest()
+
+
+def _event(dossier: Dossier, kind: str, *, actor: User | None, label: str = "") -> DossierEvent:
+    return DossierEvent.objects.create(
+        dossier=dossier,
+        kind=kind,
+        status=dossier.status,
+        at=timezone.now(),
+        actor=actor,
+        actor_label=label,
+    )
+
+
+def _reader(person: Person) -> tuple[str, str, User | None]:
+    """(name, language, account) for emails about ``person``."""
+    account = getattr(person, "account", None)
+    user = account if isinstance(account, User) else None
+    return person.full_name, (user.language if user else person.language) or "vi", user
+
+
+def dispute_token(change: EmailChange) -> str:
+    return signing.dumps(str(change.public_id), salt=DISPUTE_SALT, compress=False)
+
+
+def dispute_url(change: EmailChange) -> str:
+    # From SITE_URL, never from the request's Host (security checklist C11).
+    return settings.SITE_URL + reverse("portal:email_dispute", args=[dispute_token(change)])
+
+
+def _issue_code(change: EmailChange, now: dt.datetime) -> None:
+    """A fresh code (the previous one stops working) to the NEW address."""
+    code = new_otp()
+    change.code_salt = secrets.token_hex(16)
+    change.code_digest = _code_digest(change, code)
+    change.last_sent_at = now
+    change.expires_at = now + dt.timedelta(seconds=settings.EMAIL_CONFIRM_TTL_SECONDS)
+    change.save(update_fields=["code_salt", "code_digest", "last_sent_at", "expires_at"])
+    name, language, _user = _reader(change.person)
+    emails.send_email_change_code(
+        recipient=change.new_email,
+        language=language,
+        name=name,
+        code=code,
+        expires_at=change.expires_at,
+        dossier_id=change.dossier.public_id,
+    )
+
+
+def start_email_change(
+    *, dossier: Dossier, person: Person, new_email: str, actor: User | None, proven: bool
+) -> EmailChange:
+    """Apply an approved new email the safe way (caller's transaction). See the module doc."""
+    now = timezone.now()
+    person.refresh_from_db()
+    old_email = person.email if person.email_verified else ""
+    EmailChange.objects.filter(person=person, status=EmailChangeStatus.PENDING).update(
+        status=EmailChangeStatus.SUPERSEDED
+    )
+    change_personal_data(
+        person=person,
+        changes={"email": new_email},
+        actor=actor,
+        dossier_ref=dossier.public_id,
+        reason=f"dossier {dossier.form}",
+        email_confirmed=proven,
+    )
+    change = EmailChange.objects.create(
+        person=person,
+        dossier=dossier,
+        old_email=old_email,
+        new_email=new_email,
+        status=EmailChangeStatus.CONFIRMED if proven else EmailChangeStatus.PENDING,
+        created_at=now,
+        confirmed_at=now if proven else None,
+    )
+    if not proven:
+        _issue_code(change, now)
+        if (user := account_of(dossier)) is not None:
+            from ansinh.notifications.services import notify
+
+            notify(
+                user=user,
+                kind="email_code_sent",
+                title=EMAIL_CODE_SENT,
+                link="/ca-nhan/xac-nhan-email/",
+            )
+    if old_email and old_email != new_email:
+        name, language, user = _reader(person)
+        emails.send_email_change_notice(
+            recipient=old_email,
+            language=language,
+            name=name,
+            new_email_masked=mask_email(new_email),
+            dossier_id=dossier.public_id,
+            dispute_url=dispute_url(change),
+            valid_days=settings.EMAIL_CHANGE_DISPUTE_DAYS,
+            user=user,
+        )
+    record(
+        "email_change.started",
+        actor=actor,
+        subject=account_of(dossier),
+        details={
+            "dossier": dossier.public_id,
+            "change": str(change.public_id),
+            "proven": proven,
+            "old_address_told": bool(old_email and old_email != new_email),
+        },
+    )
+    return change
+
+
+def pending_change(person: Person) -> EmailChange | None:
+    return (
+        EmailChange.objects.filter(person=person, status=EmailChangeStatus.PENDING)
+        .select_related("dossier")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def _no_pending() -> DossierError:
+    return DossierError(
+        404, "no_pending_email", _("No new email address is waiting for confirmation.")
+    )
+
+
+def confirm_email_change(
+    *, user: User, code: str, request: HttpRequest | None, channel: str
+) -> EmailChange:
+    """The signed-in owner enters the code sent to the new address.
+
+    Contract: no pending change → ``DossierError(404, "no_pending_email")``; an expired code →
+    ``DossierError(410, "code_expired")`` (ask for a new one); a wrong code counts (committed
+    before ``InvalidCode(attempts_left)`` is raised) and the ``EMAIL_CONFIRM_MAX_ATTEMPTS``-th
+    kills the change (the pending address is dropped; the old one stays). The right code makes
+    the new address the verified recovery address, once: the row lock lets exactly one of
+    concurrent right answers win.
+    """
+    person = user.person
+    if person is None:
+        raise _no_pending()
+    now = timezone.now()
+    error: Exception | None = None
+    with transaction.atomic():
+        change = (
+            EmailChange.objects.select_for_update(of=("self",))
+            .select_related("dossier", "person")
+            .filter(person=person, status=EmailChangeStatus.PENDING)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if change is None:
+            raise _no_pending()
+        if change.expires_at is None or change.expires_at <= now:
+            raise DossierError(410, "code_expired", _("The code has expired. Ask for a new one."))
+        candidate = "".join((code or "").split())
+        ok = hmac.compare_digest(_code_digest(change, candidate), change.code_digest or "0" * 64)
+        if not ok:
+            change.attempts += 1
+            update = ["attempts"]
+            left = max(0, settings.EMAIL_CONFIRM_MAX_ATTEMPTS - change.attempts)
+            if left == 0:
+                change.status = EmailChangeStatus.FAILED
+                update.append("status")
+                clear_pending_email(
+                    person=person,
+                    actor=user,
+                    dossier_ref=change.dossier.public_id,
+                    reason="too many wrong codes",
+                )
+            change.save(update_fields=update)
+            record(
+                "email_change.code_failed",
+                actor=user,
+                subject=user,
+                request=request,
+                channel=channel,
+                details={"change": str(change.public_id), "attempts": change.attempts},
+            )
+            error = InvalidCode(left)
+        else:
+            confirm_pending_email(
+                person=person,
+                expected=change.new_email,
+                actor=user,
+                dossier_ref=change.dossier.public_id,
+            )
+            change.status, change.confirmed_at = EmailChangeStatus.CONFIRMED, now
+            change.code_digest = ""
+            change.save(update_fields=["status", "confirmed_at", "code_digest"])
+            event = _event(change.dossier, EventKind.EMAIL_CONFIRMED, actor=user)
+            record(
+                "email_change.confirmed",
+                actor=user,
+                subject=user,
+                request=request,
+                channel=channel,
+                details={"dossier": change.dossier.public_id, "change": str(change.public_id)},
+            )
+            user.refresh_from_db()
+            announce(change.dossier, event)
+    if error is not None:
+        raise error
+    return change
+
+
+def resend_email_code(*, user: User, request: HttpRequest | None, channel: str) -> EmailChange:
+    """A fresh code to the new address, not within ``EMAIL_CONFIRM_RESEND_AFTER_SECONDS`` of
+    the last and at most ``EMAIL_CONFIRM_MAX_RESENDS`` times (429 ``too_many_requests``).
+    Wrong tries still add up across codes."""
+    person = user.person
+    if person is None:
+        raise _no_pending()
+    now = timezone.now()
+    with transaction.atomic():
+        change = (
+            EmailChange.objects.select_for_update(of=("self",))
+            .select_related("dossier", "person")
+            .filter(person=person, status=EmailChangeStatus.PENDING)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if change is None:
+            raise _no_pending()
+        ready = (change.last_sent_at or now) + dt.timedelta(
+            seconds=settings.EMAIL_CONFIRM_RESEND_AFTER_SECONDS
+        )
+        if ready > now or change.resends >= settings.EMAIL_CONFIRM_MAX_RESENDS:
+            raise DossierError(429, "too_many_requests", _("Too many requests. Try again later."))
+        change.resends += 1
+        change.save(update_fields=["resends"])
+        _issue_code(change, now)
+        record(
+            "email_change.code_resent",
+            actor=user,
+            subject=user,
+            request=request,
+            channel=channel,
+            details={"change": str(change.public_id)},
+        )
+    return change
+
+
+# --- "This wasn't me" ---------------------------------------------------------------------------
+
+
+def read_dispute_token(token: str) -> EmailChange:
+    """The change a "this wasn't me" link names. ``DisputeLinkInvalid`` if it was forged,
+    altered or is older than ``EMAIL_CHANGE_DISPUTE_DAYS``."""
+    try:
+        value = signing.loads(
+            token, salt=DISPUTE_SALT, max_age=settings.EMAIL_CHANGE_DISPUTE_DAYS * 86400
+        )
+        parsed = uuid.UUID(str(value))
+    except (signing.BadSignature, ValueError, TypeError):
+        raise DisputeLinkInvalid from None
+    change = (
+        EmailChange.objects.select_related("dossier", "person").filter(public_id=parsed).first()
+    )
+    if change is None:
+        raise DisputeLinkInvalid
+    return change
+
+
+def dispute_email_change(*, token: str, request: HttpRequest | None) -> EmailChange:
+    """The old address says the change was not the person's. Single use: a second click, or a
+    click on a change that no longer stands (cancelled, superseded, failed), raises
+    ``DisputeLinkUsed`` and changes nothing."""
+    found = read_dispute_token(token)
+    now = timezone.now()
+    with transaction.atomic():
+        change = (
+            EmailChange.objects.select_for_update(of=("self",))
+            .select_related("dossier", "person")
+            .get(pk=found.pk)
+        )
+        if change.disputed_at is not None or change.status not in (
+            EmailChangeStatus.PENDING,
+            EmailChangeStatus.CONFIRMED,
+        ):
+            raise DisputeLinkUsed
+        person, dossier = change.person, change.dossier
+        was_confirmed = change.status == EmailChangeStatus.CONFIRMED
+        if was_confirmed and change.old_email:
+            # Undo: the old address is the recovery address again, and whoever used the new
+            # one to get in (a recovery through it, or a registration's credentials) is signed
+            # out everywhere and loses the password: only a recovery through the old address
+            # sets a new one.
+            change_personal_data(
+                person=person,
+                changes={"email": change.old_email},
+                actor=None,
+                dossier_ref=dossier.public_id,
+                reason="email change disputed by the old address",
+                email_confirmed=True,
+            )
+            account = getattr(person, "account", None)
+            if isinstance(account, User):
+                account.set_unusable_password()
+                account.save(update_fields=["password"])
+                end_all_sessions(user=account, reason="email_change_disputed")
+        change.status, change.disputed_at = EmailChangeStatus.DISPUTED, now
+        change.save(update_fields=["status", "disputed_at"])
+        dossier.flagged_at, dossier.flag_reason = now, "email_change_disputed"
+        dossier.save(update_fields=["flagged_at", "flag_reason"])
+        event = _event(dossier, EventKind.EMAIL_CHANGE_DISPUTED, actor=None, label="old address")
+        record(
+            "email_change.disputed",
+            subject=account_of(dossier),
+            request=request,
+            channel="portal",
+            details={
+                "dossier": dossier.public_id,
+                "change": str(change.public_id),
+                "was_confirmed": was_confirmed,
+            },
+        )
+        alert_office(dossier)
+        announce(dossier, event)
+    return change
+
+
+def disputed_change(dossier: Dossier) -> EmailChange | None:
+    return dossier.email_changes.filter(status=EmailChangeStatus.DISPUTED).first()
+
+
+def resolve_dispute(
+    *,
+    dossier: Dossier,
+    actor: User,
+    release: bool,
+    reason: str,
+    request: HttpRequest | None,
+    channel: str,
+) -> EmailChange:
+    """An approver (or admin) of the dossier's office decides a disputed email change:
+    ``release=False`` cancels it for good (the old address stays), ``release=True`` lets it go
+    on (the new address gets a fresh code; its owner must confirm again). Both need a reason
+    (400 ``reason_required``); clerks get 403 ``approver_required``; nothing disputed: 409
+    ``nothing_to_resolve``."""
+    if actor.role not in (Role.APPROVER, Role.ADMIN):
+        raise DossierError(
+            403, "approver_required", _("Only an approver may decide a disputed email change.")
+        )
+    if not (reason or "").strip():
+        raise DossierError(
+            400,
+            "reason_required",
+            _("Give a reason for the decision."),
+            fields={"reason": _("Required.")},
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+        change = (
+            EmailChange.objects.select_for_update(of=("self",))
+            .select_related("person")
+            .filter(dossier=locked, status=EmailChangeStatus.DISPUTED)
+            .first()
+        )
+        if change is None:
+            raise DossierError(409, "nothing_to_resolve", _("Nothing here waits for a decision."))
+        person = change.person
+        if release:
+            change_personal_data(
+                person=person,
+                changes={"email": change.new_email},
+                actor=actor,
+                dossier_ref=locked.public_id,
+                reason="email change released by staff",
+            )
+            change.status, change.attempts, change.resends = EmailChangeStatus.PENDING, 0, 0
+            change.confirmed_at = None
+            change.save(update_fields=["status", "attempts", "resends", "confirmed_at"])
+            _issue_code(change, now)
+            kind = EventKind.EMAIL_CHANGE_RELEASED
+        else:
+            clear_pending_email(
+                person=person,
+                actor=actor,
+                dossier_ref=locked.public_id,
+                reason="email change cancelled by staff",
+            )
+            change.status = EmailChangeStatus.CANCELLED
+            change.save(update_fields=["status"])
+            kind = EventKind.EMAIL_CHANGE_CANCELLED
+        EmailChange.objects.filter(pk=change.pk).update(resolved_at=now, resolved_by=actor)
+        locked.flagged_at, locked.flag_reason = None, ""
+        locked.save(update_fields=["flagged_at", "flag_reason"])
+        event = DossierEvent.objects.create(
+            dossier=locked,
+            kind=kind,
+            status=locked.status,
+            at=now,
+            actor=actor,
+            note=reason.strip()[:500],
+        )
+        record(
+            "email_change.resolved",
+            actor=actor,
+            subject=account_of(locked),
+            request=request,
+            channel=channel,
+            details={
+                "dossier": locked.public_id,
+                "change": str(change.public_id),
+                "released": release,
+            },
+        )
+        announce(locked, event)
+    change.refresh_from_db()
+    return change

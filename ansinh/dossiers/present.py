@@ -1,0 +1,186 @@
+"""What each reader sees of a dossier, as plain data shared by the API and the pages.
+
+* Staff see the values in full (their reads are logged by the adapters).
+* The person sees their own dossiers with CCCD, phone and email masked like the profile, and
+  staff as "BHXH office <name>" rather than by name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansinh.lib.identifiers import mask_email, mask_middle, mask_phone
+
+from .models import (
+    ChangeStatus,
+    Dossier,
+    EmailChange,
+    EventKind,
+    FormKind,
+    RequestedChange,
+    Status,
+)
+from .notify import FIELD_LABELS
+from .services import FOUR_EYES_FIELDS
+
+
+def mask_value(field: str, value: str) -> str:
+    if not value:
+        return ""
+    if field == "email":
+        return mask_email(value)
+    if field == "phone":
+        return mask_phone(value)
+    if field == "cccd":
+        return mask_middle(value, keep_start=3, keep_end=3)
+    return value
+
+
+def _submitter(dossier: Dossier) -> dict[str, str]:
+    if dossier.submitted_by_unit_id and dossier.submitted_by_unit:
+        unit = dossier.submitted_by_unit
+        return {"kind": "unit", "code": unit.code, "name": unit.name}
+    if dossier.submitted_by_organisation_id and dossier.submitted_by_organisation:
+        org = dossier.submitted_by_organisation
+        return {"kind": "organisation", "code": org.code, "name": org.name}
+    user = dossier.submitted_by_user
+    if user is not None and user.is_office_staff:
+        return {"kind": "staff", "code": user.username, "name": user.display_name}
+    if user is not None:
+        return {"kind": "citizen", "code": user.username, "name": user.display_name}
+    return {"kind": "registration", "code": "", "name": ""}
+
+
+def summary(dossier: Dossier, *, staff: bool) -> dict[str, Any]:
+    person = dossier.person
+    data: dict[str, Any] = {
+        "dossier_id": dossier.public_id,
+        "form": dossier.form,
+        "form_label": FormKind(dossier.form).label,
+        "status": dossier.status,
+        "status_label": Status(dossier.status).label,
+        "submitted_at": dossier.submitted_at,
+        "due_date": dossier.due_date,
+        "overdue": dossier.is_overdue,
+        "office": {"code": dossier.office.code, "name": dossier.office.name},
+        "fields": [c.field for c in dossier.changes.all()],
+    }
+    if staff:
+        data["person"] = (
+            {"bhxh_code": person.bhxh_code, "full_name": person.full_name} if person else None
+        )
+        data["flagged"] = dossier.flagged_at is not None
+        data["submitted_by"] = _submitter(dossier)
+    return data
+
+
+def _change(change: RequestedChange, *, staff: bool) -> dict[str, Any]:
+    old, new = change.old_value, change.new_value
+    if not staff:
+        old, new = mask_value(change.field, old), mask_value(change.field, new)
+    decisions = []
+    for decision in change.decisions.select_related("decided_by__office"):
+        row: dict[str, Any] = {
+            "decision": decision.decision,
+            "reason": decision.reason,
+            "decided_at": decision.decided_at,
+        }
+        if staff:
+            row["decided_by"] = decision.decided_by.username
+        decisions.append(row)
+    return {
+        "field": change.field,
+        "label": FIELD_LABELS.get(change.field, change.field),
+        "old_value": old,
+        "new_value": new,
+        "status": change.status,
+        "status_label": ChangeStatus(change.status).label,
+        "four_eyes": change.field in FOUR_EYES_FIELDS,
+        "decisions": decisions,
+    }
+
+
+def _email_change(change: EmailChange | None, *, staff: bool) -> dict[str, Any] | None:
+    if change is None:
+        return None
+    data: dict[str, Any] = {
+        "status": change.status,
+        "status_label": change.get_status_display(),
+        "old_email": change.old_email if staff else mask_value("email", change.old_email),
+        "new_email": change.new_email if staff else mask_value("email", change.new_email),
+        "created_at": change.created_at,
+        "confirmed_at": change.confirmed_at,
+        "disputed_at": change.disputed_at,
+    }
+    return data
+
+
+def detail(dossier: Dossier, *, staff: bool) -> dict[str, Any]:
+    data = summary(dossier, staff=staff)
+    data.update(
+        {
+            "note": dossier.note if staff else "",
+            "identity_checked": dossier.identity_checked,
+            "closed_at": dossier.closed_at,
+            "changes": [_change(c, staff=staff) for c in dossier.changes.all()],
+            "events": [
+                {
+                    "kind": event.kind,
+                    "label": EventKind(event.kind).label,
+                    "status": event.status,
+                    "at": event.at,
+                    "actor": (event.actor.username if event.actor else event.actor_label)
+                    if staff
+                    else "",
+                    "note": event.note if staff else "",
+                }
+                for event in dossier.events.select_related("actor")
+            ],
+            "attachments": [
+                {
+                    "id": str(a.public_id),
+                    "name": a.original_name,
+                    "content_type": a.content_type,
+                    "size": a.size,
+                    "uploaded_at": a.uploaded_at,
+                }
+                for a in dossier.attachments.all()
+            ],
+            "email_change": _email_change(
+                dossier.email_changes.order_by("-created_at", "-pk").first(), staff=staff
+            ),
+        }
+    )
+    if staff:
+        person = dossier.person
+        data["person"] = (
+            {
+                "public_id": str(person.public_id),
+                "bhxh_code": person.bhxh_code,
+                "full_name": person.full_name,
+                "date_of_birth": person.date_of_birth,
+                "cccd": person.cccd or "",
+                "phone": person.phone,
+                "email": person.email,
+                "email_verified": person.email_verified,
+                "pending_email": person.pending_email,
+                "has_account": hasattr(person, "account"),
+            }
+            if person
+            else None
+        )
+        data["flag_reason"] = dossier.flag_reason
+        registration = getattr(dossier, "registration", None)
+        data["registration"] = (
+            {
+                "identifier": registration.identifier,
+                "full_name": registration.full_name,
+                "date_of_birth": registration.date_of_birth,
+                "phone": registration.phone,
+                "email": registration.email,
+                "matched": person is not None,
+            }
+            if registration is not None
+            else None
+        )
+    return data

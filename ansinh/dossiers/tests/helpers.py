@@ -1,0 +1,97 @@
+"""Shared steps of the dossier tests: sign in through the API, file dossiers, read codes and
+links from the outbox."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from django.core import mail
+from django.test import Client
+
+from ansinh.conftest import UNIT_KEY, Api, run_on_commit
+
+CODE_RE = re.compile(r"^(?:Mã OTP|Code): ([0-9]{6})$", re.M)
+LINK_RE = re.compile(r"^(http\S+/khong-phai-toi/\S+)$", re.M)
+TEMPORARY_RE = re.compile(r"^(?:Mật khẩu tạm thời|Temporary password): (\S+)$", re.M)
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+PDF = b"%PDF-1.7\n" + b"0" * 64
+
+
+def token(api: Api, username: str, password: str) -> str:
+    return str(api.login(username, password)["access_token"])
+
+
+def unit_file(api: Api, bhxh_code: str, changes: dict[str, str], *, key: str = UNIT_KEY) -> Any:
+    return api.post(
+        "/unit/dossiers",
+        {"form": "TK1-TS", "bhxh_code": bhxh_code, "changes": changes},
+        headers={"X-API-Key": key},
+    )
+
+
+def decide(
+    api: Api, staff_token: str, dossier_id: str, decisions: dict[str, str], **extra: Any
+) -> Any:
+    return api.post(
+        f"/staff/dossiers/{dossier_id}/decision",
+        {"decisions": decisions, **extra},
+        token=staff_token,
+    )
+
+
+def messages_to(address: str) -> list[Any]:
+    return [m for m in mail.outbox if address in m.to]
+
+
+def last_code(address: str) -> str:
+    found = [c for m in messages_to(address) for c in CODE_RE.findall(m.body)]
+    assert found, f"no code was emailed to {address}"
+    return found[-1]
+
+
+def dispute_link(address: str) -> str:
+    found = [link for m in messages_to(address) for link in LINK_RE.findall(m.body)]
+    assert found, f"no 'this wasn't me' link was emailed to {address}"
+    return found[-1]
+
+
+def change_request(
+    client: Client,
+    access_token: str,
+    *,
+    changes: dict[str, str],
+    files: list[tuple[str, bytes]] | None = None,
+    office_code: str = "01001",
+    payload: Any = None,
+) -> Any:
+    """``POST /me/dossiers`` as the app sends it: multipart, a JSON ``payload`` part and the
+    ``documents`` parts."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    body = (
+        payload
+        if payload is not None
+        else {
+            "form": "change_request",
+            "office_code": office_code,
+            "changes": changes,
+        }
+    )
+    data: dict[str, Any] = {"payload": json.dumps(body) if not isinstance(body, str) else body}
+    uploads = [
+        SimpleUploadedFile(name, content, content_type="application/octet-stream")
+        for name, content in (files if files is not None else [("cccd.png", PNG)])
+    ]
+    if uploads:
+        data["documents"] = uploads
+    with run_on_commit():
+        return client.post(
+            "/api/v1/me/dossiers",
+            data,
+            HTTP_AUTHORIZATION=f"Bearer {access_token}",
+            REMOTE_ADDR="203.0.113.7",
+        )

@@ -1,0 +1,158 @@
+"""Document uploads of dossiers: PNG, JPEG or PDF, recognised by their first bytes (never by
+the file name or the Content-Type the client claims), at most ``DOSSIER_UPLOAD_MAX_BYTES``
+each and ``DOSSIER_UPLOAD_MAX_FILES`` per dossier.
+
+Limits are enforced while the request streams in (``LimitedUploadHandler``), so an oversized
+file is refused without being stored whole; views that take uploads install the handler
+before anything reads ``request.POST`` (they are ``csrf_exempt`` outside and
+``csrf_protect`` inside, as Django's docs prescribe).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+# (content type, magic prefix). JPEG: SOI marker followed by another marker's 0xFF.
+SIGNATURES: tuple[tuple[str, bytes], ...] = (
+    ("image/png", b"\x89PNG\r\n\x1a\n"),
+    ("image/jpeg", b"\xff\xd8\xff"),
+    ("application/pdf", b"%PDF-"),
+)
+
+
+class UploadRejected(Exception):  # noqa: N818 - a domain outcome
+    """A file (or the set of files) breaks a rule; ``code`` is the stable API error code."""
+
+    def __init__(self, code: str, message: str, *, name: str = "") -> None:
+        super().__init__(code)
+        self.code, self.message, self.name = code, message, name
+
+
+def too_large(name: str = "") -> UploadRejected:
+    mib = settings.DOSSIER_UPLOAD_MAX_BYTES / (1024 * 1024)
+    return UploadRejected(
+        "file_too_large",
+        _("Each file may be at most %(mib)g MB.") % {"mib": mib},
+        name=name,
+    )
+
+
+def too_many() -> UploadRejected:
+    return UploadRejected(
+        "too_many_files",
+        _("Attach at most %(count)d files.") % {"count": settings.DOSSIER_UPLOAD_MAX_FILES},
+    )
+
+
+class LimitedUploadHandler(TemporaryFileUploadHandler):
+    """Streams uploads to temporary files and stops at the first file over the size limit or
+    the first file over the count limit."""
+
+    def __init__(self, request: HttpRequest | None = None) -> None:
+        super().__init__(request)
+        self.files = 0
+        self.received = 0
+
+    def new_file(self, field_name: str, file_name: str, *args: Any, **kwargs: Any) -> None:
+        self.files += 1
+        self.received = 0
+        if self.files > settings.DOSSIER_UPLOAD_MAX_FILES:
+            raise too_many()
+        super().new_file(field_name, file_name, *args, **kwargs)
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        self.received += len(raw_data)
+        if self.received > settings.DOSSIER_UPLOAD_MAX_BYTES:
+            raise too_large(self.file_name or "")
+        return super().receive_data_chunk(raw_data, start)
+
+
+def max_request_bytes() -> int:
+    """The largest multipart body worth reading: every file at its limit, plus the fields."""
+    return (
+        settings.DOSSIER_UPLOAD_MAX_FILES * settings.DOSSIER_UPLOAD_MAX_BYTES
+        + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        + 64 * 1024  # multipart boundaries and part headers
+    )
+
+
+def install_upload_limits(request: HttpRequest) -> None:
+    """Refuse a body announced as too large, and limit files while they stream in. Call before
+    anything reads ``request.POST`` or ``request.FILES``."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > max_request_bytes():
+        raise UploadRejected("body_too_large", _("The request body is too large."))
+    request.upload_handlers = [LimitedUploadHandler(request)]
+
+
+def detect_type(head: bytes) -> str | None:
+    for content_type, magic in SIGNATURES:
+        if head.startswith(magic):
+            return content_type
+    return None
+
+
+def display_name(name: str) -> str:
+    """A file name safe to show: no path, no control or format characters, at most 100."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(
+        ch for ch in base if ch == " " or unicodedata.category(ch)[0] not in {"C", "Z"}
+    )
+    return cleaned.strip()[:100] or "document"
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    upload: UploadedFile
+    content_type: str
+    size: int
+    sha256: str
+    name: str
+
+
+def check_files(files: list[UploadedFile], *, required: bool) -> list[CheckedFile]:
+    """Check every file by content and size; raise ``UploadRejected`` for the first bad one."""
+    if len(files) > settings.DOSSIER_UPLOAD_MAX_FILES:
+        raise too_many()
+    if required and not files:
+        raise UploadRejected(
+            "documents_required",
+            _("Attach at least one image or PDF of your documents (for example your CCCD card)."),
+        )
+    checked: list[CheckedFile] = []
+    for upload in files:
+        name = display_name(upload.name or "")
+        if (upload.size or 0) > settings.DOSSIER_UPLOAD_MAX_BYTES:
+            raise too_large(name)
+        upload.seek(0)
+        head = upload.read(16)
+        content_type = detect_type(head)
+        if content_type is None:
+            raise UploadRejected(
+                "unsupported_file_type",
+                _("%(name)s is not a PNG, JPEG or PDF file.") % {"name": name},
+                name=name,
+            )
+        upload.seek(0)
+        digest = hashlib.sha256()
+        size = 0
+        for chunk in upload.chunks():
+            digest.update(chunk)
+            size += len(chunk)
+        if size > settings.DOSSIER_UPLOAD_MAX_BYTES:
+            raise too_large(name)
+        upload.seek(0)
+        checked.append(CheckedFile(upload, content_type, size, digest.hexdigest(), name))
+    return checked

@@ -1,0 +1,263 @@
+"""The citizen's dossier pages on the portal: "Hồ sơ của tôi" (list, timeline, new change
+request with documents, withdraw), confirming a new email by code, the notification list and
+"Ai đã xem hồ sơ của tôi". Parse → ``ansinh.dossiers`` services → render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
+from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
+
+from ansinh.accounts.models import User
+from ansinh.audit.access_log import access_log_of
+from ansinh.dossiers import access, email_change, services
+from ansinh.dossiers.errors import DossierError
+from ansinh.dossiers.forms import ChangeRequestForm, CodeForm
+from ansinh.dossiers.models import Attachment, Channel
+from ansinh.dossiers.present import detail, summary
+from ansinh.dossiers.uploads import UploadRejected, check_files, install_upload_limits
+from ansinh.lib.identifiers import mask_email
+from ansinh.notifications.services import mark_read, notices_of
+
+
+def citizen_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Signed-in citizens only (staff go to the back office); never cached."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        user = request.user
+        if isinstance(user, User) and user.is_office_staff:
+            return redirect("backoffice:home")
+        return view(request, *args, **kwargs)
+
+    return never_cache(login_required(wrapper))
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - citizen_page guarantees it
+    return user
+
+
+def add_errors(form: Any, exc: DossierError) -> None:
+    """Show a service's refusal on the form: per field where it names fields."""
+    placed = False
+    for field, message in exc.fields.items():
+        if field in form.fields:
+            form.add_error(field, message)
+            placed = True
+    if not placed or exc.code not in ("invalid_input",):
+        form.add_error(None, exc.message)
+
+
+@citizen_page
+def my_dossiers(request: HttpRequest) -> HttpResponse:
+    dossiers = access.dossiers_for_citizen(_user(request)).prefetch_related("changes")[:200]
+    return render(
+        request,
+        "portal/dossiers/list.html",
+        {"dossiers": [summary(d, staff=False) for d in dossiers]},
+    )
+
+
+@citizen_page
+def my_dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
+    user = _user(request)
+    dossier = access.get_dossier_for_citizen(user, dossier_id)
+    return render(
+        request,
+        "portal/dossiers/detail.html",
+        {
+            "dossier": detail(dossier, staff=False),
+            "can_withdraw": dossier.is_open and dossier.submitted_by_user_id == user.pk,
+        },
+    )
+
+
+@require_POST
+@citizen_page
+@csrf_protect
+def withdraw(request: HttpRequest, dossier_id: str) -> HttpResponse:
+    user = _user(request)
+    dossier = access.get_dossier_for_citizen(user, dossier_id)
+    try:
+        services.withdraw_dossier(
+            dossier=dossier, actor=user, request=request, channel=Channel.PORTAL
+        )
+    except DossierError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The dossier was withdrawn."))
+    return redirect("portal:dossier", dossier_id=dossier.public_id)
+
+
+@citizen_page
+def attachment(request: HttpRequest, dossier_id: str, attachment_id: str) -> HttpResponseBase:
+    dossier = access.get_dossier_for_citizen(_user(request), dossier_id)
+    return file_response(access.get_attachment(dossier, attachment_id))
+
+
+def file_response(item: Attachment) -> HttpResponseBase:
+    """A stored document, never rendered as a page of this site (sandboxed, no sniffing)."""
+    response = FileResponse(
+        item.file.open("rb"),
+        content_type=item.content_type,
+        as_attachment=item.content_type == "application/pdf",
+        filename=f"{item.public_id}.{item.file.name.rsplit('.', 1)[-1]}",
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    add_never_cache_headers(response)
+    return response
+
+
+# The upload limits must be in place before anything reads request.POST, and Django's CSRF
+# check reads it: so the view is exempt outside and protected inside (Django's docs,
+# "Modifying upload handlers on the fly"). A body refused while it streams in is answered
+# with the empty form and the reason; that changes nothing, so it needs no CSRF token.
+@csrf_exempt
+def new_dossier(request: HttpRequest) -> HttpResponseBase:
+    if request.method == "POST":
+        try:
+            install_upload_limits(request)
+            request.POST  # noqa: B018 - parse now, under the limits
+        except UploadRejected as exc:
+            return _upload_refused(request, exc.message)
+        except (MultiPartParserError, RequestDataTooBig):
+            return _upload_refused(request, _("The upload could not be read."))
+    return _new_dossier(request)
+
+
+@citizen_page
+def _upload_refused(request: HttpRequest, message: str) -> HttpResponse:
+    # Whatever was parsed of the refused body is dropped, never read again.
+    request.POST = QueryDict()
+    request._files = MultiValueDict()  # type: ignore[attr-defined]
+    return render(
+        request,
+        "portal/dossiers/new.html",
+        {"form": ChangeRequestForm(), "upload_error": message},
+        status=400,
+    )
+
+
+@citizen_page
+@csrf_protect
+def _new_dossier(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if request.method != "POST":
+        return render(request, "portal/dossiers/new.html", {"form": ChangeRequestForm()})
+    form = ChangeRequestForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            checked = check_files(request.FILES.getlist("documents"), required=True)
+            dossier = services.submit_change_request(
+                user=user,
+                changes=form.changes(),
+                office=form.cleaned_data["office"],
+                files=checked,
+                note=form.cleaned_data["note"],
+                request=request,
+                channel=Channel.PORTAL,
+            )
+        except UploadRejected as exc:
+            form.add_error("documents", exc.message)
+        except DossierError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Your dossier %(dossier_id)s was received.") % {"dossier_id": dossier.public_id},
+            )
+            return redirect("portal:dossier", dossier_id=dossier.public_id)
+    return render(request, "portal/dossiers/new.html", {"form": form}, status=400)
+
+
+@citizen_page
+@csrf_protect
+def confirm_email(request: HttpRequest) -> HttpResponse:
+    """Enter the code sent to the new email address (or ask for a new one)."""
+    user = _user(request)
+    person = user.person
+    if person is None:
+        raise Http404
+    form = CodeForm(
+        request.POST if request.method == "POST" and "resend" not in request.POST else None
+    )
+    status = 200
+    if request.method == "POST" and "resend" in request.POST:
+        try:
+            email_change.resend_email_code(user=user, request=request, channel=Channel.PORTAL)
+        except DossierError as exc:
+            form.add_error(None, exc.message)
+            status = exc.status
+        else:
+            messages.success(request, _("A new code was sent. The previous one no longer works."))
+            return redirect("portal:email_confirm")
+    elif request.method == "POST":
+        if form.is_valid():
+            try:
+                email_change.confirm_email_change(
+                    user=user,
+                    code=form.cleaned_data["code"],
+                    request=request,
+                    channel=Channel.PORTAL,
+                )
+            except email_change.InvalidCode as exc:
+                form.add_error(
+                    "code",
+                    _("The code is incorrect. Attempts left: %(left)d.")
+                    % {"left": exc.attempts_left},
+                )
+            except DossierError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Your new email address is confirmed."))
+                return redirect("portal:home")
+        status = 400
+    person.refresh_from_db()
+    pending = email_change.pending_change(person)
+    return render(
+        request,
+        "portal/dossiers/confirm_email.html",
+        {
+            "form": form,
+            "pending_email": mask_email(person.pending_email)
+            if pending and person.pending_email
+            else "",
+            "expires_at": pending.expires_at if pending else None,
+        },
+        status=status,
+    )
+
+
+@citizen_page
+@csrf_protect
+def notifications(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if request.method == "POST":
+        mark_read(user=user)
+        return redirect("portal:notifications")
+    notices = list(notices_of(user)[:100])
+    return render(request, "portal/dossiers/notifications.html", {"notices": notices})
+
+
+@citizen_page
+def access_log(request: HttpRequest) -> HttpResponse:
+    """ "Ai đã xem hồ sơ của tôi": who read my record, when."""
+    return render(
+        request, "portal/dossiers/access_log.html", {"rows": access_log_of(_user(request).person)}
+    )

@@ -1,0 +1,160 @@
+""" "Đăng ký" (01/ĐK-GD) and "this wasn't me" on the portal: parse → services → render.
+
+Like recovery, the registration id and the dispute token live in the session, never in a URL
+the page keeps; these pages send no referrer and are never cached.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+
+from ansinh.dossiers import email_change, registration
+from ansinh.dossiers.email_change import InvalidCode
+from ansinh.dossiers.errors import DossierError
+from ansinh.dossiers.forms import CodeForm, RegistrationForm
+from ansinh.lib.csrf import no_referrer_page
+
+from .dossiers import add_errors
+
+SESSION_REGISTRATION = "registration_id"
+SESSION_REGISTRATION_DONE = "registration_dossier"
+SESSION_DISPUTE = "email_dispute_token"
+
+
+@no_referrer_page
+@sensitive_post_parameters()
+def register(request: HttpRequest) -> HttpResponse:
+    """Step 1: the details, the receiving office and the CAPTCHA → a code to the typed email."""
+    if request.user.is_authenticated:
+        return redirect("portal:home")
+    form = RegistrationForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                started = registration.start_registration(
+                    identifier=data["identifier"],
+                    full_name=data["full_name"],
+                    date_of_birth=data["date_of_birth"],
+                    phone=data["phone"],
+                    email=data["email"],
+                    office=data["office"],
+                    language=translation.get_language() or "vi",
+                    request=request,
+                )
+            except DossierError as exc:
+                add_errors(form, exc)
+                status = exc.status
+            else:
+                request.session[SESSION_REGISTRATION] = str(started.public_id)
+                request.session.pop(SESSION_REGISTRATION_DONE, None)
+                return redirect("portal:register_code")
+        else:
+            status = 400
+    return render(request, "portal/register/start.html", {"form": form}, status=status)
+
+
+@no_referrer_page
+@sensitive_post_parameters()
+def register_code(request: HttpRequest) -> HttpResponse:
+    """Step 2: the code from the typed email → the 01/ĐK-GD dossier is filed."""
+    public_id = request.session.get(SESSION_REGISTRATION)
+    if not public_id:
+        return redirect("portal:register")
+    resend = request.method == "POST" and "resend" in request.POST
+    form = CodeForm(request.POST if request.method == "POST" and not resend else None)
+    status = 200
+    context: dict[str, object] = {}
+    if resend:
+        try:
+            registration.resend_registration_code(public_id=public_id, request=request)
+        except DossierError as exc:
+            if exc.status == 410:
+                return _expired(request)
+            form.add_error(None, exc.message)
+            status = exc.status
+        else:
+            context["resent"] = True
+    elif request.method == "POST":
+        if form.is_valid():
+            try:
+                dossier = registration.confirm_registration(
+                    public_id=public_id, code=form.cleaned_data["code"], request=request
+                )
+            except InvalidCode as exc:
+                form.add_error(
+                    "code",
+                    _("The code is incorrect. Attempts left: %(left)d.")
+                    % {"left": exc.attempts_left},
+                )
+                status = 400
+            except DossierError as exc:
+                if exc.status == 410:
+                    return _expired(request)
+                form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                request.session.pop(SESSION_REGISTRATION, None)
+                request.session[SESSION_REGISTRATION_DONE] = dossier.public_id
+                return redirect("portal:register_done")
+        else:
+            status = 400
+    context["form"] = form
+    return render(request, "portal/register/code.html", context, status=status)
+
+
+def _expired(request: HttpRequest) -> HttpResponse:
+    request.session.pop(SESSION_REGISTRATION, None)
+    return render(request, "portal/register/expired.html", status=410)
+
+
+@no_referrer_page
+def register_done(request: HttpRequest) -> HttpResponse:
+    """Step 3: the same page whether or not the details matched anyone."""
+    dossier_id = request.session.get(SESSION_REGISTRATION_DONE)
+    if not dossier_id:
+        return redirect("portal:register")
+    return render(request, "portal/register/done.html", {"dossier_id": dossier_id})
+
+
+# --- "This wasn't me" ----------------------------------------------------------------------------
+
+
+@no_referrer_page
+def email_dispute(request: HttpRequest, token: str) -> HttpResponse:
+    """The link from the email to the old address. Nothing happens on GET (mail scanners open
+    links): the token moves into the session and the browser goes to a page without it."""
+    request.session[SESSION_DISPUTE] = token
+    return redirect("portal:email_dispute_confirm")
+
+
+@no_referrer_page
+@sensitive_post_parameters()
+def email_dispute_confirm(request: HttpRequest) -> HttpResponse:
+    """Show what the link is about and, on POST (with CSRF), freeze the change."""
+    token = request.session.get(SESSION_DISPUTE, "")
+    try:
+        change = email_change.read_dispute_token(token)
+    except email_change.DisputeLinkInvalid:
+        return render(request, "portal/email_dispute/invalid.html", status=400)
+    if request.method == "POST":
+        try:
+            email_change.dispute_email_change(token=token, request=request)
+        except email_change.DisputeLinkInvalid:
+            return render(request, "portal/email_dispute/invalid.html", status=400)
+        except email_change.DisputeLinkUsed:
+            return render(request, "portal/email_dispute/used.html", status=409)
+        request.session.pop(SESSION_DISPUTE, None)
+        return render(
+            request, "portal/email_dispute/done.html", {"dossier_id": change.dossier.public_id}
+        )
+    if change.disputed_at is not None:
+        return render(request, "portal/email_dispute/used.html", status=409)
+    return render(
+        request, "portal/email_dispute/confirm.html", {"dossier_id": change.dossier.public_id}
+    )
