@@ -21,6 +21,21 @@ OTHER_PASSWORD = "Ha-Long-Suong-Mu-2026"
 STAFF_PASSWORD = "Van-Phong-Ba-Dinh-2026"
 
 
+_GUARDED_SETTINGS = ("TASKS", "EMAIL_BACKEND", "CACHES", "PASSWORD_HASHERS", "CAPTCHA_TEST_MODE")
+
+
+@pytest.fixture(autouse=True)
+def _settings_are_restored() -> Iterator[None]:
+    """Fail the test that leaves a changed setting behind (e.g. pytest-django's ``settings``
+    fixture used inside an ``override_settings``: its teardown restores the override)."""
+    from django.conf import settings
+
+    before = {name: getattr(settings, name) for name in _GUARDED_SETTINGS}
+    yield
+    after = {name: getattr(settings, name) for name in _GUARDED_SETTINGS}
+    assert after == before, "this test leaked a settings change"
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:
     cache.clear()

@@ -28,6 +28,10 @@ def _line(server: SmtpServer, index: int, label: str) -> str:
 
 def _diagnose() -> str:
     """What the server did with the request, for the failure message."""
+    from django.conf import settings
+    from django_tasks import task_backends
+    from django_tasks_db.models import DBTaskResult
+
     from ansinh.audit.models import AuditEvent
     from ansinh.notifications.models import OutboundEmail
     from ansinh.recovery.models import Recovery
@@ -37,6 +41,9 @@ def _diagnose() -> str:
             "recoveries": list(Recovery.objects.values("status", "user_id", "code_issued_at")),
             "emails": list(OutboundEmail.objects.values("kind", "status", "last_error")),
             "audit": list(AuditEvent.objects.values_list("event", "details")),
+            "tasks": list(DBTaskResult.objects.values_list("task_path", "status")),
+            "backend": type(task_backends["default"]).__name__,
+            "settings": settings.TASKS,
         }
     )
 

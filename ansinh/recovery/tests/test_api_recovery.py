@@ -659,13 +659,16 @@ def test_issuing_the_code_again_for_the_same_request_sends_nothing(api, citizen,
     assert len(codes(mailoutbox)) == 1
 
 
-@override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
-def test_a_task_left_running_by_a_dead_worker_is_run_again(api, citizen, mailoutbox, settings):
+# One override for both settings: pytest-django's ``settings`` fixture inside an
+# ``override_settings`` would restore the overridden TASKS at teardown and leak it.
+@override_settings(
+    TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}, TASK_STUCK_SECONDS=120
+)
+def test_a_task_left_running_by_a_dead_worker_is_run_again(api, citizen, mailoutbox):
     from django_tasks_db.models import DBTaskResult
 
     from ansinh.ops.worker import requeue_stuck_tasks
 
-    settings.TASK_STUCK_SECONDS = 120
     with time_machine.travel(timezone.now(), tick=False) as traveller:
         start(api)
         DBTaskResult.objects.update(status="RUNNING", started_at=timezone.now())  # then it died
