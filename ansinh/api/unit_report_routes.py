@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from ansinh.contributions import statements
 from ansinh.contributions.access import NotAUnit, unit_of_key
@@ -221,7 +221,7 @@ def submit_report(request: HttpRequest) -> Any:
             fields={"reference": "reference_conflict"},
         ) from None
     status = 201 if result.created else 200
-    return status, _report_out(result.report, replayed=not result.created)
+    return Status(status, _report_out(result.report, replayed=not result.created))
 
 
 @reports_router.get(
@@ -237,7 +237,7 @@ def get_report(request: HttpRequest, report_id: str) -> Any:
     )
     if report is None:
         raise ApiError(404, "not_found", _("Not found."))
-    return 200, _report_out(report)
+    return Status(200, _report_out(report))
 
 
 class SchemeDueOut(Schema):
@@ -281,4 +281,4 @@ def statement(request: HttpRequest, month: str) -> Any:
         ) from None
     if first > current_month():
         raise ApiError(404, "no_statement", _("There is no statement for a future month."))
-    return 200, statements.statement_of(unit=unit, month=first).as_dict()
+    return Status(200, statements.statement_of(unit=unit, month=first).as_dict())

@@ -229,13 +229,13 @@ def ingest_report(
         digest.update(_canonical(result))
     if line_no == 0:
         raise ReportRejected(fields={"lines": "empty_report"})
-    if errors.count:
-        raise ReportRejected(lines=errors.lines, error_count=errors.count)
+    if not errors.count:
+        existing = Report.objects.filter(unit=unit, reference=reference).first()
+        if existing is not None:
+            return _replay(existing, digest.hexdigest(), period_month)
 
-    existing = Report.objects.filter(unit=unit, reference=reference).first()
-    if existing is not None:
-        return _replay(existing, digest.hexdigest(), period_month)
-
+    # Every line's errors at once: the lines whose form is right are checked against the
+    # registry and the unit's employments even when other lines are malformed.
     person_ids = _check_against_records(unit, parsed, errors)
     if errors.count:
         errors.lines.sort(key=lambda item: item["line"])
@@ -326,8 +326,13 @@ def _apply(
 ) -> None:
     """Apply validated lines in order. Runs of consecutive lines of one type are applied
     together (a hire run as bulk inserts), which keeps the order of every person's lines."""
+    # Employments the unit did not mention run on to the report's month first, so that a
+    # leave or a change applies to months that exist.
+    from .statements import first_gap, refresh_statements, settle
+
+    earliest = first_gap(unit, period)
+    extend_open_employments(unit=unit, to_month=period)
     touched: set[int] = set()
-    earliest = period
     for kind, run_iter in groupby(lines, key=lambda ln: ln.type):
         run = list(run_iter)
         earliest = min(earliest, min(ln.from_month for ln in run))
@@ -343,9 +348,6 @@ def _apply(
                     _apply_adjustment(unit, person_id, line)
                 else:
                     _apply_correction(unit, person_id, line)
-    extend_open_employments(unit=unit, to_month=period)
-    from .statements import refresh_statements, settle
-
     refresh_statements(unit=unit, first=earliest, last=max(period, _last_month(unit)))
     settle(unit=unit)
     drop_snapshots(person_ids=list(touched))

@@ -199,7 +199,7 @@ def statement_of(*, unit: Unit, month: dt.date) -> StatementFigures:
         stored = Statement.objects.filter(unit=unit, month=month).first()
         if stored is None or _has_gap(unit, month):
             extend_open_employments(unit=unit, to_month=month)
-            first = _first_gap(unit, month)
+            first = first_gap(unit, month)
             refresh_statements(unit=unit, first=first, last=month)
             settle(unit=unit)
             stored = Statement.objects.filter(unit=unit, month=month).first()
@@ -210,7 +210,7 @@ def _has_gap(unit: Unit, month: dt.date) -> bool:
     return Employment.objects.filter(unit=unit, ended__isnull=True, covered_to__lt=month).exists()
 
 
-def _first_gap(unit: Unit, month: dt.date) -> dt.date:
+def first_gap(unit: Unit, month: dt.date) -> dt.date:
     oldest = (
         Employment.objects.filter(unit=unit, ended__isnull=True, covered_to__lt=month)
         .order_by("covered_to")
