@@ -63,7 +63,12 @@ def b64encode(data: bytes) -> str:
 def b64decode(text: str) -> bytes:
     if not B64URL_RE.fullmatch(text) or len(text) % 4 == 1:
         raise ValueError("not base64url")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    # Canonical only: unused low bits of the last character must be zero, so that a payload
+    # has exactly one spelling (no look-alike payloads with the same signature).
+    if b64encode(data) != text:
+        raise ValueError("not canonical base64url")
+    return data
 
 
 # --- Claims and payloads ------------------------------------------------------------------------
