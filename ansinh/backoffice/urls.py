@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import contributions, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -8,4 +8,7 @@ urlpatterns = [
     path("login/", views.login, name="login"),
     path("logout/", views.logout, name="logout"),
     path("password/", views.password_change, name="password_change"),
+    path("contributions/reports/", contributions.reports, name="contribution_reports"),
+    path("contributions/payments/", contributions.payments, name="contribution_payments"),
+    path("contributions/statement/", contributions.statement, name="contribution_statement"),
 ]
