@@ -59,7 +59,9 @@ def reports(request: HttpRequest) -> HttpResponse:
         except ReportRejected as exc:
             rejected = exc
         except ReportConflict:
-            form.add_error("reference", _("Another report with this reference was already received."))
+            form.add_error(
+                "reference", _("Another report with this reference was already received.")
+            )
         else:
             report = result.report
             if result.created:
@@ -84,9 +86,7 @@ def reports(request: HttpRequest) -> HttpResponse:
 @staff_required
 @web.protect
 def payments(request: HttpRequest) -> HttpResponse:
-    payment_form = PaymentForm(
-        request.POST if request.POST.get("action") == "record" else None
-    )
+    payment_form = PaymentForm(request.POST if request.POST.get("action") == "record" else None)
     import_form = BankImportForm(
         request.POST if request.POST.get("action") == "import" else None,
         request.FILES if request.POST.get("action") == "import" else None,

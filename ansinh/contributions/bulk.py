@@ -6,6 +6,7 @@ the rows are plain tuples in the order of ``columns`` (database column names).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from itertools import islice
 from typing import Any
@@ -22,16 +23,26 @@ def insert_rows(
     many. No signals, no ``save()``: callers pass complete, validated values."""
     if connection.vendor == "postgresql":
         return _copy(model, columns, rows)
+    # Elsewhere (SQLite): plain executemany, values adapted as Django stores them.
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    statement = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 - our own names
     count = 0
     iterator = iter(rows)
-    attnames = {f.column: f.attname for f in model._meta.concrete_fields}
-    names = [attnames[c] for c in columns]
-    while batch := list(islice(iterator, BATCH)):
-        model._default_manager.bulk_create(
-            [model(**dict(zip(names, row, strict=True))) for row in batch], batch_size=BATCH
-        )
-        count += len(batch)
+    with connection.cursor() as cursor:
+        while batch := list(islice(iterator, BATCH)):
+            cursor.executemany(statement, [tuple(map(_adapt, row)) for row in batch])
+            count += len(batch)
     return count
+
+
+def _adapt(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 def _copy(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:

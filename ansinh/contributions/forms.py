@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from ansinh.people.models import Unit
 
 
-class UnitChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Unit) -> str:  # type: ignore[override]
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Unit) -> str:
         return f"{obj.code} {obj.name}"
 
 

@@ -32,7 +32,10 @@ if TYPE_CHECKING:
 SCHEMES: tuple[str, ...] = tuple(Scheme.values)
 
 
-def _merge(rows: list[tuple[dt.date, int, str, str, str, int, bool]], bit: int) -> dict[str, Any]:
+Row = tuple[dt.date, int, str, str, str, int, bool, int]
+
+
+def _merge(rows: list[Row], bit: int) -> dict[str, Any]:
     """Periods of one scheme from rows ordered by (unit, month)."""
     periods: list[dict[str, Any]] = []
     months: set[dt.date] = set()
@@ -40,8 +43,7 @@ def _merge(rows: list[tuple[dt.date, int, str, str, str, int, bool]], bit: int) 
     current: dict[str, Any] | None = None
     last: dt.date | None = None
     for month, unit_id, unit_code, unit_name, job_title, salary, paid, schemes in (
-        (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7])
-        for r in rows  # type: ignore[misc]
+        (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows
     ):
         if not schemes & bit:
             continue
@@ -79,7 +81,7 @@ def _merge(rows: list[tuple[dt.date, int, str, str, str, int, bool]], bit: int) 
 
 
 def build_document(person_id: int) -> dict[str, Any]:
-    rows = list(
+    rows: list[Row] = list(
         ContributionMonth.objects.filter(person_id=person_id)
         .order_by("unit_id", "month")
         .values_list(
@@ -93,7 +95,7 @@ def build_document(person_id: int) -> dict[str, Any]:
             "schemes",
         )
     )
-    return {"schemes": {scheme: _merge(rows, SCHEME_BITS[scheme]) for scheme in SCHEMES}}  # type: ignore[arg-type]
+    return {"schemes": {scheme: _merge(rows, SCHEME_BITS[scheme]) for scheme in SCHEMES}}
 
 
 def participation_json(*, person: Person) -> str:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-
-from django.db.models import Q
+from typing import cast
 
 from .models import (
     FUND_SCHEME,
@@ -83,39 +82,52 @@ def region_of(unit_id: int) -> str:
     return profile.wage_region if profile else WageRegion.I
 
 
+@dataclass(frozen=True)
+class RateTable:
+    """All the dated reference data, loaded once (four small queries); ``terms`` then answers
+    for any month and region without touching the database."""
+
+    rates: list[tuple[str, str, dt.date, int]]
+    levels: list[tuple[dt.date, int]]
+    wages: list[tuple[str, dt.date, int]]
+    caps: list[tuple[str, dt.date, int, str]]
+
+    @classmethod
+    def load(cls) -> RateTable:
+        return cls(
+            rates=list(
+                ContributionRate.objects.values_list("fund", "payer", "valid_from", "basis_points")
+            ),
+            levels=list(ReferenceLevel.objects.values_list("valid_from", "amount")),
+            wages=list(RegionalMinimumWage.objects.values_list("region", "valid_from", "amount")),
+            caps=list(SalaryCap.objects.values_list("fund", "valid_from", "multiplier", "basis")),
+        )
+
+    def terms(self, month: dt.date, *, region: str = WageRegion.I) -> MonthTerms:
+        basis_points: dict[tuple[str, str], int] = {}
+        for fund in FUNDS:
+            for payer in PAYERS:
+                value = _in_force(
+                    [(v, bp) for f, p, v, bp in self.rates if (f, p) == (fund, payer)], month
+                )
+                if value is None:
+                    raise MissingReferenceData(f"no {payer} rate for {fund} in {month:%Y-%m}")
+                basis_points[(fund, payer)] = int(value)  # type: ignore[call-overload]
+        level = _in_force(list(self.levels), month)
+        wage = _in_force([(v, a) for r, v, a in self.wages if r == region], month)
+        caps: dict[str, int] = {}
+        for fund in FUNDS:
+            rule = _in_force([(v, (m, b)) for f, v, m, b in self.caps if f == fund], month)
+            if rule is None:
+                raise MissingReferenceData(f"no salary cap for {fund} in {month:%Y-%m}")
+            multiplier, basis = cast(tuple[int, str], rule)
+            base = level if basis == CapBasis.REFERENCE_LEVEL else wage
+            if base is None:
+                raise MissingReferenceData(f"no {basis} in force in {month:%Y-%m}")
+            caps[fund] = int(multiplier) * cast(int, base)
+        return MonthTerms(month=month, region=region, basis_points=basis_points, caps=caps)
+
+
 def terms_for(month: dt.date, *, region: str = WageRegion.I) -> MonthTerms:
     """The rates and caps in force in ``month`` (the first day of a month) for ``region``."""
-    basis_points: dict[tuple[str, str], int] = {}
-    rates = list(
-        ContributionRate.objects.filter(valid_from__lte=month).values_list(
-            "fund", "payer", "valid_from", "basis_points"
-        )
-    )
-    for fund in FUNDS:
-        for payer in PAYERS:
-            value = _in_force([(v, bp) for f, p, v, bp in rates if (f, p) == (fund, payer)], month)
-            if value is None:
-                raise MissingReferenceData(f"no {payer} rate for {fund} in {month:%Y-%m}")
-            basis_points[(fund, payer)] = int(value)  # type: ignore[call-overload]
-    level = ReferenceLevel.objects.filter(valid_from__lte=month).order_by("-valid_from").first()
-    wage = (
-        RegionalMinimumWage.objects.filter(Q(region=region), valid_from__lte=month)
-        .order_by("-valid_from")
-        .first()
-    )
-    caps: dict[str, int] = {}
-    cap_rows = list(
-        SalaryCap.objects.filter(valid_from__lte=month).values_list(
-            "fund", "valid_from", "multiplier", "basis"
-        )
-    )
-    for fund in FUNDS:
-        rule = _in_force([(v, (m, b)) for f, v, m, b in cap_rows if f == fund], month)
-        if rule is None:
-            raise MissingReferenceData(f"no salary cap for {fund} in {month:%Y-%m}")
-        multiplier, basis = rule  # type: ignore[misc]
-        base = level if basis == CapBasis.REFERENCE_LEVEL else wage
-        if base is None:
-            raise MissingReferenceData(f"no {basis} in force in {month:%Y-%m}")
-        caps[fund] = int(multiplier) * base.amount
-    return MonthTerms(month=month, region=region, basis_points=basis_points, caps=caps)
+    return RateTable.load().terms(month, region=region)

@@ -49,17 +49,13 @@ from .models import (
     Statement,
 )
 from .months import add_months, format_month, iter_months, month_of
-from .rates import FUND_BITS, FUNDS, PAYERS, MonthTerms, region_of, terms_for
+from .rates import FUND_BITS, FUNDS, PAYERS, MonthTerms, RateTable, region_of
 
 if TYPE_CHECKING:
     from ansinh.accounts.models import User
 
 
-def _month_aggregate(unit_id: int, month: dt.date, terms: MonthTerms) -> dict[str, Any]:
-    rows = ContributionMonth.objects.filter(unit_id=unit_id, month=month)
-    annotations: dict[str, Any] = {}
-    for fund in FUNDS:
-        rows = rows.alias(**{f"bit_{fund}": F("schemes").bitand(FUND_BITS[fund])})
+def _aggregates(terms: MonthTerms) -> dict[str, Any]:
     aggregates: dict[str, Any] = {
         "headcount": Count("person_id", distinct=True),
         "salary_fund": Sum("salary"),
@@ -81,43 +77,56 @@ def _month_aggregate(unit_id: int, month: dt.date, terms: MonthTerms) -> dict[st
                     output_field=BigIntegerField(),
                 )
             )
-    annotations.update(rows.aggregate(**aggregates))
-    return annotations
+    return aggregates
 
 
 def refresh_statements(*, unit: Unit, first: dt.date, last: dt.date) -> None:
     """Recompute the unit's statements of ``first``–``last`` (first days of months) from its
-    month rows; a month without rows gets no statement (and loses one it had)."""
+    month rows; a month without rows gets no statement (and loses one it had). One aggregate
+    query per run of months with the same rates and caps."""
     region = region_of(unit.pk)
     now = timezone.now()
-    present = set(
-        ContributionMonth.objects.filter(unit=unit, month__gte=first, month__lte=last)
-        .values_list("month", flat=True)
-        .distinct()
-    )
+    rows = ContributionMonth.objects.filter(unit=unit, month__gte=first, month__lte=last)
+    present = sorted(set(rows.values_list("month", flat=True).distinct()))
     Statement.objects.filter(unit=unit, month__gte=first, month__lte=last).exclude(
         month__in=present
     ).delete()
-    terms_cache: dict[dt.date, MonthTerms] = {}
-    for month in sorted(present):
-        terms = terms_cache.setdefault(month, terms_for(month, region=region))
-        figures = _month_aggregate(unit.pk, month, terms)
-        due_by_fund = {
-            fund: {payer: int(figures.get(f"{fund}__{payer}") or 0) for payer in PAYERS}
-            for fund in FUNDS
-        }
-        due = sum(sum(by_payer.values()) for by_payer in due_by_fund.values())
-        Statement.objects.update_or_create(
-            unit=unit,
-            month=month,
-            defaults={
+    groups: dict[tuple[Any, ...], tuple[MonthTerms, list[dt.date]]] = {}
+    table = RateTable.load()
+    for month in present:
+        terms = table.terms(month, region=region)
+        signature = (tuple(sorted(terms.basis_points.items())), tuple(sorted(terms.caps.items())))
+        groups.setdefault(signature, (terms, []))[1].append(month)
+    existing = {s.month: s for s in Statement.objects.filter(unit=unit, month__in=present)}
+    created: list[Statement] = []
+    updated: list[Statement] = []
+    for terms, months in groups.values():
+        selected = rows.filter(month__in=months)
+        for fund in FUNDS:
+            selected = selected.alias(**{f"bit_{fund}": F("schemes").bitand(FUND_BITS[fund])})
+        for figures in selected.values("month").annotate(**_aggregates(terms)).order_by():
+            due_by_fund = {
+                fund: {payer: int(figures.get(f"{fund}__{payer}") or 0) for payer in PAYERS}
+                for fund in FUNDS
+            }
+            values = {
                 "headcount": figures["headcount"] or 0,
                 "salary_fund": figures["salary_fund"] or 0,
                 "due_by_fund": due_by_fund,
-                "due": due,
+                "due": sum(sum(by_payer.values()) for by_payer in due_by_fund.values()),
                 "computed_at": now,
-            },
-        )
+            }
+            stored = existing.get(figures["month"])
+            if stored is None:
+                created.append(Statement(unit=unit, month=figures["month"], **values))
+            else:
+                for name, value in values.items():
+                    setattr(stored, name, value)
+                updated.append(stored)
+    Statement.objects.bulk_create(created, batch_size=500)
+    Statement.objects.bulk_update(
+        updated, ["headcount", "salary_fund", "due_by_fund", "due", "computed_at"], batch_size=500
+    )
 
 
 def settle(*, unit: Unit) -> dt.date | None:

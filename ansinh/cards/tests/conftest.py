@@ -34,7 +34,9 @@ def public_key_file(tmp_path: Path, key_file: Path) -> Path:
 
 @pytest.fixture
 def facility(db: None) -> HealthFacility:
-    return HealthFacility.objects.create(code="01001", name="Bệnh viện Bạch Mai", province_code="01")
+    return HealthFacility.objects.create(
+        code="01001", name="Bệnh viện Bạch Mai", province_code="01"
+    )
 
 
 @pytest.fixture

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.core.management import call_command
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from ansinh.cards import signing
 from ansinh.cards.services import qr_payload
@@ -119,7 +121,9 @@ def test_rotation_old_payloads_still_verify_with_the_retired_public_key(
 ):
     old = qr_payload(card)
     retired = tmp_path / "retired.json"
-    retired.write_text(json.dumps(signing.export_public_keys(signing.load_key_file(key_file).public)))
+    retired.write_text(
+        json.dumps(signing.export_public_keys(signing.load_key_file(key_file).public))
+    )
     new_file = tmp_path / "new-keys.json"
     signing.write_new_key_file(new_file, "next2027")
     settings.CARD_KEYS_FILE = str(new_file)
@@ -136,7 +140,9 @@ def _offline(payload: str, key: Path, today: str = "2026-11-15") -> tuple[int, d
     out = io.StringIO()
     code = 0
     try:
-        call_command("card", "verify", payload, "--public-key", str(key), "--today", today, stdout=out)
+        call_command(
+            "card", "verify", payload, "--public-key", str(key), "--today", today, stdout=out
+        )
     except SystemExit as exc:
         code = int(exc.code or 0)
     return code, json.loads(out.getvalue())
@@ -146,14 +152,19 @@ def test_offline_cli_verifies_with_the_published_public_key(card, public_key_fil
     good = qr_payload(card)
     stranger = tmp_path / "stranger.json"
     stranger.write_text(
-        json.dumps(signing.export_public_keys({"other": signing.Ed25519PrivateKey.generate().public_key()}))
+        json.dumps(
+            signing.export_public_keys({"other": signing.Ed25519PrivateKey.generate().public_key()})
+        )
     )
 
     assert _offline(good, public_key_file) == (
         0,
         {"valid": True, "reason": None, "card": signing.parse(good).claims.as_json()},
     )
-    assert _offline(_tamper(good), public_key_file) == (1, {"valid": False, "reason": "bad_signature"})
+    assert _offline(_tamper(good), public_key_file) == (
+        1,
+        {"valid": False, "reason": "bad_signature"},
+    )
     assert _offline(good, stranger) == (1, {"valid": False, "reason": "unknown_key"})
     assert _offline(good, public_key_file, today="2027-01-01") == (
         1,
@@ -254,11 +265,25 @@ def test_changing_any_character_of_a_payload_makes_it_invalid(value, position, r
 
 
 def test_a_non_canonical_spelling_of_the_signature_is_malformed():
-    value = signing.Claims("DN4010123456789", "A", "1990-01-01", "01001", "2026-01-01", "2026-12-31", None, "2026-01-01")
+    value = signing.Claims(
+        "DN4010123456789",
+        "A",
+        "1990-01-01",
+        "01001",
+        "2026-01-01",
+        "2026-12-31",
+        None,
+        "2026-01-01",
+    )
     payload = signing.sign(value, kid="k1", private_key=_KEY)
     last = payload[-1]
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
     # The last character of an 86-character signature carries 2 bits; its 4 low bits are 0.
     sibling = alphabet[alphabet.index(last) + 1]
 
-    assert signing.verify(payload[:-1] + sibling, public_keys=_PUBLIC, today=dt.date(2026, 1, 1)).reason == "malformed"
+    assert (
+        signing.verify(
+            payload[:-1] + sibling, public_keys=_PUBLIC, today=dt.date(2026, 1, 1)
+        ).reason
+        == "malformed"
+    )

@@ -33,7 +33,9 @@ def _upload(client, unit, body: bytes, reference="BO-1"):
 def test_a_clerk_uploads_a_report_and_records_a_payment(client, clerk, unit, citizen):
     login(client, "canbo1", STAFF_PASSWORD, path=BACKOFFICE_LOGIN)
 
-    response = _upload(client, unit, b"bhxh_code,type,from_month,salary\n0123456789,hire,2026-10,10000000\n")
+    response = _upload(
+        client, unit, b"bhxh_code,type,from_month,salary\n0123456789,hire,2026-10,10000000\n"
+    )
 
     assert response.status_code == 302
     report = Report.objects.get()
@@ -59,7 +61,9 @@ def test_a_clerk_uploads_a_report_and_records_a_payment(client, clerk, unit, cit
 def test_a_rejected_upload_lists_the_line_errors_and_stores_nothing(client, clerk, unit):
     login(client, "canbo1", STAFF_PASSWORD, path=BACKOFFICE_LOGIN)
 
-    response = _upload(client, unit, b"bhxh_code,type,from_month,salary\n9999999999,hire,2026-10,1\n")
+    response = _upload(
+        client, unit, b"bhxh_code,type,from_month,salary\n9999999999,hire,2026-10,1\n"
+    )
 
     assert response.status_code == 200
     assert "unknown_person" in response.content.decode()

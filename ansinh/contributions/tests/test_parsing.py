@@ -8,7 +8,8 @@ import csv
 import datetime as dt
 import io
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ansinh.contributions.models import ALL_SCHEMES, SCHEME_BITS
 from ansinh.contributions.parsing import FIELDS, ParsedLine, csv_rows, parse_line
@@ -74,7 +75,9 @@ def test_valid_lines_parse_the_same_from_json_and_csv(line):
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
     max_leaves=6,
 )
 

@@ -75,7 +75,9 @@ def test_the_card_page_shows_the_card_and_an_inline_svg_qr(client, citizen, sett
     from ansinh.people.models import HealthFacility
 
     settings.CARD_KEYS_FILE = str(tmp_path / "keys.json")
-    facility = HealthFacility.objects.create(code="01001", name="Bệnh viện Bạch Mai", province_code="01")
+    facility = HealthFacility.objects.create(
+        code="01001", name="Bệnh viện Bạch Mai", province_code="01"
+    )
     issue_card(
         person=citizen.person, group="DN", benefit_level=4, facility=facility,
         valid_from=dt.date(2026, 1, 1), valid_to=dt.date(2026, 12, 31),

@@ -77,17 +77,25 @@ def test_a_rate_added_by_staff_applies_from_its_month_without_code_changes():
         legal_source="test",
     )
 
-    assert terms_for(dt.date(2026, 12, 1)).amounts(10_000_000, ALL_SCHEMES)[Fund.HEALTH][
-        "employee"
-    ] == 150_000
-    assert terms_for(dt.date(2027, 1, 1)).amounts(10_000_000, ALL_SCHEMES)[Fund.HEALTH][
-        "employee"
-    ] == 200_000
+    assert (
+        terms_for(dt.date(2026, 12, 1)).amounts(10_000_000, ALL_SCHEMES)[Fund.HEALTH]["employee"]
+        == 150_000
+    )
+    assert (
+        terms_for(dt.date(2027, 1, 1)).amounts(10_000_000, ALL_SCHEMES)[Fund.HEALTH]["employee"]
+        == 200_000
+    )
 
 
 @pytest.mark.parametrize(
     ("salary", "bp", "expected"),
-    [(1_234_567, 150, 18_519), (1_000_033, 50, 5_000), (1_000_100, 50, 5_001), (1, 50, 0), (100, 50, 1)],
+    [
+        (1_234_567, 150, 18_519),
+        (1_000_033, 50, 5_000),
+        (1_000_100, 50, 5_001),
+        (1, 50, 0),
+        (100, 50, 1),
+    ],
 )
 def test_amounts_are_rounded_half_up_to_a_whole_dong(salary, bp, expected):
     # 1,234,567 × 1.5 % = 18,518.505 → 18,519; 1,000,100 × 0.5 % = 5,000.5 → 5,001.

@@ -258,7 +258,9 @@ def test_csv_report_as_a_multipart_upload(client, citizen, unit_key):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     upload = SimpleUploadedFile(
-        "d02.csv", b"bhxh_code,type,from_month,salary\n0123456789,hire,2026-10,7000000\n", "text/csv"
+        "d02.csv",
+        b"bhxh_code,type,from_month,salary\n0123456789,hire,2026-10,7000000\n",
+        "text/csv",
     )
     response = client.post(
         "/api/v1/unit/reports",
@@ -276,7 +278,14 @@ def test_csv_errors_are_reported_per_line(client, citizen, unit_key):
 
     assert response.status_code == 422
     assert response.json()["error"]["lines"] == [
-        {"line": 2, "fields": {"bhxh_code": "invalid_bhxh_code", "type": "invalid_type", "salary": "invalid_salary"}},
+        {
+            "line": 2,
+            "fields": {
+                "bhxh_code": "invalid_bhxh_code",
+                "type": "invalid_type",
+                "salary": "invalid_salary",
+            },
+        },
         {"line": 3, "fields": {"line": "wrong_number_of_columns"}},
     ]
 
@@ -295,7 +304,11 @@ def test_a_unit_cannot_leave_or_adjust_a_person_another_unit_employs(
 
     for kind, extra in (("leave", {}), ("adjust_salary", {"salary": 1})):
         response = send(
-            api, other_unit_key, f"X-{kind}", "2026-10", [line("0123456789", kind, "2026-10", **extra)]
+            api,
+            other_unit_key,
+            f"X-{kind}",
+            "2026-10",
+            [line("0123456789", kind, "2026-10", **extra)],
         )
         assert response.status_code == 422
         assert response.json()["error"]["lines"][0]["fields"] == {"bhxh_code": "not_employed"}
@@ -303,9 +316,15 @@ def test_a_unit_cannot_leave_or_adjust_a_person_another_unit_employs(
 
 
 def test_the_same_reference_at_two_units_is_two_reports(api, citizen, unit_key, other_unit_key):
-    first = send(api, unit_key, "R-1", "2026-10", [line("0123456789", "hire", "2026-10", salary=1_000_000)])
+    first = send(
+        api, unit_key, "R-1", "2026-10", [line("0123456789", "hire", "2026-10", salary=1_000_000)]
+    )
     second = send(
-        api, other_unit_key, "R-1", "2026-10", [line("0123456789", "hire", "2026-10", salary=2_000_000)]
+        api,
+        other_unit_key,
+        "R-1",
+        "2026-10",
+        [line("0123456789", "hire", "2026-10", salary=2_000_000)],
     )
 
     assert (first.status_code, second.status_code) == (201, 201)
@@ -318,7 +337,10 @@ def test_a_unit_cannot_read_another_units_report(api, citizen, unit_key, other_u
     ).json()["report_id"]
 
     assert api.get(f"/unit/reports/{report_id}", headers={"X-API-Key": unit_key}).status_code == 200
-    assert api.get(f"/unit/reports/{report_id}", headers={"X-API-Key": other_unit_key}).status_code == 404
+    assert (
+        api.get(f"/unit/reports/{report_id}", headers={"X-API-Key": other_unit_key}).status_code
+        == 404
+    )
 
 
 @pytest.mark.parametrize(
@@ -345,7 +367,13 @@ def test_wrong_types_are_400_invalid_input(api, unit_key, body, field):
         {"bhxh_code": "0123456789", "type": "hire", "from_month": "2026-10", "salary": "1000"},
         {"bhxh_code": "0123456789", "type": "hire", "from_month": "2026-10", "salary": True},
         {"bhxh_code": "0123456789", "type": "hire", "from_month": "2026-10", "salary": 1.5},
-        {"bhxh_code": "0123456789", "type": "hire", "from_month": "2026-10", "salary": 1, "schemes": "BHYT"},
+        {
+            "bhxh_code": "0123456789",
+            "type": "hire",
+            "from_month": "2026-10",
+            "salary": 1,
+            "schemes": "BHYT",
+        },
         {"bhxh_code": "0123456789", "type": "hire", "from_month": "2026-12", "salary": 1},
         {"bhxh_code": "０１２３４５６７８９", "type": "hire", "from_month": "2026-10", "salary": 1},
         "not an object",

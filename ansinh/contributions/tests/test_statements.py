@@ -60,7 +60,11 @@ def test_statement_figures_before_any_payment(api, unit, unit_key, reported):
         "employee": 800_000 + 3_744_000,
         "total": 14_200_000,
     }
-    assert october["due"]["BHYT"] == {"employer": 1_704_000, "employee": 852_000, "total": 2_556_000}
+    assert october["due"]["BHYT"] == {
+        "employer": 1_704_000,
+        "employee": 852_000,
+        "total": 2_556_000,
+    }
     assert october["due"]["BHTN"] == {"employer": 700_000, "employee": 700_000, "total": 1_400_000}
     assert october["due"]["BHTNLD_BNN"] == {"employer": 284_000, "employee": 0, "total": 284_000}
     assert (october["brought_forward"], october["paid"], october["arrears"]) == (
@@ -95,9 +99,9 @@ def test_a_payment_settles_months_oldest_first_and_the_citizen_sees_them_paid(
 def test_a_partial_payment_leaves_the_month_unpaid(api, unit, unit_key, reported):
     record_payment(unit=unit, amount=6_399_999, paid_on=dt.date(2026, 10, 5), actor=None)
 
-    assert list(
-        ContributionMonth.objects.filter(paid=True).values_list("month", flat=True)
-    ) == [dt.date(2026, 8, 1)]
+    assert list(ContributionMonth.objects.filter(paid=True).values_list("month", flat=True)) == [
+        dt.date(2026, 8, 1)
+    ]
 
 
 def test_bank_transfers_import_once_and_validate_whole(unit, reported):
@@ -116,7 +120,14 @@ def test_bank_transfers_import_once_and_validate_whole(unit, reported):
     assert (first.recorded, first.duplicates) == (2, 0)
     assert (second.recorded, second.duplicates) == (0, 2)
     assert bad.errors == [
-        {"line": 1, "fields": {"unit_code": "unknown_unit", "amount": "invalid_amount", "paid_on": "invalid_date"}}
+        {
+            "line": 1,
+            "fields": {
+                "unit_code": "unknown_unit",
+                "amount": "invalid_amount",
+                "paid_on": "invalid_date",
+            },
+        }
     ]
     assert Payment.objects.count() == 2
     assert ContributionMonth.objects.filter(paid=True).count() == 2
@@ -144,7 +155,9 @@ def test_a_unit_reads_only_its_own_statement(api, unit_key, other_unit_key, repo
 
 @pytest.mark.parametrize(("month", "status"), [("2026-13", 400), ("26-10", 400), ("2027-01", 404)])
 def test_a_bad_or_future_month_is_a_4xx(api, unit_key, month, status):
-    assert api.get(f"/unit/statements/{month}", headers={"X-API-Key": unit_key}).status_code == status
+    assert (
+        api.get(f"/unit/statements/{month}", headers={"X-API-Key": unit_key}).status_code == status
+    )
 
 
 def test_a_correction_of_a_paid_month_changes_its_due_and_unsettles_later_months(

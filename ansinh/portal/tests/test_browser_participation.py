@@ -34,7 +34,9 @@ def test_citizen_sees_the_history_per_scheme_and_the_card_with_its_qr(page: Page
              "salary": 11_000_000},
         ],
     )  # fmt: skip
-    facility = HealthFacility.objects.create(code="01001", name="Bệnh viện Bạch Mai", province_code="01")
+    facility = HealthFacility.objects.create(
+        code="01001", name="Bệnh viện Bạch Mai", province_code="01"
+    )
     issue_card(
         person=citizen.person, group="DN", benefit_level=4, facility=facility,
         valid_from=dt.date(now.year, 1, 1), valid_to=dt.date(now.year + 1, 12, 31),

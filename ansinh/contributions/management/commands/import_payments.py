@@ -25,4 +25,6 @@ class Command(BaseCommand):
             for error in result.errors[:50]:
                 self.stderr.write(f"line {error['line']}: {error['fields']}")
             raise CommandError("Nothing imported: fix the lines above.")
-        self.stdout.write(f"{result.recorded} transfer(s) recorded, {result.duplicates} already known.")
+        self.stdout.write(
+            f"{result.recorded} transfer(s) recorded, {result.duplicates} already known."
+        )
