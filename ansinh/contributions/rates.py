@@ -128,6 +128,21 @@ class RateTable:
         return MonthTerms(month=month, region=region, basis_points=basis_points, caps=caps)
 
 
+def first_covered_month() -> dt.date:
+    """The first month for which every rate, the reference level, every region's minimum wage
+    and every cap are known: reports cannot start earlier (``no_rates_for_month``)."""
+    table = RateTable.load()
+    starts = [
+        min((v for f, p, v, _bp in table.rates if (f, p) == key), default=dt.date.max)
+        for key in ((fund, payer) for fund in FUNDS for payer in PAYERS)
+    ]
+    starts.append(min((v for v, _a in table.levels), default=dt.date.max))
+    for region in WageRegion.values:
+        starts.append(min((v for r, v, _a in table.wages if r == region), default=dt.date.max))
+    starts += [min((v for f, v, _m, _b in table.caps if f == fund), default=dt.date.max) for fund in FUNDS]
+    return max(starts)
+
+
 def terms_for(month: dt.date, *, region: str = WageRegion.I) -> MonthTerms:
     """The rates and caps in force in ``month`` (the first day of a month) for ``region``."""
     return RateTable.load().terms(month, region=region)

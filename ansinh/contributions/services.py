@@ -43,6 +43,7 @@ from .models import (
 )
 from .months import add_months, format_month, iter_months, month_of
 from .parsing import ParsedLine, parse_line
+from .rates import first_covered_month
 
 if TYPE_CHECKING:
     from ansinh.accounts.models import OrganisationKey, User
@@ -229,6 +230,10 @@ def ingest_report(
         digest.update(_canonical(result))
     if line_no == 0:
         raise ReportRejected(fields={"lines": "empty_report"})
+    covered = first_covered_month()
+    for line in parsed:
+        if line.from_month < covered:
+            errors.add(line.line_no, {"from_month": "no_rates_for_month"})
     if not errors.count:
         existing = Report.objects.filter(unit=unit, reference=reference).first()
         if existing is not None:

@@ -418,3 +418,12 @@ def test_the_citizen_sees_only_their_own_participation(api, citizen, outsider, u
     schemes = participation(api, token)["schemes"]
 
     assert all(s["periods"] == [] for s in schemes.values())
+
+
+def test_a_month_before_the_rate_table_is_a_line_error_not_a_500(api, citizen, unit_key):
+    response = send(api, unit_key, "R-old", "2026-10", [line("0123456789", "hire", "2010-01", salary=1)])
+
+    assert response.status_code == 422
+    assert response.json()["error"]["lines"] == [
+        {"line": 1, "fields": {"from_month": "no_rates_for_month"}}
+    ]
