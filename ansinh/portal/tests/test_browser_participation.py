@@ -20,6 +20,13 @@ def test_citizen_sees_the_history_per_scheme_and_the_card_with_its_qr(page: Page
     from ansinh.contributions.services import ingest_report
     from ansinh.people.models import HealthFacility
 
+    # A transactional test starts from an empty database: load the rate table the data
+    # migration loads.
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("ansinh.contributions.migrations.0002_reference_data").load(apps, None)
     now = month_of(timezone.localdate())
     start = add_months(now, -14)
     change = add_months(now, -5)
