@@ -139,7 +139,9 @@ def first_covered_month() -> dt.date:
     starts.append(min((v for v, _a in table.levels), default=dt.date.max))
     for region in WageRegion.values:
         starts.append(min((v for r, v, _a in table.wages if r == region), default=dt.date.max))
-    starts += [min((v for f, v, _m, _b in table.caps if f == fund), default=dt.date.max) for fund in FUNDS]
+    starts += [
+        min((v for f, v, _m, _b in table.caps if f == fund), default=dt.date.max) for fund in FUNDS
+    ]
     return max(starts)
 
 

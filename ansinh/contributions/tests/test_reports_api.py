@@ -421,7 +421,9 @@ def test_the_citizen_sees_only_their_own_participation(api, citizen, outsider, u
 
 
 def test_a_month_before_the_rate_table_is_a_line_error_not_a_500(api, citizen, unit_key):
-    response = send(api, unit_key, "R-old", "2026-10", [line("0123456789", "hire", "2010-01", salary=1)])
+    response = send(
+        api, unit_key, "R-old", "2026-10", [line("0123456789", "hire", "2010-01", salary=1)]
+    )
 
     assert response.status_code == 422
     assert response.json()["error"]["lines"] == [

@@ -15,16 +15,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_citizen_sees_the_history_per_scheme_and_the_card_with_its_qr(page: Page, citizen, unit):
-    from ansinh.cards.services import issue_card
-    from ansinh.contributions.months import add_months, format_month, month_of
-    from ansinh.contributions.services import ingest_report
-    from ansinh.people.models import HealthFacility
-
     # A transactional test starts from an empty database: load the rate table the data
     # migration loads.
     import importlib
 
     from django.apps import apps
+
+    from ansinh.cards.services import issue_card
+    from ansinh.contributions.months import add_months, format_month, month_of
+    from ansinh.contributions.services import ingest_report
+    from ansinh.people.models import HealthFacility
 
     importlib.import_module("ansinh.contributions.migrations.0002_reference_data").load(apps, None)
     now = month_of(timezone.localdate())
