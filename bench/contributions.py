@@ -168,7 +168,11 @@ def ingest(args: argparse.Namespace) -> str:
     ratios = [c / i for c, i in rows]
 
     def spread(values: list[float], fmt: str) -> list[str]:
-        return [fmt.format(min(values)), fmt.format(statistics.median(values)), fmt.format(max(values))]
+        return [
+            fmt.format(min(values)),
+            fmt.format(statistics.median(values)),
+            fmt.format(max(values)),
+        ]
 
     table = markdown_table(
         ["", "min", "median", "max"],
