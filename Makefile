@@ -9,7 +9,8 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-embedded test-services lint format messages lock clean bench-recovery
+.PHONY: run test test-embedded test-services lint format messages lock clean bench-recovery \
+	bench-ingest bench-history bench-statements
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +54,19 @@ lock: $(STAMP)
 ## Flags: make bench-recovery BENCH_ARGS="--workers 4 -k 500"
 bench-recovery: $(STAMP)
 	$(BIN)/python bench/recovery.py $(BENCH_ARGS)
+
+## Benchmarks, not tests (bench/RESULTS.md). Each drops and re-creates its own PostgreSQL
+## database BENCH_DB (and flushes Redis db BENCH_REDIS_DB for the history read).
+BENCH_DB ?= ansinh_bench
+BENCH_REDIS_DB ?= 15
+bench-ingest: $(STAMP)
+	$(BIN)/python bench/contributions.py ingest --database $(BENCH_DB) --output bench/RESULTS.md $(BENCH_ARGS)
+
+bench-statements: $(STAMP)
+	$(BIN)/python bench/contributions.py statements --database $(BENCH_DB) --output bench/RESULTS.md $(BENCH_ARGS)
+
+bench-history: $(STAMP)
+	$(BIN)/python bench/history.py --database $(BENCH_DB) --redis-db $(BENCH_REDIS_DB) --output bench/RESULTS.md $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -3,6 +3,7 @@ with a fast hasher, the immediate task backend, the in-memory mail outbox and a 
 accepts "PASSED". None of this is reachable from ansinh/settings.py."""
 
 import os
+import tempfile
 
 from ansinh.settings import *
 
@@ -25,3 +26,8 @@ if not DATABASE_URL:
 if REDIS_URL:
     # Parallel test processes must not share counters.
     CACHES["default"]["KEY_PREFIX"] = "ansinh-test-" + os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+# The e-BHYT card signing key of the test run: generated into a private temporary directory,
+# never the checkout's var/ (ansinh/cards/tests make and rotate their own keys).
+CARD_KEYS_FILE = os.path.join(tempfile.mkdtemp(prefix="ansinh-test-keys-"), "card-keys.json")
+CARD_KEYS_GENERATE = True

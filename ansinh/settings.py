@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "ansinh.accounts",
     "ansinh.recovery",
     "ansinh.dossiers",
+    "ansinh.contributions",
+    "ansinh.cards",
     "ansinh.notifications",
     "ansinh.audit",
     "ansinh.api",
@@ -369,6 +371,24 @@ if PROMETHEUS_MULTIPROC_DIR:
 METRICS_TOKEN = ENV.get("METRICS_TOKEN", "")
 # /readyz fails when the oldest ready task has waited longer than this.
 READY_MAX_QUEUE_LAG_SECONDS = env_int("READY_MAX_QUEUE_LAG_SECONDS", 60)
+# --- Participation, contributions and the e-BHYT card (docs/contributions.md) --------------
+# Reports (D02-LT) through the unit API: the body may be far larger than other API bodies.
+REPORT_MAX_BYTES = env_int("REPORT_MAX_BYTES", 256 * 1024 * 1024)
+REPORT_MAX_LINES = env_int("REPORT_MAX_LINES", 2_000_000)
+# A rejected report lists the errors of at most this many lines (and counts them all).
+REPORT_MAX_LINE_ERRORS = env_int("REPORT_MAX_LINE_ERRORS", 1000)
+# A month still unpaid this many days after its due date (its last day) is announced, once.
+UNPAID_ALERT_DAYS = env_int("UNPAID_ALERT_DAYS", 30)
+# Ed25519 keys of the card QR signature: a JSON key file (never in the repository). Unset in
+# the embedded profile: a key is generated on first use into var/card-keys.json.
+CARD_KEYS_FILE = ENV.get("CARD_KEYS_FILE", "") or (
+    "" if PRODUCTION else str(BASE_DIR / "var" / "card-keys.json")
+)
+CARD_KEYS_GENERATE = env_bool("CARD_KEYS_GENERATE", default=not PRODUCTION)
+# Public keys of retired signing keys still accepted by verification (JSON, same format as
+# `ansinh card export-public-keys`).
+CARD_PUBLIC_KEYS_FILE = ENV.get("CARD_PUBLIC_KEYS_FILE", "")
+CARD_VERIFY_RATE = ENV.get("CARD_VERIFY_RATE", "60/m")
 
 # --- CAPTCHA ("Mã kiểm tra") ----------------------------------------------------------------
 CAPTCHA_LENGTH = 5

@@ -9,9 +9,13 @@ from ninja import NinjaAPI
 
 from . import dossier_routes, errors, notice_routes
 from .auth_routes import router as auth_router
+from .card_routes import router as card_router
 from .me_routes import router as me_router
 from .parser import StrictJSONParser
+from .participation_routes import card_router as me_card_router
+from .participation_routes import participation_router
 from .recovery_routes import router as recovery_router
+from .unit_report_routes import reports_router, statements_router
 
 
 class AnSinhAPI(NinjaAPI):
@@ -44,6 +48,12 @@ api.add_router("/me/dossiers", dossier_routes.me_router)
 api.add_router("/me/email", dossier_routes.email_router)
 api.add_router("/me/notifications", notice_routes.notices_router)
 api.add_router("/me/access-log", notice_routes.access_router)
+# Participation, contributions and cards (issue 5): own modules with their own prefixes.
+api.add_router("/me/participation", participation_router)
+api.add_router("/me/card", me_card_router)
+api.add_router("/unit/reports", reports_router)
+api.add_router("/unit/statements", statements_router)
+api.add_router("/cards", card_router)
 
 
 def not_found(request: HttpRequest) -> HttpResponse:

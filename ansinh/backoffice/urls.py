@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dossier_urls, views
+from . import contributions, dossier_urls, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -8,6 +8,9 @@ urlpatterns = [
     path("login/", views.login, name="login"),
     path("logout/", views.logout, name="logout"),
     path("password/", views.password_change, name="password_change"),
+    path("contributions/reports/", contributions.reports, name="contribution_reports"),
+    path("contributions/payments/", contributions.payments, name="contribution_payments"),
+    path("contributions/statement/", contributions.statement, name="contribution_statement"),
 ]
 
 # Dossiers and API keys (issue 4).

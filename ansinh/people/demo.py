@@ -487,6 +487,10 @@ def load_demo_data(
         _load_demo_key()
         _load_employment()
         persons = _load_synthetic(people)
+        # Participation histories, payments and cards (issue 5), through their own services.
+        from ansinh.contributions.demo import load_contribution_demo
+
+        load_contribution_demo(synthetic_codes=[p.person.bhxh_code for p in people])
     fixed_codes = [c.bhxh_code for c in CITIZENS]
     synthetic_codes = [p.person.bhxh_code for p in people]
     return {

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dossier_urls, recovery, views
+from . import dossier_urls, participation, recovery, views
 
 app_name = "portal"
 urlpatterns = [
@@ -9,6 +9,13 @@ urlpatterns = [
     path("dang-xuat/", views.logout, name="logout"),
     path("ca-nhan/", views.home, name="home"),
     path("ca-nhan/doi-mat-khau/", views.password_change, name="password_change"),
+    path("ca-nhan/qua-trinh-tham-gia/", participation.history, name="participation"),
+    path(
+        "ca-nhan/qua-trinh-tham-gia/<slug:scheme>/",
+        participation.history,
+        name="participation_scheme",
+    ),
+    path("ca-nhan/the-bhyt/", participation.card, name="card"),
     path("quen-mat-khau/", recovery.start, name="recovery"),
     path("quen-mat-khau/nhap-ma/", recovery.code, name="recovery_code"),
     path("quen-mat-khau/hoan-tat/", recovery.done, name="recovery_done"),

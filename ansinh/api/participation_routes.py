@@ -1,0 +1,116 @@
+"""``/me/participation`` and ``/me/card``: the signed-in citizen's participation history and
+e-BHYT card (DESIGN §3.5, §3.6, §4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from pydantic import Field
+
+from ansinh.cards import services as cards
+from ansinh.contributions.access import NotACitizen, person_of_citizen
+from ansinh.contributions.participation import participation_json
+from ansinh.people.models import Person
+
+from .auth import current_user, token_auth
+from .errors import ApiError
+from .schemas import ErrorOut
+
+participation_router = Router(tags=["participation"], auth=token_auth)
+card_router = Router(tags=["card"], auth=token_auth)
+
+
+class PeriodOut(Schema):
+    from_: str = Field(alias="from", description="first month, YYYY-MM")
+    to: str = Field(description="last month, YYYY-MM")
+    unit_code: str
+    unit_name: str
+    job_title: str
+    salary: int
+    status: Literal["paid", "unpaid"]
+
+
+class SchemeOut(Schema):
+    periods: list[PeriodOut]
+    total_months: int
+    unpaid_months: int
+
+
+class SchemesOut(Schema):
+    BHXH: SchemeOut  # noqa: N815 - the names clients read
+    BHYT: SchemeOut  # noqa: N815
+    BHTN: SchemeOut  # noqa: N815
+    BHTNLD_BNN: SchemeOut  # noqa: N815
+
+
+class ParticipationOut(Schema):
+    schemes: SchemesOut
+
+
+def _person(request: HttpRequest) -> Person:
+    try:
+        return person_of_citizen(current_user(request))
+    except NotACitizen:
+        raise ApiError(
+            403, "not_a_citizen", _("Only an insured person has a participation history.")
+        ) from None
+
+
+@participation_router.get("", response={200: ParticipationOut, 401: ErrorOut, 403: ErrorOut})
+def participation(request: HttpRequest) -> HttpResponse:
+    """Per scheme (BHXH, BHYT, BHTN, BHTNLD_BNN): periods of consecutive months with the same
+    unit, job title, salary and status ("paid" or "unpaid"), the total months and the unpaid
+    months. Each period's ``from`` and ``to`` are ``YYYY-MM``; salaries are in đồng."""
+    text = participation_json(person=_person(request))
+    response = HttpResponse(text.encode(), content_type="application/json; charset=utf-8")
+    add_never_cache_headers(response)
+    return response
+
+
+class FacilityOut(Schema):
+    code: str
+    name: str
+
+
+class CardOut(Schema):
+    card_code: str
+    group: str
+    benefit_level: int
+    province_code: str
+    bhxh_code: str
+    full_name: str
+    date_of_birth: dt.date
+    facility: FacilityOut
+    valid_from: dt.date
+    valid_to: dt.date
+    five_years_from: dt.date | None
+    qr: str
+
+
+@card_router.get("", response={200: CardOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def card(request: HttpRequest) -> CardOut:
+    """The e-BHYT card in force, with ``qr``: the signed payload to show as a QR code
+    (format: docs/contributions.md)."""
+    person = _person(request)
+    current = cards.current_card(person=person)
+    if current is None:
+        raise ApiError(404, "no_card", _("No health-insurance card has been issued to you."))
+    return CardOut(
+        card_code=current.card_code,
+        group=current.group,
+        benefit_level=current.benefit_level,
+        province_code=current.card_code[3:5],
+        bhxh_code=person.bhxh_code,
+        full_name=person.full_name,
+        date_of_birth=person.date_of_birth,
+        facility=FacilityOut(code=current.facility.code, name=current.facility.name),
+        valid_from=current.valid_from,
+        valid_to=current.valid_to,
+        five_years_from=current.five_years_from,
+        qr=cards.qr_payload(current),
+    )

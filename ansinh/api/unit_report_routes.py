@@ -1,0 +1,284 @@
+"""The unit API for contributions (DESIGN §3.5, §4), authenticated with the unit's API key:
+
+* ``POST /unit/reports``: a report (like D02-LT) as JSON ``{reference, period, lines: […]}``,
+  or CSV (``text/csv`` body with ``?reference=…&period=YYYY-MM``, or ``multipart/form-data``
+  with the fields ``reference``, ``period`` and the file ``file``);
+* ``GET /unit/reports/{report_id}``: a stored report's summary;
+* ``GET /unit/statements/{YYYY-MM}``: the unit's monthly statement (like C12-TS).
+
+A unit only ever reports for and reads its own data: the unit is the key's, never a
+parameter.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from ansinh.contributions import statements
+from ansinh.contributions.access import NotAUnit, unit_of_key
+from ansinh.contributions.models import Channel, Report
+from ansinh.contributions.months import format_month, parse_month
+from ansinh.contributions.parsing import CsvFormatError, csv_rows
+from ansinh.contributions.services import (
+    ReportConflict,
+    ReportRejected,
+    current_month,
+    ingest_report,
+)
+from ansinh.people.models import Unit
+
+from .auth import current_org_key, org_key_auth
+from .errors import ApiError
+from .parser import _no_duplicates
+from .schemas import ErrorOut
+
+reports_router = Router(tags=["unit"], auth=org_key_auth)
+statements_router = Router(tags=["unit"], auth=org_key_auth)
+
+
+class ReportCountsOut(Schema):
+    lines: int
+    hire: int
+    leave: int
+    adjust_salary: int
+    correct_period: int
+
+
+class ReportOut(Schema):
+    report_id: str
+    reference: str
+    period: str
+    received_at: str
+    counts: ReportCountsOut
+    replayed: bool = False
+
+
+def _unit(request: HttpRequest) -> Unit:
+    try:
+        return unit_of_key(current_org_key(request))
+    except NotAUnit:
+        raise ApiError(403, "not_a_unit", _("Only an employer unit's key can do this.")) from None
+
+
+def _report_out(report: Report, *, replayed: bool = False) -> dict[str, Any]:
+    return {
+        "report_id": str(report.public_id),
+        "reference": report.reference,
+        "period": format_month(report.period),
+        "received_at": report.received_at.isoformat(),
+        "counts": {"lines": report.line_count, **report.counts},
+        "replayed": replayed,
+    }
+
+
+def _body_chunks(request: HttpRequest) -> Iterator[bytes]:
+    """The request body in chunks, at most ``REPORT_MAX_BYTES`` (413 beyond)."""
+    limit = settings.REPORT_MAX_BYTES
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if not length.isdigit() or int(length) > limit:
+        raise _too_large()
+    seen = 0
+    while chunk := request.read(1 << 16):
+        seen += len(chunk)
+        if seen > limit:
+            raise _too_large()
+        yield chunk
+
+
+def _too_large() -> ApiError:
+    return ApiError(413, "body_too_large", _("The report is too large."))
+
+
+def _invalid(fields: dict[str, str]) -> ApiError:
+    return ApiError(400, "invalid_input", _("Some fields are missing or invalid."), fields=fields)
+
+
+def _csv_format_error(exc: CsvFormatError) -> ApiError:
+    return ApiError(
+        422,
+        "invalid_report",
+        _("The report was rejected; nothing was stored."),
+        fields={"csv": exc.code},
+        extra={"lines": [], "error_count": 1, "detail": exc.detail},
+    )
+
+
+@reports_router.post(
+    "",
+    response={
+        200: ReportOut,
+        201: ReportOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        409: ErrorOut,
+        413: ErrorOut,
+        422: ErrorOut,
+    },
+)
+def submit_report(request: HttpRequest) -> Any:
+    """Store a report once per reference, validated whole: 201 on first receipt, 200 with the
+    same ``report_id`` when the same report is sent again, 409 ``reference_conflict`` for a
+    different body under a used reference, 422 ``invalid_report`` with ``error.fields``
+    (report-level errors) and ``error.lines`` (``[{"line": n, "fields": {field: code}}]``,
+    every bad line up to ``REPORT_MAX_LINE_ERRORS``, ``error.error_count`` counts them all)."""
+    unit = _unit(request)
+    key = current_org_key(request)
+    content_type = request.content_type or ""
+    try:
+        if content_type == "application/json":
+            try:
+                data = json.loads(b"".join(_body_chunks(request)), object_pairs_hook=_no_duplicates)
+            except (ValueError, UnicodeDecodeError):
+                raise ApiError(
+                    400, "invalid_json", _("The request body is not a valid JSON object.")
+                ) from None
+            if not isinstance(data, dict):
+                raise ApiError(
+                    400, "invalid_json", _("The request body is not a valid JSON object.")
+                )
+            unknown = {
+                k: "unknown_field" for k in data if k not in ("reference", "period", "lines")
+            }
+            if unknown:
+                raise _invalid(unknown)
+            bad = {
+                name: "required" if data.get(name) is None else "must_be_text"
+                for name in ("reference", "period")
+                if not isinstance(data.get(name), str)
+            }
+            if not isinstance(data.get("lines"), list):
+                bad["lines"] = "must_be_list"
+            if bad:
+                raise _invalid(bad)
+            result = ingest_report(
+                unit=unit,
+                reference=data["reference"],
+                period=data["period"],
+                lines=data["lines"],
+                channel=Channel.API,
+                key=key,
+            )
+        elif content_type in ("text/csv", "multipart/form-data"):
+            if content_type == "text/csv":
+                reference = request.GET.get("reference")
+                period = request.GET.get("period")
+                chunks: Any = _body_chunks(request)
+            else:
+                upload = request.FILES.get("file")
+                if upload is None:
+                    raise _invalid({"file": "required"})
+                if upload.size is not None and upload.size > settings.REPORT_MAX_BYTES:
+                    raise _too_large()
+                reference = request.POST.get("reference")
+                period = request.POST.get("period")
+                chunks = upload.chunks()
+            if reference is None or period is None:
+                raise _invalid(
+                    {
+                        name: "required"
+                        for name, v in (("reference", reference), ("period", period))
+                        if v is None
+                    }
+                )
+            result = ingest_report(
+                unit=unit,
+                reference=reference,
+                period=period,
+                lines=csv_rows(chunks),
+                csv_rows=True,
+                channel=Channel.API,
+                key=key,
+            )
+        else:
+            raise ApiError(
+                415,
+                "unsupported_media_type",
+                _("Send the report as application/json, text/csv or multipart/form-data."),
+            )
+    except CsvFormatError as exc:
+        raise _csv_format_error(exc) from None
+    except ReportRejected as exc:
+        raise ApiError(
+            422,
+            "invalid_report",
+            _("The report was rejected; nothing was stored."),
+            fields=exc.fields,
+            extra={"lines": exc.lines, "error_count": exc.error_count or len(exc.fields)},
+        ) from None
+    except ReportConflict:
+        raise ApiError(
+            409,
+            "reference_conflict",
+            _("Another report with this reference was already received."),
+            fields={"reference": "reference_conflict"},
+        ) from None
+    status = 201 if result.created else 200
+    return Status(status, _report_out(result.report, replayed=not result.created))
+
+
+@reports_router.get(
+    "/{report_id}", response={200: ReportOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+)
+def get_report(request: HttpRequest, report_id: str) -> Any:
+    """A report this unit sent, by its ``report_id``."""
+    unit = _unit(request)
+    report = (
+        Report.objects.filter(unit=unit, public_id__iexact=report_id[:36]).first()
+        if len(report_id) == 36
+        else None
+    )
+    if report is None:
+        raise ApiError(404, "not_found", _("Not found."))
+    return Status(200, _report_out(report))
+
+
+class SchemeDueOut(Schema):
+    employer: int
+    employee: int
+    total: int
+
+
+class StatementOut(Schema):
+    unit_code: str
+    unit_name: str
+    month: str
+    headcount: int
+    salary_fund: int
+    due: dict[str, SchemeDueOut]
+    due_by_fund: dict[str, dict[str, int]]
+    due_total: int
+    brought_forward: int
+    paid: int
+    arrears: int
+    carried_forward: int
+
+
+@statements_router.get(
+    "/{month}",
+    response={200: StatementOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
+def statement(request: HttpRequest, month: str) -> Any:
+    """The unit's statement of a month (like C12-TS): headcount, salary fund, due by scheme
+    (employer, employee, total), brought forward, paid in the month, arrears, carried
+    forward; amounts in đồng."""
+    unit = _unit(request)
+    try:
+        first = parse_month(month)
+    except ValueError:
+        raise ApiError(
+            400,
+            "invalid_month",
+            _("A month is written YYYY-MM."),
+            fields={"month": "invalid_month"},
+        ) from None
+    if first > current_month():
+        raise ApiError(404, "no_statement", _("There is no statement for a future month."))
+    return Status(200, statements.statement_of(unit=unit, month=first).as_dict())

@@ -1,0 +1,252 @@
+"""Parsing of report lines (DESIGN §4): a JSON object or a CSV row with the same column names.
+
+``parse_line`` never raises on bad input: it returns either a ``ParsedLine`` or a dict of
+field errors ``{field: code}`` with stable snake_case codes (docs/contributions.md lists them).
+It checks the form of one line only; whether the person exists or is employed is decided
+later, against the database, by ``services.ingest_report``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ansinh.lib.identifiers import BHXH_CODE_RE
+
+from .models import ALL_SCHEMES, SCHEME_BITS, LineType
+from .months import parse_month
+
+FIELDS = ("bhxh_code", "type", "from_month", "to_month", "salary", "job_title", "schemes")
+REQUIRED = ("bhxh_code", "type", "from_month")
+MAX_SALARY = 10**12  # đồng; far above any real salary, well inside a BIGINT
+MAX_JOB_TITLE = 100
+EARLIEST_MONTH = dt.date(1995, 1, 1)  # compulsory social insurance began in 1995
+SALARY_RE = re.compile(r"[1-9][0-9]{0,12}", re.ASCII)
+# Printable text only: no control characters (CR/LF, NUL, …).
+JOB_TITLE_RE = re.compile(r"[^\x00-\x1f\x7f]*")
+CSV_SCHEME_SEPARATOR = "|"
+LINE_TYPES = frozenset(LineType.values)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedLine:
+    line_no: int
+    bhxh_code: str
+    type: str
+    from_month: dt.date
+    to_month: dt.date | None
+    salary: int | None
+    job_title: str
+    schemes: int
+
+
+def _text(value: Any, *, csv_row: bool) -> str | None:
+    """The field as text, ``None`` when absent or empty; raises ``TypeError`` for non-text."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError
+    value = value.strip() if csv_row else value
+    return value or None
+
+
+def _schemes(value: Any, *, csv_row: bool) -> int:
+    """Bit set of schemes; raises ``ValueError`` for unknown or repeated names."""
+    if value is None or value == "":
+        return ALL_SCHEMES
+    if csv_row:
+        if not isinstance(value, str):
+            raise TypeError
+        names = [name.strip() for name in value.split(CSV_SCHEME_SEPARATOR)]
+    else:
+        if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+            raise TypeError
+        names = value
+    bits = 0
+    for name in names:
+        bit = SCHEME_BITS.get(name)
+        if bit is None or bits & bit:
+            raise ValueError
+        bits |= bit
+    if bits == 0:
+        raise ValueError
+    return bits
+
+
+def parse_line(
+    raw: Mapping[str, Any], *, line_no: int, period: dt.date, csv_row: bool = False
+) -> ParsedLine | dict[str, str]:
+    """Parse and check the form of one line; ``period`` is the report's month (no line may
+    start after it). JSON values must have their JSON types (``salary`` a number, ``schemes``
+    a list of names); CSV values are text (``schemes`` joined by ``|``)."""
+    errors: dict[str, str] = {}
+    for name in raw:
+        if name not in FIELDS:
+            errors[str(name)[:40]] = "unknown_field"
+
+    def text(name: str) -> str | None:
+        try:
+            return _text(raw.get(name), csv_row=csv_row)
+        except TypeError:
+            errors[name] = "must_be_text"
+            return None
+
+    for name in REQUIRED:
+        if raw.get(name) is None or raw.get(name) == "":
+            errors[name] = "required"
+
+    code = text("bhxh_code")
+    if code is not None and not BHXH_CODE_RE.fullmatch(code):
+        errors["bhxh_code"] = "invalid_bhxh_code"
+    kind = text("type")
+    if kind is not None and kind not in LINE_TYPES:
+        errors["type"] = "invalid_type"
+
+    def month(name: str) -> dt.date | None:
+        value = text(name)
+        if value is None:
+            return None
+        try:
+            parsed = parse_month(value)
+        except ValueError:
+            errors[name] = "invalid_month"
+            return None
+        if parsed < EARLIEST_MONTH:
+            errors[name] = "month_too_early"
+        elif parsed > period:
+            errors[name] = "after_report_period"
+        return parsed
+
+    from_month, to_month = month("from_month"), month("to_month")
+
+    salary: int | None = None
+    raw_salary = raw.get("salary")
+    if raw_salary is not None and raw_salary != "":
+        if csv_row:
+            if not isinstance(raw_salary, str) or not SALARY_RE.fullmatch(raw_salary.strip()):
+                errors["salary"] = "invalid_salary"
+            else:
+                salary = int(raw_salary.strip())
+        elif isinstance(raw_salary, bool) or not isinstance(raw_salary, int):
+            errors["salary"] = "must_be_integer"
+        elif raw_salary <= 0:
+            errors["salary"] = "invalid_salary"
+        else:
+            salary = raw_salary
+        if salary is not None and salary > MAX_SALARY:
+            errors["salary"] = "invalid_salary"
+            salary = None
+
+    job_title = text("job_title") or ""
+    if len(job_title) > MAX_JOB_TITLE:
+        errors["job_title"] = "too_long"
+    elif not JOB_TITLE_RE.fullmatch(job_title):
+        errors["job_title"] = "invalid_characters"
+
+    schemes = ALL_SCHEMES
+    try:
+        schemes = _schemes(raw.get("schemes"), csv_row=csv_row)
+    except TypeError:
+        errors["schemes"] = "must_be_list" if not csv_row else "must_be_text"
+    except ValueError:
+        errors["schemes"] = "invalid_schemes"
+
+    # What each type needs and refuses.
+    if kind in (LineType.HIRE, LineType.ADJUST_SALARY, LineType.CORRECT_PERIOD):
+        if raw_salary is None or raw_salary == "":
+            errors.setdefault("salary", "required")
+    if kind == LineType.CORRECT_PERIOD:
+        if raw.get("to_month") in (None, ""):
+            errors.setdefault("to_month", "required")
+        elif from_month and to_month and to_month < from_month:
+            errors.setdefault("to_month", "before_from_month")
+    elif kind is not None and raw.get("to_month") not in (None, ""):
+        errors.setdefault("to_month", "only_for_corrections")
+    if kind == LineType.LEAVE:
+        for name in ("salary", "job_title", "schemes"):
+            if raw.get(name) not in (None, "", []):
+                errors.setdefault(name, "not_for_leave")
+
+    if errors:
+        return errors
+    assert code is not None and kind is not None and from_month is not None  # noqa: S101
+    return ParsedLine(
+        line_no=line_no,
+        bhxh_code=code,
+        type=kind,
+        from_month=from_month,
+        to_month=to_month,
+        salary=salary,
+        job_title=job_title,
+        schemes=schemes,
+    )
+
+
+class CsvFormatError(ValueError):
+    """The CSV as a whole is unusable (no header, unknown or repeated columns, bad encoding)."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(code)
+        self.code, self.detail = code, detail
+
+
+def csv_rows(chunks: Iterable[bytes]) -> Iterator[dict[str, str]]:
+    """Rows of a UTF-8 CSV (a BOM is allowed) with a header line of column names from
+    ``FIELDS``, read from byte chunks as they arrive. Blank lines are skipped."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+
+    def text_lines() -> Iterator[str]:
+        pending = ""
+        try:
+            for chunk in chunks:
+                pending += decoder.decode(chunk)
+                *complete, pending = pending.split("\n")
+                for line in complete:
+                    yield line + "\n"
+            pending += decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise CsvFormatError("invalid_encoding", "the CSV must be UTF-8") from exc
+        if pending:
+            yield pending
+
+    reader = csv.reader(text_lines(), strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise CsvFormatError("empty_csv")
+        columns = [name.strip() for name in header]
+        unknown = [name for name in columns if name not in FIELDS]
+        if unknown:
+            raise CsvFormatError("unknown_columns", ", ".join(unknown)[:200])
+        if len(set(columns)) != len(columns):
+            raise CsvFormatError("repeated_columns")
+        missing = [name for name in REQUIRED if name not in columns]
+        if missing:
+            raise CsvFormatError("missing_columns", ", ".join(missing))
+        width = len(columns)
+        for row in reader:
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            if len(row) != width:
+                # Reported by the caller as a line error, with its line number.
+                yield {"\x00wrong_width": str(len(row))}
+                continue
+            yield dict(zip(columns, row, strict=True))
+    except csv.Error as exc:
+        raise CsvFormatError("invalid_csv", str(exc)[:200]) from exc
+
+
+def csv_text_rows(text: str) -> Iterator[dict[str, str]]:
+    """``csv_rows`` over a string (tests, the back-office upload of a small file)."""
+    return csv_rows([text.encode()])
+
+
+def read_chunks(stream: io.RawIOBase | Any, size: int = 1 << 16) -> Iterator[bytes]:
+    while chunk := stream.read(size):
+        yield chunk

@@ -1,0 +1,224 @@
+"""The citizen's view of their participation (DESIGN §3.5, §4) and the unpaid-month alerts.
+
+``participation_document`` is what ``GET /me/participation`` answers, per scheme: periods of
+consecutive months with the same unit, job title, salary and status, the total months and
+the unpaid months. It is built from the month rows in one query and kept as JSON text in a
+per-person snapshot until the person's months change (the read path of a 35-year history is
+then one indexed lookup). ``participation_json`` returns that text as is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy
+
+from ansinh.audit.services import record
+from ansinh.people.models import Person
+
+from .models import SCHEME_BITS, ContributionMonth, ParticipationSnapshot, Scheme
+from .months import add_months, format_month, last_day, month_of
+
+if TYPE_CHECKING:
+    from ansinh.accounts.models import User
+
+SCHEMES: tuple[str, ...] = tuple(Scheme.values)
+
+
+Row = tuple[dt.date, int, str, str, str, int, bool, int]
+
+
+def _merge(rows: list[Row], bit: int) -> dict[str, Any]:
+    """Periods of one scheme from rows ordered by (unit, month)."""
+    periods: list[dict[str, Any]] = []
+    months: set[dt.date] = set()
+    unpaid: set[dt.date] = set()
+    current: dict[str, Any] | None = None
+    last: dt.date | None = None
+    for month, unit_id, unit_code, unit_name, job_title, salary, paid, schemes in (
+        (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows
+    ):
+        if not schemes & bit:
+            continue
+        months.add(month)
+        status = "paid" if paid else "unpaid"
+        if not paid:
+            unpaid.add(month)
+        if (
+            current is not None
+            and last is not None
+            and current["_unit"] == unit_id
+            and month == add_months(last, 1)
+            and current["job_title"] == job_title
+            and current["salary"] == salary
+            and current["status"] == status
+        ):
+            current["to"] = format_month(month)
+        else:
+            current = {
+                "from": format_month(month),
+                "to": format_month(month),
+                "unit_code": unit_code,
+                "unit_name": unit_name,
+                "job_title": job_title,
+                "salary": salary,
+                "status": status,
+                "_unit": unit_id,
+            }
+            periods.append(current)
+        last = month
+    for period in periods:
+        del period["_unit"]
+    periods.sort(key=lambda p: (p["from"], p["unit_code"]))
+    return {"periods": periods, "total_months": len(months), "unpaid_months": len(unpaid)}
+
+
+def build_document(person_id: int) -> dict[str, Any]:
+    rows: list[Row] = list(
+        ContributionMonth.objects.filter(person_id=person_id)
+        .order_by("unit_id", "month")
+        .values_list(
+            "month",
+            "unit_id",
+            "unit__code",
+            "unit__name",
+            "job_title",
+            "salary",
+            "paid",
+            "schemes",
+        )
+    )
+    return {"schemes": {scheme: _merge(rows, SCHEME_BITS[scheme]) for scheme in SCHEMES}}
+
+
+def participation_json(*, person: Person) -> str:
+    """The participation document of ``person`` as JSON text, from the snapshot when there
+    is one (any change to the person's months deletes it)."""
+    document = (
+        ParticipationSnapshot.objects.filter(person_id=person.pk)
+        .values_list("document", flat=True)
+        .first()
+    )
+    if document is not None:
+        return document
+    text = json.dumps(build_document(person.pk), ensure_ascii=False, separators=(",", ":"))
+    try:
+        with transaction.atomic():
+            ParticipationSnapshot.objects.create(
+                person_id=person.pk, document=text, computed_at=timezone.now()
+            )
+    except IntegrityError:
+        pass  # a concurrent read stored the same document first
+    return text
+
+
+def participation_document(*, person: Person) -> dict[str, Any]:
+    return dict(json.loads(participation_json(person=person)))
+
+
+@dataclass(frozen=True)
+class OwedMonths:
+    unit_code: str
+    unit_name: str
+    months: list[str]
+
+
+def owed_by_unit(*, person: Person, scheme: str | None = None) -> list[OwedMonths]:
+    """The person's unpaid months grouped by the unit that owes them."""
+    rows = ContributionMonth.objects.filter(person_id=person.pk, paid=False).order_by(
+        "unit__code", "month"
+    )
+    grouped: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for code, name, month, schemes in rows.values_list(
+        "unit__code", "unit__name", "month", "schemes"
+    ):
+        if scheme is None or schemes & SCHEME_BITS[scheme]:
+            grouped[(code, name)].append(format_month(month))
+    return [OwedMonths(code, name, months) for (code, name), months in grouped.items()]
+
+
+# --- Unpaid-month alerts ----------------------------------------------------------------------
+
+
+def due_date(month: dt.date) -> dt.date:
+    """Contributions for a month are due by its last day (docs/contributions.md)."""
+    return last_day(month)
+
+
+def send_unpaid_alerts(*, today: dt.date | None = None) -> int:
+    """Tell every person with a month still unpaid ``UNPAID_ALERT_DAYS`` days after its due
+    date, by email and in-app notice, once per month row; returns how many persons were told.
+    Safe to run as often as wanted and concurrently (rows are claimed under a lock)."""
+    from . import emails
+
+    today = today or timezone.localdate()
+    # A month is late when its due date + N days is before today: its last day is at most
+    # today - N - 1 day, so every such month starts on or before that month's first day.
+    latest_due = today - dt.timedelta(days=settings.UNPAID_ALERT_DAYS + 1)
+    latest_month = month_of(latest_due)
+    if due_date(latest_month) > latest_due:
+        latest_month = add_months(latest_month, -1)
+    told = 0
+    with transaction.atomic():
+        rows = list(
+            ContributionMonth.objects.select_for_update(skip_locked=True)
+            .filter(paid=False, alerted_at__isnull=True, month__lte=latest_month)
+            .order_by("person_id", "unit_id", "month")
+            .values_list("pk", "person_id", "unit__code", "unit__name", "month")
+        )
+        by_person: dict[int, list[tuple[str, str, dt.date]]] = defaultdict(list)
+        for _pk, person_id, code, name, month in rows:
+            by_person[person_id].append((code, name, month))
+        now = timezone.now()
+        persons = Person.objects.in_bulk(list(by_person))
+        for person_id, months in by_person.items():
+            person = persons[person_id]
+            account = getattr(person, "account", None)
+            _notify(person=person, account=account, months=months, emails=emails)
+            told += 1
+        for start in range(0, len(rows), 5000):
+            ContributionMonth.objects.filter(
+                pk__in=[row[0] for row in rows[start : start + 5000]]
+            ).update(alerted_at=now)
+        if rows:
+            record("contributions.unpaid_alerts", channel="cli", details={"persons": told})
+    return told
+
+
+def _notify(
+    *,
+    person: Person,
+    account: User | None,
+    months: list[tuple[str, str, dt.date]],
+    emails: Any,
+) -> None:
+    owed: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for code, name, month in months:
+        owed[(code, name)].append(format_month(month))
+    summary = [
+        {"unit_code": code, "unit_name": name, "months": ms} for (code, name), ms in owed.items()
+    ]
+    emails.send_unpaid_months(person=person, user=account, owed=summary)
+    if account is not None:
+        from ansinh.notifications.services import notify
+
+        units = ", ".join(f"{item['unit_code']} {item['unit_name']}" for item in summary)
+        count = sum(len(item["months"]) for item in summary)
+        with translation.override(account.language or "vi"):
+            body = gettext(
+                "%(count)s month(s) of your insurance are still unpaid 30 days after they were due. Unit: %(units)s."
+            ) % {"count": count, "units": units}
+        notify(
+            user=account,
+            kind="unpaid_months",
+            title=gettext_lazy("Your employer has not paid your insurance"),
+            body=body,
+            link="/ca-nhan/qua-trinh-tham-gia/",
+        )

@@ -1,0 +1,445 @@
+"""Units' monthly statements (like C12-TS) and payments.
+
+A month's amount due is computed in the database, one aggregate query per unit and range of
+months: per row, per fund and per payer, ``(min(salary, cap) × bp × 2 + 10000) / 20000`` in
+integer arithmetic (round half up per person, month, fund and payer; rates.py), summed.
+Payments settle months oldest first: a month is paid once everything due up to and including
+it is covered by the unit's payments. Figures (docs/contributions.md):
+
+* brought forward = due before the month − paid before the month (negative: a credit);
+* carried forward = brought forward + due − paid in the month;
+* arrears = what was owed before the month and is still unpaid at its end.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Least
+from django.utils import timezone
+
+from ansinh.audit.services import record
+from ansinh.people.models import Unit
+
+from .models import (
+    FUND_SCHEME,
+    ContributionMonth,
+    Employment,
+    Payment,
+    PaymentSource,
+    Scheme,
+    Statement,
+)
+from .months import add_months, format_month, iter_months, month_of
+from .rates import FUND_BITS, FUNDS, PAYERS, MonthTerms, RateTable, region_of
+
+if TYPE_CHECKING:
+    from ansinh.accounts.models import User
+
+
+def _aggregates(terms: MonthTerms) -> dict[str, Any]:
+    aggregates: dict[str, Any] = {
+        "headcount": Count("person_id", distinct=True),
+        "salary_fund": Sum("salary"),
+    }
+    for fund in FUNDS:
+        for payer in PAYERS:
+            bp = terms.basis_points[(fund, payer)]
+            if bp == 0:
+                continue
+            amount = ExpressionWrapper(
+                (Least(F("salary"), Value(terms.caps[fund])) * Value(bp * 2) + Value(10_000))
+                / Value(20_000),
+                output_field=BigIntegerField(),
+            )
+            aggregates[f"{fund}__{payer}"] = Sum(
+                Case(
+                    When(~Q(**{f"bit_{fund}": 0}), then=amount),
+                    default=Value(0),
+                    output_field=BigIntegerField(),
+                )
+            )
+    return aggregates
+
+
+def refresh_statements(*, unit: Unit, first: dt.date, last: dt.date) -> None:
+    """Recompute the unit's statements of ``first``–``last`` (first days of months) from its
+    month rows; a month without rows gets no statement (and loses one it had). One aggregate
+    query per run of months with the same rates and caps."""
+    region = region_of(unit.pk)
+    now = timezone.now()
+    rows = ContributionMonth.objects.filter(unit=unit, month__gte=first, month__lte=last)
+    present = sorted(set(rows.values_list("month", flat=True).distinct()))
+    Statement.objects.filter(unit=unit, month__gte=first, month__lte=last).exclude(
+        month__in=present
+    ).delete()
+    groups: dict[tuple[Any, ...], tuple[MonthTerms, list[dt.date]]] = {}
+    table = RateTable.load()
+    for month in present:
+        terms = table.terms(month, region=region)
+        signature = (tuple(sorted(terms.basis_points.items())), tuple(sorted(terms.caps.items())))
+        groups.setdefault(signature, (terms, []))[1].append(month)
+    existing = {s.month: s for s in Statement.objects.filter(unit=unit, month__in=present)}
+    created: list[Statement] = []
+    updated: list[Statement] = []
+    for terms, months in groups.values():
+        selected = rows.filter(month__in=months)
+        for fund in FUNDS:
+            selected = selected.alias(**{f"bit_{fund}": F("schemes").bitand(FUND_BITS[fund])})
+        for figures in selected.values("month").annotate(**_aggregates(terms)).order_by():
+            due_by_fund = {
+                fund: {payer: int(figures.get(f"{fund}__{payer}") or 0) for payer in PAYERS}
+                for fund in FUNDS
+            }
+            values = {
+                "headcount": figures["headcount"] or 0,
+                "salary_fund": figures["salary_fund"] or 0,
+                "due_by_fund": due_by_fund,
+                "due": sum(sum(by_payer.values()) for by_payer in due_by_fund.values()),
+                "computed_at": now,
+            }
+            stored = existing.get(figures["month"])
+            if stored is None:
+                created.append(Statement(unit=unit, month=figures["month"], **values))
+            else:
+                for name, value in values.items():
+                    setattr(stored, name, value)
+                updated.append(stored)
+    Statement.objects.bulk_create(created, batch_size=500)
+    Statement.objects.bulk_update(
+        updated, ["headcount", "salary_fund", "due_by_fund", "due", "computed_at"], batch_size=500
+    )
+
+
+def settle(*, unit: Unit) -> dt.date | None:
+    """Mark the unit's months paid oldest first as far as its payments reach; returns the last
+    month paid. Persons whose months change status get their snapshots dropped."""
+    from .services import drop_snapshots
+
+    paid_total = Payment.objects.filter(unit=unit).aggregate(total=Sum("amount"))["total"] or 0
+    covered: dt.date | None = None
+    running = 0
+    for month, due in (
+        Statement.objects.filter(unit=unit).order_by("month").values_list("month", "due")
+    ):
+        running += due
+        if running > paid_total:
+            break
+        covered = month
+    rows = ContributionMonth.objects.filter(unit=unit)
+    if covered is None:
+        to_unpay = rows.filter(paid=True)
+        to_pay = rows.none()
+    else:
+        to_pay = rows.filter(month__lte=covered, paid=False)
+        to_unpay = rows.filter(month__gt=covered, paid=True)
+    changed = set(to_pay.values_list("person_id", flat=True).distinct())
+    changed |= set(to_unpay.values_list("person_id", flat=True).distinct())
+    to_pay.update(paid=True)
+    to_unpay.update(paid=False)
+    drop_snapshots(person_ids=sorted(changed))
+    return covered
+
+
+@dataclass(frozen=True)
+class StatementFigures:
+    unit: Unit
+    month: dt.date
+    headcount: int
+    salary_fund: int
+    due_by_fund: dict[str, dict[str, int]]
+    due: int
+    brought_forward: int
+    paid: int
+    arrears: int
+    carried_forward: int
+    computed_at: dt.datetime | None
+
+    def due_by_scheme(self) -> dict[str, dict[str, int]]:
+        result = {scheme: {"employer": 0, "employee": 0, "total": 0} for scheme in Scheme.values}
+        for fund, by_payer in self.due_by_fund.items():
+            scheme = FUND_SCHEME[fund]
+            for payer, amount in by_payer.items():
+                result[scheme][payer] += amount
+                result[scheme]["total"] += amount
+        return result
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "unit_code": self.unit.code,
+            "unit_name": self.unit.name,
+            "month": format_month(self.month),
+            "headcount": self.headcount,
+            "salary_fund": self.salary_fund,
+            "due": self.due_by_scheme(),
+            "due_by_fund": self.due_by_fund,
+            "due_total": self.due,
+            "brought_forward": self.brought_forward,
+            "paid": self.paid,
+            "arrears": self.arrears,
+            "carried_forward": self.carried_forward,
+        }
+
+
+def statement_of(*, unit: Unit, month: dt.date) -> StatementFigures:
+    """The unit's statement for ``month``, computing it (and extending open employments to
+    that month) first. Read-only callers get the same figures as the statements command."""
+    from .services import extend_open_employments
+
+    with transaction.atomic():
+        stored = Statement.objects.filter(unit=unit, month=month).first()
+        if stored is None or _has_gap(unit, month):
+            extend_open_employments(unit=unit, to_month=month)
+            first = first_gap(unit, month)
+            refresh_statements(unit=unit, first=first, last=month)
+            settle(unit=unit)
+            stored = Statement.objects.filter(unit=unit, month=month).first()
+        return _figures(unit, month, stored)
+
+
+def _has_gap(unit: Unit, month: dt.date) -> bool:
+    return Employment.objects.filter(unit=unit, ended__isnull=True, covered_to__lt=month).exists()
+
+
+def first_gap(unit: Unit, month: dt.date) -> dt.date:
+    oldest = (
+        Employment.objects.filter(unit=unit, ended__isnull=True, covered_to__lt=month)
+        .order_by("covered_to")
+        .values_list("covered_to", flat=True)
+        .first()
+    )
+    return add_months(oldest, 1) if oldest else month
+
+
+def _figures(unit: Unit, month: dt.date, stored: Statement | None) -> StatementFigures:
+    next_month = add_months(month, 1)
+    due_before = (
+        Statement.objects.filter(unit=unit, month__lt=month).aggregate(total=Sum("due"))["total"]
+        or 0
+    )
+    payments = Payment.objects.filter(unit=unit)
+    paid_before = payments.filter(paid_on__lt=month).aggregate(total=Sum("amount"))["total"] or 0
+    paid = (
+        payments.filter(paid_on__gte=month, paid_on__lt=next_month).aggregate(total=Sum("amount"))[
+            "total"
+        ]
+        or 0
+    )
+    due = stored.due if stored else 0
+    brought_forward = due_before - paid_before
+    return StatementFigures(
+        unit=unit,
+        month=month,
+        headcount=stored.headcount if stored else 0,
+        salary_fund=stored.salary_fund if stored else 0,
+        due_by_fund=stored.due_by_fund
+        if stored
+        else {fund: dict.fromkeys(PAYERS, 0) for fund in FUNDS},
+        due=due,
+        brought_forward=brought_forward,
+        paid=paid,
+        arrears=max(0, brought_forward - paid),
+        carried_forward=brought_forward + due - paid,
+        computed_at=stored.computed_at if stored else None,
+    )
+
+
+def compute_all_statements(*, month: dt.date) -> int:
+    """The statements command (``ansinh statements YYYY-MM``): extend every open employment
+    to ``month`` and compute every unit's statements up to it; returns how many units."""
+    from .services import extend_open_employments
+
+    with transaction.atomic():
+        extend_open_employments(unit=None, to_month=month)
+        unit_ids = set(
+            ContributionMonth.objects.filter(month=month)
+            .values_list("unit_id", flat=True)
+            .distinct()
+        )
+        units = Unit.objects.filter(pk__in=unit_ids).order_by("code")
+        for unit in units:
+            stored = (
+                Statement.objects.filter(unit=unit, month__lte=month)
+                .order_by("-month")
+                .values_list("month", flat=True)
+                .first()
+            )
+            # Months after the last stored statement up to ``month``; always ``month`` itself.
+            first = add_months(stored, 1) if stored and stored < month else month
+            refresh_statements(unit=unit, first=first, last=month)
+            settle(unit=unit)
+        return len(unit_ids)
+
+
+# --- Payments -----------------------------------------------------------------------------------
+
+
+def record_payment(
+    *,
+    unit: Unit,
+    amount: int,
+    paid_on: dt.date,
+    actor: User | None,
+    source: str = PaymentSource.BACKOFFICE,
+    bank_reference: str | None = None,
+    note: str = "",
+) -> Payment:
+    """Record money the unit paid and settle its months. ``amount`` is positive đồng."""
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise ValueError("amount must be a positive integer of đồng")
+    with transaction.atomic():
+        payment = Payment.objects.create(
+            unit=unit,
+            amount=amount,
+            paid_on=paid_on,
+            source=source,
+            bank_reference=bank_reference or None,
+            note=note[:200],
+            recorded_by=actor,
+            recorded_at=timezone.now(),
+        )
+        settle(unit=unit)
+        record(
+            "payment.recorded",
+            actor=actor,
+            channel="backoffice" if actor else "cli",
+            details={
+                "payment": str(payment.public_id),
+                "unit": unit.code,
+                "amount": amount,
+                "paid_on": paid_on.isoformat(),
+                "source": source,
+            },
+        )
+    return payment
+
+
+BANK_COLUMNS = ("bank_reference", "unit_code", "amount", "paid_on")
+BANK_REFERENCE_RE = re.compile(r"[A-Za-z0-9._/-]{1,64}", re.ASCII)
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
+@dataclass
+class BankImportResult:
+    recorded: int
+    duplicates: int
+    errors: list[dict[str, Any]]
+
+
+def import_bank_transfers(*, text: str, actor: User | None) -> BankImportResult:
+    """Import a CSV of bank transfers with columns ``bank_reference,unit_code,amount,paid_on``
+    (``YYYY-MM-DD``). Validated whole like a report: any bad row imports nothing. A transfer
+    whose bank reference is already recorded is skipped (importing a statement twice is safe)."""
+    errors: list[dict[str, Any]] = []
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    if tuple(name.strip() for name in (reader.fieldnames or [])) != BANK_COLUMNS:
+        return BankImportResult(0, 0, [{"line": 0, "fields": {"header": "invalid_header"}}])
+    units = {u.code: u for u in Unit.objects.all()}
+    rows: list[tuple[str, Unit, int, dt.date]] = []
+    seen: set[str] = set()
+    for line_no, row in enumerate(reader, start=1):
+        fields: dict[str, str] = {}
+        reference = (row.get("bank_reference") or "").strip()
+        if not BANK_REFERENCE_RE.fullmatch(reference) or reference in seen:
+            fields["bank_reference"] = "invalid_bank_reference"
+        unit = units.get((row.get("unit_code") or "").strip())
+        if unit is None:
+            fields["unit_code"] = "unknown_unit"
+        amount_text = (row.get("amount") or "").strip()
+        if not re.fullmatch(r"[1-9][0-9]{0,14}", amount_text, re.ASCII):
+            fields["amount"] = "invalid_amount"
+        paid_on: dt.date | None = None
+        date_text = (row.get("paid_on") or "").strip()
+        try:
+            if not DATE_RE.fullmatch(date_text):
+                raise ValueError(date_text)
+            paid_on = dt.date.fromisoformat(date_text)
+        except ValueError:
+            fields["paid_on"] = "invalid_date"
+        if fields:
+            errors.append({"line": line_no, "fields": fields})
+            continue
+        seen.add(reference)
+        assert unit is not None and paid_on is not None  # noqa: S101
+        rows.append((reference, unit, int(amount_text), paid_on))
+    if errors:
+        return BankImportResult(0, 0, errors)
+    known = set(
+        Payment.objects.filter(bank_reference__in=[r[0] for r in rows]).values_list(
+            "bank_reference", flat=True
+        )
+    )
+    recorded = 0
+    with transaction.atomic():
+        by_unit: dict[int, Unit] = {}
+        for reference, unit, amount, paid_on in rows:
+            if reference in known:
+                continue
+            Payment.objects.create(
+                unit=unit,
+                amount=amount,
+                paid_on=paid_on,
+                source=PaymentSource.BANK_IMPORT,
+                bank_reference=reference,
+                recorded_by=actor,
+                recorded_at=timezone.now(),
+            )
+            by_unit[unit.pk] = unit
+            recorded += 1
+        for unit in by_unit.values():
+            settle(unit=unit)
+        record(
+            "payment.imported",
+            actor=actor,
+            channel="backoffice" if actor else "cli",
+            details={"recorded": recorded, "duplicates": len(rows) - recorded},
+        )
+    return BankImportResult(recorded, len(rows) - recorded, [])
+
+
+def months_owed(*, unit: Unit) -> dict[dt.date, int]:
+    """Unpaid months of the unit with the number of persons in each (for staff pages)."""
+    counts: dict[dt.date, int] = defaultdict(int)
+    for month, count in (
+        ContributionMonth.objects.filter(unit=unit, paid=False)
+        .values_list("month")
+        .annotate(n=Count("id"))
+    ):
+        counts[month] = count
+    return dict(counts)
+
+
+def unit_months(*, unit: Unit) -> list[dt.date]:
+    return list(
+        Statement.objects.filter(unit=unit).order_by("month").values_list("month", flat=True)
+    )
+
+
+__all__ = [
+    "compute_all_statements",
+    "import_bank_transfers",
+    "iter_months",
+    "month_of",
+    "record_payment",
+    "refresh_statements",
+    "settle",
+    "statement_of",
+]

@@ -1,0 +1,55 @@
+"""Fixtures of the contributions tests: the unit's API key, another unit with its key, and a
+``report`` helper that posts a JSON report through the unit API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import time_machine
+
+from ansinh.accounts.keys import issue_key
+from ansinh.conftest import Api
+from ansinh.people.models import Office, Unit
+
+# Tests run "in November 2026" unless they move the clock themselves.
+NOW = "2026-11-15 10:00:00+07:00"
+
+
+@pytest.fixture(autouse=True)
+def _clock() -> Any:
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def unit_key(unit: Unit) -> str:
+    return issue_key(unit=unit, actor=None, label="test").raw
+
+
+@pytest.fixture
+def other_unit(office: Office) -> Unit:
+    return Unit.objects.create(code="TB00815", name="Công ty TNHH Minh Phát", office=office)
+
+
+@pytest.fixture
+def other_unit_key(other_unit: Unit) -> str:
+    return issue_key(unit=other_unit, actor=None, label="test").raw
+
+
+def line(bhxh_code: str, type: str, from_month: str, **fields: Any) -> dict[str, Any]:  # noqa: A002
+    return {"bhxh_code": bhxh_code, "type": type, "from_month": from_month, **fields}
+
+
+def send(api: Api, key: str, reference: str, period: str, lines: list[dict[str, Any]]) -> Any:
+    return api.post(
+        "/unit/reports",
+        {"reference": reference, "period": period, "lines": lines},
+        headers={"X-API-Key": key},
+    )
+
+
+def participation(api: Api, token: str) -> dict[str, Any]:
+    response = api.get("/me/participation", token=token)
+    assert response.status_code == 200, response.content
+    return dict(response.json())

@@ -1,0 +1,95 @@
+"""Back office: a clerk uploads a unit's report, records a payment, imports bank transfers and
+reads a statement; citizens cannot."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from ansinh.conftest import CITIZEN_PASSWORD, STAFF_PASSWORD
+from ansinh.contributions.models import ContributionMonth, Payment, Report
+from ansinh.portal.tests.helpers import BACKOFFICE_LOGIN, csrf_token, data_field, login
+
+pytestmark = pytest.mark.django_db
+
+REPORTS = "/backoffice/contributions/reports/"
+PAYMENTS = "/backoffice/contributions/payments/"
+STATEMENT = "/backoffice/contributions/statement/"
+
+
+def _upload(client, unit, body: bytes, reference="BO-1"):
+    return client.post(
+        REPORTS,
+        {
+            "csrfmiddlewaretoken": csrf_token(client, REPORTS),
+            "unit": unit.pk,
+            "reference": reference,
+            "period": "2026-10",
+            "file": SimpleUploadedFile("d02.csv", body, "text/csv"),
+        },
+    )
+
+
+def test_a_clerk_uploads_a_report_and_records_a_payment(client, clerk, unit, citizen):
+    login(client, "canbo1", STAFF_PASSWORD, path=BACKOFFICE_LOGIN)
+
+    response = _upload(
+        client, unit, b"bhxh_code,type,from_month,salary\n0123456789,hire,2026-10,10000000\n"
+    )
+
+    assert response.status_code == 302
+    report = Report.objects.get()
+    assert (report.channel, report.staff) == ("backoffice", clerk)
+    response = client.post(
+        PAYMENTS,
+        {
+            "csrfmiddlewaretoken": csrf_token(client, PAYMENTS),
+            "action": "record",
+            "unit": unit.pk,
+            "amount": "3200000",
+            "paid_on": "2026-10-20",
+        },
+    )
+    assert response.status_code == 302
+    assert Payment.objects.get().recorded_by == clerk
+    assert ContributionMonth.objects.get().paid is True
+    page = client.get(STATEMENT, {"unit": unit.pk, "month": "2026-10"})
+    assert data_field(page, "due_total") == "3.200.000"
+    assert data_field(page, "carried_forward") == "0"
+
+
+def test_a_rejected_upload_lists_the_line_errors_and_stores_nothing(client, clerk, unit):
+    login(client, "canbo1", STAFF_PASSWORD, path=BACKOFFICE_LOGIN)
+
+    response = _upload(
+        client, unit, b"bhxh_code,type,from_month,salary\n9999999999,hire,2026-10,1\n"
+    )
+
+    assert response.status_code == 200
+    assert "unknown_person" in response.content.decode()
+    assert not Report.objects.exists()
+
+
+def test_bank_import_from_the_back_office(client, clerk, unit):
+    login(client, "canbo1", STAFF_PASSWORD, path=BACKOFFICE_LOGIN)
+    body = b"bank_reference,unit_code,amount,paid_on\nVCB-1,TA01234,500000,2026-10-02\n"
+
+    response = client.post(
+        PAYMENTS,
+        {
+            "csrfmiddlewaretoken": csrf_token(client, PAYMENTS),
+            "action": "import",
+            "file": SimpleUploadedFile("bank.csv", body, "text/csv"),
+        },
+    )
+
+    assert response.status_code == 302
+    assert Payment.objects.get().bank_reference == "VCB-1"
+
+
+def test_citizens_cannot_use_the_back_office_pages(client, citizen, unit):
+    login(client, "0123456789", CITIZEN_PASSWORD)
+
+    for path in (REPORTS, PAYMENTS, STATEMENT):
+        response = client.get(path)
+        assert response.status_code == 302 and BACKOFFICE_LOGIN in response["Location"]

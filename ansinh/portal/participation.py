@@ -1,0 +1,73 @@
+"""The citizen's participation history per scheme and e-BHYT card: parse → service → render."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from ansinh.accounts.models import User
+from ansinh.cards import services as cards
+from ansinh.contributions.access import NotACitizen, person_of_citizen
+from ansinh.contributions.models import Scheme
+from ansinh.contributions.participation import owed_by_unit, participation_document
+from ansinh.people.models import Person
+
+# URL slug → scheme code, in the order of the tabs.
+SCHEME_SLUGS: dict[str, str] = {
+    "bhxh": Scheme.BHXH,
+    "bhyt": Scheme.BHYT,
+    "bhtn": Scheme.BHTN,
+    "bhtnld-bnn": Scheme.BHTNLD_BNN,
+}
+
+
+def _person(request: HttpRequest) -> Person:
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - login_required
+    try:
+        return person_of_citizen(user)
+    except NotACitizen:
+        raise Http404 from None
+
+
+@never_cache
+@login_required
+def history(request: HttpRequest, scheme: str = "bhxh") -> HttpResponse:
+    user = request.user
+    if isinstance(user, User) and user.is_office_staff:
+        return redirect("backoffice:home")
+    code = SCHEME_SLUGS.get(scheme)
+    if code is None:
+        raise Http404
+    person = _person(request)
+    data = participation_document(person=person)["schemes"][code]
+    tabs = [
+        {"slug": slug, "label": Scheme(value).label, "active": slug == scheme}
+        for slug, value in SCHEME_SLUGS.items()
+    ]
+    return render(
+        request,
+        "portal/participation.html",
+        {
+            "scheme": code,
+            "scheme_label": Scheme(code).label,
+            "tabs": tabs,
+            "periods": data["periods"],
+            "total_months": data["total_months"],
+            "unpaid_months": data["unpaid_months"],
+            "owed": owed_by_unit(person=person, scheme=code),
+        },
+    )
+
+
+@never_cache
+@login_required
+def card(request: HttpRequest) -> HttpResponse:
+    person = _person(request)
+    current = cards.current_card(person=person)
+    qr = None
+    if current is not None:
+        qr = cards.qr_svg(cards.qr_payload(current))
+    return render(request, "portal/card.html", {"card": current, "person": person, "qr": qr})

@@ -1,0 +1,78 @@
+"""The participation history and the e-BHYT card in a real browser (Debian Chromium)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from ansinh.conftest import CITIZEN_PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_citizen_sees_the_history_per_scheme_and_the_card_with_its_qr(page: Page, citizen, unit):
+    # A transactional test starts from an empty database: load the rate table the data
+    # migration loads.
+    import importlib
+
+    from django.apps import apps
+
+    from ansinh.cards.services import issue_card
+    from ansinh.contributions.months import add_months, format_month, month_of
+    from ansinh.contributions.services import ingest_report
+    from ansinh.people.models import HealthFacility
+
+    importlib.import_module("ansinh.contributions.migrations.0002_reference_data").load(apps, None)
+    now = month_of(timezone.localdate())
+    start = add_months(now, -14)
+    change = add_months(now, -5)
+    ingest_report(
+        unit=unit,
+        reference="BROWSER-1",
+        period=format_month(now),
+        lines=[
+            {"bhxh_code": "0123456789", "type": "hire", "from_month": format_month(start),
+             "salary": 9_000_000, "job_title": "Kế toán"},
+            {"bhxh_code": "0123456789", "type": "adjust_salary", "from_month": format_month(change),
+             "salary": 11_000_000},
+        ],
+    )  # fmt: skip
+    facility = HealthFacility.objects.create(
+        code="01001", name="Bệnh viện Bạch Mai", province_code="01"
+    )
+    issue_card(
+        person=citizen.person, group="DN", benefit_level=4, facility=facility,
+        valid_from=dt.date(now.year, 1, 1), valid_to=dt.date(now.year + 1, 12, 31),
+        five_years_from=None, actor=None,
+    )  # fmt: skip
+
+    page.goto("/dang-nhap/")
+    page.fill('input[name="username"]', "0123456789")
+    page.fill('input[name="password"]', CITIZEN_PASSWORD)
+    page.fill('input[name="captcha_1"]', "PASSED")
+    page.locator('main form button[type="submit"]').click()
+    expect(page).to_have_url(re.compile(r"/ca-nhan/$"))
+
+    page.locator('header a[href="/ca-nhan/qua-trinh-tham-gia/"]').click()
+    rows = page.locator('table[data-table="periods"] tbody tr')
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text(format_month(start))
+    expect(rows.nth(0)).to_contain_text("9.000.000")
+    expect(rows.nth(1)).to_contain_text("11.000.000")
+    expect(page.locator('[data-field="total_months"]')).to_contain_text("15")
+    expect(page.locator('[data-section="owed"]')).to_contain_text("TA01234")
+
+    page.locator('a[data-scheme="bhyt"]').click()
+    expect(page.locator('a[data-scheme="bhyt"]')).to_have_attribute("aria-current", "page")
+    expect(rows).to_have_count(2)
+
+    page.locator('header a[href="/ca-nhan/the-bhyt/"]').click()
+    expect(page.locator('[data-field="card_code"]')).to_have_text("DN4010123456789")
+    qr = page.locator('[data-field="qr"] svg')
+    expect(qr).to_be_visible()
+    box = qr.bounding_box()
+    assert box is not None and box["width"] > 100
