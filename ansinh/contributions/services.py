@@ -356,6 +356,29 @@ def _apply(
     refresh_statements(unit=unit, first=earliest, last=max(period, _last_month(unit)))
     settle(unit=unit)
     drop_snapshots(person_ids=list(touched))
+    sync_registry_employments(unit=unit, person_ids=touched)
+
+
+def sync_registry_employments(*, unit: Unit, person_ids: Iterable[int]) -> None:
+    """Mirror the reported employments of ``person_ids`` at ``unit`` into the registry's
+    ``people.Employment`` (month granularity), which decides whom a unit may file dossiers
+    for (docs/dossiers.md). The reports are the source of truth; this keeps one answer to
+    "does this unit employ this person now?"."""
+    from ansinh.people.models import Employment as RegistryEmployment
+
+    for chunk in _chunks(sorted(person_ids)):
+        RegistryEmployment.objects.filter(unit=unit, person_id__in=chunk).delete()
+        RegistryEmployment.objects.bulk_create(
+            RegistryEmployment(
+                person_id=person_id,
+                unit=unit,
+                start_month=format_month(started),
+                end_month=format_month(ended) if ended else "",
+            )
+            for person_id, started, ended in Employment.objects.filter(
+                unit=unit, person_id__in=chunk
+            ).values_list("person_id", "started", "ended")
+        )
 
 
 def _last_month(unit: Unit) -> dt.date:

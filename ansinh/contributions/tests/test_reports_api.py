@@ -429,3 +429,24 @@ def test_a_month_before_the_rate_table_is_a_line_error_not_a_500(api, citizen, u
     assert response.json()["error"]["lines"] == [
         {"line": 1, "fields": {"from_month": "no_rates_for_month"}}
     ]
+
+
+def test_reported_hires_and_leaves_decide_whom_the_unit_may_file_dossiers_for(
+    api, citizen, unit_key
+):
+    def file_tk1():
+        return api.post(
+            "/unit/dossiers",
+            {"form": "TK1-TS", "bhxh_code": "0123456789", "changes": {"phone": "0987654321"}},
+            headers={"X-API-Key": unit_key},
+        )
+
+    assert file_tk1().status_code == 403  # not (yet) an employee
+    hire = [line("0123456789", "hire", "2026-08", salary=10_000_000, job_title="Kế toán")]
+    assert send(api, unit_key, "D02-HIRE", "2026-10", hire).status_code == 201
+    assert file_tk1().status_code == 201
+    leave = [line("0123456789", "leave", "2026-10")]
+    assert send(api, unit_key, "D02-LEAVE", "2026-11", leave).status_code == 201
+    refused = file_tk1()
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "not_your_employee"
