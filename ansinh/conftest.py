@@ -236,9 +236,26 @@ def api(client: Client) -> Api:
     return Api(client)
 
 
+def run_db_worker(worker_id: str = "test-worker") -> None:
+    """Run django-tasks-db's worker over the database queue until it is empty, as
+    ``ansinh worker`` would (for tests that use the database task backend)."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
+    ).run()
+
+
 def run_on_commit() -> Any:
     """For tests that call services directly: ``with run_on_commit(): …``."""
     return _on_commit()
 
 
-__all__ = ["Api", "make_citizen", "make_staff", "run_on_commit", "transaction"]
+__all__ = ["Api", "make_citizen", "make_staff", "run_db_worker", "run_on_commit", "transaction"]

@@ -334,6 +334,31 @@ def set_password(
     )
 
 
+# Temporary passwords: 16 characters from 54 unambiguous letters and digits (no 0/O, 1/l/I),
+# about 92 bits from ``secrets``, shown in groups of four.
+TEMPORARY_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_temporary_password() -> str:
+    chars = [secrets.choice(TEMPORARY_ALPHABET) for _ in range(16)]
+    return "-".join("".join(chars[i : i + 4]) for i in range(0, 16, 4))
+
+
+def issue_temporary_password(*, user: User) -> str:
+    """Give ``user`` a new random temporary password and return it (to be emailed, never
+    stored): it works for one login within ``TEMPORARY_PASSWORD_TTL_SECONDS`` and that login
+    can only change it. Used by recovery and by an approved registration; the caller holds
+    the transaction and sends the email."""
+    temporary = new_temporary_password()
+    set_password(
+        user=user,
+        new_password=temporary,
+        temporary=True,
+        lifetime=dt.timedelta(seconds=settings.TEMPORARY_PASSWORD_TTL_SECONDS),
+    )
+    return temporary
+
+
 def change_password(
     *,
     user: User,

@@ -131,7 +131,6 @@ def install(api: NinjaAPI) -> None:
             api, request, status=exc.status_code, code="http_error", message=str(exc)
         )
 
-    @api.exception_handler(RequestDataTooBig)
     def _too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
         return error_response(
             api,
@@ -141,15 +140,8 @@ def install(api: NinjaAPI) -> None:
             message=_("The request body is too large."),
         )
 
-    @api.exception_handler(TooManyFieldsSent)
-    def _too_many(request: HttpRequest, exc: Exception) -> HttpResponse:
-        return error_response(
-            api,
-            request,
-            status=400,
-            code="body_too_large",
-            message=_("The request body is too large."),
-        )
+    api.exception_handler(RequestDataTooBig)(_too_big)
+    api.exception_handler(TooManyFieldsSent)(_too_big)
 
     @api.exception_handler(Http404)
     def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.utils import timezone
 
-from ansinh.notifications.emails import queue_email
+from ansinh.notifications.emails import queue_email, send_credentials
 from ansinh.notifications.models import OutboundEmail
 
 if TYPE_CHECKING:
@@ -113,22 +113,10 @@ def send_registration_credentials(
     """An approved registration: the new account's identifiers and a temporary password that
     works once, until ``expires_at``, and forces a change (``Mã số BHXH: …``,
     ``Temporary password: …``), like recovery's credentials email."""
-    recipient = user.contact_email
-    if not recipient:
-        return None
-    person = user.person
-    return queue_email(
+    return send_credentials(
         kind="registration_credentials",
-        recipient=recipient,
-        language=user.language,
         user=user,
-        sensitive=True,
-        context={
-            "name": user.display_name,
-            "bhxh_code": person.bhxh_code if person else user.username,
-            "temporary_password": temporary_password,
-            "expires_at": timezone.localtime(expires_at),
-            "login_url": settings.SITE_URL + "/dang-nhap/",
-            "dossier_id": dossier_id,
-        },
+        temporary_password=temporary_password,
+        expires_at=expires_at,
+        context={"dossier_id": dossier_id},
     )

@@ -12,7 +12,6 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
@@ -25,7 +24,6 @@ from ansinh.accounts.models import OrganisationKey, Role, User
 from ansinh.audit.services import record
 from ansinh.people.models import Office, Person
 from ansinh.people.services import change_personal_data, clean_changes
-from ansinh.recovery.services import new_temporary_password
 
 from . import emails, sla
 from .email_change import start_email_change
@@ -528,13 +526,7 @@ def _create_account(dossier: Dossier, person: Person, actor: User, now: dt.datet
     )
     user.set_unusable_password()
     user.save()
-    temporary = new_temporary_password()
-    accounts.set_password(
-        user=user,
-        new_password=temporary,
-        temporary=True,
-        lifetime=dt.timedelta(seconds=settings.TEMPORARY_PASSWORD_TTL_SECONDS),
-    )
+    temporary = accounts.issue_temporary_password(user=user)
     emails.send_registration_credentials(
         user=user,
         temporary_password=temporary,

@@ -107,12 +107,30 @@ def send_recovery_credentials(
 ) -> OutboundEmail | None:
     """The account's identifiers and a temporary password (``Mã số BHXH: …``,
     ``Mật khẩu tạm thời: …``) that works once, until ``expires_at``, and forces a change."""
+    return send_credentials(
+        kind="recovery_credentials",
+        user=user,
+        temporary_password=temporary_password,
+        expires_at=expires_at,
+    )
+
+
+def send_credentials(
+    *,
+    kind: str,
+    user: User,
+    temporary_password: str,
+    expires_at: dt.datetime,
+    context: dict[str, Any] | None = None,
+) -> OutboundEmail | None:
+    """An email of ``kind`` carrying the account's identifiers and a temporary password: the
+    body is erased from the outbox once delivered (``sensitive``)."""
     recipient = user.contact_email
     if not recipient:
         return None
     person = user.person
     return queue_email(
-        kind="recovery_credentials",
+        kind=kind,
         recipient=recipient,
         language=user.language,
         user=user,
@@ -123,6 +141,7 @@ def send_recovery_credentials(
             "temporary_password": temporary_password,
             "expires_at": timezone.localtime(expires_at),
             "login_url": settings.SITE_URL + "/dang-nhap/",
+            **(context or {}),
         },
     )
 

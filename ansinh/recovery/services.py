@@ -40,10 +40,6 @@ from ansinh.notifications import emails
 
 from .models import Recovery, RecoveryFailureCounter, RecoveryOutcome, RecoveryStatus
 
-# Temporary passwords: 16 characters from 54 unambiguous letters and digits (no 0/O, 1/l/I),
-# about 92 bits from ``secrets``, shown in groups of four.
-TEMPORARY_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
 
 class RecoveryThrottled(Exception):  # noqa: N818 - a domain outcome
     """Too many recovery requests or resends (429)."""
@@ -113,11 +109,6 @@ def _otp_matches(recovery: Recovery, code: str) -> bool:
 
 def new_otp() -> str:
     return f"{secrets.randbelow(10**6):06d}"
-
-
-def new_temporary_password() -> str:
-    chars = [secrets.choice(TEMPORARY_ALPHABET) for _ in range(16)]
-    return "-".join("".join(chars[i : i + 4]) for i in range(0, 16, 4))
 
 
 def _lifetime() -> dt.timedelta:
@@ -452,13 +443,7 @@ def _complete(
         accounts.set_password(user=user, new_password=new_password)
         outcome = RecoveryOutcome.PASSWORD_CHANGED
     else:
-        temporary = new_temporary_password()
-        accounts.set_password(
-            user=user,
-            new_password=temporary,
-            temporary=True,
-            lifetime=dt.timedelta(seconds=settings.TEMPORARY_PASSWORD_TTL_SECONDS),
-        )
+        temporary = accounts.issue_temporary_password(user=user)
         emails.send_recovery_credentials(
             user=user,
             temporary_password=temporary,

@@ -16,9 +16,8 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
-from django_tasks_db.management.commands.db_worker import Worker
 
-from ansinh.conftest import make_citizen, run_on_commit
+from ansinh.conftest import make_citizen, run_db_worker, run_on_commit
 from ansinh.notifications import emails
 from ansinh.notifications.models import EmailStatus, OutboundEmail
 from ansinh.notifications.tasks import STALE_SENDING, deliver_email, requeue_stale
@@ -420,19 +419,6 @@ def test_real_commit_delivers_and_real_rollback_does_not(mailoutbox):
 # --- The database task worker (production path) ----------------------------------------------
 
 
-def _run_worker() -> None:
-    Worker(
-        queue_names=["*"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-worker",
-        excluded_queue_names=[],
-    ).run()
-
-
 @pytest.mark.django_db(transaction=True)
 @override_settings(
     TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}, EMAIL_RETRY_BASE_SECONDS=30
@@ -444,18 +430,18 @@ def test_db_worker_delivers_after_commit_and_runs_the_retry_when_due(mailoutbox)
             with transaction.atomic():
                 email = emails.send_password_changed(user=user)
             assert email is not None
-            _run_worker()
+            run_db_worker()
         email.refresh_from_db()
         assert (email.status, email.attempts) == (EmailStatus.QUEUED, 1)
         assert email.next_attempt_at == T0 + dt.timedelta(seconds=30)
 
         traveller.move_to(T0 + dt.timedelta(seconds=29))
-        _run_worker()  # the retry task is deferred: nothing runs yet
+        run_db_worker()  # the retry task is deferred: nothing runs yet
         email.refresh_from_db()
         assert (email.status, email.attempts) == (EmailStatus.QUEUED, 1)
 
         traveller.move_to(T0 + dt.timedelta(seconds=30))
-        _run_worker()
+        run_db_worker()
 
     email.refresh_from_db()
     assert (email.status, email.attempts) == (EmailStatus.SENT, 2)

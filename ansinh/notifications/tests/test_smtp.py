@@ -10,9 +10,8 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.test import override_settings
-from django_tasks_db.management.commands.db_worker import Worker
 
-from ansinh.conftest import CITIZEN_PASSWORD
+from ansinh.conftest import CITIZEN_PASSWORD, run_db_worker
 from ansinh.notifications.models import EmailStatus, OutboundEmail
 from ansinh.notifications.tasks import STALE_SENDING, deliver_email, requeue_stale
 
@@ -35,20 +34,6 @@ def _change_password(api, *, current: str = CITIZEN_PASSWORD):  # type: ignore[n
 def _lines(body: str) -> str:
     """A body with its line ends made canonical (SMTP carries CRLF)."""
     return "\n".join(body.strip().splitlines())
-
-
-def _run_worker() -> None:
-    """One pass of ``db_worker`` (the production task runner) over every due task."""
-    Worker(
-        queue_names=["*"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="smtp-test-worker",
-        excluded_queue_names=[],
-    ).run()
 
 
 @pytest.mark.django_db
@@ -152,22 +137,22 @@ def test_db_worker_retries_an_email_refused_with_451_once_the_server_recovers(
     smtp_server.reply = TRY_AGAIN_LATER
     with time_machine.travel(T0, tick=False) as traveller, smtp_server.settings():
         assert _change_password(api).status_code == 204
-        _run_worker()  # the first attempt: refused
+        run_db_worker()  # the first attempt: refused
         row = OutboundEmail.objects.get()
         assert (row.status, row.attempts) == (EmailStatus.QUEUED, 1)
         assert smtp_server.refused == 1
 
         smtp_server.reply = None
         traveller.move_to(T0 + dt.timedelta(seconds=29))
-        _run_worker()  # the retry is deferred until it is due
+        run_db_worker()  # the retry is deferred until it is due
         row.refresh_from_db()
         assert (row.status, row.attempts) == (EmailStatus.QUEUED, 1)
         assert smtp_server.messages == []
 
         traveller.move_to(T0 + dt.timedelta(seconds=30))
-        _run_worker()
+        run_db_worker()
         traveller.shift(dt.timedelta(hours=1))
-        _run_worker()  # nothing left: no second delivery
+        run_db_worker()  # nothing left: no second delivery
 
     row.refresh_from_db()
     assert (row.status, row.attempts) == (EmailStatus.SENT, 2)

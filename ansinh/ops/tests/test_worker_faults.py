@@ -16,10 +16,9 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client, override_settings
-from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from ansinh.conftest import Api
+from ansinh.conftest import Api, run_db_worker
 from ansinh.notifications import tasks as email_tasks
 from ansinh.notifications.models import EmailStatus, OutboundEmail
 from ansinh.notifications.tests.smtp_server import SmtpServer
@@ -87,19 +86,6 @@ def _worker_process(smtp: SmtpServer) -> subprocess.Popen[bytes]:
     )
 
 
-def _run_worker_here() -> None:
-    Worker(
-        queue_names=["*"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="after-the-crash",
-        excluded_queue_names=[],
-    ).run()
-
-
 @override_settings(
     TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}, TASK_STUCK_SECONDS=0
 )
@@ -133,8 +119,8 @@ def test_a_worker_killed_mid_send_is_retried_and_the_code_delivered_once(
     with hanging_smtp.settings():
         assert requeue_stuck_tasks() == 1
         assert email_tasks.requeue_stale() == 1
-        _run_worker_here()
-        _run_worker_here()  # nothing left: no second email
+        run_db_worker("after-the-crash")
+        run_db_worker("after-the-crash")  # nothing left: no second email
 
     [message] = hanging_smtp.messages
     assert message.to == [CITIZEN_EMAIL]

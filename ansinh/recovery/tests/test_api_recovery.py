@@ -165,7 +165,7 @@ def test_temporary_password_expires_after_24_hours(api, citizen, mailoutbox):
 
 
 def test_temporary_passwords_are_random_and_long(api, citizen, mailoutbox):
-    from ansinh.recovery.services import TEMPORARY_ALPHABET, new_temporary_password
+    from ansinh.accounts.services import TEMPORARY_ALPHABET, new_temporary_password
 
     samples = {new_temporary_password() for _ in range(200)}
     assert len(samples) == 200

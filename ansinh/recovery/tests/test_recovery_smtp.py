@@ -12,9 +12,8 @@ import pytest
 import time_machine
 from django.test import Client, override_settings
 from django.utils import timezone
-from django_tasks_db.management.commands.db_worker import Worker
 
-from ansinh.conftest import Api
+from ansinh.conftest import Api, run_db_worker
 from ansinh.notifications.models import EmailStatus, OutboundEmail
 from ansinh.notifications.tests.smtp_server import smtp_server
 
@@ -29,19 +28,6 @@ DB_TASKS = override_settings(
     TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}, EMAIL_RETRY_BASE_SECONDS=30
 )
 CODE_RE = re.compile(r"^Mã OTP: ([0-9]{6})\r?$", re.M)  # SMTP lines end in CRLF
-
-
-def _run_worker() -> None:
-    Worker(
-        queue_names=["*"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-worker",
-        excluded_queue_names=[],
-    ).run()
 
 
 def _closed_port() -> int:
@@ -65,7 +51,7 @@ def test_the_request_answers_at_once_and_the_worker_delivers_the_code(citizen, s
         assert smtp_server.messages == []  # nothing is sent inside the request
         assert not OutboundEmail.objects.exists()  # not even written: the worker issues the code
 
-        _run_worker()
+        run_db_worker()
 
     [message] = smtp_server.messages
     assert message.to == [CITIZEN_EMAIL]
@@ -81,15 +67,15 @@ def test_with_the_relay_down_the_code_arrives_once_it_is_back(citizen, smtp_serv
     with time_machine.travel(t0, tick=False) as traveller:
         with smtp_server.settings(), override_settings(EMAIL_PORT=_closed_port()):  # refused
             recovery_id = start(api).json()["recovery_id"]
-            _run_worker()
+            run_db_worker()
         email = OutboundEmail.objects.get(kind="recovery_code")
         assert (email.status, email.attempts) == (EmailStatus.QUEUED, 1)
         assert "Connection" in email.last_error or "refused" in email.last_error.lower()
 
         traveller.shift(dt.timedelta(seconds=30))
         with smtp_server.settings():  # the relay is back
-            _run_worker()
-            _run_worker()  # a second pass finds nothing more to send
+            run_db_worker()
+            run_db_worker()  # a second pass finds nothing more to send
 
     [message] = smtp_server.messages
     email.refresh_from_db()
@@ -106,13 +92,13 @@ def test_a_relay_refusing_with_451_then_accepting_delivers_exactly_once(citizen,
     with time_machine.travel(t0, tick=False) as traveller, smtp_server.settings():
         smtp_server.reply = "451 4.3.0 Try again later"
         start(api)
-        _run_worker()
+        run_db_worker()
         assert smtp_server.refused == 1 and smtp_server.messages == []
 
         smtp_server.reply = None
         traveller.shift(dt.timedelta(seconds=30))
-        _run_worker()
-        _run_worker()
+        run_db_worker()
+        run_db_worker()
 
     assert len(smtp_server.messages) == 1
     email = OutboundEmail.objects.get(kind="recovery_code")
