@@ -232,3 +232,14 @@ def test_no_more_argon2_computations_run_at_once_than_the_setting_allows(setting
         thread.join(timeout=30)
     assert peak == 2
     assert running == 0
+
+
+def test_metrics_report_dossiers_by_status(client, api, employees, unit_key):
+    filed = api.post(
+        "/unit/dossiers",
+        {"form": "TK1-TS", "bhxh_code": "0123456790", "changes": {"phone": "0987654321"}},
+        headers={"X-API-Key": unit_key},
+    )
+    assert filed.status_code == 201, filed.content
+    status = filed.json()["status"]
+    assert f'ansinh_dossiers{{status="{status}"}} 1.0' in _scrape(client)
