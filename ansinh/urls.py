@@ -5,6 +5,8 @@ from django.urls import include, path, re_path
 from ansinh.api.urls import api, not_found
 from ansinh.ops import views as ops
 
+handler500 = "ansinh.ops.views.server_error"
+
 urlpatterns = [
     path("healthz", ops.healthz, name="healthz"),
     path("readyz", ops.readyz, name="readyz"),
