@@ -58,7 +58,7 @@ def error_response(
     return response
 
 
-def database_unavailable(api: NinjaAPI, request: HttpRequest, exc: Exception) -> HttpResponse:
+def database_unavailable(api: NinjaAPI, request: HttpRequest, exc: BaseException) -> HttpResponse:
     """503 ``database_unavailable``: the database could not be reached or the connection broke
     mid-request. Whatever the request was doing was rolled back; the client may retry."""
     logger.error("database unavailable: %s", type(exc).__name__)
