@@ -1,0 +1,57 @@
+"""Web-session lifetime and termination (docs/security.md, ASVS V7): the idle timeout, a
+disabled account's open sessions, and no demo accounts with public passwords in production."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.utils import timezone
+
+from ansinh.accounts.models import User
+from ansinh.conftest import CITIZEN_PASSWORD
+from ansinh.portal.tests.helpers import login
+
+pytestmark = pytest.mark.django_db
+
+HOME = "/ca-nhan/"
+
+
+def _signed_in_at_home(client: Client) -> bool:
+    return client.get(HOME).status_code == 200
+
+
+def test_a_web_session_ends_after_thirty_idle_minutes_but_not_while_in_use(client, citizen):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as traveller:
+        login(client, "0123456789", CITIZEN_PASSWORD)
+        # Each request within the idle window moves it on (SESSION_SAVE_EVERY_REQUEST).
+        for _ in range(3):
+            traveller.shift(dt.timedelta(minutes=29))
+            assert _signed_in_at_home(client)
+        traveller.shift(dt.timedelta(minutes=30, seconds=1))
+        response = client.get(HOME)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/dang-nhap/")
+
+
+def test_disabling_an_account_ends_its_open_web_session(client, citizen):
+    login(client, "0123456789", CITIZEN_PASSWORD)
+    assert _signed_in_at_home(client)
+
+    User.objects.filter(pk=citizen.pk).update(is_active=False)
+
+    response = client.get(HOME)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/dang-nhap/")
+
+
+def test_the_demo_accounts_are_refused_in_production(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="public passwords"):
+        call_command("demo", "--synthetic", "0")
+    assert not User.objects.exists()
