@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
@@ -55,3 +56,32 @@ def test_the_demo_accounts_are_refused_in_production(settings):
     with pytest.raises(CommandError, match="public passwords"):
         call_command("demo", "--synthetic", "0")
     assert not User.objects.exists()
+
+
+def test_signing_in_gives_a_new_session_key_and_the_old_one_is_gone(client, citizen):
+    session = client.session
+    session["planted"] = "by an attacker"  # a session that exists before sign-in (fixation)
+    session.save()
+    before = session.session_key
+    client.cookies["sessionid"] = before
+
+    login(client, "0123456789", CITIZEN_PASSWORD)
+
+    after = client.cookies["sessionid"].value
+    assert after != before
+    assert not Session.objects.filter(session_key=before).exists()
+    replay = Client()
+    replay.cookies["sessionid"] = before
+    assert replay.get(HOME).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "page", [HOME, "/ca-nhan/doi-mat-khau/", "/ca-nhan/qua-trinh-tham-gia/", "/ca-nhan/ho-so/"]
+)
+def test_every_signed_in_portal_page_has_the_sign_out_button(client, citizen, page):
+    login(client, "0123456789", CITIZEN_PASSWORD)
+
+    response = client.get(page)
+
+    assert response.status_code == 200
+    assert '<form action="/dang-xuat/" method="post"' in response.content.decode()
