@@ -298,6 +298,22 @@ def logout_all(*, user: User, request: HttpRequest, channel: str) -> None:
     )
 
 
+def end_sessions_by_admin(*, user: User, actor: User, request: HttpRequest | None) -> int:
+    """An administrator ends every web session and app token of ``user`` (ASVS 7.4.5: a
+    stolen device, a departing employee); the person signs in again. Audited."""
+    with transaction.atomic():
+        count = end_all_sessions(user=user, reason="admin")
+        record(
+            "sessions.ended_by_admin",
+            actor=actor,
+            subject=user,
+            request=request,
+            channel="admin",
+            details={"devices": count},
+        )
+    return count
+
+
 # --- Passwords --------------------------------------------------------------------------------
 
 

@@ -1,5 +1,7 @@
-"""Web-session lifetime and termination (docs/security.md, ASVS V7): the idle timeout, a
-disabled account's open sessions, and no demo accounts with public passwords in production."""
+"""Web-session lifetime and termination (docs/security.md, ASVS V7): a new session key at
+sign-in, the idle timeout, a disabled account's open sessions, an administrator ending an
+account's sessions, sign-out on every page, and no demo accounts with public passwords in
+production."""
 
 from __future__ import annotations
 
@@ -13,8 +15,9 @@ from django.test import Client
 from django.utils import timezone
 
 from ansinh.accounts.models import User
+from ansinh.audit.models import AuditEvent
 from ansinh.conftest import CITIZEN_PASSWORD
-from ansinh.portal.tests.helpers import login
+from ansinh.portal.tests.helpers import BACKOFFICE_LOGIN, login
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +88,30 @@ def test_every_signed_in_portal_page_has_the_sign_out_button(client, citizen, pa
 
     assert response.status_code == 200
     assert '<form action="/dang-xuat/" method="post"' in response.content.decode()
+
+
+def test_an_administrator_ends_every_session_and_token_of_an_account(client, api, citizen):
+    tokens = api.login("0123456789", CITIZEN_PASSWORD)
+    browser = Client()
+    login(browser, "0123456789", CITIZEN_PASSWORD)
+    assert _signed_in_at_home(browser)
+    User.objects.create_superuser("quantri", "Quan-Tri-He-Thong-2026")
+    login(client, "quantri", "Quan-Tri-He-Thong-2026", path=BACKOFFICE_LOGIN)
+
+    response = client.post(
+        "/admin/accounts/user/", {"action": "end_sessions", "_selected_action": [citizen.pk]}
+    )
+
+    assert response.status_code == 302
+    assert api.get("/me", token=tokens["access_token"]).status_code == 401
+    refreshed = api.post("/auth/refresh", {"refresh_token": tokens["refresh_token"]})
+    assert refreshed.status_code == 401
+    assert browser.get(HOME).status_code == 302
+    event = AuditEvent.objects.get(event="sessions.ended_by_admin")
+    assert (event.actor.username, event.subject, event.details) == (
+        "quantri",
+        citizen,
+        {"devices": 1},
+    )
+    # The person signs in again as usual.
+    assert api.login("0123456789", CITIZEN_PASSWORD)["access_token"]
