@@ -286,32 +286,34 @@ def end_all_sessions(*, user: User, reason: str, keep_device: DeviceSession | No
     return count
 
 
+def _end_sessions_audited(
+    *, user: User, actor: User, event: str, request: HttpRequest | None, channel: str
+) -> int:
+    with transaction.atomic():
+        count = end_all_sessions(user=user, reason=event)
+        record(
+            event,
+            actor=actor,
+            subject=user,
+            request=request,
+            channel=channel,
+            details={"devices": count},
+        )
+    return count
+
+
 def logout_all(*, user: User, request: HttpRequest, channel: str) -> None:
-    count = end_all_sessions(user=user, reason="logout_all")
-    record(
-        "logout_all",
-        actor=user,
-        subject=user,
-        request=request,
-        channel=channel,
-        details={"devices": count},
+    _end_sessions_audited(
+        user=user, actor=user, event="logout_all", request=request, channel=channel
     )
 
 
 def end_sessions_by_admin(*, user: User, actor: User, request: HttpRequest | None) -> int:
     """An administrator ends every web session and app token of ``user`` (ASVS 7.4.5: a
     stolen device, a departing employee); the person signs in again. Audited."""
-    with transaction.atomic():
-        count = end_all_sessions(user=user, reason="admin")
-        record(
-            "sessions.ended_by_admin",
-            actor=actor,
-            subject=user,
-            request=request,
-            channel="admin",
-            details={"devices": count},
-        )
-    return count
+    return _end_sessions_audited(
+        user=user, actor=actor, event="sessions.ended_by_admin", request=request, channel="admin"
+    )
 
 
 # --- Passwords --------------------------------------------------------------------------------
