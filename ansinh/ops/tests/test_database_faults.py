@@ -255,3 +255,20 @@ def test_a_database_lost_while_middleware_loads_the_session_is_a_503_page(citize
     body = response.content.decode()
     assert "database_unavailable" in body
     assert "administrator command" not in body
+
+
+@pytest.mark.django_db
+def test_readiness_is_503_while_the_database_does_not_answer(client, monkeypatch):
+    from ansinh.ops import views
+
+    class Unreachable:
+        def cursor(self) -> Any:
+            raise OperationalError("connection refused")
+
+    monkeypatch.setattr(views, "connection", Unreachable())
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert (body["status"], body["checks"]["database"]) == ("unavailable", "unavailable")
