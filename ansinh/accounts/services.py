@@ -392,8 +392,28 @@ def change_password(
     pass the policy (``ValidationError``), and must differ from the current one. Then every
     other web session and app token ends, and a "password changed" email goes to the address
     on record once the transaction commits.
+
+    A wrong current password is a password guess like a failed login: it counts in the
+    account's consecutive failures and the client address's, and during the back-off the
+    check is not even tried (``Throttled``). So a stolen session or access token cannot be
+    used to guess the password faster than the login allows.
     """
+    wait = max(
+        throttle.retry_after(throttle.failure_state(user, user.username)),
+        throttle.ip_retry_after(request),
+    )
+    if wait:
+        record(
+            "password.change_throttled",
+            actor=user,
+            subject=user,
+            request=request,
+            channel=channel,
+            details={"retry_after": wait},
+        )
+        raise Throttled(wait)
     if not user.check_password(current_password):
+        throttle.record_failure(request, user, user.username)
         record(
             "password.change_failed",
             actor=user,

@@ -80,7 +80,9 @@ def logout_all(request: HttpRequest) -> HttpResponse:
 
 
 @router.post(
-    "/password", response={204: None, 400: ErrorOut, 401: ErrorOut}, auth=token_auth_pending_ok
+    "/password",
+    response={204: None, 400: ErrorOut, 401: ErrorOut, 429: ErrorOut},
+    auth=token_auth_pending_ok,
 )
 @sensitive_variables("payload")
 def change_password(request: HttpRequest, payload: PasswordChangeIn) -> HttpResponse:
@@ -95,6 +97,13 @@ def change_password(request: HttpRequest, payload: PasswordChangeIn) -> HttpResp
             channel="api",
             keep_device=current_device(request),
         )
+    except services.Throttled as exc:
+        raise ApiError(
+            429,
+            "too_many_attempts",
+            _("Too many failed attempts. Try again later."),
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from None
     except services.WrongCurrentPassword:
         raise ApiError(
             400, "wrong_current_password", _("The current password is incorrect.")
