@@ -377,6 +377,44 @@ def issue_temporary_password(*, user: User) -> str:
     return temporary
 
 
+def check_password_again(
+    *, user: User, password: str, request: HttpRequest, channel: str, event: str
+) -> None:
+    """A signed-in user re-enters the password before a sensitive step (``event``: what for).
+
+    A wrong password is a password guess like a failed login: it counts in the account's
+    consecutive failures and the client address's, and during the back-off the check is not
+    even tried (``Throttled``). So a stolen session or access token cannot be used to guess
+    the password faster than the login allows. Raises ``WrongCurrentPassword``; audited as
+    ``<event>_failed`` / ``<event>_throttled``.
+    """
+    wait = max(
+        throttle.retry_after(throttle.failure_state(user, user.username)),
+        throttle.ip_retry_after(request),
+    )
+    if wait:
+        record(
+            f"{event}_throttled",
+            actor=user,
+            subject=user,
+            request=request,
+            channel=channel,
+            details={"retry_after": wait},
+        )
+        raise Throttled(wait)
+    if not user.check_password(password):
+        throttle.record_failure(request, user, user.username)
+        record(
+            f"{event}_failed",
+            actor=user,
+            subject=user,
+            request=request,
+            channel=channel,
+            details={"reason": "wrong_current_password"},
+        )
+        raise WrongCurrentPassword
+
+
 def change_password(
     *,
     user: User,
@@ -392,37 +430,15 @@ def change_password(
     pass the policy (``ValidationError``), and must differ from the current one. Then every
     other web session and app token ends, and a "password changed" email goes to the address
     on record once the transaction commits.
-
-    A wrong current password is a password guess like a failed login: it counts in the
-    account's consecutive failures and the client address's, and during the back-off the
-    check is not even tried (``Throttled``). So a stolen session or access token cannot be
-    used to guess the password faster than the login allows.
+    The current password is checked by ``check_password_again`` (throttled like a login).
     """
-    wait = max(
-        throttle.retry_after(throttle.failure_state(user, user.username)),
-        throttle.ip_retry_after(request),
+    check_password_again(
+        user=user,
+        password=current_password,
+        request=request,
+        channel=channel,
+        event="password.change",
     )
-    if wait:
-        record(
-            "password.change_throttled",
-            actor=user,
-            subject=user,
-            request=request,
-            channel=channel,
-            details={"retry_after": wait},
-        )
-        raise Throttled(wait)
-    if not user.check_password(current_password):
-        throttle.record_failure(request, user, user.username)
-        record(
-            "password.change_failed",
-            actor=user,
-            subject=user,
-            request=request,
-            channel=channel,
-            details={"reason": "wrong_current_password"},
-        )
-        raise WrongCurrentPassword
     validate_new_password(user, new_password)
     if current_password == new_password:
         raise ValidationError(
