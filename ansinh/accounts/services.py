@@ -57,6 +57,34 @@ def _dummy_hash() -> str:
     return _DUMMY_HASH
 
 
+def _refuse_while_backing_off(
+    event: str,
+    *,
+    user: User | None,
+    request: HttpRequest,
+    channel: str,
+    identifier: str = "",
+    actor: User | None = None,
+) -> None:
+    """Raise ``Throttled`` (audited as ``event``) while the account (or the typed identifier)
+    or the client address is in its back-off: the password is then not even checked."""
+    wait = max(
+        throttle.retry_after(throttle.failure_state(user, identifier)),
+        throttle.ip_retry_after(request),
+    )
+    if wait:
+        record(
+            event,
+            actor=actor,
+            subject=user,
+            identifier=identifier,
+            request=request,
+            channel=channel,
+            details={"retry_after": wait},
+        )
+        raise Throttled(wait)
+
+
 def authenticate(*, identifier: str, password: str, request: HttpRequest, channel: str) -> User:
     """Check a login; return the user or raise ``InvalidCredentials`` / ``Throttled``.
 
@@ -68,19 +96,9 @@ def authenticate(*, identifier: str, password: str, request: HttpRequest, channe
     """
     ident = normalize_identifier(identifier)
     user = resolve_identifier(ident)
-    wait = max(
-        throttle.retry_after(throttle.failure_state(user, ident)), throttle.ip_retry_after(request)
+    _refuse_while_backing_off(
+        "login.throttled", user=user, identifier=ident, request=request, channel=channel
     )
-    if wait:
-        record(
-            "login.throttled",
-            subject=user,
-            identifier=ident,
-            request=request,
-            channel=channel,
-            details={"retry_after": wait},
-        )
-        raise Throttled(wait)
 
     if user is None:
         check_password(password, _dummy_hash())
@@ -388,20 +406,9 @@ def check_password_again(
     the password faster than the login allows. Raises ``WrongCurrentPassword``; audited as
     ``<event>_failed`` / ``<event>_throttled``.
     """
-    wait = max(
-        throttle.retry_after(throttle.failure_state(user, user.username)),
-        throttle.ip_retry_after(request),
+    _refuse_while_backing_off(
+        f"{event}_throttled", user=user, actor=user, request=request, channel=channel
     )
-    if wait:
-        record(
-            f"{event}_throttled",
-            actor=user,
-            subject=user,
-            request=request,
-            channel=channel,
-            details={"retry_after": wait},
-        )
-        raise Throttled(wait)
     if not user.check_password(password):
         throttle.record_failure(request, user, user.username)
         record(
