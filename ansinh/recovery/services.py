@@ -155,6 +155,18 @@ def _throttle(request: HttpRequest, *, channel: str, buckets: list[tuple[str, st
         raise RecoveryThrottled(wait)
 
 
+def _mailbox_full(address: str, now: dt.datetime) -> bool:
+    """Has the mailbox ``address`` had ``RECOVERY_MAILBOX_MAX_CODES`` codes in the rolling
+    window already (across every account that uses it, every request and resend)?"""
+    from ansinh.notifications.models import OutboundEmail
+
+    since = now - dt.timedelta(seconds=settings.RECOVERY_MAILBOX_WINDOW_SECONDS)
+    sent = OutboundEmail.objects.filter(
+        recipient=address, kind="recovery_code", created_at__gt=since
+    ).count()
+    return sent >= settings.RECOVERY_MAILBOX_MAX_CODES
+
+
 def _locked_recovery(public_id: str) -> Recovery | None:
     try:
         parsed = uuid.UUID(str(public_id))
@@ -178,8 +190,8 @@ def request_recovery(
 
     Contract: ``identifier`` must be a BHXH code or CCCD and ``email`` a valid address
     (``ValidationError`` otherwise, nothing counted). Then the request counts against the
-    per-identifier (the account's, when the identifier names one), per-email and per-address
-    limits (``RecoveryThrottled``). A recovery row is created in every case and older pending
+    per-identifier-and-email limit (the account's, when the identifier names one, with the
+    typed email) and the per-address limit (``RecoveryThrottled``). A recovery row is created in every case and older pending
     recoveries of the same subject are superseded; whether the identifier, the email on
     record (verified, compared exactly after normalisation) and the typed email agree is
     decided here but acted on only by the worker task ``issue_code``, which sends the code to
@@ -200,6 +212,12 @@ def request_recovery(
     else:
         reason = "match"
     subject = _subject_key(user if matched else None, ident)
+    # The per-identifier limit counts what was typed as a pair: the account (its BHXH code and
+    # CCCD share it) or the unknown identifier, with the email. So nobody who lacks the email on
+    # record can spend its owner's requests (typing the BHXH code, or the address, with
+    # anything else lands in other buckets), and the key depends only on what was typed, never
+    # on whether it matched. Floods of one mailbox are capped by the worker (``issue_code``).
+    owner = f"u:{user.pk}" if user is not None else subject
     try:
         _throttle(
             request,
@@ -207,13 +225,8 @@ def request_recovery(
             buckets=[
                 (
                     "recovery-identifier",
-                    f"u:{user.pk}" if user is not None else subject,
+                    f"{owner}:{ratelimit.digest('email', typed_email)}",
                     settings.RECOVERY_IDENTIFIER_RATE,
-                ),
-                (
-                    "recovery-email",
-                    ratelimit.digest("email", typed_email),
-                    settings.RECOVERY_EMAIL_RATE,
                 ),
                 (f"recovery-ip-{channel}", client_ip(request), _ip_rate(channel)),
             ],
@@ -258,7 +271,8 @@ def request_recovery(
 def issue_code(recovery_id: int) -> str:
     """Worker side of a request or resend: for a real, live recovery, make a fresh code (the
     previous one stops working), store its digest and email it to the address on record.
-    A decoy, or a subject whose budget of wrong codes is spent, gets nothing."""
+    A decoy, a subject whose budget of wrong codes is spent, or a mailbox that had
+    ``RECOVERY_MAILBOX_MAX_CODES`` codes in the window already gets nothing."""
     now = timezone.now()
     with transaction.atomic():
         recovery = (
@@ -280,6 +294,17 @@ def issue_code(recovery_id: int) -> str:
             or _counter_wait(recovery.subject_key, now)
         ):
             return "skipped"
+        if _mailbox_full(person.email, now):
+            # A flood of one mailbox: the previous code stops working and no new one goes out.
+            recovery.otp_digest, recovery.code_issued_at = "", now
+            recovery.save(update_fields=["otp_digest", "code_issued_at"])
+            record(
+                "recovery.mailbox_capped",
+                subject=user,
+                channel=recovery.channel,
+                details={"recovery": str(recovery.public_id)},
+            )
+            return "mailbox_capped"
         code = new_otp()
         recovery.otp_digest = _otp_digest(recovery, code)
         recovery.code_issued_at = now
