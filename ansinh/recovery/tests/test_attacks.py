@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import statistics
 import threading
 import time
@@ -637,7 +638,7 @@ def test_no_code_password_token_or_address_in_the_logs(api, client, citizen, mai
 
     logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
     assert caplog.records, "nothing was logged: the test would prove nothing"
-    secrets = [
+    never_logged = [
         api_code,
         wrong_code(api_code),
         portal_code,
@@ -648,7 +649,7 @@ def test_no_code_password_token_or_address_in_the_logs(api, client, citizen, mai
         session["refresh_token"],
         CITIZEN_EMAIL,
     ]
-    for secret in secrets:
+    for secret in never_logged:
         assert secret not in logged
 
 
@@ -664,8 +665,6 @@ def test_code_emails_carry_no_link_with_a_secret(api, citizen, mailoutbox):
 
 
 def _links(text: str) -> list[str]:
-    import re
-
     return re.findall(r"https?://[^\s\"'<>]+", text)
 
 
@@ -678,7 +677,7 @@ def _links(text: str) -> list[str]:
 def test_mail_flood_one_mailbox_gets_a_bounded_number_of_codes(api, citizen, mailoutbox):
     with time_machine.travel(timezone.now(), tick=False) as traveller:
         per_hour = []
-        for _hour in range(3):
+        for _hour in range(4):
             before = len(codes(mailoutbox))
             for minute in range(60):
                 address = f"198.51.100.{minute}"
@@ -687,14 +686,15 @@ def test_mail_flood_one_mailbox_gets_a_bounded_number_of_codes(api, citizen, mai
                 if response.status_code == 202:
                     recovery_id = response.json()["recovery_id"]
                     api.post(f"/auth/recovery/{recovery_id}/resend", remote_addr=address)
-                portal = Client(REMOTE_ADDR=address)
-                request_code(portal, identifier)
+                if minute % 3 == 0:  # and the portal now and then
+                    request_code(Client(REMOTE_ADDR=address), identifier)
                 traveller.shift(dt.timedelta(seconds=61))
                 for recovery in Recovery.objects.filter(status=RecoveryStatus.PENDING):
                     api.post(f"/auth/recovery/{recovery.public_id}/resend", remote_addr=address)
             per_hour.append(len(codes(mailoutbox)) - before)
     # RECOVERY_MAILBOX_MAX_CODES (20 a rolling day) is the ceiling; the 5-an-hour request and
-    # resend limits reach it within two hours, then nothing more goes out that day.
+    # resend limits reach it within three hours (fixed hourly windows: at least two whole ones),
+    # then nothing more goes out that day.
     assert settings.RECOVERY_MAILBOX_MAX_CODES == 20
     assert sum(per_hour) == 20, per_hour
     assert per_hour[-1] == 0, per_hour
