@@ -83,13 +83,15 @@ def normalize_recovery_identifier(raw: str) -> str:
     return value
 
 
-def _subject_key(user: User | None, identifier: str) -> str:
-    """Whose budgets a recovery spends. A match spends the account's (shared by its BHXH code
-    and CCCD); anything else spends the typed identifier's, so that nobody who lacks the email
-    on record can use up a real account's budget."""
+def _subject_key(user: User | None, identifier: str, email: str) -> str:
+    """Whose budgets (requests, resends, wrong codes) a recovery spends. A match spends the
+    account's (shared by its BHXH code and CCCD, kept across changes of its address); anything
+    else spends the typed identifier-and-email pair's. So nobody who lacks the email on record
+    can use up a real account's budgets, and a spent budget never tells a right email from a
+    wrong one: another guess is another pair, with a fresh budget like the account's."""
     if user is not None:
         return f"u:{user.pk}"
-    return "i:" + ratelimit.digest("identifier", identifier)
+    return "i:" + ratelimit.digest("identifier", f"{identifier}\n{email}")
 
 
 def _otp_digest(recovery: Recovery, code: str) -> str:
@@ -211,23 +213,14 @@ def request_recovery(
         reason = "email_mismatch" if user.is_active else "disabled"
     else:
         reason = "match"
-    subject = _subject_key(user if matched else None, ident)
-    # The per-identifier limit counts what was typed as a pair: the account (its BHXH code and
-    # CCCD share it) or the unknown identifier, with the email. So nobody who lacks the email on
-    # record can spend its owner's requests (typing the BHXH code, or the address, with
-    # anything else lands in other buckets), and the key depends only on what was typed, never
-    # on whether it matched. Floods of one mailbox are capped by the worker (``issue_code``).
-    owner = f"u:{user.pk}" if user is not None else subject
+    subject = _subject_key(user if matched else None, ident, typed_email)
+    # Floods of one mailbox are capped by the worker (``issue_code``).
     try:
         _throttle(
             request,
             channel=channel,
             buckets=[
-                (
-                    "recovery-identifier",
-                    f"{owner}:{ratelimit.digest('email', typed_email)}",
-                    settings.RECOVERY_IDENTIFIER_RATE,
-                ),
+                ("recovery-identifier", subject, settings.RECOVERY_IDENTIFIER_RATE),
                 (f"recovery-ip-{channel}", client_ip(request), _ip_rate(channel)),
             ],
         )

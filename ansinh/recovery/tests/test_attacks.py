@@ -94,6 +94,28 @@ def test_enumeration_portal_status_and_headers_are_identical(citizen, mailoutbox
     assert [m.to for m in mailoutbox] == [[CITIZEN_EMAIL]]
 
 
+@override_settings(RECOVERY_ACCOUNT_MAX_FAILURES=10)
+def test_enumeration_a_spent_decoy_budget_does_not_tell_a_right_email_from_a_wrong_one(
+    api, citizen, mailoutbox
+):
+    # The attacker knows the BHXH code, spends the budget of one wrong guess, then tries two
+    # more addresses: the right one and a wrong one must answer the code step alike.
+    for _ in range(2):
+        decoy = start_id(api, "0123456789", "guess1@evil.test", remote_addr="192.0.2.1")
+        for _ in range(5):
+            verify(api, decoy, "000000", remote_addr="192.0.2.1")
+    spent = verify(api, start_id(api, "0123456789", "guess1@evil.test"), "000000")
+    assert spent.status_code == 429
+
+    answers = [
+        verify(api, start_id(api, "0123456789", typed, remote_addr=address), "000000")
+        for typed, address in [(CITIZEN_EMAIL, "192.0.2.2"), ("guess2@evil.test", "192.0.2.3")]
+    ]
+    assert answers[0].status_code == answers[1].status_code == 400
+    assert answers[0].content == answers[1].content
+    assert _headers(answers[0]) == _headers(answers[1])
+
+
 # The timing of the three branches. The request path hashes no password, but it is measured with
 # production's hasher and task queue (the database queue: the code is made and mailed by the
 # worker, out of the request) so that any branch that verified a password, made a code or sent
