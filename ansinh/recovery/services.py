@@ -34,7 +34,7 @@ from ansinh.accounts.backends import resolve_identifier
 from ansinh.accounts.models import User
 from ansinh.audit.services import record
 from ansinh.lib import ratelimit
-from ansinh.lib.clientip import client_ip
+from ansinh.lib.clientip import client_ip_key
 from ansinh.lib.identifiers import BHXH_CODE_RE, CCCD_RE, normalize_email
 from ansinh.notifications import emails
 
@@ -221,7 +221,7 @@ def request_recovery(
             channel=channel,
             buckets=[
                 ("recovery-identifier", subject, settings.RECOVERY_IDENTIFIER_RATE),
-                (f"recovery-ip-{channel}", client_ip(request), _ip_rate(channel)),
+                (f"recovery-ip-{channel}", client_ip_key(request), _ip_rate(channel)),
             ],
         )
     except RecoveryThrottled as exc:
@@ -342,7 +342,7 @@ def resend_code(*, public_id: str, request: HttpRequest, channel: str) -> Recove
             channel=channel,
             buckets=[
                 ("recovery-resend", recovery.subject_key, settings.RECOVERY_IDENTIFIER_RATE),
-                (f"recovery-ip-{channel}", client_ip(request), _ip_rate(channel)),
+                (f"recovery-ip-{channel}", client_ip_key(request), _ip_rate(channel)),
             ],
         )
         recovery.resends += 1

@@ -316,3 +316,34 @@ def test_spoofed_forwarded_for_does_not_change_the_login_address_key(api, db):
     assert statuses[:3] == [401] * 3
     assert statuses[3:] == [429, 429]
     assert not Recovery.objects.exists()
+
+
+def test_rotating_ipv6_addresses_within_a_64_share_one_address_key(api, citizen):
+    # An IPv6 client holds a /64 and can pick a new address in it for every request.
+    statuses = [
+        start(
+            api, f"09999999{i:02d}", f"p{i}@example.com", remote_addr=f"2001:db8:1:2::{i + 1:x}"
+        ).status_code
+        for i in range(11)
+    ]
+    assert statuses == [202] * 10 + [429]
+    other_network = start(api, "0999999911", "q@example.com", remote_addr="2001:db8:1:3::1")
+    assert other_network.status_code == 202
+    # The audit keeps the full address.
+    assert (
+        AuditEvent.objects.filter(event="recovery.requested").order_by("pk").first().client_ip
+        == "2001:db8:1:2::1"
+    )
+
+
+@override_settings(LOGIN_IP_RATE="3/15m")
+def test_rotating_ipv6_addresses_do_not_escape_the_login_address_limit(api, db):
+    statuses = [
+        api.post(
+            "/auth/login",
+            {"username": f"09999999{i:02d}", "password": "wrong-wrong-wrong"},
+            remote_addr=f"2001:db8:1:2:{i:x}::1",
+        ).status_code
+        for i in range(5)
+    ]
+    assert statuses == [401] * 3 + [429] * 2
