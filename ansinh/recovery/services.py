@@ -128,6 +128,18 @@ def _counter_wait(subject_key: str, now: dt.datetime) -> int:
     return max(0, int((window_end - now).total_seconds() + 0.999))
 
 
+def _locked_counter_wait(subject_key: str, now: dt.datetime) -> int:
+    """``_counter_wait``, holding the subject's counter row (made if missing) until the
+    transaction ends: concurrent codes for the subject's several live recoveries are then
+    checked and counted one after another, and never together pass
+    ``RECOVERY_ACCOUNT_MAX_FAILURES``."""
+    RecoveryFailureCounter.objects.get_or_create(
+        subject_key=subject_key, defaults={"failures": 0, "window_started_at": now}
+    )
+    RecoveryFailureCounter.objects.select_for_update().filter(subject_key=subject_key).first()
+    return _counter_wait(subject_key, now)
+
+
 def _count_failure(subject_key: str, now: dt.datetime) -> None:
     """One more wrong code for the subject; a window older than the setting starts afresh."""
     window_start = now - dt.timedelta(seconds=settings.RECOVERY_ACCOUNT_WINDOW_SECONDS)
@@ -400,7 +412,7 @@ def verify_code(
             or recovery.expires_at <= now
         ):
             error = RecoveryExpired()
-        elif wait := _counter_wait(recovery.subject_key, now):
+        elif wait := _locked_counter_wait(recovery.subject_key, now):
             record(
                 "recovery.locked",
                 subject=recovery.user,

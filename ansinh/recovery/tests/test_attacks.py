@@ -26,7 +26,7 @@ from django.db import connection, connections
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from ansinh.conftest import CITIZEN_PASSWORD, make_citizen
+from ansinh.conftest import CITIZEN_PASSWORD, Api, make_citizen
 from ansinh.notifications.models import OutboundEmail
 from ansinh.people.models import Person, Sex
 from ansinh.recovery.models import Recovery, RecoveryStatus
@@ -276,6 +276,42 @@ def test_parallel_right_codes_on_the_portal_and_the_api_have_one_winner(citizen,
     assert OutboundEmail.objects.filter(kind="password_reset").count() == 1
     assert OutboundEmail.objects.filter(kind="recovery_credentials").count() <= 1
     assert Recovery.objects.get().status == RecoveryStatus.COMPLETED
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+@override_settings(RECOVERY_ACCOUNT_MAX_FAILURES=3)
+def test_parallel_wrong_codes_across_live_recoveries_stay_within_the_account_budget(
+    citizen, mailoutbox
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent connections to the real PostgreSQL (make test-services)")
+    from ansinh.recovery.models import RecoveryFailureCounter
+
+    api = Api(Client())
+    ids = [start_id(api, remote_addr=f"198.51.100.{i}") for i in range(3)]
+    # Requests that raced each other can leave several recoveries of one account live.
+    Recovery.objects.update(status=RecoveryStatus.PENDING)
+    wrong = wrong_code(last_code(mailoutbox))
+    barrier = threading.Barrier(PARALLEL)
+
+    def attempt(i: int) -> int:
+        try:
+            barrier.wait(timeout=30)
+            response = Client().post(
+                f"/api/v1/auth/recovery/{ids[i % len(ids)]}/verify",
+                data={"otp": wrong},
+                content_type="application/json",
+            )
+            return int(response.status_code)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        statuses = list(pool.map(attempt, range(PARALLEL)))
+
+    assert sorted(statuses) == [400] * 3 + [429] * (PARALLEL - 3), statuses
+    assert RecoveryFailureCounter.objects.get().failures == 3
 
 
 # --- Replay ------------------------------------------------------------------------------------
