@@ -183,6 +183,7 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_length": 12},
     },
     {"NAME": "ansinh.accounts.validators.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
+    {"NAME": "ansinh.accounts.validators.ControlCharacterValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "ansinh.accounts.validators.PersonalDataValidator"},
 ]
@@ -211,7 +212,10 @@ RECOVERY_MAX_RESENDS = env_int("RECOVERY_MAX_RESENDS", 3)
 RECOVERY_ACCOUNT_MAX_FAILURES = env_int("RECOVERY_ACCOUNT_MAX_FAILURES", 10)
 RECOVERY_ACCOUNT_WINDOW_SECONDS = env_int("RECOVERY_ACCOUNT_WINDOW_SECONDS", 24 * 3600)
 RECOVERY_IDENTIFIER_RATE = ENV.get("RECOVERY_IDENTIFIER_RATE", "5/h")
-RECOVERY_EMAIL_RATE = ENV.get("RECOVERY_EMAIL_RATE", "5/h")
+# Codes emailed to one mailbox per rolling window, across its accounts, requests and resends:
+# the ceiling of a flood.
+RECOVERY_MAILBOX_MAX_CODES = env_int("RECOVERY_MAILBOX_MAX_CODES", 20)
+RECOVERY_MAILBOX_WINDOW_SECONDS = env_int("RECOVERY_MAILBOX_WINDOW_SECONDS", 24 * 3600)
 RECOVERY_IP_RATE = ENV.get("RECOVERY_IP_RATE", "20/h")  # portal (has a CAPTCHA)
 RECOVERY_IP_RATE_API = ENV.get("RECOVERY_IP_RATE_API", "10/h")  # app API (no CAPTCHA)
 TEMPORARY_PASSWORD_TTL_SECONDS = env_int("TEMPORARY_PASSWORD_TTL_SECONDS", 24 * 3600)

@@ -9,7 +9,7 @@ picks K persons with an account and a verified email, and sends ``POST /api/v1/a
 for each with C requests in flight at a time (a closed loop; each request on a new
 connection). Every answer must be 202. It then waits for the K OTP emails and computes, per
 recipient, SMTP acceptance time − request start time, on this process's monotonic clock. It
-repeats that R times with other persons (the per-identifier and per-email limits are 5/h) and
+repeats that R times with other persons (the per-identifier-and-email limit is 5/h) and
 writes ``bench/results/recovery.md``.
 
 All the load comes from one address, so the per-address recovery limits
@@ -383,7 +383,7 @@ def build_report(
                 [
                     "settings changed from the production defaults",
                     f"`RECOVERY_IP_RATE_API` and `RECOVERY_IP_RATE` = `{UNLIMITED_RATE}`: all "
-                    "load comes from one address (per-identifier and per-email limits unchanged)",
+                    "load comes from one address (per-identifier-and-email limit unchanged)",
                 ],
                 ["command", f"`{harness.command_line()}`"],
             ],

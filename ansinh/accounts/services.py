@@ -370,8 +370,8 @@ def set_password(
     )
 
 
-# Temporary passwords: 16 characters from 54 unambiguous letters and digits (no 0/O, 1/l/I),
-# about 92 bits from ``secrets``, shown in groups of four.
+# Temporary passwords: 16 characters from 56 unambiguous letters and digits (no 0/O/o, 1/l/I),
+# about 93 bits from ``secrets``, shown in groups of four.
 TEMPORARY_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 

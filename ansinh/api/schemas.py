@@ -111,6 +111,7 @@ class RecoveryVerifyIn(StrictIn):
         default=None,
         min_length=1,
         max_length=256,
+        pattern=PRINTABLE,
         description="Optional: set this password now instead of receiving a temporary one",
     )
 
