@@ -5,7 +5,7 @@ strict like every other: unknown fields, wrong types and lists where text belong
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -65,7 +65,8 @@ class DecisionIn(StrictIn):
     decisions: dict[str, Literal["approve", "reject"]] = Field(
         description="Field → approve or reject"
     )
-    reasons: dict[str, str] = Field(
+    # Printable only: a NUL or a lone surrogate in a reason once answered 500 (API fuzzer).
+    reasons: dict[str, Annotated[str, Field(pattern=PRINTABLE)]] = Field(
         default_factory=dict, description="Field → reason (required for each rejection)"
     )
     note: str = Field(default="", max_length=500, pattern=PRINTABLE)

@@ -192,7 +192,20 @@ REPORT_BODY = {
         415: ErrorOut,
         422: ErrorOut,
     },
-    openapi_extra=REPORT_BODY,
+    openapi_extra={
+        **REPORT_BODY,
+        "responses": {
+            status: {
+                "links": {
+                    "get_report": {
+                        "operationId": "ansinh_api_unit_report_routes_get_report",
+                        "parameters": {"report_id": "$response.body#/report_id"},
+                    }
+                }
+            }
+            for status in (200, 201)
+        },
+    },
 )
 def submit_report(request: HttpRequest) -> Any:
     """Store a report once per reference, validated whole: 201 on first receipt, 200 with the

@@ -13,8 +13,8 @@ Every response must pass: no 5xx; its status documented for the operation; its
 ``Content-Type`` and body as documented; a schema-violating request answered 4xx.
 
 Realistic, not weakened: the cache (rate limits) is cleared before each request, as if each
-came from a new client; every request gets a fresh token, since the fuzzer logs out and
-revokes tokens; on-commit work (emails) runs as a real commit would run it. Deterministic
+came from a new client; the operations that revoke tokens (logout, password change) get
+a token of their own; on-commit work (emails) runs as a real commit would run it. Deterministic
 (``derandomize``) and bounded: ``EXAMPLES`` requests per operation.
 """
 
@@ -46,6 +46,7 @@ from ansinh.dossiers.tests.helpers import change_request
 from ansinh.people.models import HealthFacility
 
 EXAMPLES = 20
+STATEFUL_SCENARIOS = 30
 SCHEMA = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler())
 OPERATIONS = {op.label: op for op in (result.ok() for result in SCHEMA.get_all_operations())}
 
@@ -63,6 +64,7 @@ CHECKED = CHECKS.get_by_names(
 
 # The token-guarded operations outside /me and /staff: a citizen's own session.
 CITIZEN_AUTH_PATHS = ("/auth/logout", "/auth/logout-all", "/auth/password")
+REVOKING = frozenset(CITIZEN_AUTH_PATHS)
 
 
 def persona(operation: Any) -> str | None:
@@ -86,6 +88,8 @@ class World:
     path_values: dict[str, list[str]] = field(default_factory=dict)
     body_values: dict[str, list[str]] = field(default_factory=dict)
 
+    tokens: dict[str, str] = field(default_factory=dict)
+
     def headers(self, operation: Any) -> dict[str, str]:
         who = persona(operation)
         if who == "unit":
@@ -93,9 +97,16 @@ class World:
         if who is None:
             return {}
         user = self.staff if who == "staff" else self.citizen
-        return {
-            "Authorization": "Bearer " + issue_tokens(user=user, device_name="fuzz").access_token
-        }
+        if operation.path.removeprefix("/api/v1") in REVOKING:
+            # Logging out ends this token (logout-all every token): then the session is over.
+            self.tokens.clear()
+            return {
+                "Authorization": "Bearer "
+                + issue_tokens(user=user, device_name="fuzz").access_token
+            }
+        if who not in self.tokens:
+            self.tokens[who] = issue_tokens(user=user, device_name="fuzz").access_token
+        return {"Authorization": "Bearer " + self.tokens[who]}
 
 
 @pytest.fixture
@@ -183,6 +194,8 @@ def world(
     world.body_values = {
         "bhxh_code": ["0123456789", "0123456790"],
         "qr": [qr_payload(card)],
+        "username": ["0123456789", "001090012345"],
+        "email": ["an.nguyen@example.com"],
     }
     return world
 
@@ -260,3 +273,48 @@ def test_every_operation_is_fuzzed_with_the_credentials_of_its_callers() -> None
     for operation in OPERATIONS.values():
         secured = bool(operation.definition.raw.get("security"))
         assert secured == (persona(operation) is not None), operation.label
+
+
+def test_linked_operations_survive_stateful_fuzzing(
+    world: World, wsgi_in_test_transaction: None
+) -> None:
+    """Sequences that follow the document's links: a started recovery's ``recovery_id`` into
+    verify and resend, a filed dossier's ``dossier_id`` into the staff's reads and decisions,
+    a report's ``report_id`` into its read back."""
+    followed: dict[str, int] = defaultdict(int)
+
+    class Machine(SCHEMA.as_state_machine()):  # type: ignore[misc]
+        def before_call(self, case: Any) -> None:
+            if isinstance(case.body, dict):  # a known person, so that filing can succeed
+                for name, values in world.body_values.items():
+                    if name in case.body:
+                        case.body[name] = values[0]
+
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            cache.clear()
+            return {"headers": world.headers(case.operation)}
+
+        def call(self, case: Any, **kwargs: Any) -> Any:
+            with run_on_commit():
+                return case.call(**kwargs)
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            if "{" in case.operation.path and response.status_code not in (404, 410):
+                followed[case.operation.label] += 1  # a real id, so it came from a link
+            case.validate_response(
+                response, headers=kwargs.get("headers"), checks=CHECKED, transport_kwargs=kwargs
+            )
+
+    Machine.run(
+        settings=settings(
+            max_examples=STATEFUL_SCENARIOS,
+            stateful_step_count=4,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    # The links were followed: a live recovery's id reached verify, a dossier's id its reads.
+    assert followed["POST /api/v1/auth/recovery/{recovery_id}/verify"], dict(followed)
+    assert any("dossiers/{dossier_id}" in label for label in followed), dict(followed)
