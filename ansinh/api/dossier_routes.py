@@ -84,6 +84,19 @@ def install(api: NinjaAPI) -> None:
         )
 
 
+def _dossier_links(*targets: str) -> dict[str, Any]:
+    """OpenAPI links from a filed dossier's ``dossier_id`` to the operations that take it."""
+    parameters = {"dossier_id": "$response.body#/dossier_id"}
+    links = {
+        name: {"operationId": f"ansinh_api_dossier_routes_{name}", "parameters": parameters}
+        for name in targets
+    }
+    return {"responses": {201: {"links": links}}}
+
+
+STAFF_LINKS = _dossier_links("staff_dossier", "staff_decide", "staff_resolve_dispute")
+
+
 def _created(dossier: Any) -> Status[DossierCreatedOut]:
     return Status(
         201,
@@ -110,7 +123,7 @@ def _file_response(attachment: Attachment) -> HttpResponseBase:
 # --- /unit/dossiers ------------------------------------------------------------------------------
 
 
-@unit_router.post("", response={201: DossierCreatedOut, **ERRORS})
+@unit_router.post("", response={201: DossierCreatedOut, **ERRORS}, openapi_extra=STAFF_LINKS)
 def unit_file(request: HttpRequest, payload: UnitDossierIn) -> Status[DossierCreatedOut]:
     """File TK1-TS for a current employee (unit key) or a registered participant (collection
     organisation key). Anyone else: 403 ``not_your_employee``; unknown or revoked key: 401."""
@@ -164,7 +177,7 @@ def staff_queue(
     )
 
 
-@staff_router.post("", response={201: DossierCreatedOut, **ERRORS})
+@staff_router.post("", response={201: DossierCreatedOut, **ERRORS}, openapi_extra=STAFF_LINKS)
 def staff_file(request: HttpRequest, payload: StaffDossierIn) -> Status[DossierCreatedOut]:
     """Counter intake (02/SĐ-GD): the clerk checked the CCCD card in person
     (``identity_checked`` must be true) and enters the new email and/or phone."""

@@ -5,21 +5,37 @@ strict like every other: unknown fields, wrong types and lists where text belong
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from pydantic import Field
+
+from ansinh.dossiers.models import FormKind
+from ansinh.dossiers.services import FORM_FIELDS
 
 from .schemas import PRINTABLE, StrictIn
 
 Changes = dict[str, str]
 
 
+def changes_field(form: str, description: str) -> Any:
+    """``changes`` of ``form``, documented with the fields that form may change: any other
+    field, and an empty object, answer 400 (``prepare_changes``)."""
+    return Field(
+        description=description,
+        json_schema_extra={
+            "properties": {name: {"type": "string"} for name in sorted(FORM_FIELDS[form])},
+            "additionalProperties": False,
+            "minProperties": 1,
+        },
+    )
+
+
 class UnitDossierIn(StrictIn):
     form: Literal["TK1-TS"]
     bhxh_code: str = Field(pattern=r"^[0-9]{10}$", description="The employee's BHXH code")
-    changes: Changes = Field(
-        description="Field → new value; fields: email, phone, cccd, address, full_name"
+    changes: Changes = changes_field(
+        FormKind.TK1_TS, "Field → new value; fields: email, phone, cccd, address, full_name"
     )
     note: str = Field(default="", max_length=500, pattern=PRINTABLE)
 
@@ -27,7 +43,7 @@ class UnitDossierIn(StrictIn):
 class StaffDossierIn(StrictIn):
     form: Literal["02/SĐ-GD"]
     bhxh_code: str = Field(pattern=r"^[0-9]{10}$")
-    changes: Changes = Field(description="Field → new value; fields: email, phone")
+    changes: Changes = changes_field(FormKind.SD_GD_02, "Field → new value; fields: email, phone")
     identity_checked: bool = Field(
         description="The clerk checked the person's CCCD card in person (must be true)"
     )
@@ -39,7 +55,9 @@ class ChangeRequestIn(StrictIn):
 
     form: Literal["change_request"]
     office_code: str = Field(pattern=r"^[0-9]{5}$", description="The receiving BHXH office")
-    changes: Changes = Field(description="Field → new value; fields: phone, cccd, address, email")
+    changes: Changes = changes_field(
+        FormKind.CHANGE_REQUEST, "Field → new value; fields: phone, cccd, address, email"
+    )
     note: str = Field(default="", max_length=500, pattern=PRINTABLE)
 
 
@@ -47,7 +65,8 @@ class DecisionIn(StrictIn):
     decisions: dict[str, Literal["approve", "reject"]] = Field(
         description="Field → approve or reject"
     )
-    reasons: dict[str, str] = Field(
+    # Printable only: a NUL or a lone surrogate in a reason once answered 500 (API fuzzer).
+    reasons: dict[str, Annotated[str, Field(pattern=PRINTABLE)]] = Field(
         default_factory=dict, description="Field → reason (required for each rejection)"
     )
     note: str = Field(default="", max_length=500, pattern=PRINTABLE)

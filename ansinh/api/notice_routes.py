@@ -19,7 +19,8 @@ notices_router = Router(tags=["me"], auth=token_auth)
 access_router = Router(tags=["me"], auth=token_auth)
 
 
-@notices_router.get("", response={200: NoticeListOut, 401: ErrorOut, 403: ErrorOut})
+# 400: a ``limit`` that is not an integer (found by the API fuzzer: it was undocumented).
+@notices_router.get("", response={200: NoticeListOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut})
 def notifications(request: HttpRequest, limit: int = 50) -> NoticeListOut:
     """My notices, newest first, and how many are unread."""
     notices = notices_of(current_user(request))

@@ -61,7 +61,11 @@ def _person(request: HttpRequest) -> Person:
         ) from None
 
 
-@participation_router.get("", response={200: ParticipationOut, 401: ErrorOut, 403: ErrorOut})
+# by_alias: the document names the field as clients read it (``from``, not ``from_``); the API
+# fuzzer found the mismatch.
+@participation_router.get(
+    "", response={200: ParticipationOut, 401: ErrorOut, 403: ErrorOut}, by_alias=True
+)
 def participation(request: HttpRequest) -> HttpResponse:
     """Per scheme (BHXH, BHYT, BHTN, BHTNLD_BNN): periods of consecutive months with the same
     unit, job title, salary and status ("paid" or "unpaid"), the total months and the unpaid

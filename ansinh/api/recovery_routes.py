@@ -4,6 +4,8 @@ Every well-formed request answers 202 with the same body shape, headers and mess
 not anyone matches; the recovery id of a non-match is a decoy that answers the next steps alike.
 """
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -54,7 +56,33 @@ def _expired() -> ApiError:
     )
 
 
-@router.post("", response={202: RecoveryStartedOut, 400: ErrorOut, 429: ErrorOut})
+def _recovery_links(status: int) -> dict[str, Any]:
+    """OpenAPI links: the ``recovery_id`` of a started recovery is what verify and resend
+    take (clients and the stateful API fuzzer follow them)."""
+    parameters = {"recovery_id": "$response.body#/recovery_id"}
+    return {
+        "responses": {
+            status: {
+                "links": {
+                    "verify": {
+                        "operationId": "ansinh_api_recovery_routes_verify",
+                        "parameters": parameters,
+                    },
+                    "resend": {
+                        "operationId": "ansinh_api_recovery_routes_resend",
+                        "parameters": parameters,
+                    },
+                }
+            }
+        }
+    }
+
+
+@router.post(
+    "",
+    response={202: RecoveryStartedOut, 400: ErrorOut, 429: ErrorOut},
+    openapi_extra=_recovery_links(202),
+)
 @sensitive_variables("payload")
 def start(request: HttpRequest, payload: RecoveryIn) -> Status[RecoveryStartedOut]:
     """Start a recovery with the BHXH code (or CCCD) and the email on record. If they match,
@@ -123,7 +151,9 @@ def verify(
 
 
 @router.post(
-    "/{recovery_id}/resend", response={202: RecoveryStartedOut, 410: ErrorOut, 429: ErrorOut}
+    "/{recovery_id}/resend",
+    response={202: RecoveryStartedOut, 410: ErrorOut, 429: ErrorOut},
+    openapi_extra=_recovery_links(202),
 )
 def resend(request: HttpRequest, recovery_id: str) -> Status[RecoveryStartedOut]:
     """Send a fresh code (the previous one stops working), at most every 60 seconds."""

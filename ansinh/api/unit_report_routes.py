@@ -14,18 +14,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
+from pydantic import WithJsonSchema
 
 from ansinh.contributions import statements
 from ansinh.contributions.access import NotAUnit, unit_of_key
-from ansinh.contributions.models import Channel, Report
+from ansinh.contributions.models import SCHEME_BITS, Channel, LineType, Report
 from ansinh.contributions.months import format_month, parse_month
-from ansinh.contributions.parsing import CsvFormatError, csv_rows
+from ansinh.contributions.parsing import MAX_JOB_TITLE, MAX_SALARY, CsvFormatError, csv_rows
 from ansinh.contributions.services import (
     ReportConflict,
     ReportRejected,
@@ -110,6 +111,74 @@ def _csv_format_error(exc: CsvFormatError) -> ApiError:
     )
 
 
+_MONTH = {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$", "description": "YYYY-MM"}
+_REFERENCE = {
+    "type": "string",
+    "pattern": "^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$",
+    "description": "The unit's own reference; one report per reference",
+}
+_LINE = {
+    "type": "object",
+    "required": ["bhxh_code", "type", "from_month"],
+    "properties": {
+        "bhxh_code": {"type": "string", "pattern": "^[0-9]{10}$"},
+        "type": {"type": "string", "enum": sorted(LineType.values)},
+        "from_month": _MONTH,
+        "to_month": _MONTH,
+        "salary": {"type": "integer", "minimum": 1, "maximum": MAX_SALARY},
+        "job_title": {"type": "string", "maxLength": MAX_JOB_TITLE},
+        "schemes": {
+            "type": "array",
+            "items": {"type": "string", "enum": sorted(SCHEME_BITS)},
+            "uniqueItems": True,
+        },
+    },
+}
+# The body is read by hand (three media types, streamed with a size cap), so ninja cannot
+# derive it; without this the OpenAPI document showed no body at all.
+REPORT_BODY = {
+    "parameters": [
+        {"in": "query", "name": name, "required": False, "schema": schema}
+        for name, schema in (("reference", _REFERENCE), ("period", _MONTH))
+    ],
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["reference", "period", "lines"],
+                    "properties": {
+                        "reference": _REFERENCE,
+                        "period": _MONTH,
+                        "lines": {"type": "array", "items": _LINE},
+                    },
+                }
+            },
+            "text/csv": {
+                "schema": {
+                    "type": "string",
+                    "description": "A header line of column names (those of a JSON line; "
+                    "schemes joined by |), then one line per row; reference and period "
+                    "as query parameters",
+                }
+            },
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["reference", "period", "file"],
+                    "properties": {
+                        "reference": _REFERENCE,
+                        "period": _MONTH,
+                        "file": {"type": "string", "format": "binary"},
+                    },
+                }
+            },
+        },
+    },
+}
+
+
 @reports_router.post(
     "",
     response={
@@ -120,7 +189,22 @@ def _csv_format_error(exc: CsvFormatError) -> ApiError:
         403: ErrorOut,
         409: ErrorOut,
         413: ErrorOut,
+        415: ErrorOut,
         422: ErrorOut,
+    },
+    openapi_extra={
+        **REPORT_BODY,
+        "responses": {
+            status: {
+                "links": {
+                    "get_report": {
+                        "operationId": "ansinh_api_unit_report_routes_get_report",
+                        "parameters": {"report_id": "$response.body#/report_id"},
+                    }
+                }
+            }
+            for status in (200, 201)
+        },
     },
 )
 def submit_report(request: HttpRequest) -> Any:
@@ -265,7 +349,11 @@ class StatementOut(Schema):
     "/{month}",
     response={200: StatementOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
 )
-def statement(request: HttpRequest, month: str) -> Any:
+def statement(
+    request: HttpRequest,
+    # Documented, not enforced by ninja: a bad month answers 400 ``invalid_month`` below.
+    month: Annotated[str, WithJsonSchema(_MONTH)],
+) -> Any:
     """The unit's statement of a month (like C12-TS): headcount, salary fund, due by scheme
     (employer, employee, total), brought forward, paid in the month, arrears, carried
     forward; amounts in đồng."""

@@ -4,7 +4,8 @@
 
 * ``AS1``: format and version;
 * ``kid``: the signing key's id, 1–32 characters ``A-Z a-z 0-9 _ -``;
-* ``body``: base64url without padding of the UTF-8 JSON object (keys sorted, no spaces)
+* ``body``: base64url without padding of the UTF-8 JSON object (keys sorted, no spaces, non-ASCII
+  characters unescaped, exactly as ``encode_body`` writes it; any other spelling is malformed)
   ``{"card", "dob", "facility", "five_years", "from", "issued", "name", "to", "v"}``;
 * ``signature``: base64url without padding of the 64-byte Ed25519 signature of the ASCII
   text ``AS1.<kid>.<body>``.
@@ -161,6 +162,10 @@ def parse(payload: Any) -> Parsed:
         five_years=None if five_years is None else _date(five_years),
         issued=_date(data["issued"]),
     )
+    # Canonical only, like the base64 above: the issuer writes sorted keys, no spaces, "v": 1;
+    # any other spelling of the same claims (spaces, "v": true, escapes) is not a payload.
+    if encode_body(claims) != parts[2]:
+        raise ValueError("not canonical")
     return Parsed(
         kid=parts[1],
         signed=f"{parts[0]}.{parts[1]}.{parts[2]}".encode("ascii"),

@@ -28,8 +28,9 @@ MAX_SALARY = 10**12  # đồng; far above any real salary, well inside a BIGINT
 MAX_JOB_TITLE = 100
 EARLIEST_MONTH = dt.date(1995, 1, 1)  # compulsory social insurance began in 1995
 SALARY_RE = re.compile(r"[1-9][0-9]{0,12}", re.ASCII)
-# Printable text only: no control characters (CR/LF, NUL, …).
-JOB_TITLE_RE = re.compile(r"[^\x00-\x1f\x7f]*")
+# Printable text only: no control characters (CR/LF, NUL, …) and no lone surrogates (a JSON
+# "\ud800" is not encodable as UTF-8: it once answered 500, found by the API fuzzer).
+JOB_TITLE_RE = re.compile(r"[^\x00-\x1f\x7f\ud800-\udfff]*")
 CSV_SCHEME_SEPARATOR = "|"
 LINE_TYPES = frozenset(LineType.values)
 

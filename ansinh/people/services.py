@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,13 +17,26 @@ from ansinh.lib import identifiers
 
 from .models import CollectionOrganisation, Employment, Participation, Person, PersonChange, Unit
 
+
+def normalize_text(value: str) -> str:
+    """Collapse runs of whitespace to one space; ``ValidationError(code="invalid_characters")``
+    for control characters (NUL, which PostgreSQL cannot store, ESC, DEL…) and lone surrogates
+    (not encodable as UTF-8). Both once answered 500 (found by the API fuzzer)."""
+    value = " ".join(value.split())
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
+        raise ValidationError(
+            _("Contains characters that are not allowed."), code="invalid_characters"
+        )
+    return value
+
+
 # Fields a dossier may change, with the normaliser each value goes through first.
 CHANGEABLE_FIELDS: dict[str, Any] = {
     "email": identifiers.normalize_email,
     "phone": identifiers.normalize_phone,
     "cccd": identifiers.validate_cccd,
-    "address": lambda v: " ".join(v.split()),
-    "full_name": lambda v: " ".join(v.split()),
+    "address": normalize_text,
+    "full_name": normalize_text,
 }
 # Longest value a dossier may propose per field (the model's column sizes).
 MAX_LENGTHS = {"email": 254, "phone": 20, "cccd": 12, "address": 300, "full_name": 100}

@@ -74,7 +74,9 @@ def _tamper(payload: str) -> str:
     prefix, kid, body, signature = payload.split(".")
     claims = json.loads(signing.b64decode(body))
     claims["to"] = "2030-12-31"
-    forged = signing.b64encode(json.dumps(claims, sort_keys=True, separators=(",", ":")).encode())
+    # Spelled canonically (as the issuer would): only the signature gives the forgery away.
+    text = json.dumps(claims, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    forged = signing.b64encode(text.encode())
     return ".".join([prefix, kid, forged, signature])
 
 

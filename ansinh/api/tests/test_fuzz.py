@@ -1,0 +1,320 @@
+"""API fuzzing (issue 7; docs/security.md, "API fuzzing and property tests").
+
+Schemathesis reads ``/api/v1/openapi.json`` from the WSGI app itself (no network, no server)
+and generates requests for every operation: schema-valid ones and schema-violating ones, each
+operation as its own test. They go in-process to Django's WSGI handler with the credentials a
+real client of that operation holds: a citizen's bearer token (``/me…`` and the token-guarded
+``/auth/…`` operations), the unit's API key (``X-API-Key``, ``/unit/…``), a staff member's
+token (``/staff/…``); public operations get none. Part of the generated requests name real
+objects (a dossier with an attachment, a report, a live recovery, a signed card) so that the
+fuzzer reaches the services, not only the 404 of an unknown id.
+
+Every response must pass: no 5xx; its status documented for the operation; its
+``Content-Type`` and body as documented; a schema-violating request answered 4xx.
+
+Realistic, not weakened: the cache (rate limits) is cleared before each request, as if each
+came from a new client; the operations that revoke tokens (logout, password change) get
+a token of their own; on-commit work (emails) runs as a real commit would run it. Deterministic
+(``derandomize``) and bounded: ``EXAMPLES`` requests per operation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.cache import cache
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis.checks import CHECKS, load_all_checks
+from schemathesis.generation.modes import GenerationMode
+
+from ansinh.accounts.models import User
+from ansinh.accounts.services import issue_tokens
+from ansinh.cards.services import issue_card, qr_payload
+from ansinh.conftest import Api, run_on_commit
+from ansinh.dossiers.tests.helpers import change_request
+from ansinh.people.models import HealthFacility
+
+EXAMPLES = 20
+STATEFUL_SCENARIOS = 30
+SCHEMA = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler())
+OPERATIONS = {op.label: op for op in (result.ok() for result in SCHEMA.get_all_operations())}
+
+load_all_checks()
+CHECKED = CHECKS.get_by_names(
+    [
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_schema_conformance",
+        "response_headers_conformance",
+        "negative_data_rejection",
+    ]
+)
+
+# The token-guarded operations outside /me and /staff: a citizen's own session.
+CITIZEN_AUTH_PATHS = ("/auth/logout", "/auth/logout-all", "/auth/password")
+REVOKING = frozenset(CITIZEN_AUTH_PATHS)
+
+
+def persona(operation: Any) -> str | None:
+    """Who calls ``operation`` in real life: ``citizen``, ``staff``, ``unit`` or nobody."""
+    path = operation.path.removeprefix("/api/v1")
+    if path.startswith("/unit/"):
+        return "unit"
+    if path.startswith("/staff/"):
+        return "staff"
+    if path == "/me" or path.startswith("/me/") or path in CITIZEN_AUTH_PATHS:
+        return "citizen"
+    return None
+
+
+@dataclass
+class World:
+    citizen: User
+    staff: User
+    unit_key: str
+    # Real values for path parameters and body fields, by name.
+    path_values: dict[str, list[str]] = field(default_factory=dict)
+    body_values: dict[str, list[str]] = field(default_factory=dict)
+
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def headers(self, operation: Any) -> dict[str, str]:
+        who = persona(operation)
+        if who == "unit":
+            return {"X-API-Key": self.unit_key}
+        if who is None:
+            return {}
+        user = self.staff if who == "staff" else self.citizen
+        if operation.path.removeprefix("/api/v1") in REVOKING:
+            # Logging out ends this token (logout-all every token): then the session is over.
+            self.tokens.clear()
+            return {
+                "Authorization": "Bearer "
+                + issue_tokens(user=user, device_name="fuzz").access_token
+            }
+        if who not in self.tokens:
+            self.tokens[who] = issue_tokens(user=user, device_name="fuzz").access_token
+        return {"Authorization": "Bearer " + self.tokens[who]}
+
+
+@pytest.fixture
+def wsgi_in_test_transaction(db: None) -> Iterator[None]:
+    """Let the WSGI handler run inside the test's transaction: Django's handler closes the
+    database connection at the end of each request, which Django's own test client avoids
+    the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(
+    api: Api,
+    client: Any,
+    employees: list[User],
+    approver: User,
+    unit_key: str,
+    settings: Any,
+    tmp_path: Path,
+) -> World:
+    """The personas and one of each object the API names by id, made through the API."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    citizen = employees[0]
+    assert citizen.person is not None
+    world = World(citizen=citizen, staff=approver, unit_key=unit_key)
+
+    filed = api.post(
+        "/unit/dossiers",
+        {"form": "TK1-TS", "bhxh_code": "0123456789", "changes": {"address": "1 Phố Huế"}},
+        headers={"X-API-Key": unit_key},
+    )
+    assert filed.status_code == 201, filed.content
+    citizen_token = issue_tokens(user=citizen, device_name="seed").access_token
+    requested = change_request(client, citizen_token, changes={"phone": "0987654321"})
+    assert requested.status_code == 201, requested.content
+    dossier_id = requested.json()["dossier_id"]
+    detail = api.get(f"/me/dossiers/{dossier_id}", token=citizen_token).json()
+    report = api.post(
+        "/unit/reports",
+        {
+            "reference": "FUZZ-1",
+            "period": "2026-10",
+            "lines": [
+                {
+                    "bhxh_code": "0123456789",
+                    "type": "hire",
+                    "from_month": "2026-10",
+                    "salary": 12_000_000,
+                }
+            ],
+        },
+        headers={"X-API-Key": unit_key},
+    )
+    assert report.status_code == 201, report.content
+    recovery = api.post(
+        "/auth/recovery", {"username": "0123456789", "email": "an.nguyen@example.com"}
+    )
+    assert recovery.status_code == 202, recovery.content
+    facility = HealthFacility.objects.create(code="01001", name="Bạch Mai", province_code="01")
+    with run_on_commit():
+        card = issue_card(
+            person=citizen.person,
+            group="DN",
+            benefit_level=4,
+            facility=facility,
+            valid_from=dt.date(2026, 1, 1),
+            valid_to=dt.date(2099, 12, 31),
+            five_years_from=None,
+            actor=None,
+        )
+
+    world.path_values = {
+        "dossier_id": [filed.json()["dossier_id"], dossier_id],
+        "attachment_id": [detail["attachments"][0]["id"]],
+        "report_id": [report.json()["report_id"]],
+        "recovery_id": [recovery.json()["recovery_id"]],
+        "month": ["2026-10", "2026-11", "2015-01"],
+    }
+    world.body_values = {
+        "bhxh_code": ["0123456789", "0123456790"],
+        "qr": [qr_payload(card)],
+        "username": ["0123456789", "001090012345"],
+        "email": ["an.nguyen@example.com"],
+    }
+    return world
+
+
+def _realistic(world: World, operation: Any) -> st.SearchStrategy[Any]:
+    """Schema-valid and schema-violating requests; of the valid ones, some with real ids in
+    the path and real identifiers in the body."""
+    known = {
+        name: st.sampled_from(world.path_values[name])
+        for name in (p.name for p in operation.path_parameters)
+        if name in world.path_values
+    }
+    positive = operation.as_strategy(GenerationMode.POSITIVE)
+    with_real_path = (
+        st.fixed_dictionaries(known).flatmap(
+            lambda values: operation.as_strategy(GenerationMode.POSITIVE, path_parameters=values)
+        )
+        if known
+        else positive
+    )
+
+    def with_real_body(case: Any, pick: int) -> Any:
+        if isinstance(case.body, dict):
+            for name, values in world.body_values.items():
+                if name in case.body:
+                    case.body[name] = values[pick % len(values)]
+        return case
+
+    real_body = st.tuples(positive, st.integers(0, 7)).map(lambda t: with_real_body(*t))
+    return st.one_of(
+        positive,
+        with_real_path,
+        real_body,
+        operation.as_strategy(GenerationMode.NEGATIVE),
+    )
+
+
+def _call(world: World, case: Any) -> Any:
+    cache.clear()  # each request as from a new client: rate limits stay on, fuzzing goes on
+    headers = world.headers(case.operation)
+    with run_on_commit():
+        response = case.call(headers=headers)
+    case.validate_response(response, headers=headers, checks=CHECKED)
+    return response
+
+
+@pytest.mark.parametrize("label", sorted(OPERATIONS))
+def test_every_operation_survives_fuzzing_and_answers_as_documented(
+    label: str, world: World, wsgi_in_test_transaction: None
+) -> None:
+    operation = OPERATIONS[label]
+    statuses: dict[str, int] = defaultdict(int)
+
+    @settings(
+        max_examples=EXAMPLES,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=_realistic(world, operation))
+    def fuzz(case: Any) -> None:
+        statuses[str(_call(world, case).status_code)] += 1
+
+    fuzz()
+
+    # The personas' credentials worked: not everything bounced off authentication.
+    if persona(operation) is not None:
+        assert set(statuses) - {"401"}, statuses
+
+
+def test_every_operation_is_fuzzed_with_the_credentials_of_its_callers() -> None:
+    """An operation that needs credentials gets a persona; a public one gets none."""
+    assert len(OPERATIONS) >= 30
+    for operation in OPERATIONS.values():
+        secured = bool(operation.definition.raw.get("security"))
+        assert secured == (persona(operation) is not None), operation.label
+
+
+def test_linked_operations_survive_stateful_fuzzing(
+    world: World, wsgi_in_test_transaction: None
+) -> None:
+    """Sequences that follow the document's links: a started recovery's ``recovery_id`` into
+    verify and resend, a filed dossier's ``dossier_id`` into the staff's reads and decisions,
+    a report's ``report_id`` into its read back."""
+    followed: dict[str, int] = defaultdict(int)
+
+    class Machine(SCHEMA.as_state_machine()):  # type: ignore[misc]
+        def before_call(self, case: Any) -> None:
+            if isinstance(case.body, dict):  # a known person, so that filing can succeed
+                for name, values in world.body_values.items():
+                    if name in case.body:
+                        case.body[name] = values[0]
+
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            cache.clear()
+            return {"headers": world.headers(case.operation)}
+
+        def call(self, case: Any, **kwargs: Any) -> Any:
+            with run_on_commit():
+                return case.call(**kwargs)
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            if "{" in case.operation.path and response.status_code not in (404, 410):
+                followed[case.operation.label] += 1  # a real id, so it came from a link
+            case.validate_response(
+                response, headers=kwargs.get("headers"), checks=CHECKED, transport_kwargs=kwargs
+            )
+
+    Machine.run(
+        settings=settings(
+            max_examples=STATEFUL_SCENARIOS,
+            stateful_step_count=4,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    # The links were followed: a live recovery's id reached verify, a dossier's id its reads.
+    assert followed["POST /api/v1/auth/recovery/{recovery_id}/verify"], dict(followed)
+    assert any("dossiers/{dossier_id}" in label for label in followed), dict(followed)
