@@ -33,7 +33,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import logging
 import re
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import chain, permutations
@@ -74,6 +76,31 @@ from .services import (
 
 if TYPE_CHECKING:
     from ansinh.accounts.models import OrganisationKey, User
+
+logger = logging.getLogger(__name__)
+
+
+class _Clock:
+    """Seconds per step of one ingest, logged at DEBUG (``bench/contributions.py --profile``)."""
+
+    def __init__(self) -> None:
+        self.steps: list[tuple[str, float]] = []
+        self.last = time.perf_counter()
+
+    def lap(self, label: str) -> None:
+        now = time.perf_counter()
+        self.steps.append((label, now - self.last))
+        self.last = now
+
+    def log(self) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            total = sum(seconds for _, seconds in self.steps)
+            logger.debug(
+                "ingest steps (%.2f s): %s",
+                total,
+                ", ".join(f"{label} {seconds:.2f}" for label, seconds in self.steps),
+            )
+
 
 # --- The plain form of a line: what the regular expression accepts ----------------------------
 
@@ -432,6 +459,17 @@ _APPLY_SINGLE = [
     ON CONFLICT ON CONSTRAINT contrib_month_unique DO NOTHING""",
 ]
 
+_APPLY_LABELS = [
+    "hires: employments",
+    "hires: month rows",
+    "leaves: employments",
+    "leaves: month rows",
+    "salary changes: employments",
+    "salary changes: month rows",
+    "corrections: update",
+    "corrections: insert",
+]
+
 _SYNC_REGISTRY = [
     """DELETE FROM people_employment
     WHERE unit_id = %(unit)s AND person_id IN (SELECT person_id FROM ingest_lines)""",
@@ -444,14 +482,16 @@ _SYNC_REGISTRY = [
 ]
 
 
-def _apply(cursor: Any, unit: Unit, period: dt.date) -> None:
+def _apply(cursor: Any, unit: Unit, period: dt.date, clock: _Clock) -> None:
     from .statements import first_gap, refresh_statements, settle
 
     earliest = first_gap(unit, period)
     extend_open_employments(unit=unit, to_month=period)
+    clock.lap("extend open employments")
     params = {"unit": unit.pk, "period": period}
-    for statement in _APPLY_SINGLE:
+    for label, statement in zip(_APPLY_LABELS, _APPLY_SINGLE, strict=True):
         cursor.execute(statement, params)
+        clock.lap(label)
     cursor.execute(
         "SELECT l.line_no, l.person_id, l.bhxh_code, l.type, l.from_month, l.to_month, "
         "l.salary, l.job_title, l.schemes FROM ingest_lines l JOIN ingest_seq q USING (person_id) "
@@ -463,13 +503,17 @@ def _apply(cursor: Any, unit: Unit, period: dt.date) -> None:
         person_ids[code] = person_id
         lines.append(ParsedLine(line_no, code, kind, from_month, to_month, salary, title, schemes))
     apply_lines(unit, period, lines, person_ids)
+    clock.lap("persons with several lines")
     cursor.execute("SELECT min(from_month) FROM ingest_lines")
     first_line = cursor.fetchone()[0]
     earliest = min(earliest, first_line) if first_line else earliest
     refresh_statements(unit=unit, first=earliest, last=max(period, _last_month(unit)))
+    clock.lap("statements")
     settle(unit=unit)
+    clock.lap("settle")
     for statement in _SYNC_REGISTRY:
         cursor.execute(statement, params)
+    clock.lap("registry and snapshots")
 
 
 # --- The entry point ------------------------------------------------------------------------
@@ -488,9 +532,15 @@ def ingest_sql(
 ) -> IngestResult:
     """``services.ingest_report`` on PostgreSQL (reference and period already checked)."""
     digest: list[str] = []  # set once the lines are valid, for the replay below
+    clock = _Clock()
     try:
         with transaction.atomic():
-            return _ingest(unit, reference, period, lines, csv_rows, channel, key, staff, digest)
+            result = _ingest(
+                unit, reference, period, lines, csv_rows, channel, key, staff, digest, clock
+            )
+        clock.lap("commit")
+        clock.log()
+        return result
     except IntegrityError:
         # A concurrent request stored the same reference first.
         existing = Report.objects.filter(unit=unit, reference=reference).first()
@@ -509,6 +559,7 @@ def _ingest(
     key: OrganisationKey | None,
     staff: User | None,
     digest_out: list[str],
+    clock: _Clock,
 ) -> IngestResult:
     limit = settings.REPORT_MAX_LINE_ERRORS
     form_errors = _Errors(limit=limit)
@@ -528,9 +579,11 @@ def _ingest(
             columns = list(FIELDS)
         if line_count == 0:
             raise ReportRejected(fields={"lines": "empty_report"})
+        clock.lap("parse and COPY to staging")
         cursor.execute("ANALYZE ingest_raw")
         cursor.execute(_TYPE_LINES, {"period": format_month(period)})
         typed = cursor.rowcount
+        clock.lap("typed lines")
         if typed + len(parsed_errors) + form_errors.count != line_count:
             _form_errors(cursor, columns, parsed_errors, period)
         for line_no in sorted(parsed_errors):
@@ -541,10 +594,12 @@ def _ingest(
         )
         for (line_no,) in cursor.fetchall():
             form_errors.add(line_no, {"from_month": "no_rates_for_month"})
+        clock.lap("form errors")
         digest = ""
         if not form_errors.count:
             digest = _digest(cursor)
             digest_out.append(digest)
+            clock.lap("digest")
             existing = Report.objects.filter(unit=unit, reference=reference).first()
             if existing is not None:
                 return _replay(existing, digest, period)
@@ -556,6 +611,7 @@ def _ingest(
         )
         for line_no, fields in _record_errors(cursor, unit):
             form_errors.add(line_no, fields)
+        clock.lap("registry and employment checks")
         if form_errors.count:
             form_errors.lines.sort(key=lambda item: item["line"])
             raise ReportRejected(lines=form_errors.lines, error_count=form_errors.count)
@@ -582,7 +638,8 @@ def _ingest(
             "FROM ingest_lines",
             (report.pk,),
         )
-        _apply(cursor, unit, period)
+        clock.lap("report lines")
+        _apply(cursor, unit, period, clock)
     record(
         "report.received",
         actor=staff,
