@@ -117,6 +117,8 @@ _FIELD_RE = {
     "schemes": r"[A-Z_|]*",
 }
 SCHEME_NAMES = list(SCHEME_BITS)
+BULK_LINES = 20_000  # from this many lines, join by hash (see ``_ingest``)
+_RESTORE_NESTLOOP = "SELECT set_config('enable_nestloop', %s, true)"
 
 
 def _scheme_text(bits: int) -> str:
@@ -417,57 +419,78 @@ def _record_errors(cursor: Any, unit: Unit) -> list[tuple[int, dict[str, str]]]:
 
 _SINGLE = "NOT EXISTS (SELECT 1 FROM ingest_seq q WHERE q.person_id = l.person_id)"
 _MONTH_COLUMNS = "person_id, unit_id, month, salary, job_title, schemes, paid"
-_APPLY_SINGLE = [
-    f"""INSERT INTO contributions_employment
+_APPLY_SINGLE: list[tuple[str, str, str]] = [
+    (
+        LineType.HIRE,
+        "hires: employments",
+        f"""INSERT INTO contributions_employment
         (person_id, unit_id, started, ended, salary, job_title, schemes, covered_to)
     SELECT person_id, %(unit)s, from_month, NULL, salary, job_title, schemes, %(period)s
     FROM ingest_lines l WHERE type = 'hire' AND {_SINGLE}""",
-    f"""INSERT INTO contributions_contributionmonth ({_MONTH_COLUMNS})
+    ),
+    (
+        LineType.HIRE,
+        "hires: month rows",
+        f"""INSERT INTO contributions_contributionmonth ({_MONTH_COLUMNS})
     SELECT person_id, %(unit)s, m::date, salary, job_title, schemes, false
     FROM ingest_lines l, generate_series(l.from_month, %(period)s::date, interval '1 month') m
     WHERE type = 'hire' AND {_SINGLE}""",
-    f"""UPDATE contributions_employment e
+    ),
+    (
+        LineType.LEAVE,
+        "leaves: employments",
+        f"""UPDATE contributions_employment e
     SET ended = (l.from_month - interval '1 month')::date,
         covered_to = least(e.covered_to, (l.from_month - interval '1 month')::date)
     FROM ingest_lines l
     WHERE l.type = 'leave' AND {_SINGLE} AND e.unit_id = %(unit)s
       AND e.person_id = l.person_id AND e.ended IS NULL""",
-    f"""DELETE FROM contributions_contributionmonth c USING ingest_lines l
+    ),
+    (
+        LineType.LEAVE,
+        "leaves: month rows",
+        f"""DELETE FROM contributions_contributionmonth c USING ingest_lines l
     WHERE l.type = 'leave' AND {_SINGLE} AND c.unit_id = %(unit)s
       AND c.person_id = l.person_id AND c.month >= l.from_month""",
-    f"""UPDATE contributions_employment e
+    ),
+    (
+        LineType.ADJUST_SALARY,
+        "salary changes: employments",
+        f"""UPDATE contributions_employment e
     SET salary = l.salary, schemes = l.schemes,
         job_title = CASE WHEN l.job_title <> '' THEN l.job_title ELSE e.job_title END
     FROM ingest_lines l
     WHERE l.type = 'adjust_salary' AND {_SINGLE} AND e.unit_id = %(unit)s
       AND e.person_id = l.person_id AND e.ended IS NULL""",
-    f"""UPDATE contributions_contributionmonth c
+    ),
+    (
+        LineType.ADJUST_SALARY,
+        "salary changes: month rows",
+        f"""UPDATE contributions_contributionmonth c
     SET salary = l.salary, schemes = l.schemes,
         job_title = CASE WHEN l.job_title <> '' THEN l.job_title ELSE c.job_title END
     FROM ingest_lines l
     WHERE l.type = 'adjust_salary' AND {_SINGLE} AND c.unit_id = %(unit)s
       AND c.person_id = l.person_id AND c.month >= l.from_month""",
-    f"""UPDATE contributions_contributionmonth c
+    ),
+    (
+        LineType.CORRECT_PERIOD,
+        "corrections: update",
+        f"""UPDATE contributions_contributionmonth c
     SET salary = l.salary, schemes = l.schemes, job_title = l.job_title
     FROM ingest_lines l
     WHERE l.type = 'correct_period' AND {_SINGLE} AND c.unit_id = %(unit)s
       AND c.person_id = l.person_id AND c.month BETWEEN l.from_month AND l.to_month""",
-    f"""INSERT INTO contributions_contributionmonth ({_MONTH_COLUMNS})
+    ),
+    (
+        LineType.CORRECT_PERIOD,
+        "corrections: insert",
+        f"""INSERT INTO contributions_contributionmonth ({_MONTH_COLUMNS})
     SELECT person_id, %(unit)s, m::date, salary, job_title, schemes, false
     FROM ingest_lines l, generate_series(l.from_month, l.to_month, interval '1 month') m
     WHERE type = 'correct_period' AND {_SINGLE}
     ON CONFLICT ON CONSTRAINT contrib_month_unique DO NOTHING""",
-]
-
-_APPLY_LABELS = [
-    "hires: employments",
-    "hires: month rows",
-    "leaves: employments",
-    "leaves: month rows",
-    "salary changes: employments",
-    "salary changes: month rows",
-    "corrections: update",
-    "corrections: insert",
+    ),
 ]
 
 _SYNC_REGISTRY = [
@@ -482,16 +505,17 @@ _SYNC_REGISTRY = [
 ]
 
 
-def _apply(cursor: Any, unit: Unit, period: dt.date, clock: _Clock) -> None:
+def _apply(cursor: Any, unit: Unit, period: dt.date, counts: dict[str, int], clock: _Clock) -> None:
     from .statements import first_gap, refresh_statements, settle
 
     earliest = first_gap(unit, period)
     extend_open_employments(unit=unit, to_month=period)
     clock.lap("extend open employments")
     params = {"unit": unit.pk, "period": period}
-    for label, statement in zip(_APPLY_LABELS, _APPLY_SINGLE, strict=True):
-        cursor.execute(statement, params)
-        clock.lap(label)
+    for kind, label, statement in _APPLY_SINGLE:
+        if counts[kind]:
+            cursor.execute(statement, params)
+            clock.lap(label)
     cursor.execute(
         "SELECT l.line_no, l.person_id, l.bhxh_code, l.type, l.from_month, l.to_month, "
         "l.salary, l.job_title, l.schemes FROM ingest_lines l JOIN ingest_seq q USING (person_id) "
@@ -566,6 +590,10 @@ def _ingest(
     parsed_errors: dict[int, dict[str, str]] = {}
     with connection.cursor() as django_cursor:
         cursor: Any = django_cursor.cursor  # the psycopg 3 cursor under Django's wrapper
+        # Bulk statements over staging tables: compiling them (JIT) costs more than it saves.
+        cursor.execute("SELECT current_setting('enable_nestloop')")
+        nestloop = cursor.fetchone()[0]
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(_STAGING)
         with cursor.copy("COPY ingest_schemes FROM STDIN") as copy:
             for row in _scheme_map():
@@ -581,6 +609,13 @@ def _ingest(
             raise ReportRejected(fields={"lines": "empty_report"})
         clock.lap("parse and COPY to staging")
         cursor.execute("ANALYZE ingest_raw")
+        # The planner cannot estimate the form checks and expects a few rows: for a large
+        # report, join by hash (the registry, the unit's employments and months), not one
+        # index probe per line.
+        # The same holds for the projections just written, whose statistics are stale: a
+        # nested loop over rows thought to be few is quadratic when they are many.
+        if line_count >= BULK_LINES:
+            cursor.execute("SELECT set_config('enable_nestloop', 'off', true)")
         cursor.execute(_TYPE_LINES, {"period": format_month(period)})
         typed = cursor.rowcount
         clock.lap("typed lines")
@@ -602,6 +637,7 @@ def _ingest(
             clock.lap("digest")
             existing = Report.objects.filter(unit=unit, reference=reference).first()
             if existing is not None:
+                cursor.execute(_RESTORE_NESTLOOP, (nestloop,))
                 return _replay(existing, digest, period)
 
         cursor.execute("ANALYZE ingest_lines")
@@ -639,7 +675,8 @@ def _ingest(
             (report.pk,),
         )
         clock.lap("report lines")
-        _apply(cursor, unit, period, clock)
+        _apply(cursor, unit, period, counts, clock)
+        cursor.execute(_RESTORE_NESTLOOP, (nestloop,))
     record(
         "report.received",
         actor=staff,

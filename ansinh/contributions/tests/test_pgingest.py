@@ -16,7 +16,7 @@ import pytest
 from django.db import connection, transaction
 
 from ansinh.audit.models import AuditEvent
-from ansinh.contributions import statements
+from ansinh.contributions import pgingest, statements
 from ansinh.contributions.models import (
     ContributionMonth,
     Employment,
@@ -332,7 +332,11 @@ def test_a_csv_report_replays_a_json_report_of_the_same_lines(settings, persons,
     assert results == [("stored", True, "X", 1), ("stored", False, "X", 1)]
 
 
-def test_a_large_plain_report_streamed_in_small_chunks_gives_the_same_rows(settings, persons, unit):
+@pytest.mark.parametrize("bulk_lines", [20_000, 1], ids=["small", "as-bulk"])
+def test_a_large_plain_report_streamed_in_small_chunks_gives_the_same_rows(
+    settings, persons, unit, monkeypatch, bulk_lines
+):
+    monkeypatch.setattr(pgingest, "BULK_LINES", bulk_lines)  # the plans of large reports
     body = "".join(
         f"{code(n)},hire,2026-{1 + n % 10:02d},,{5_000_000 + n},Công nhân may,\n"
         for n in range(100, 2100)
