@@ -406,10 +406,19 @@ def test_an_empty_or_too_long_report_is_rejected_the_same_way(settings, persons,
                 "2026-10",
                 HEADER + "".join(f"{code(n)},hire,2026-10,,5000000,,\n" for n in range(1, 5)),
             ),
+            json_report(unit, "E2", "2026-10", []),
+            json_report(
+                unit,
+                "L2",
+                "2026-10",
+                [{"bhxh_code": code(n), "type": "hire", "from_month": "2026-10"} for n in range(4)],
+            ),
         ],
     )
 
     assert results == [
+        ("rejected", {"lines": "empty_report"}, [], 0),
+        ("rejected", {"lines": "too_many_lines"}, [], 0),
         ("rejected", {"lines": "empty_report"}, [], 0),
         ("rejected", {"lines": "too_many_lines"}, [], 0),
     ]
