@@ -382,6 +382,9 @@ REPORT_MAX_BYTES = env_int("REPORT_MAX_BYTES", 256 * 1024 * 1024)
 REPORT_MAX_LINES = env_int("REPORT_MAX_LINES", 2_000_000)
 # A rejected report lists the errors of at most this many lines (and counts them all).
 REPORT_MAX_LINE_ERRORS = env_int("REPORT_MAX_LINE_ERRORS", 1000)
+# On PostgreSQL, reports are checked and applied set-based in SQL (contributions/pgingest.py);
+# off: the generic path of every database (the same results, slower).
+REPORT_INGEST_SQL = env_bool("REPORT_INGEST_SQL", default=True)
 # A month still unpaid this many days after its due date (its last day) is announced, once.
 UNPAID_ALERT_DAYS = env_int("UNPAID_ALERT_DAYS", 30)
 # Ed25519 keys of the card QR signature: a JSON key file (never in the repository). Unset in
