@@ -57,6 +57,10 @@ if PRODUCTION:
 DEBUG = env_bool("DEBUG", default=False)
 # The embedded profile's key only protects a local demo; production must set its own.
 SECRET_KEY = ENV.get("SECRET_KEY") or "embedded-profile-only-not-secret-" + "x" * 32
+# Key rotation (docs/operations.md): the previous keys, comma-separated, newest first. Web
+# sessions and signed links made with them stay valid until they expire; everything new is
+# signed with SECRET_KEY. Remove an old key once its sessions and links have expired.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 SITE_URL = ENV.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])
