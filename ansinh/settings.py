@@ -139,6 +139,11 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
         )
     }
+    # Behind PgBouncer in transaction mode (docs/scaling.md): a server-side cursor (used by
+    # QuerySet.iterator) must not outlive the transaction that PgBouncer pins to a connection.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
+        "DB_DISABLE_SERVER_SIDE_CURSORS", default=False
+    )
 else:
     DATABASES = {
         "default": {

@@ -282,3 +282,16 @@ def test_check_deploy_of_the_production_profile_names_the_missing_card_keys():
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "ansinh.W001" in output and "CARD_KEYS_FILE" in output
+
+
+def test_server_side_cursors_can_be_turned_off_for_pgbouncer():
+    probe = (
+        "import ansinh.settings as s, json; "
+        "print(json.dumps(s.DATABASES['default']['DISABLE_SERVER_SIDE_CURSORS']))"
+    )
+
+    pooled = _run(["-c", probe], {**PRODUCTION_ENV, "DB_DISABLE_SERVER_SIDE_CURSORS": "1"})
+    direct = _run(["-c", probe], PRODUCTION_ENV)
+
+    assert json.loads(pooled.stdout.strip().splitlines()[-1]) is True
+    assert json.loads(direct.stdout.strip().splitlines()[-1]) is False
