@@ -200,7 +200,9 @@ def measure_scale(
             }
         )
         print(f"  {scale}× warm reads, rep {rep + 1}: {reps[-1]}", flush=True)
+    cpu0 = server.tree_cpu_seconds()
     cold = [x * 1000 for x in cold_reads(stack, token, person_id, args.cold)]
+    cold_cpu = (server.tree_cpu_seconds() - cpu0) * 1000 / args.cold
     print(f"  {scale}× cold reads: p50 {percentile(cold, 50):.1f} ms", flush=True)
     output = stack.ansinh("shell", "--command", STATEMENTS.format(repeat=args.repeat))
     statements = json.loads(output.strip().splitlines()[-1])
@@ -219,6 +221,7 @@ def measure_scale(
         "month_heap": month_heap,
         "reps": reps,
         "cold": cold,
+        "cold_cpu": cold_cpu,
         "statements": statements,
     }
 
@@ -255,12 +258,14 @@ def render(args: argparse.Namespace, results: list[dict], loads: dict, env: list
                 spread([x["p50"] for x in reps], "{:.1f}"),
                 spread([x["p99"] for x in reps], "{:.1f}"),
                 f"{percentile(r['cold'], 50):.1f} / {percentile(r['cold'], 99):.1f}",
+                f"{r['cold_cpu']:.1f}",
             ]
         )
     report.add(
         "History read (authenticated `GET /api/v1/me/participation`, 35-year history)",
         "min / median / max over the repetitions; cold = snapshot deleted before each request "
-        "(one at a time).\n\n"
+        "(one at a time), rebuilt from the 420 month rows; cold web CPU = CPU of the gunicorn "
+        "processes per cold read (PostgreSQL's not included).\n\n"
         + markdown_table(
             [
                 "scale",
@@ -271,6 +276,7 @@ def render(args: argparse.Namespace, results: list[dict], loads: dict, env: list
                 "warm p50 ms",
                 "warm p99 ms",
                 "cold p50 / p99 ms",
+                "cold web CPU ms",
             ],
             rows,
         ),

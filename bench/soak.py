@@ -47,6 +47,7 @@ import email
 import email.policy
 import http.client
 import json
+import os
 import random
 import re
 import secrets
@@ -342,6 +343,38 @@ def sample(server: Process, worker: Process, series: dict[int, Series], start: f
         series.setdefault(pid, Series(name)).points.append((now, rss))
 
 
+class DatabaseCpu:
+    """CPU seconds the PostgreSQL backends serving the stack's database used during the run,
+    sampled every second from ``/proc`` (PostgreSQL runs on this machine): the database's
+    cost per request, for docs/scaling.md. A backend's last second before it closes is lost."""
+
+    def __init__(self, stack: ProductionStack) -> None:
+        self.stack = stack
+        self.seen: dict[int, float] = {}
+        self.first: dict[int, float] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        with self.stack.connect() as conn:
+            while not self.stop.wait(1.0):
+                rows = conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()"
+                ).fetchall()
+                for (pid,) in rows:
+                    try:
+                        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    except OSError:
+                        continue
+                    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+                    self.first.setdefault(pid, cpu)
+                    self.seen[pid] = cpu
+
+    def seconds(self) -> float:
+        return sum(self.seen[pid] - self.first[pid] for pid in self.seen)
+
+
 # --- Main -----------------------------------------------------------------------------------------
 
 
@@ -374,6 +407,9 @@ def main() -> None:
         stack.env["CARD_KEYS_FILE"] = str(keys)
         server = stack.serve(threads=args.web_workers)
         worker = stack.worker()
+        database_cpu = DatabaseCpu(stack)
+        database_cpu.thread.start()
+        web_cpu0, worker_cpu0 = server.tree_cpu_seconds(), worker.cpu_seconds()
         start = time.monotonic()
         traffic = Traffic(stack, people, deadline=start + args.minutes * 60)
         clients = [
@@ -399,6 +435,12 @@ def main() -> None:
                 time.sleep(0.2)
             sample(server, worker, series, start)
         elapsed = time.monotonic() - start
+        database_cpu.stop.set()
+        cpu = {
+            "web": server.tree_cpu_seconds() - web_cpu0,
+            "worker": worker.cpu_seconds() - worker_cpu0,
+            "PostgreSQL": database_cpu.seconds(),
+        }
         with step("waiting for the task queue to drain"):
             t0 = time.monotonic()
             with stack.connect() as conn:
@@ -412,7 +454,7 @@ def main() -> None:
             drain = time.monotonic() - t0
         versions = stack.versions()
     report, passed = render(
-        args, traffic, series, elapsed, (pending, failed, tasks, drain), environment + versions
+        args, traffic, series, elapsed, (pending, failed, tasks, drain), environment + versions, cpu
     )
     print(report.render())
     report.write(args.output)
@@ -427,6 +469,7 @@ def render(
     elapsed: float,
     queue: tuple[int, int, int, float],
     environment: list[tuple[str, str]],
+    cpu: dict[str, float],
 ) -> tuple[Report, bool]:
     pending, failed, tasks, drain = queue
     total = sum(len(o.latencies) for o in traffic.outcomes.values())
@@ -509,6 +552,19 @@ def render(
             if traffic.examples
             else ""
         ),  # fmt: skip
+    )
+    report.add(
+        "CPU",
+        "CPU seconds used during the traffic (the web server: gunicorn master and workers; the "
+        "task worker; the PostgreSQL backends of the soak's database, sampled every second) per "
+        "request of the mix above (logins are about 1 in 7).\n\n"
+        + markdown_table(
+            ["process", "CPU s", "ms per request"],
+            [
+                [name, f"{used:.1f}", f"{used / max(1, total) * 1000:.2f}"]
+                for name, used in cpu.items()
+            ],
+        ),
     )
     report.add(
         "Memory (RSS, MiB)",
