@@ -472,7 +472,8 @@ def render(
     cpu: dict[str, float],
 ) -> tuple[Report, bool]:
     pending, failed, tasks, drain = queue
-    total = sum(len(o.latencies) for o in traffic.outcomes.values())
+    # HTTP requests; "OTP email" is a wait for an email, not a request (its errors count).
+    total = sum(len(o.latencies) for k, o in traffic.outcomes.items() if k != "OTP email")
     errors = sum(o.errors for o in traffic.outcomes.values())
     rows = [
         [
@@ -557,7 +558,8 @@ def render(
         "CPU",
         "CPU seconds used during the traffic (the web server: gunicorn master and workers; the "
         "task worker; the PostgreSQL backends of the soak's database, sampled every second) per "
-        "request of the mix above (logins are about 1 in 7).\n\n"
+        "HTTP request of the mix above (logins are about 1 in 7, reads of history and card "
+        "about 4 in 7).\n\n"
         + markdown_table(
             ["process", "CPU s", "ms per request"],
             [
