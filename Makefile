@@ -10,7 +10,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
 .PHONY: run test test-embedded test-services lint format messages lock clean bench-recovery \
-	bench-ingest bench-history bench-statements
+	bench-ingest bench-history bench-statements bench-growth soak
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,17 @@ bench-statements: $(STAMP)
 
 bench-history: $(STAMP)
 	$(BIN)/python bench/history.py --database $(BENCH_DB) --redis-db $(BENCH_REDIS_DB) --output bench/RESULTS.md $(BENCH_ARGS)
+
+## Benchmark (bench/README.md): history reads and statements at 1×, 10× and 100× the demo
+## population; writes bench/results/growth.md (about 6–8 minutes).
+bench-growth: $(STAMP)
+	$(BIN)/python bench/growth.py --database $(BENCH_DB) --redis-db $(BENCH_REDIS_DB) $(BENCH_ARGS)
+
+## Soak, a benchmark, not a CI test (bench/README.md): 30 minutes of mixed traffic on the
+## production profile; writes bench/results/soak.md; exit status 1 on FAIL.
+## Flags: make soak BENCH_ARGS="--minutes 5"
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py --database $(BENCH_DB) --redis-db $(BENCH_REDIS_DB) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

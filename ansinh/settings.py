@@ -57,6 +57,10 @@ if PRODUCTION:
 DEBUG = env_bool("DEBUG", default=False)
 # The embedded profile's key only protects a local demo; production must set its own.
 SECRET_KEY = ENV.get("SECRET_KEY") or "embedded-profile-only-not-secret-" + "x" * 32
+# Key rotation (docs/operations.md): the previous keys, comma-separated, newest first. Web
+# sessions and signed links made with them stay valid until they expire; everything new is
+# signed with SECRET_KEY. Remove an old key once its sessions and links have expired.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 SITE_URL = ENV.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])
@@ -136,6 +140,11 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
         )
     }
+    # Behind PgBouncer in transaction mode (docs/scaling.md): a server-side cursor (used by
+    # QuerySet.iterator) must not outlive the transaction that PgBouncer pins to a connection.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
+        "DB_DISABLE_SERVER_SIDE_CURSORS", default=False
+    )
 else:
     DATABASES = {
         "default": {
