@@ -84,7 +84,7 @@ def _persons(count: int) -> None:
     columns = (
         "public_id", "bhxh_code", "full_name", "date_of_birth", "sex", "nationality",
         "ethnicity", "address", "province_code", "phone", "email", "email_verified",
-        "language", "created_at", "updated_at",
+        "language", "created_at", "updated_at", "pending_email",
     )  # fmt: skip
     with connection.cursor() as cursor:
         with cursor.cursor.copy(
@@ -95,7 +95,7 @@ def _persons(count: int) -> None:
             for i in range(count):
                 copy.write_row(
                     (uuid.uuid4(), _code(i), "Nguyễn Văn Bench", dt.date(1990, 1, 1), "M", "VN",
-                     "Kinh", "", "10", "", "", False, "vi", now, now)
+                     "Kinh", "", "10", "", "", False, "vi", now, now, "")
                 )  # fmt: skip
         cursor.execute("ANALYZE people_person")
 
