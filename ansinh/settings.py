@@ -182,7 +182,13 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
 ]
 # argon2 computations at once per process: each holds 19 MiB (docs/operations.md "Sizing").
-PASSWORD_HASH_CONCURRENCY = env_int("PASSWORD_HASH_CONCURRENCY", os.cpu_count() or 2)
+# In production the web processes share the cores: by default all of them together hash on at
+# most as many threads as there are cores; their other threads meanwhile do a login's database
+# work, so the cores stay busy hashing (bench/RESULTS.md, login vs raw argon2id).
+PASSWORD_HASH_CONCURRENCY = env_int(
+    "PASSWORD_HASH_CONCURRENCY",
+    max(1, (os.cpu_count() or 2) // (env_int("WEB_CONCURRENCY", 2) if PRODUCTION else 1)),
+)
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
@@ -333,6 +339,9 @@ if SMTP_HOST:
     EMAIL_TIMEOUT = env_int("SMTP_TIMEOUT", 20)
 else:
     EMAIL_BACKEND = "ansinh.notifications.devmailbox.DevMailboxBackend"
+# A worker thread keeps its SMTP session open between emails for at most this many idle
+# seconds (0: a new session per email); relays usually close idle sessions after minutes.
+SMTP_KEEP_SECONDS = env_int("SMTP_KEEP_SECONDS", 30)
 EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 6)
 EMAIL_RETRY_BASE_SECONDS = env_int("EMAIL_RETRY_BASE_SECONDS", 30)
 

@@ -26,14 +26,17 @@ hand) is kept; everything above it is rewritten.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import re
+import signal
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +47,7 @@ import recovery
 from harness import BenchError, ProductionStack, Spread, markdown_table, percentile, step
 
 NOTES_MARKER = "<!-- notes -->"
+PY_SPY = harness.REPO / ".venv" / "bin" / "py-spy"
 UNLIMITED = "1000000/h"
 PARTS = ("ingest", "login", "history", "recovery")
 
@@ -142,13 +146,23 @@ def run_login(args: argparse.Namespace, stack: ProductionStack, web: harness.Pro
     rows = []
     wall_ratios, cpu_ratios = [], []
     login.login_load(stack.base_url, users, concurrency=args.login_concurrency, seconds=1)
+    # raw, login, raw, login, …, raw: each login round is compared with the mean of the raw
+    # rounds just before and after it, so a machine that gets busier or quieter during the run
+    # (other work on it) moves both sides of the ratio alike.
+    raws = [login.raw_verify(encoded, processes=args.web_workers, seconds=args.login_seconds)]
     for rep in range(args.repeat):
-        raw = login.raw_verify(encoded, processes=args.web_workers, seconds=args.login_seconds)
         cpu0 = web.tree_cpu_seconds()
         round_ = login.login_load(
             stack.base_url, users, concurrency=args.login_concurrency, seconds=args.login_seconds
         )
         cpu = web.tree_cpu_seconds() - cpu0
+        raws.append(
+            login.raw_verify(encoded, processes=args.web_workers, seconds=args.login_seconds)
+        )
+        raw = login.RawRate(
+            per_second=(raws[-2].per_second + raws[-1].per_second) / 2,
+            per_cpu_second=(raws[-2].per_cpu_second + raws[-1].per_cpu_second) / 2,
+        )
         per_cpu = round_.count / cpu
         wall_ratios.append(round_.per_second / raw.per_second)
         cpu_ratios.append(per_cpu / raw.per_cpu_second)
@@ -174,11 +188,12 @@ def run_login(args: argparse.Namespace, stack: ProductionStack, web: harness.Pro
     results.sections.append(
         (
             "Login vs raw argon2id",
-            f"{args.repeat} repetitions, each: {args.web_workers} processes verifying the "
-            f"password against the same argon2id hash ({params}) with argon2-cffi for "
-            f"{args.login_seconds:g} s, then `POST /api/v1/auth/login` for {len(users)} accounts "
+            f"{args.repeat} repetitions of `POST /api/v1/auth/login` for {len(users)} accounts "
             f"in turn, {args.login_concurrency} in flight, each on a new connection, for "
-            f"{args.login_seconds:g} s (every answer 200 with tokens). The wall ratio is the "
+            f"{args.login_seconds:g} s (every answer 200 with tokens), each between two rounds of "
+            f"raw verification: {args.web_workers} processes verifying the password against the "
+            f"same argon2id hash ({params}) with argon2-cffi for {args.login_seconds:g} s; the raw "
+            "rate of a repetition is the mean of the rounds before and after it. The wall ratio is the "
             "goal's: the login path's share of what the same cores hash when they do nothing "
             "else, with the client, PostgreSQL and Redis on those cores. `LOGIN_IP_RATE` is "
             f"raised to `{UNLIMITED}` (one client address).\n\n"
@@ -320,6 +335,73 @@ def run_recovery(args: argparse.Namespace, stack: ProductionStack, results: Resu
     )
 
 
+# --- Profiles (--profile DIR) -------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def profiled(directory: Path | None, part: str, stack: ProductionStack,
+             web: harness.Process) -> Iterator[None]:  # fmt: skip
+    """Sample the web workers and the task worker with py-spy while ``part`` runs; write the
+    raw stacks and a summary (the functions most often on the stack) to ``directory``."""
+    if directory is None:
+        yield
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    targets = {f"web-{i + 1}": pid for i, pid in enumerate(web.children())}
+    targets |= {p.name: p.pid for p in stack.processes if p.name.startswith("worker")}
+    spies = {
+        name: subprocess.Popen(  # noqa: S603 - our own tool, fixed arguments
+            [
+                str(PY_SPY),
+                "record",
+                "-p",
+                str(pid),
+                "-r",
+                "200",
+                "-f",
+                "raw",
+                "-o",
+                str(directory / f"{part}-{name}.txt"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        for name, pid in targets.items()
+    }
+    try:
+        yield
+    finally:
+        for spy in spies.values():
+            spy.send_signal(signal.SIGINT)  # py-spy writes its file and exits
+        for spy in spies.values():
+            spy.wait(60)
+    summary = [f"# py-spy: {part}\n"]
+    for name in spies:
+        summary.append(top_frames(directory / f"{part}-{name}.txt", name))
+    (directory / f"{part}.txt").write_text("\n".join(summary))
+    print(f"  profile: {directory / f'{part}.txt'}", flush=True)
+
+
+def top_frames(path: Path, name: str, count: int = 30) -> str:
+    """The frames of An Sinh and its libraries most often on the stack (share of samples)."""
+    total, inclusive, own = 0, Counter[str](), Counter[str]()
+    if not path.exists():
+        return f"## {name}: no samples"
+    for line in path.read_text().splitlines():
+        frames, _, samples = line.rpartition(" ")
+        n = int(samples)
+        total += n
+        stack = frames.split(";")
+        own[stack[-1]] += n
+        for frame in set(stack):
+            inclusive[frame] += n
+    lines = [f"## {name}: {total} samples", "", "inclusive:"]
+    lines += [f"{100 * n / total:5.1f}%  {frame}" for frame, n in inclusive.most_common(count)]
+    lines += ["", "own:"]
+    lines += [f"{100 * n / total:5.1f}%  {frame}" for frame, n in own.most_common(count)]
+    return "\n".join(lines) + "\n"
+
+
 # --- Report -------------------------------------------------------------------------------------
 
 
@@ -394,6 +476,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--recovery-concurrency", type=int, default=20)
     parser.add_argument("--ingest-lines", type=int, default=None)
     parser.add_argument("--output", type=Path, default=harness.REPO / "bench" / "RESULTS.md")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="sample the servers with py-spy during each part into DIR",
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     defaults = {
@@ -447,7 +535,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 stack.worker()
                 results.machine += stack.versions()
             steps: list[tuple[str, str, Callable[[], None]]] = [
-                ("login", f"login vs raw argon2id ({args.repeat} × 2 × {args.login_seconds:g} s)",
+                ("login", f"login vs raw argon2id ({2 * args.repeat + 1} × {args.login_seconds:g} s)",
                  lambda: run_login(args, stack, web, users, encoded, results)),
                 ("history", f"history reads ({args.repeat} × {args.history_requests:,})",
                  lambda: run_history(args, stack, web, results)),
@@ -456,7 +544,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ]  # fmt: skip
             for part, what, run in steps:
                 if part in http_parts:
-                    with step(what):
+                    with step(what), profiled(args.profile, part, stack, web):
                         run()
                     stack.check_alive()
             rss = [b / 2**20 for b in web.children_rss_bytes()]

@@ -9,11 +9,18 @@ import datetime as dt
 import pytest
 import time_machine
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.test import override_settings
 
 from ansinh.conftest import CITIZEN_PASSWORD, run_db_worker
+from ansinh.notifications import tasks
 from ansinh.notifications.models import EmailStatus, OutboundEmail
-from ansinh.notifications.tasks import STALE_SENDING, deliver_email, requeue_stale
+from ansinh.notifications.tasks import (
+    STALE_SENDING,
+    deliver_email,
+    requeue_stale,
+    send_over_kept_connection,
+)
 
 pytestmark = pytest.mark.smtp
 
@@ -159,3 +166,31 @@ def test_db_worker_retries_an_email_refused_with_451_once_the_server_recovers(
     [received] = smtp_server.messages
     assert received.message_id == row.message_id
     assert received.rcpt_tos == ["an.nguyen@example.com"]
+
+
+def _message(number: int) -> EmailMultiAlternatives:
+    return EmailMultiAlternatives(subject=f"Thư {number}", body="…", to=["an@example.com"])
+
+
+@pytest.mark.django_db
+def test_a_worker_thread_keeps_its_smtp_session_and_replaces_one_the_relay_closed(smtp_server):
+    with smtp_server.settings():
+        for number in range(3):
+            send_over_kept_connection(_message(number))
+        assert smtp_server.sessions == 1
+
+        # The relay dropped the idle session: the next email goes out at once on a new one.
+        tasks._kept.connection.connection.close()
+        send_over_kept_connection(_message(3))
+
+    assert smtp_server.sessions == 2
+    assert [m.subject for m in smtp_server.messages] == ["Thư 0", "Thư 1", "Thư 2", "Thư 3"]
+
+
+@pytest.mark.django_db
+def test_smtp_keep_seconds_zero_opens_a_session_per_email(smtp_server):
+    with smtp_server.settings(SMTP_KEEP_SECONDS=0):
+        for number in range(2):
+            send_over_kept_connection(_message(number))
+
+    assert (smtp_server.sessions, len(smtp_server.messages)) == (2, 2)
