@@ -62,7 +62,22 @@ def _dummy_hash() -> str:
 
 
 def authenticate(*, identifier: str, password: str, request: HttpRequest, channel: str) -> User:
-    """Check a login; return the user or raise ``InvalidCredentials`` / ``Throttled``.
+    """Check a login (``check_credentials``) and record its success (``record_login``, one
+    transaction); return the user or raise ``InvalidCredentials`` / ``Throttled``."""
+    user = check_credentials(
+        identifier=identifier, password=password, request=request, channel=channel
+    )
+    with transaction.atomic():
+        record_login(user=user, request=request, channel=channel)
+    return user
+
+
+def check_credentials(
+    *, identifier: str, password: str, request: HttpRequest, channel: str
+) -> User:
+    """Check a login; return the user or raise ``InvalidCredentials`` / ``Throttled``. Records
+    failures; the caller records a success with ``record_login``, in the transaction of whatever
+    else the login writes (one commit: the hash is computed outside any transaction).
 
     Contract (DESIGN §3.2): unknown identifier, wrong password, disabled, locked (≥
     ``LOGIN_MAX_FAILURES``) and used or expired temporary password all raise ``InvalidCredentials``
@@ -127,6 +142,13 @@ def authenticate(*, identifier: str, password: str, request: HttpRequest, channe
         raise InvalidCredentials(reason)
 
     assert user is not None  # noqa: S101 - narrowed by the branches above
+    return user
+
+
+def record_login(*, user: User, request: HttpRequest, channel: str) -> None:
+    """The writes of a successful login: failures forgotten, last login, a used temporary
+    password spent, the audit event."""
+    now = timezone.now()
     throttle.record_success(user)
     user.last_login = now
     update = ["last_login"]
@@ -137,7 +159,6 @@ def authenticate(*, identifier: str, password: str, request: HttpRequest, channe
         update.append("password_expires_at")
     user.save(update_fields=update)
     record("login.succeeded", actor=user, subject=user, request=request, channel=channel)
-    return user
 
 
 # --- App tokens -----------------------------------------------------------------------------
@@ -183,8 +204,9 @@ def _issue_pair(device: DeviceSession) -> TokenPair:
 
 
 def issue_tokens(*, user: User, device_name: str) -> TokenPair:
-    """Start a device session and return its first access/refresh pair (raw tokens, shown once)."""
-    with transaction.atomic():
+    """Start a device session and return its first access/refresh pair (raw tokens, shown once).
+    Inside a caller's transaction it adds no savepoint (a failure undoes the caller's writes)."""
+    with transaction.atomic(savepoint=False):
         device = DeviceSession.objects.create(user=user, device_name=device_name[:100])
         return _issue_pair(device)
 

@@ -15,6 +15,7 @@ import logging
 import smtplib
 import threading
 import time
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -113,7 +114,7 @@ def send_over_kept_connection(message: EmailMultiAlternatives) -> None:
     (idle timeout) is replaced once, at once; any other failure closes it and is raised."""
     key = (settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT)
     for _ in range(2):
-        connection = getattr(_kept, "connection", None)
+        connection: Any = getattr(_kept, "connection", None)
         fresh = (
             connection is None
             or _kept.key != key
