@@ -359,7 +359,10 @@ TASK_WORKER_INTERVAL = max(0.0, float(ENV.get("TASK_WORKER_INTERVAL", "").strip(
 
 # --- Web server (`ansinh serve`: gunicorn) ------------------------------------------------------
 WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 2)  # worker processes
-GUNICORN_THREADS = env_int("GUNICORN_THREADS", 1)  # threads per process (1: sync workers)
+# Threads per process (1: sync workers). Two: while one thread waits for the database (a
+# login's commit, a history read's queries) the other computes; and connections are kept alive
+# (bench/RESULTS.md).
+GUNICORN_THREADS = env_int("GUNICORN_THREADS", 2)
 GUNICORN_TIMEOUT = env_int("GUNICORN_TIMEOUT", 30)
 GUNICORN_MAX_REQUESTS = env_int("GUNICORN_MAX_REQUESTS", 20000)
 GUNICORN_FORWARDED_ALLOW_IPS = ENV.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

@@ -71,7 +71,7 @@ class Figure:
             else ["–"] * 3
         )
         verdict = "" if self.met is None else ("met" if self.met else "**NOT met**")
-        return [self.name, *shown, self.goal, verdict]
+        return [self.name, *shown, self.goal, f"{verdict} ({self.note})" if self.note else verdict]
 
 
 @dataclass
