@@ -90,18 +90,20 @@ INSTALLED_APPS = [
     "ansinh.ops",
 ]
 
+# Session, user and messages are the portal's and the back office's: skipped for /api/
+# (ansinh/lib/apimiddleware.py); everything else runs for every request.
 MIDDLEWARE = [
     "ansinh.ops.middleware.RequestMiddleware",
     "ansinh.ops.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "ansinh.lib.apimiddleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "ansinh.lib.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "ansinh.lib.apimiddleware.AuthenticationMiddleware",
+    "ansinh.lib.apimiddleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ansinh.accounts.middleware.PasswordChangeRequiredMiddleware",
 ]
@@ -137,7 +139,12 @@ DATABASE_URL = ENV.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES: dict[str, Any] = {
         "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+            DATABASE_URL,
+            conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+            # On, Django sends "SELECT 1" before the first query of every request: a quarter of
+            # a history read's time (bench/RESULTS.md). Off, a connection that died in between
+            # (database restarted) fails that one request and is then closed and replaced.
+            conn_health_checks=env_bool("DB_CONN_HEALTH_CHECKS", default=False),
         )
     }
     # Behind PgBouncer in transaction mode (docs/scaling.md): a server-side cursor (used by
@@ -185,7 +192,13 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
 ]
 # argon2 computations at once per process: each holds 19 MiB (docs/operations.md "Sizing").
-PASSWORD_HASH_CONCURRENCY = env_int("PASSWORD_HASH_CONCURRENCY", os.cpu_count() or 2)
+# In production the web processes share the cores: by default all of them together hash on at
+# most as many threads as there are cores; their other threads meanwhile do a login's database
+# work, so the cores stay busy hashing (bench/RESULTS.md, login vs raw argon2id).
+PASSWORD_HASH_CONCURRENCY = env_int(
+    "PASSWORD_HASH_CONCURRENCY",
+    max(1, (os.cpu_count() or 2) // (env_int("WEB_CONCURRENCY", 2) if PRODUCTION else 1)),
+)
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
@@ -340,6 +353,9 @@ if SMTP_HOST:
     EMAIL_TIMEOUT = env_int("SMTP_TIMEOUT", 20)
 else:
     EMAIL_BACKEND = "ansinh.notifications.devmailbox.DevMailboxBackend"
+# A worker thread keeps its SMTP session open between emails for at most this many idle
+# seconds (0: a new session per email); relays usually close idle sessions after minutes.
+SMTP_KEEP_SECONDS = env_int("SMTP_KEEP_SECONDS", 30)
 EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 6)
 EMAIL_RETRY_BASE_SECONDS = env_int("EMAIL_RETRY_BASE_SECONDS", 30)
 
@@ -357,7 +373,10 @@ TASK_WORKER_INTERVAL = max(0.0, float(ENV.get("TASK_WORKER_INTERVAL", "").strip(
 
 # --- Web server (`ansinh serve`: gunicorn) ------------------------------------------------------
 WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 2)  # worker processes
-GUNICORN_THREADS = env_int("GUNICORN_THREADS", 1)  # threads per process (1: sync workers)
+# Threads per process (1: sync workers). Two: while one thread waits for the database (a
+# login's commit, a history read's queries) the other computes; and connections are kept alive
+# (bench/RESULTS.md).
+GUNICORN_THREADS = env_int("GUNICORN_THREADS", 2)
 GUNICORN_TIMEOUT = env_int("GUNICORN_TIMEOUT", 30)
 GUNICORN_MAX_REQUESTS = env_int("GUNICORN_MAX_REQUESTS", 20000)
 GUNICORN_FORWARDED_ALLOW_IPS = ENV.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

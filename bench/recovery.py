@@ -164,7 +164,8 @@ def cpu_seconds(stack: ProductionStack) -> dict[str, float]:
     """CPU time used so far by the web server and by all the workers together."""
     used = {"web": 0.0, "workers": 0.0}
     for process in stack.processes:
-        used["web" if process.name == "serve" else "workers"] += process.cpu_seconds()
+        # gunicorn's workers are children of `ansinh serve`: count them while they live.
+        used["web" if process.name == "serve" else "workers"] += process.tree_cpu_seconds()
     return used
 
 

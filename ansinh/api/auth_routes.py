@@ -1,6 +1,7 @@
 """``/auth/*``: login, token refresh, logout, password change (DESIGN §4)."""
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
@@ -58,14 +59,18 @@ def login(request: HttpRequest, payload: LoginIn) -> TokenOut:
     """Log in with a BHXH code, CCCD or staff username. Unknown user, wrong password, locked and
     disabled accounts get the same 401; repeated failures get 429 with ``Retry-After``."""
     try:
-        user = services.authenticate(
+        user = services.check_credentials(
             identifier=payload.username, password=payload.password, request=request, channel="api"
         )
     except services.Throttled as exc:
         raise _too_many_attempts(exc) from None
     except services.InvalidCredentials:
         raise _invalid_credentials() from None
-    return _token_out(services.issue_tokens(user=user, device_name=payload.device_name or ""))
+    # One transaction, one commit (each commit waits for the disk): bench/RESULTS.md.
+    with transaction.atomic():
+        services.record_login(user=user, request=request, channel="api")
+        pair = services.issue_tokens(user=user, device_name=payload.device_name or "")
+    return _token_out(pair)
 
 
 @router.post("/refresh", response={200: TokenOut, 400: ErrorOut, 401: ErrorOut}, auth=None)

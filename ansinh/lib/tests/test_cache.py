@@ -222,3 +222,15 @@ def test_redis_going_away_mid_run_keeps_limits_per_process_and_readiness_degrade
             cache.clear()
     finally:
         proxy.stop()
+
+
+def test_the_cache_keeps_one_redis_client_per_server():
+    import redis
+
+    client = resilient.ReusingRedisCacheClient(["redis://127.0.0.1:1/0"])  # never connects
+    first = client.get_client("a")
+    assert isinstance(first, redis.Redis)
+    assert client.get_client("b") is first
+    assert client.get_client("c", write=True) is first  # one server: reads and writes share it
+    if os.environ.get("REDIS_URL"):  # the production cache uses it
+        assert isinstance(caches["default"]._cache, resilient.ReusingRedisCacheClient)  # noqa: SLF001

@@ -78,10 +78,19 @@ class SmtpServer:
         self.reply: str | None = None
         self.messages: list[ReceivedMessage] = []
         self.refused = 0
+        self.sessions = 0  # EHLO greetings: one per SMTP session a client opened
         self._lock = threading.Lock()
         self._controller = _LoopbackController(self, hostname=HOST, port=port)
         self.host = HOST
         self.port = port
+
+    async def handle_EHLO(  # noqa: N802 - aiosmtpd handler hook
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        with self._lock:
+            self.sessions += 1
+        session.host_name = hostname
+        return responses
 
     # aiosmtpd handler hook; runs on the server's thread before it answers the DATA command,
     # so a message is recorded before the client's ``sendmail`` returns.
