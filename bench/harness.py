@@ -37,7 +37,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -619,3 +619,28 @@ def step(what: str) -> Iterator[None]:
     started = time.monotonic()
     yield
     print(f"  done in {time.monotonic() - started:.1f} s", flush=True)
+
+
+def run_clients(client: Callable[[], None], count: int) -> float:
+    """Run ``client`` on ``count`` threads at once (one load-generator connection each); return
+    the wall-clock seconds until the last one finished."""
+    threads = [threading.Thread(target=client) for _ in range(count)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
+def run_main(script: str, main: Callable[[], int]) -> None:
+    """Exit with ``main()``'s status; a ``BenchError`` or Ctrl-C ends the run with a one-line
+    message (every process a stack started has been stopped by then)."""
+    try:
+        sys.exit(main())
+    except BenchError as exc:
+        print(f"{script}: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print(f"{script}: interrupted; every process it started was stopped.", file=sys.stderr)
+        sys.exit(130)

@@ -32,6 +32,7 @@ from harness import (  # noqa: E402
     machine,
     markdown_table,
     percentile,
+    run_clients,
     stop_on_signals,
 )
 
@@ -104,13 +105,7 @@ def run_load(
         with lock:
             latencies.extend(local)
 
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - started
+    wall = run_clients(worker, concurrency)
     if errors:
         raise SystemExit(f"{len(errors)} failed requests, e.g. {errors[0]}")
     return latencies, wall

@@ -27,7 +27,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from harness import LOOPBACK, BenchError, ProductionStack, http_request
+from harness import LOOPBACK, BenchError, ProductionStack, http_request, run_clients
 
 PASSWORD = "Bench-Login-2026-x"  # noqa: S105 - a throw-away database's accounts
 FIRST_CODE = 9_900_000_000  # BHXH codes 99000000xx: far from the demo data's
@@ -145,11 +145,7 @@ def login_load(base_url: str, users: list[str], *, concurrency: int, seconds: fl
         with lock:
             latencies.extend(local)
 
-    threads = [threading.Thread(target=client) for _ in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_clients(client, concurrency)
     wall = time.perf_counter() - started
     if errors:
         raise BenchError(f"{len(errors)} failed logins, e.g. {errors[0]}")

@@ -509,13 +509,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as exc:
-        print(f"bench/recovery.py: {exc}", file=sys.stderr)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        print(
-            "bench/recovery.py: interrupted; every process it started was stopped.", file=sys.stderr
-        )
-        sys.exit(130)
+    harness.run_main("bench/recovery.py", main)

@@ -564,11 +564,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as exc:
-        print(f"bench/run.py: {exc}", file=sys.stderr)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        print("bench/run.py: interrupted; every process it started was stopped.", file=sys.stderr)
-        sys.exit(130)
+    harness.run_main("bench/run.py", main)

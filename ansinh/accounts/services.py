@@ -6,28 +6,24 @@ The API, the portal, the back office and the commands all call these functions.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
-from django.db import connection, connections, transaction
-from django.db.models import Field, Model, QuerySet
-from django.db.models.expressions import Col
+from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ansinh.audit.services import record
 from ansinh.notifications import emails
-from ansinh.people.models import Office, Person
 
-from . import throttle
+from . import lookups, throttle
 from .backends import normalize_identifier, resolve_identifier
 from .models import AppToken, DeviceSession, TokenKind, User, new_security_stamp
 
@@ -282,109 +278,9 @@ def access_token_device(raw: str) -> DeviceSession | None:
     """
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
         return None
-    device = _live_access_device(_digest(raw), timezone.now())
+    device = lookups.access_device(_digest(raw), timezone.now())
     if device is None or not device.user.is_active:
         return None
-    return device
-
-
-# Every API request looks its token up. The ORM compiles this four-table select_related query
-# anew on every call (about 1 ms of CPU, more than running it: bench/RESULTS.md); its SQL and
-# column converters depend only on the database, so they are built once per connection alias.
-_TOKEN_JOINS = (("d", DeviceSession), ("u", User), ("p", Person), ("o", Office))
-
-
-@dataclass(frozen=True)
-class _Columns:
-    model: type[Model]
-    attnames: list[str]
-    columns: list[Col]
-    converters: list[list[Any]]
-
-
-@functools.cache
-def _token_lookup(alias: str) -> tuple[str, list[_Columns]]:
-    conn = connections[alias]
-    quote = conn.ops.quote_name
-    parts = []
-    for table_alias, model in _TOKEN_JOINS:
-        fields = model._meta.concrete_fields
-        columns = [field.get_col(table_alias) for field in fields]
-        parts.append(
-            _Columns(
-                model=model,
-                attnames=[field.attname for field in fields],
-                columns=columns,
-                converters=[
-                    conn.ops.get_db_converters(col) + col.get_db_converters(conn) for col in columns
-                ],
-            )
-        )
-    select = ", ".join(
-        f"{table_alias}.{quote(field.column)}"
-        for table_alias, model in _TOKEN_JOINS
-        for field in model._meta.concrete_fields
-    )
-
-    def table(model: type[Model]) -> str:
-        return quote(model._meta.db_table)
-
-    def column(model: type[Model], name: str) -> str:
-        field = model._meta.get_field(name)
-        assert isinstance(field, Field) and field.column  # noqa: S101 - a concrete column
-        return quote(field.column)
-
-    t, d, u, p, o = (table(m) for m in (AppToken, DeviceSession, User, Person, Office))
-    on = (
-        f"JOIN {d} d ON d.{column(DeviceSession, 'id')} = t.{column(AppToken, 'device')} "
-        f"JOIN {u} u ON u.{column(User, 'id')} = d.{column(DeviceSession, 'user')} "
-        f"LEFT JOIN {p} p ON p.{column(Person, 'id')} = u.{column(User, 'person')} "
-        f"LEFT JOIN {o} o ON o.{column(Office, 'id')} = u.{column(User, 'office')}"
-    )
-    where = (
-        f"t.{column(AppToken, 'digest')} = %s AND t.{column(AppToken, 'kind')} = %s "
-        f"AND t.{column(AppToken, 'revoked_at')} IS NULL "
-        f"AND t.{column(AppToken, 'expires_at')} > %s "
-        f"AND d.{column(DeviceSession, 'revoked_at')} IS NULL"
-    )
-    # Identifiers come from the models' metadata, quoted; the values are parameters.
-    return f"SELECT {select} FROM {t} t {on} WHERE {where}", parts  # noqa: S608
-
-
-def _live_access_device(digest: str, now: dt.datetime) -> DeviceSession | None:
-    """The unrevoked device of the unrevoked, unexpired access token with ``digest``, with its
-    user and the user's person and office loaded (what ``select_related`` would give)."""
-    sql, parts = _token_lookup(connection.alias)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [digest, TokenKind.ACCESS.value, connection.ops.adapt_datetimefield_value(now)],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    loaded: list[Model | None] = []
-    start = 0
-    for part in parts:
-        values = list(row[start : start + len(part.attnames)])
-        start += len(part.attnames)
-        for i, converters in enumerate(part.converters):
-            for converter in converters:
-                values[i] = converter(values[i], part.columns[i], connection)
-        # A LEFT JOIN that found nothing (no person, no office) gives a row of NULLs.
-        loaded.append(
-            None
-            if values[part.attnames.index("id")] is None
-            else part.model.from_db(connection.alias, part.attnames, values)
-        )
-    device, user, person, office = loaded
-    assert isinstance(device, DeviceSession) and isinstance(user, User)  # noqa: S101 - inner joins
-    DeviceSession._meta.get_field("user").set_cached_value(device, user)
-    person_field = User._meta.get_field("person")
-    person_field.set_cached_value(user, person)
-    if person is not None:
-        person_field.remote_field.set_cached_value(person, user)
-    User._meta.get_field("office").set_cached_value(user, office)
     return device
 
 
