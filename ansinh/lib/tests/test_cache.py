@@ -106,3 +106,20 @@ def test_readiness_reports_a_degraded_cache_but_stays_ready(client):
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json()["checks"]["cache"] == "degraded"
+
+
+def test_incr_of_a_vanished_key_is_an_answer_not_an_outage():
+    """A rate-limit key can vanish between django-ratelimit's ``add`` and ``incr`` (window
+    expiry, a Redis restart or failover): Redis answers "no such key". That must not switch the
+    process to counting in memory, which would split every limit for 5 seconds."""
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("needs the real Redis (make test-services)")
+    cache = caches["default"]
+    assert cache.add("vanishing", 1, 60)
+    cache.delete("vanishing")
+
+    with pytest.raises(ValueError):
+        cache.incr("vanishing")
+
+    assert cache.degraded is False
+    assert cache.add("after", 1, 60) and cache.incr("after") == 2
