@@ -402,7 +402,11 @@ def main() -> None:
             with step(f"{scale}×: ansinh demo --synthetic {DEMO_POPULATION * scale}"):
                 t0 = time.monotonic()
                 stack.ansinh(
-                    "demo", "--allow-production", "--synthetic", str(DEMO_POPULATION * scale)
+                    "demo",
+                    "--allow-production",
+                    "--synthetic",
+                    str(DEMO_POPULATION * scale),
+                    timeout=3600,  # 100×: minutes, more on a busy machine
                 )
                 loads[scale] = time.monotonic() - t0
                 with stack.connect() as conn:

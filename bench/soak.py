@@ -47,6 +47,7 @@ import email
 import email.policy
 import http.client
 import json
+import math
 import os
 import random
 import re
@@ -582,7 +583,16 @@ def render(
                 "verdict",
             ],
             memory_rows,
-        ),  # fmt: skip
+        )  # fmt: skip
+        + "\n\nThe samples, at most 12 evenly spaced (minute: MiB):\n\n"
+        + "\n".join(
+            f"- {s.name}: "
+            + ", ".join(
+                f"{t / 60:.1f}: {r / 2**20:.1f}"
+                for t, r in s.points[:: max(1, math.ceil(len(s.points) / 12))]
+            )
+            for s in series.values()
+        ),
     )
     report.add(
         "Machine",

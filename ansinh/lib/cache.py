@@ -68,6 +68,10 @@ class ResilientRedisCache(RedisCache):
             return fallback()
         try:
             return primary()
+        except ValueError:
+            # Redis answered: ``incr`` of a key that is not there (it expired or Redis lost it
+            # between django-ratelimit's ``add`` and ``incr``). Not an outage.
+            raise
         except Exception as exc:  # redis.ConnectionError, TimeoutError, OSError…
             with self._lock:
                 if not self.degraded:

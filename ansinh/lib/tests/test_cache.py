@@ -234,3 +234,20 @@ def test_the_cache_keeps_one_redis_client_per_server():
     assert client.get_client("c", write=True) is first  # one server: reads and writes share it
     if os.environ.get("REDIS_URL"):  # the production cache uses it
         assert isinstance(caches["default"]._cache, resilient.ReusingRedisCacheClient)  # noqa: SLF001
+
+
+def test_incr_of_a_vanished_key_is_an_answer_not_an_outage():
+    """A rate-limit key can vanish between django-ratelimit's ``add`` and ``incr`` (window
+    expiry, a Redis restart or failover): Redis answers "no such key". That must not switch the
+    process to counting in memory, which would split every limit for 5 seconds."""
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("needs the real Redis (make test-services)")
+    cache = caches["default"]
+    assert cache.add("vanishing", 1, 60)
+    cache.delete("vanishing")
+
+    with pytest.raises(ValueError):
+        cache.incr("vanishing")
+
+    assert cache.degraded is False
+    assert cache.add("after", 1, 60) and cache.incr("after") == 2
