@@ -439,3 +439,30 @@ def test_a_failure_while_applying_leaves_no_rows(settings, persons, unit, monkey
     assert snapshot() == before
     monkeypatch.undo()
     assert outcome(csv_report(unit, "F", "2026-10", HEADER + f"{code(1)},hire,2026-10,,1,,\n"))
+
+
+@pytest.mark.parametrize("sql", [False, True], ids=["generic", "sql"])
+def test_a_report_stored_meanwhile_by_a_concurrent_request_is_replayed(
+    settings, persons, unit, monkeypatch, sql
+):
+    settings.REPORT_INGEST_SQL = sql
+    # A correction: no employment checks, which a real racer passes before the other commits.
+    body = HEADER + f"{code(1)},correct_period,2026-01,2026-03,5000000,,\n"
+    first = csv_report(unit, "RACE", "2026-10", body)()
+    real_filter = Report.objects.filter
+    calls: list[int] = []
+
+    def blind_filter(*args: Any, **kwargs: Any) -> Any:
+        # The check before the insert does not see the other request's row yet.
+        calls.append(1)
+        found = real_filter(*args, **kwargs)
+        return found.none() if len(calls) == 1 else found
+
+    monkeypatch.setattr(Report.objects, "filter", blind_filter)
+    second = csv_report(unit, "RACE", "2026-10", body)()
+    monkeypatch.undo()
+
+    assert len(calls) == 2  # the check, then the look-up after the unique violation
+    assert (second.created, second.report.pk) == (False, first.report.pk)
+    assert Report.objects.count() == 1
+    assert ContributionMonth.objects.count() == 3
