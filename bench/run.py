@@ -544,8 +544,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             ]  # fmt: skip
             for part, what, run in steps:
                 if part in http_parts:
-                    with step(what), profiled(args.profile, part, stack, web):
-                        run()
+                    try:
+                        with step(what), profiled(args.profile, part, stack, web):
+                            run()
+                    except BenchError as exc:  # reported; the other parts still run
+                        print(f"  {part} failed: {exc}", flush=True)
+                        results.figures.append(
+                            Figure(f"{part}: failed", [], "", "", False, str(exc)[:300])
+                        )
                     stack.check_alive()
             rss = [b / 2**20 for b in web.children_rss_bytes()]
             worker_rss = [p.rss_bytes() / 2**20 for p in stack.processes if p.name != "serve"]
