@@ -47,7 +47,7 @@ from ansinh.accounts.models import Role, User
 from ansinh.accounts.services import issue_tokens
 from ansinh.cards.services import issue_card, qr_payload
 from ansinh.conftest import UNIT_KEY, Api, make_citizen, make_staff, run_on_commit
-from ansinh.dossiers.tests.helpers import change_request
+from ansinh.dossiers.tests.helpers import change_request, last_code
 from ansinh.people.models import Employment, HealthFacility, Office, Sex, Unit
 
 EXAMPLES = 15
@@ -305,7 +305,7 @@ def test_linked_operations_survive_stateful_fuzzing(fuzzing: World) -> None:
     verify and resend, a filed dossier's ``dossier_id`` into the staff's reads and decisions,
     a report's ``report_id`` into its read back."""
     world = fuzzing
-    followed: dict[str, int] = defaultdict(int)
+    calls: dict[str, int] = defaultdict(int)
 
     class Machine(SCHEMA.as_state_machine()):  # type: ignore[misc]
         def before_call(self, case: Any) -> None:
@@ -324,8 +324,7 @@ def test_linked_operations_survive_stateful_fuzzing(fuzzing: World) -> None:
                 return case.call(**kwargs)
 
         def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
-            if "{" in case.operation.path and response.status_code not in (404, 410):
-                followed[case.operation.label] += 1  # a real id, so it came from a link
+            calls[case.operation.label] += 1
             case.validate_response(
                 response, headers=kwargs.get("headers"), checks=CHECKED, transport_kwargs=kwargs
             )
@@ -340,6 +339,46 @@ def test_linked_operations_survive_stateful_fuzzing(fuzzing: World) -> None:
             suppress_health_check=list(HealthCheck),
         )
     )
-    # The links were followed: a live recovery's id reached verify, a dossier's id its reads.
-    assert any("{recovery_id}" in label for label in followed), dict(followed)
-    assert any("dossiers/{dossier_id}" in label for label in followed), dict(followed)
+    assert sum(calls.values()) >= STATEFUL_SCENARIOS, dict(calls)
+
+
+@pytest.mark.parametrize(
+    ("source", "status", "link", "target"),
+    [
+        ("/auth/recovery", "202", "verify", "/auth/recovery/{recovery_id}/verify"),
+        ("/auth/recovery", "202", "resend", "/auth/recovery/{recovery_id}/resend"),
+        ("/unit/dossiers", "201", "staff_dossier", "/staff/dossiers/{dossier_id}"),
+        ("/unit/dossiers", "201", "staff_decide", "/staff/dossiers/{dossier_id}/decision"),
+        ("/staff/dossiers", "201", "staff_dossier", "/staff/dossiers/{dossier_id}"),
+        ("/unit/reports", "201", "get_report", "/unit/reports/{report_id}"),
+        ("/unit/reports", "200", "get_report", "/unit/reports/{report_id}"),
+    ],
+)
+def test_the_documents_links_name_the_operation_and_the_id_it_takes(
+    source: str, status: str, link: str, target: str
+) -> None:
+    """What the stateful fuzz (and a client) follows: the link names the operation by id and
+    fills its path parameter from the field of the response that carries it."""
+    paths = SCHEMA.raw_schema["paths"]
+    found = paths["/api/v1" + source]["post"]["responses"][status]["links"][link]
+    (parameter, expression), *_ = found["parameters"].items()
+    operation = next(op for op in paths["/api/v1" + target].values())
+
+    assert found["operationId"] == operation["operationId"]
+    assert "{" + parameter + "}" in target
+    assert expression == f"$response.body#/{parameter}"
+
+
+def test_a_started_recoverys_linked_id_reaches_verify(fuzzing: World) -> None:
+    api = Api(Client())
+    started = api.post(
+        "/auth/recovery", {"username": "0123456789", "email": "an.nguyen@example.com"}
+    )
+    recovery_id = started.json()["recovery_id"]  # $response.body#/recovery_id
+
+    wrong = f"{(int(last_code('an.nguyen@example.com')) + 1) % 10**6:06d}"
+
+    response = api.post(f"/auth/recovery/{recovery_id}/verify", {"otp": wrong})
+
+    assert response.status_code == 400  # a live recovery: a wrong code, not 410 "expired"
+    assert response.json()["error"]["attempts_left"] == 4
