@@ -22,7 +22,8 @@ At each scale, after loading and ``ANALYZE``:
   loaded and compacted): the figures ``docs/scaling.md`` extrapolates from.
 
 The report goes to ``bench/results/growth.md``. Most of the time goes to loading the 100×
-population (about 4 minutes on the 2-core machine when it is quiet, 7 when it is shared).
+population (4.5 to 6.5 minutes on the shared 2-core machine; the whole run 11.5 minutes with
+the load average at 9–11).
 """
 
 from __future__ import annotations
