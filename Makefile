@@ -49,7 +49,7 @@ lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
 
-## Benchmarks, not tests (bench/README.md). Every figure of DESIGN §8 in one run (about 15
+## Benchmarks, not tests (bench/README.md). Every figure of DESIGN §8 in one run (about 6
 ## minutes on 2 cores): starts the production profile on this machine's PostgreSQL (databases
 ## BENCH_DB and BENCH_DB_ingest, dropped and re-created) and Redis (db BENCH_REDIS_DB, flushed)
 ## and rewrites bench/RESULTS.md. A quick look: make bench BENCH_ARGS=--quick

@@ -312,7 +312,7 @@ def run_recovery(args: argparse.Namespace, stack: ProductionStack, results: Resu
             "Password recovery under load",
             f"{args.repeat} × {args.recovery_requests} recoveries of different persons "
             f"(`POST /api/v1/auth/recovery`), {args.recovery_concurrency} in flight, each on a "
-            f"new connection, after {args.recovery_concurrency} unmeasured ones; 1 × `ansinh "
+            f"new connection, after {args.recovery_concurrency} unmeasured ones; {args.task_workers} × `ansinh "
             "worker`. From just before the client connects to the SMTP sink's 250 to DATA, "
             "same clock. `RECOVERY_IP_RATE_API` and `RECOVERY_IP_RATE` raised to "
             f"`{UNLIMITED}` (one client address).\n\n"
@@ -423,7 +423,7 @@ def render(args: argparse.Namespace, results: Results, elapsed: float, notes: st
         "## Setup\n\n"
         f"Production profile (`ANSINH_PROFILE=production`) on this machine: `ansinh serve` "
         f"(gunicorn, {args.web_workers} worker processes × "
-        f"{args.web_threads or 'the default number of'} threads), 1 × `ansinh worker`, "
+        f"{args.web_threads or 'the default number of'} threads), {args.task_workers} × `ansinh worker`, "
         f"PostgreSQL database `{args.database}` (and `{args.database}_ingest` for the ingest; "
         f"both dropped and re-created), Redis db {args.redis_db} (flushed), an SMTP server "
         "(aiosmtpd) in the load process. The load process, the web and task workers, "
@@ -457,6 +457,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--redis", default=harness.DEFAULT_REDIS)
     parser.add_argument("--redis-db", type=int, default=harness.DEFAULT_REDIS_DB)
     parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--task-workers", type=int, default=1, help="`ansinh worker` processes")
     parser.add_argument(
         "--web-threads",
         type=int,
@@ -530,9 +531,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 stack.ansinh("shell", "--command", history.SETUP)
             serve_env = {} if args.web_threads is None else {
                 "GUNICORN_THREADS": str(args.web_threads)}  # fmt: skip
-            with step(f"start ansinh serve ({args.web_workers} workers) and ansinh worker"):
+            with step(
+                f"start ansinh serve ({args.web_workers} workers) and {args.task_workers} × ansinh worker"
+            ):
                 web = stack.serve(threads=args.web_workers, extra_env=serve_env)
-                stack.worker()
+                for _ in range(args.task_workers):
+                    stack.worker()
                 results.machine += stack.versions()
             steps: list[tuple[str, str, Callable[[], None]]] = [
                 ("login", f"login vs raw argon2id ({2 * args.repeat + 1} × {args.login_seconds:g} s)",
