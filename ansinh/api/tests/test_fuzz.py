@@ -51,7 +51,7 @@ from ansinh.dossiers.tests.helpers import change_request, last_code
 from ansinh.people.models import Employment, HealthFacility, Office, Sex, Unit
 
 EXAMPLES = 15
-STATEFUL_SCENARIOS = 50
+STATEFUL_SCENARIOS = 30
 SCHEMA = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler())
 OPERATIONS = {op.label: op for op in (result.ok() for result in SCHEMA.get_all_operations())}
 
