@@ -9,8 +9,8 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-embedded test-services lint format messages lock clean bench-recovery \
-	bench-ingest bench-history bench-statements
+.PHONY: run test test-embedded test-services lint format messages lock clean bench bench-recovery \
+	bench-ingest bench-history bench-statements bench-growth soak
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,13 +49,20 @@ lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
 
+## Benchmarks, not tests (bench/README.md). Every figure of DESIGN §8 in one run (about 15
+## minutes on 2 cores): starts the production profile on this machine's PostgreSQL (databases
+## BENCH_DB and BENCH_DB_ingest, dropped and re-created) and Redis (db BENCH_REDIS_DB, flushed)
+## and rewrites bench/RESULTS.md. A quick look: make bench BENCH_ARGS=--quick
+bench: $(STAMP)
+	$(BIN)/python bench/run.py --database $(BENCH_DB) --redis-db $(BENCH_REDIS_DB) $(BENCH_ARGS)
+
 ## Benchmark, not a test (bench/README.md): password recovery under load on the production
 ## profile with this machine's PostgreSQL and Redis; writes bench/results/recovery.md.
 ## Flags: make bench-recovery BENCH_ARGS="--workers 4 -k 500"
 bench-recovery: $(STAMP)
 	$(BIN)/python bench/recovery.py $(BENCH_ARGS)
 
-## Benchmarks, not tests (bench/RESULTS.md). Each drops and re-creates its own PostgreSQL
+## Single benchmarks, not tests (bench/RESULTS.md). Each drops and re-creates its own PostgreSQL
 ## database BENCH_DB (and flushes Redis db BENCH_REDIS_DB for the history read).
 BENCH_DB ?= ansinh_bench
 BENCH_REDIS_DB ?= 15
@@ -66,7 +73,18 @@ bench-statements: $(STAMP)
 	$(BIN)/python bench/contributions.py statements --database $(BENCH_DB) --output bench/RESULTS.md $(BENCH_ARGS)
 
 bench-history: $(STAMP)
-	$(BIN)/python bench/history.py --database $(BENCH_DB) --redis-db $(BENCH_REDIS_DB) --output bench/RESULTS.md $(BENCH_ARGS)
+	$(BIN)/python bench/history.py --database $(BENCH_DB) --redis-db $(BENCH_REDIS_DB) --output bench/results/history.md $(BENCH_ARGS)
+
+## Benchmark (bench/README.md): history reads and statements at 1×, 10× and 100× the demo
+## population; writes bench/results/growth.md (about 6–8 minutes).
+bench-growth: $(STAMP)
+	$(BIN)/python bench/growth.py --database $(BENCH_DB) --redis-db $(BENCH_REDIS_DB) $(BENCH_ARGS)
+
+## Soak, a benchmark, not a CI test (bench/README.md): 30 minutes of mixed traffic on the
+## production profile; writes bench/results/soak.md; exit status 1 on FAIL.
+## Flags: make soak BENCH_ARGS="--minutes 5"
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py --database $(BENCH_DB) --redis-db $(BENCH_REDIS_DB) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

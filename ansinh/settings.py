@@ -57,6 +57,10 @@ if PRODUCTION:
 DEBUG = env_bool("DEBUG", default=False)
 # The embedded profile's key only protects a local demo; production must set its own.
 SECRET_KEY = ENV.get("SECRET_KEY") or "embedded-profile-only-not-secret-" + "x" * 32
+# Key rotation (docs/operations.md): the previous keys, comma-separated, newest first. Web
+# sessions and signed links made with them stay valid until they expire; everything new is
+# signed with SECRET_KEY. Remove an old key once its sessions and links have expired.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 SITE_URL = ENV.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])
@@ -86,17 +90,20 @@ INSTALLED_APPS = [
     "ansinh.ops",
 ]
 
+# Session, user and messages are the portal's and the back office's: skipped for /api/
+# (ansinh/lib/apimiddleware.py); everything else runs for every request.
 MIDDLEWARE = [
     "ansinh.ops.middleware.RequestMiddleware",
+    "ansinh.ops.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "ansinh.lib.apimiddleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "ansinh.lib.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "ansinh.lib.apimiddleware.AuthenticationMiddleware",
+    "ansinh.lib.apimiddleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ansinh.accounts.middleware.PasswordChangeRequiredMiddleware",
 ]
@@ -132,9 +139,19 @@ DATABASE_URL = ENV.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES: dict[str, Any] = {
         "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+            DATABASE_URL,
+            conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+            # On, Django sends "SELECT 1" before the first query of every request: a quarter of
+            # a history read's time (bench/RESULTS.md). Off, a connection that died in between
+            # (database restarted) fails that one request and is then closed and replaced.
+            conn_health_checks=env_bool("DB_CONN_HEALTH_CHECKS", default=False),
         )
     }
+    # Behind PgBouncer in transaction mode (docs/scaling.md): a server-side cursor (used by
+    # QuerySet.iterator) must not outlive the transaction that PgBouncer pins to a connection.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
+        "DB_DISABLE_SERVER_SIDE_CURSORS", default=False
+    )
 else:
     DATABASES = {
         "default": {
@@ -175,13 +192,20 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
 ]
 # argon2 computations at once per process: each holds 19 MiB (docs/operations.md "Sizing").
-PASSWORD_HASH_CONCURRENCY = env_int("PASSWORD_HASH_CONCURRENCY", os.cpu_count() or 2)
+# In production the web processes share the cores: by default all of them together hash on at
+# most as many threads as there are cores; their other threads meanwhile do a login's database
+# work, so the cores stay busy hashing (bench/RESULTS.md, login vs raw argon2id).
+PASSWORD_HASH_CONCURRENCY = env_int(
+    "PASSWORD_HASH_CONCURRENCY",
+    max(1, (os.cpu_count() or 2) // (env_int("WEB_CONCURRENCY", 2) if PRODUCTION else 1)),
+)
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
     {"NAME": "ansinh.accounts.validators.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
+    {"NAME": "ansinh.accounts.validators.ControlCharacterValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "ansinh.accounts.validators.PersonalDataValidator"},
 ]
@@ -210,7 +234,10 @@ RECOVERY_MAX_RESENDS = env_int("RECOVERY_MAX_RESENDS", 3)
 RECOVERY_ACCOUNT_MAX_FAILURES = env_int("RECOVERY_ACCOUNT_MAX_FAILURES", 10)
 RECOVERY_ACCOUNT_WINDOW_SECONDS = env_int("RECOVERY_ACCOUNT_WINDOW_SECONDS", 24 * 3600)
 RECOVERY_IDENTIFIER_RATE = ENV.get("RECOVERY_IDENTIFIER_RATE", "5/h")
-RECOVERY_EMAIL_RATE = ENV.get("RECOVERY_EMAIL_RATE", "5/h")
+# Codes emailed to one mailbox per rolling window, across its accounts, requests and resends:
+# the ceiling of a flood.
+RECOVERY_MAILBOX_MAX_CODES = env_int("RECOVERY_MAILBOX_MAX_CODES", 20)
+RECOVERY_MAILBOX_WINDOW_SECONDS = env_int("RECOVERY_MAILBOX_WINDOW_SECONDS", 24 * 3600)
 RECOVERY_IP_RATE = ENV.get("RECOVERY_IP_RATE", "20/h")  # portal (has a CAPTCHA)
 RECOVERY_IP_RATE_API = ENV.get("RECOVERY_IP_RATE_API", "10/h")  # app API (no CAPTCHA)
 TEMPORARY_PASSWORD_TTL_SECONDS = env_int("TEMPORARY_PASSWORD_TTL_SECONDS", 24 * 3600)
@@ -326,6 +353,9 @@ if SMTP_HOST:
     EMAIL_TIMEOUT = env_int("SMTP_TIMEOUT", 20)
 else:
     EMAIL_BACKEND = "ansinh.notifications.devmailbox.DevMailboxBackend"
+# A worker thread keeps its SMTP session open between emails for at most this many idle
+# seconds (0: a new session per email); relays usually close idle sessions after minutes.
+SMTP_KEEP_SECONDS = env_int("SMTP_KEEP_SECONDS", 30)
 EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 6)
 EMAIL_RETRY_BASE_SECONDS = env_int("EMAIL_RETRY_BASE_SECONDS", 30)
 
@@ -343,7 +373,10 @@ TASK_WORKER_INTERVAL = max(0.0, float(ENV.get("TASK_WORKER_INTERVAL", "").strip(
 
 # --- Web server (`ansinh serve`: gunicorn) ------------------------------------------------------
 WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 2)  # worker processes
-GUNICORN_THREADS = env_int("GUNICORN_THREADS", 1)  # threads per process (1: sync workers)
+# Threads per process (1: sync workers). Two: while one thread waits for the database (a
+# login's commit, a history read's queries) the other computes; and connections are kept alive
+# (bench/RESULTS.md).
+GUNICORN_THREADS = env_int("GUNICORN_THREADS", 2)
 GUNICORN_TIMEOUT = env_int("GUNICORN_TIMEOUT", 30)
 GUNICORN_MAX_REQUESTS = env_int("GUNICORN_MAX_REQUESTS", 20000)
 GUNICORN_FORWARDED_ALLOW_IPS = ENV.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
@@ -377,6 +410,9 @@ REPORT_MAX_BYTES = env_int("REPORT_MAX_BYTES", 256 * 1024 * 1024)
 REPORT_MAX_LINES = env_int("REPORT_MAX_LINES", 2_000_000)
 # A rejected report lists the errors of at most this many lines (and counts them all).
 REPORT_MAX_LINE_ERRORS = env_int("REPORT_MAX_LINE_ERRORS", 1000)
+# On PostgreSQL, reports are checked and applied set-based in SQL (contributions/pgingest.py);
+# off: the generic path of every database (the same results, slower).
+REPORT_INGEST_SQL = env_bool("REPORT_INGEST_SQL", default=True)
 # A month still unpaid this many days after its due date (its last day) is announced, once.
 UNPAID_ALERT_DAYS = env_int("UNPAID_ALERT_DAYS", 30)
 # Ed25519 keys of the card QR signature: a JSON key file (never in the repository). Unset in

@@ -5,14 +5,17 @@ from django.urls import include, path, re_path
 from ansinh.api.urls import api, not_found
 from ansinh.ops import views as ops
 
+handler500 = "ansinh.ops.views.server_error"
+
 urlpatterns = [
     path("healthz", ops.healthz, name="healthz"),
     path("readyz", ops.readyz, name="readyz"),
     path("metrics", ops.metrics_view, name="metrics"),
-    path("", include("ansinh.portal.urls")),
-    path("backoffice/", include("ansinh.backoffice.urls")),
+    # The API first: every API request would otherwise be tried against each portal pattern.
     path("api/v1/", api.urls),
     re_path(r"^api/", not_found),
+    path("", include("ansinh.portal.urls")),
+    path("backoffice/", include("ansinh.backoffice.urls")),
     path("admin/", admin.site.urls),
     path("captcha/", include("captcha.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

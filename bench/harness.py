@@ -37,7 +37,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -123,6 +123,23 @@ class Process:
                 return int(line.split()[1]) * 1024
         return 0
 
+    def children(self) -> list[int]:
+        """The pids of this process's children right now (gunicorn's worker processes)."""
+        found = []
+        for task in Path(f"/proc/{self.pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                found += [int(pid) for pid in (task / "children").read_text().split()]
+        return found
+
+    def tree_cpu_seconds(self) -> float:
+        """CPU time of this process and of its live children (``cpu_seconds`` only counts the
+        children once they have exited and been waited for)."""
+        return self.cpu_seconds() + sum(_cpu_seconds(pid) for pid in self.children())
+
+    def children_rss_bytes(self) -> list[int]:
+        """Resident memory of each child right now (per gunicorn worker)."""
+        return [_rss_bytes(pid) for pid in self.children()]
+
     def stop(self, *, grace: float = 10.0) -> None:
         """SIGTERM, then SIGKILL after ``grace`` seconds; only this process, by its pid."""
         if self.popen.poll() is None:
@@ -133,6 +150,22 @@ class Process:
                 self.popen.kill()
                 self.popen.wait()
         self._log_file.close()
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # gone in the meantime
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _rss_bytes(pid: int) -> int:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 def tail(path: Path, lines: int = 20) -> str:
@@ -377,9 +410,16 @@ class ProductionStack:
         self.processes.append(process)
         return process
 
-    def serve(self, *, threads: int = 8, ready_timeout: float = 60) -> Process:
-        """``ansinh serve`` on a free port with ``WEB_CONCURRENCY=threads``; returns once it
-        answers HTTP. Sets ``base_url``."""
+    def serve(
+        self,
+        *,
+        threads: int = 8,
+        ready_timeout: float = 60,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> Process:
+        """``ansinh serve`` on a free port with ``WEB_CONCURRENCY=threads`` (gunicorn: that many
+        worker processes; ``extra_env`` overrides it, e.g. ``GUNICORN_THREADS``); returns once
+        it answers HTTP. Sets ``base_url``."""
         port = free_port()
         process = self.start(
             "serve",
@@ -388,7 +428,7 @@ class ProductionStack:
             LOOPBACK,
             "--port",
             str(port),
-            extra_env={"WEB_CONCURRENCY": str(threads)},
+            extra_env={"WEB_CONCURRENCY": str(threads), **(extra_env or {})},
         )
         self.base_url = f"http://{LOOPBACK}:{port}"
         deadline = time.monotonic() + ready_timeout
@@ -579,3 +619,28 @@ def step(what: str) -> Iterator[None]:
     started = time.monotonic()
     yield
     print(f"  done in {time.monotonic() - started:.1f} s", flush=True)
+
+
+def run_clients(client: Callable[[], None], count: int) -> float:
+    """Run ``client`` on ``count`` threads at once (one load-generator connection each); return
+    the wall-clock seconds until the last one finished."""
+    threads = [threading.Thread(target=client) for _ in range(count)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
+def run_main(script: str, main: Callable[[], int]) -> None:
+    """Exit with ``main()``'s status; a ``BenchError`` or Ctrl-C ends the run with a one-line
+    message (every process a stack started has been stopped by then)."""
+    try:
+        sys.exit(main())
+    except BenchError as exc:
+        print(f"{script}: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print(f"{script}: interrupted; every process it started was stopped.", file=sys.stderr)
+        sys.exit(130)

@@ -1,9 +1,14 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import User
+from .services import end_sessions_by_admin
 
 
 def _login_through_backoffice(request: HttpRequest, extra_context: object = None) -> HttpResponse:
@@ -34,3 +39,24 @@ class UserAdmin(admin.ModelAdmin[User]):
         "last_login",
     ]
     readonly_fields = ["username", "failed_logins", "last_login", "password_change_required"]
+    actions = ["end_sessions"]
+
+    @admin.action(description=_("End every session and app token of the selected accounts"))
+    def end_sessions(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        # "Select all N" across pages makes this "end everybody's sessions".
+        actor = request.user
+        if not isinstance(actor, User):  # the admin site lets only signed-in staff here
+            raise PermissionDenied
+        accounts = list(queryset)
+        for user in accounts:
+            end_sessions_by_admin(user=user, actor=actor, request=request)
+        self.message_user(
+            request,
+            ngettext(
+                "Every session of %(count)d account was ended.",
+                "Every session of %(count)d accounts was ended.",
+                len(accounts),
+            )
+            % {"count": len(accounts)},
+            messages.SUCCESS,
+        )

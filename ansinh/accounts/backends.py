@@ -9,7 +9,8 @@ from django.http import HttpRequest
 
 from ansinh.lib.identifiers import identifier_kind
 
-from .models import Role, User
+from . import lookups
+from .models import User
 
 
 def normalize_identifier(raw: str) -> str:
@@ -23,13 +24,12 @@ def resolve_identifier(identifier: str) -> User | None:
     username. Digits are ASCII only, so ``٠١٢…`` names nobody.
     """
     kind = identifier_kind(identifier)
-    users = User.objects.select_related("person", "office")
     if kind == "bhxh":
-        return users.filter(role=Role.CITIZEN, person__bhxh_code=identifier).first()
+        return lookups.citizen_by("bhxh_code", identifier)
     if kind == "cccd":
-        return users.filter(role=Role.CITIZEN, person__cccd=identifier).first()
+        return lookups.citizen_by("cccd", identifier)
     if kind == "staff":
-        return users.exclude(role=Role.CITIZEN).filter(username=identifier).first()
+        return lookups.staff_by(identifier)
     return None
 
 

@@ -22,8 +22,10 @@ class PasswordChangeRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):  # tokens, not sessions (ansinh/api/auth.py)
+            return self.get_response(request)
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not request.path.startswith("/api/"):
+        if user is not None and user.is_authenticated:
             started = request.session.get(SESSION_STARTED_KEY)
             if started is None or time.time() - float(started) > settings.SESSION_ABSOLUTE_SECONDS:
                 staff = user.is_office_staff

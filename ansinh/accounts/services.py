@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from ansinh.audit.services import record
 from ansinh.notifications import emails
 
-from . import throttle
+from . import lookups, throttle
 from .backends import normalize_identifier, resolve_identifier
 from .models import AppToken, DeviceSession, TokenKind, User, new_security_stamp
 
@@ -57,8 +57,51 @@ def _dummy_hash() -> str:
     return _DUMMY_HASH
 
 
+def _refuse_while_backing_off(
+    event: str,
+    *,
+    user: User | None,
+    request: HttpRequest,
+    channel: str,
+    identifier: str = "",
+    actor: User | None = None,
+) -> None:
+    """Raise ``Throttled`` (audited as ``event``) while the account (or the typed identifier)
+    or the client address is in its back-off: the password is then not even checked."""
+    wait = max(
+        throttle.retry_after(throttle.failure_state(user, identifier)),
+        throttle.ip_retry_after(request),
+    )
+    if wait:
+        record(
+            event,
+            actor=actor,
+            subject=user,
+            identifier=identifier,
+            request=request,
+            channel=channel,
+            details={"retry_after": wait},
+        )
+        raise Throttled(wait)
+
+
 def authenticate(*, identifier: str, password: str, request: HttpRequest, channel: str) -> User:
-    """Check a login; return the user or raise ``InvalidCredentials`` / ``Throttled``.
+    """Check a login (``check_credentials``) and record its success (``record_login``, one
+    transaction); return the user or raise ``InvalidCredentials`` / ``Throttled``."""
+    user = check_credentials(
+        identifier=identifier, password=password, request=request, channel=channel
+    )
+    with transaction.atomic():
+        record_login(user=user, request=request, channel=channel)
+    return user
+
+
+def check_credentials(
+    *, identifier: str, password: str, request: HttpRequest, channel: str
+) -> User:
+    """Check a login; return the user or raise ``InvalidCredentials`` / ``Throttled``. Records
+    failures; the caller records a success with ``record_login``, in the transaction of whatever
+    else the login writes (one commit: the hash is computed outside any transaction).
 
     Contract (DESIGN §3.2): unknown identifier, wrong password, disabled, locked (≥
     ``LOGIN_MAX_FAILURES``) and used or expired temporary password all raise ``InvalidCredentials``
@@ -68,19 +111,9 @@ def authenticate(*, identifier: str, password: str, request: HttpRequest, channe
     """
     ident = normalize_identifier(identifier)
     user = resolve_identifier(ident)
-    wait = max(
-        throttle.retry_after(throttle.failure_state(user, ident)), throttle.ip_retry_after(request)
+    _refuse_while_backing_off(
+        "login.throttled", user=user, identifier=ident, request=request, channel=channel
     )
-    if wait:
-        record(
-            "login.throttled",
-            subject=user,
-            identifier=ident,
-            request=request,
-            channel=channel,
-            details={"retry_after": wait},
-        )
-        raise Throttled(wait)
 
     if user is None:
         check_password(password, _dummy_hash())
@@ -123,6 +156,13 @@ def authenticate(*, identifier: str, password: str, request: HttpRequest, channe
         raise InvalidCredentials(reason)
 
     assert user is not None  # noqa: S101 - narrowed by the branches above
+    return user
+
+
+def record_login(*, user: User, request: HttpRequest, channel: str) -> None:
+    """The writes of a successful login: failures forgotten, last login, a used temporary
+    password spent, the audit event."""
+    now = timezone.now()
     throttle.record_success(user)
     user.last_login = now
     update = ["last_login"]
@@ -133,7 +173,6 @@ def authenticate(*, identifier: str, password: str, request: HttpRequest, channe
         update.append("password_expires_at")
     user.save(update_fields=update)
     record("login.succeeded", actor=user, subject=user, request=request, channel=channel)
-    return user
 
 
 # --- App tokens -----------------------------------------------------------------------------
@@ -179,8 +218,9 @@ def _issue_pair(device: DeviceSession) -> TokenPair:
 
 
 def issue_tokens(*, user: User, device_name: str) -> TokenPair:
-    """Start a device session and return its first access/refresh pair (raw tokens, shown once)."""
-    with transaction.atomic():
+    """Start a device session and return its first access/refresh pair (raw tokens, shown once).
+    Inside a caller's transaction it adds no savepoint (a failure undoes the caller's writes)."""
+    with transaction.atomic(savepoint=False):
         device = DeviceSession.objects.create(user=user, device_name=device_name[:100])
         return _issue_pair(device)
 
@@ -238,20 +278,10 @@ def access_token_device(raw: str) -> DeviceSession | None:
     """
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
         return None
-    token = (
-        AppToken.objects.select_related("device__user__person", "device__user__office")
-        .filter(
-            digest=_digest(raw),
-            kind=TokenKind.ACCESS,
-            revoked_at__isnull=True,
-            expires_at__gt=timezone.now(),
-            device__revoked_at__isnull=True,
-        )
-        .first()
-    )
-    if token is None or not token.device.user.is_active:
+    device = lookups.access_device(_digest(raw), timezone.now())
+    if device is None or not device.user.is_active:
         return None
-    return token.device
+    return device
 
 
 def _revoke_devices(devices: QuerySet[DeviceSession], *, reason: str) -> int:
@@ -286,15 +316,33 @@ def end_all_sessions(*, user: User, reason: str, keep_device: DeviceSession | No
     return count
 
 
+def _end_sessions_audited(
+    *, user: User, actor: User, event: str, request: HttpRequest | None, channel: str
+) -> int:
+    with transaction.atomic():
+        count = end_all_sessions(user=user, reason=event)
+        record(
+            event,
+            actor=actor,
+            subject=user,
+            request=request,
+            channel=channel,
+            details={"devices": count},
+        )
+    return count
+
+
 def logout_all(*, user: User, request: HttpRequest, channel: str) -> None:
-    count = end_all_sessions(user=user, reason="logout_all")
-    record(
-        "logout_all",
-        actor=user,
-        subject=user,
-        request=request,
-        channel=channel,
-        details={"devices": count},
+    _end_sessions_audited(
+        user=user, actor=user, event="logout_all", request=request, channel=channel
+    )
+
+
+def end_sessions_by_admin(*, user: User, actor: User, request: HttpRequest | None) -> int:
+    """An administrator ends every web session and app token of ``user`` (ASVS 7.4.5: a
+    stolen device, a departing employee); the person signs in again. Audited."""
+    return _end_sessions_audited(
+        user=user, actor=actor, event="sessions.ended_by_admin", request=request, channel="admin"
     )
 
 
@@ -334,8 +382,8 @@ def set_password(
     )
 
 
-# Temporary passwords: 16 characters from 54 unambiguous letters and digits (no 0/O, 1/l/I),
-# about 92 bits from ``secrets``, shown in groups of four.
+# Temporary passwords: 16 characters from 56 unambiguous letters and digits (no 0/O/o, 1/l/I),
+# about 93 bits from ``secrets``, shown in groups of four.
 TEMPORARY_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -359,6 +407,33 @@ def issue_temporary_password(*, user: User) -> str:
     return temporary
 
 
+def check_password_again(
+    *, user: User, password: str, request: HttpRequest, channel: str, event: str
+) -> None:
+    """A signed-in user re-enters the password before a sensitive step (``event``: what for).
+
+    A wrong password is a password guess like a failed login: it counts in the account's
+    consecutive failures and the client address's, and during the back-off the check is not
+    even tried (``Throttled``). So a stolen session or access token cannot be used to guess
+    the password faster than the login allows. Raises ``WrongCurrentPassword``; audited as
+    ``<event>_failed`` / ``<event>_throttled``.
+    """
+    _refuse_while_backing_off(
+        f"{event}_throttled", user=user, actor=user, request=request, channel=channel
+    )
+    if not user.check_password(password):
+        throttle.record_failure(request, user, user.username)
+        record(
+            f"{event}_failed",
+            actor=user,
+            subject=user,
+            request=request,
+            channel=channel,
+            details={"reason": "wrong_current_password"},
+        )
+        raise WrongCurrentPassword
+
+
 def change_password(
     *,
     user: User,
@@ -374,17 +449,15 @@ def change_password(
     pass the policy (``ValidationError``), and must differ from the current one. Then every
     other web session and app token ends, and a "password changed" email goes to the address
     on record once the transaction commits.
+    The current password is checked by ``check_password_again`` (throttled like a login).
     """
-    if not user.check_password(current_password):
-        record(
-            "password.change_failed",
-            actor=user,
-            subject=user,
-            request=request,
-            channel=channel,
-            details={"reason": "wrong_current_password"},
-        )
-        raise WrongCurrentPassword
+    check_password_again(
+        user=user,
+        password=current_password,
+        request=request,
+        channel=channel,
+        event="password.change",
+    )
     validate_new_password(user, new_password)
     if current_password == new_password:
         raise ValidationError(

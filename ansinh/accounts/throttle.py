@@ -25,7 +25,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_ratelimit.core import get_usage
 
-from ansinh.lib.clientip import client_ip
+from ansinh.lib.clientip import client_ip_key
 
 from .models import User
 
@@ -73,7 +73,7 @@ def ip_retry_after(request: HttpRequest) -> int:
     usage = get_usage(
         request,
         group="login-ip",
-        key=lambda _group, req: client_ip(req),
+        key=lambda _group, req: client_ip_key(req),
         rate=settings.LOGIN_IP_RATE,
         increment=False,
     )
@@ -92,7 +92,7 @@ def record_failure(request: HttpRequest, user: User | None, identifier: str) -> 
     get_usage(
         request,
         group="login-ip",
-        key=lambda _group, req: client_ip(req),
+        key=lambda _group, req: client_ip_key(req),
         rate=settings.LOGIN_IP_RATE,
         increment=True,
     )

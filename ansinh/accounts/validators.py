@@ -51,6 +51,21 @@ class MaximumLengthValidator:
         }
 
 
+class ControlCharacterValidator:
+    """Reject control characters (NUL, CR, LF, TAB, DEL…): no keyboard types them, the portal's
+    forms refuse NUL anyway, and a password set through the API with one could never be typed
+    at the portal's login."""
+
+    def validate(self, password: str, user: Any = None) -> None:
+        if any(unicodedata.category(ch) == "Cc" for ch in password):
+            raise ValidationError(
+                _("This password contains a control character."), code="password_control_char"
+            )
+
+    def get_help_text(self) -> str:
+        return _("Your password cannot contain control characters.")
+
+
 class PersonalDataValidator:
     """Reject passwords that contain the user's identifiers, full name or date of birth."""
 

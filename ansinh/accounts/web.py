@@ -95,6 +95,7 @@ def password_change_view(
     user = request.user
     assert isinstance(user, User)  # noqa: S101 - views are login_required
     form = PasswordChangeForm(request.POST if request.method == "POST" else None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             services.change_password(
@@ -104,6 +105,14 @@ def password_change_view(
                 request=request,
                 channel=channel,
             )
+        except services.Throttled as exc:
+            minutes = max(1, round(exc.retry_after / 60))
+            form.add_error(
+                None,
+                _("Too many failed attempts. Try again in %(minutes)d minute(s).")
+                % {"minutes": minutes},
+            )
+            status = 429
         except services.WrongCurrentPassword:
             form.add_error("current_password", _("The current password is incorrect."))
         except ValidationError as exc:
@@ -115,7 +124,9 @@ def password_change_view(
                 request, _("Your password was changed. Other devices have been signed out.")
             )
             return redirect(done)
-    return render(request, template, {"form": form}, status=400 if form.errors else 200)
+    if form.errors and status == 200:
+        status = 400
+    return render(request, template, {"form": form}, status=status)
 
 
 # Decorators every credential-handling view gets.

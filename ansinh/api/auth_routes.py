@@ -1,22 +1,45 @@
 """``/auth/*``: login, token refresh, logout, password change (DESIGN §4)."""
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 from ninja import Router
 
-from ansinh.accounts import services
+from ansinh.accounts import devices, services
 
-from .auth import current_device, current_user, token_auth_pending_ok
+from .auth import current_device, current_user, token_auth, token_auth_pending_ok
 from .errors import ApiError
-from .schemas import ErrorOut, LoginIn, PasswordChangeIn, RefreshIn, TokenOut
+from .schemas import (
+    DeviceOut,
+    DeviceSignOutIn,
+    DevicesOut,
+    ErrorOut,
+    LoginIn,
+    PasswordChangeIn,
+    RefreshIn,
+    TokenOut,
+)
 
 router = Router(tags=["auth"])
 
 
 def _invalid_credentials() -> ApiError:
     return ApiError(401, "invalid_credentials", _("The identifier or password is incorrect."))
+
+
+def _too_many_attempts(exc: services.Throttled) -> ApiError:
+    return ApiError(
+        429,
+        "too_many_attempts",
+        _("Too many failed attempts. Try again later."),
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
+def _wrong_current_password() -> ApiError:
+    return ApiError(400, "wrong_current_password", _("The current password is incorrect."))
 
 
 def _token_out(pair: services.TokenPair) -> TokenOut:
@@ -36,19 +59,18 @@ def login(request: HttpRequest, payload: LoginIn) -> TokenOut:
     """Log in with a BHXH code, CCCD or staff username. Unknown user, wrong password, locked and
     disabled accounts get the same 401; repeated failures get 429 with ``Retry-After``."""
     try:
-        user = services.authenticate(
+        user = services.check_credentials(
             identifier=payload.username, password=payload.password, request=request, channel="api"
         )
     except services.Throttled as exc:
-        raise ApiError(
-            429,
-            "too_many_attempts",
-            _("Too many failed attempts. Try again later."),
-            headers={"Retry-After": str(exc.retry_after)},
-        ) from None
+        raise _too_many_attempts(exc) from None
     except services.InvalidCredentials:
         raise _invalid_credentials() from None
-    return _token_out(services.issue_tokens(user=user, device_name=payload.device_name or ""))
+    # One transaction, one commit (each commit waits for the disk): bench/RESULTS.md.
+    with transaction.atomic():
+        services.record_login(user=user, request=request, channel="api")
+        pair = services.issue_tokens(user=user, device_name=payload.device_name or "")
+    return _token_out(pair)
 
 
 @router.post("/refresh", response={200: TokenOut, 400: ErrorOut, 401: ErrorOut}, auth=None)
@@ -80,7 +102,9 @@ def logout_all(request: HttpRequest) -> HttpResponse:
 
 
 @router.post(
-    "/password", response={204: None, 400: ErrorOut, 401: ErrorOut}, auth=token_auth_pending_ok
+    "/password",
+    response={204: None, 400: ErrorOut, 401: ErrorOut, 429: ErrorOut},
+    auth=token_auth_pending_ok,
 )
 @sensitive_variables("payload")
 def change_password(request: HttpRequest, payload: PasswordChangeIn) -> HttpResponse:
@@ -95,10 +119,10 @@ def change_password(request: HttpRequest, payload: PasswordChangeIn) -> HttpResp
             channel="api",
             keep_device=current_device(request),
         )
+    except services.Throttled as exc:
+        raise _too_many_attempts(exc) from None
     except services.WrongCurrentPassword:
-        raise ApiError(
-            400, "wrong_current_password", _("The current password is incorrect.")
-        ) from None
+        raise _wrong_current_password() from None
     except ValidationError as exc:
         raise ApiError(
             400,
@@ -106,4 +130,49 @@ def change_password(request: HttpRequest, payload: PasswordChangeIn) -> HttpResp
             " ".join(exc.messages),
             fields={"new_password": " ".join(exc.messages)},
         ) from None
+    return HttpResponse(status=204)
+
+
+@router.get("/devices", response={200: DevicesOut, 401: ErrorOut, 403: ErrorOut}, auth=token_auth)
+def list_devices(request: HttpRequest) -> DevicesOut:
+    """The app devices signed in to this account (name, since when, last used), this one
+    marked ``current``. Web sessions are not listed; ``/auth/logout-all`` ends them too."""
+    this = current_device(request)
+    return DevicesOut(
+        items=[
+            DeviceOut(
+                device_id=str(device.public_id),
+                device_name=device.device_name,
+                created_at=device.created_at,
+                last_seen_at=device.last_seen_at,
+                current=device.pk == this.pk,
+            )
+            for device in devices.live_devices(current_user(request))
+        ]
+    )
+
+
+@router.post(
+    "/devices/{device_id}/logout",
+    response={204: None, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    auth=token_auth,
+)
+@sensitive_variables("payload")
+def sign_out_device(request: HttpRequest, device_id: str, payload: DeviceSignOutIn) -> HttpResponse:
+    """Sign one device out after re-entering the password (wrong: 400
+    ``wrong_current_password``, counted like a failed login; 429 during the back-off). A
+    device that is not one of this account's signed-in devices is 404 ``not_found``."""
+    try:
+        devices.sign_out_device(
+            user=current_user(request),
+            device_id=device_id[:64],
+            current_password=payload.current_password,
+            request=request,
+        )
+    except services.Throttled as exc:
+        raise _too_many_attempts(exc) from None
+    except services.WrongCurrentPassword:
+        raise _wrong_current_password() from None
+    except devices.DeviceNotFound:
+        raise ApiError(404, "not_found", _("Not found.")) from None
     return HttpResponse(status=204)

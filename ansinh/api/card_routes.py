@@ -13,7 +13,7 @@ from pydantic import Field
 
 from ansinh.cards.services import verify_payload
 from ansinh.lib import ratelimit
-from ansinh.lib.clientip import client_ip
+from ansinh.lib.clientip import client_ip_key
 
 from .errors import ApiError
 from .schemas import ErrorOut, StrictIn
@@ -47,7 +47,7 @@ def verify(request: HttpRequest, payload: VerifyIn) -> VerifyOut:
     ``bad_signature`` or ``expired`` (checked in that order). A valid payload's card facts
     are returned as signed."""
     wait = ratelimit.hit(
-        request, group="cards.verify", key=client_ip(request), rate=settings.CARD_VERIFY_RATE
+        request, group="cards.verify", key=client_ip_key(request), rate=settings.CARD_VERIFY_RATE
     )
     if wait:
         raise ApiError(

@@ -6,13 +6,19 @@ message in the request's language (``Accept-Language: vi`` by default, or ``en``
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from ansinh.ops.middleware import RETRY_AFTER_SECONDS
+
+logger = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -50,6 +56,20 @@ def error_response(
     for name, value in (headers or {}).items():
         response[name] = value
     return response
+
+
+def database_unavailable(api: NinjaAPI, request: HttpRequest, exc: BaseException) -> HttpResponse:
+    """503 ``database_unavailable``: the database could not be reached or the connection broke
+    mid-request. Whatever the request was doing was rolled back; the client may retry."""
+    logger.error("database unavailable: %s", type(exc).__name__)
+    return error_response(
+        api,
+        request,
+        status=503,
+        code="database_unavailable",
+        message=_("The service is briefly unavailable; nothing was changed. Try again shortly."),
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 def _field_message(error: dict[str, Any]) -> str:
@@ -142,6 +162,13 @@ def install(api: NinjaAPI) -> None:
 
     api.exception_handler(RequestDataTooBig)(_too_big)
     api.exception_handler(TooManyFieldsSent)(_too_big)
+
+    @api.exception_handler(OperationalError)
+    @api.exception_handler(InterfaceError)
+    def _database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # The connection to PostgreSQL broke (dropped, restarted, failed over): the request's
+        # transaction was rolled back, so nothing of it was applied and it is safe to repeat.
+        return database_unavailable(api, request, exc)
 
     @api.exception_handler(Http404)
     def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:

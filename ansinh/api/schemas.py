@@ -36,6 +36,22 @@ class PasswordChangeIn(StrictIn):
     new_password: str = Field(min_length=1, max_length=256)
 
 
+class DeviceOut(Schema):
+    device_id: str
+    device_name: str
+    created_at: dt.datetime
+    last_seen_at: dt.datetime
+    current: bool = Field(description="the device this access token belongs to")
+
+
+class DevicesOut(Schema):
+    items: list[DeviceOut]
+
+
+class DeviceSignOutIn(StrictIn):
+    current_password: str = Field(min_length=1, max_length=256)
+
+
 class TokenOut(Schema):
     access_token: str
     refresh_token: str
@@ -95,6 +111,7 @@ class RecoveryVerifyIn(StrictIn):
         default=None,
         min_length=1,
         max_length=256,
+        pattern=PRINTABLE,
         description="Optional: set this password now instead of receiving a temporary one",
     )
 

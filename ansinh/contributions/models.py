@@ -289,8 +289,18 @@ class Employment(models.Model):
     for participation (docs/contributions.md). ``covered_to`` is the last month for which month
     rows exist while the employment is open."""
 
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
-    unit = models.ForeignKey("people.Unit", on_delete=models.PROTECT, related_name="+")
+    # Projection rows: no database foreign keys (written set-based from rows joined to the
+    # registry, in one transaction; persons and units are never deleted). See pgingest.
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    unit = models.ForeignKey(
+        "people.Unit",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # the (unit, ended) index serves
+    )
     started = models.DateField()
     ended = models.DateField(null=True, blank=True, help_text="last month employed")
     salary = models.PositiveBigIntegerField()
@@ -317,10 +327,21 @@ class ContributionMonth(models.Model):
     """One month of one person at one unit: salary, job title, schemes and whether the unit
     has paid it. What ``GET /me/participation`` and the statements read."""
 
+    # No database foreign keys, like ``Employment``'s.
     person = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, related_name="+", db_index=False
+        "people.Person",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
-    unit = models.ForeignKey("people.Unit", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "people.Unit",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # the (unit, month) index serves
+    )
     month = models.DateField()
     salary = models.PositiveBigIntegerField()
     job_title = models.CharField(max_length=100, blank=True)

@@ -197,39 +197,86 @@ class CsvFormatError(ValueError):
         self.code, self.detail = code, detail
 
 
-def csv_rows(chunks: Iterable[bytes]) -> Iterator[dict[str, str]]:
-    """Rows of a UTF-8 CSV (a BOM is allowed) with a header line of column names from
-    ``FIELDS``, read from byte chunks as they arrive. Blank lines are skipped."""
+def check_header(header: list[str] | None) -> list[str]:
+    """The column names of a CSV header row; ``CsvFormatError`` when unusable."""
+    if header is None:
+        raise CsvFormatError("empty_csv")
+    columns = [name.strip() for name in header]
+    unknown = [name for name in columns if name not in FIELDS]
+    if unknown:
+        raise CsvFormatError("unknown_columns", ", ".join(unknown)[:200])
+    if len(set(columns)) != len(columns):
+        raise CsvFormatError("repeated_columns")
+    missing = [name for name in REQUIRED if name not in columns]
+    if missing:
+        raise CsvFormatError("missing_columns", ", ".join(missing))
+    return columns
+
+
+def text_lines(chunks: Iterable[bytes]) -> Iterator[str]:
+    """The lines (each with its ``\\n``, the last maybe without) of UTF-8 byte chunks (a BOM is
+    allowed); ``CsvFormatError("invalid_encoding")`` for anything else."""
+    for block in text_blocks(chunks):
+        yield from split_lines(block)
+
+
+def split_lines(block: str) -> list[str]:
+    """``block`` cut after each ``\\n`` only (as the csv module expects its lines)."""
+    lines = block.split("\n")
+    last = lines.pop()
+    out = [line + "\n" for line in lines]
+    if last:
+        out.append(last)
+    return out
+
+
+def text_blocks(chunks: Iterable[bytes]) -> Iterator[str]:
+    """Decoded text of byte chunks cut after the last ``\\n`` of each (so every block but the
+    last is made of whole lines)."""
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
-
-    def text_lines() -> Iterator[str]:
-        pending = ""
-        try:
-            for chunk in chunks:
-                pending += decoder.decode(chunk)
-                *complete, pending = pending.split("\n")
-                for line in complete:
-                    yield line + "\n"
-            pending += decoder.decode(b"", final=True)
-        except UnicodeDecodeError as exc:
-            raise CsvFormatError("invalid_encoding", "the CSV must be UTF-8") from exc
-        if pending:
-            yield pending
-
-    reader = csv.reader(text_lines(), strict=True)
+    pending = ""
     try:
-        header = next(reader, None)
-        if header is None:
-            raise CsvFormatError("empty_csv")
-        columns = [name.strip() for name in header]
-        unknown = [name for name in columns if name not in FIELDS]
-        if unknown:
-            raise CsvFormatError("unknown_columns", ", ".join(unknown)[:200])
-        if len(set(columns)) != len(columns):
-            raise CsvFormatError("repeated_columns")
-        missing = [name for name in REQUIRED if name not in columns]
-        if missing:
-            raise CsvFormatError("missing_columns", ", ".join(missing))
+        for chunk in chunks:
+            pending += decoder.decode(chunk)
+            cut = pending.rfind("\n") + 1
+            if cut:
+                yield pending[:cut]
+                pending = pending[cut:]
+        pending += decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        raise CsvFormatError("invalid_encoding", "the CSV must be UTF-8") from exc
+    if pending:
+        yield pending
+
+
+class CsvRows:
+    """Rows of a UTF-8 CSV (a BOM is allowed) with a header line of column names from
+    ``FIELDS``, read from byte chunks as they arrive; blank lines are skipped. An iterator of
+    ``{column: text}``; a row of the wrong width is ``{"\\x00wrong_width": n}`` (the caller
+    reports it with its line number). ``chunks`` stays available, unread, until iteration
+    starts: the PostgreSQL ingest reads the raw text itself (``pgingest``)."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self.chunks = chunks
+        self._rows: Iterator[dict[str, str]] | None = None
+
+    def __iter__(self) -> CsvRows:
+        return self
+
+    def __next__(self) -> dict[str, str]:
+        if self._rows is None:
+            self._rows = _csv_rows(self.chunks)
+        return next(self._rows)
+
+    @property
+    def started(self) -> bool:
+        return self._rows is not None
+
+
+def _csv_rows(chunks: Iterable[bytes]) -> Iterator[dict[str, str]]:
+    reader = csv.reader(text_lines(chunks), strict=True)
+    try:
+        columns = check_header(next(reader, None))
         width = len(columns)
         for row in reader:
             if not row or (len(row) == 1 and not row[0].strip()):
@@ -241,6 +288,10 @@ def csv_rows(chunks: Iterable[bytes]) -> Iterator[dict[str, str]]:
             yield dict(zip(columns, row, strict=True))
     except csv.Error as exc:
         raise CsvFormatError("invalid_csv", str(exc)[:200]) from exc
+
+
+def csv_rows(chunks: Iterable[bytes]) -> CsvRows:
+    return CsvRows(chunks)
 
 
 def csv_text_rows(text: str) -> Iterator[dict[str, str]]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy
 
@@ -98,14 +98,25 @@ def build_document(person_id: int) -> dict[str, Any]:
     return {"schemes": {scheme: _merge(rows, SCHEME_BITS[scheme]) for scheme in SCHEMES}}
 
 
+def _snapshot_text(person_id: int) -> str | None:
+    """The stored document, by primary key, as one plain query: on the hot path of every
+    history read, where compiling the ORM query cost more than running it (bench/RESULTS.md)."""
+    quote = connection.ops.quote_name
+    meta = ParticipationSnapshot._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote(meta.get_field('document').column)} FROM {quote(meta.db_table)} "  # noqa: S608 - identifiers from the model, quoted
+            f"WHERE {quote(meta.pk.column)} = %s",
+            [person_id],
+        )
+        row = cursor.fetchone()
+    return None if row is None else str(row[0])
+
+
 def participation_json(*, person: Person) -> str:
     """The participation document of ``person`` as JSON text, from the snapshot when there
     is one (any change to the person's months deletes it)."""
-    document = (
-        ParticipationSnapshot.objects.filter(person_id=person.pk)
-        .values_list("document", flat=True)
-        .first()
-    )
+    document = _snapshot_text(person.pk)
     if document is not None:
         return document
     text = json.dumps(build_document(person.pk), ensure_ascii=False, separators=(",", ":"))

@@ -25,7 +25,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ansinh.audit.services import record
@@ -138,6 +138,27 @@ def _load_states(unit: Unit, person_ids: list[int]) -> dict[int, _State]:
     return states
 
 
+def check_employment(state: _State, kind: str, from_month: dt.date) -> dict[str, str] | None:
+    """Check one line (not a correction) of a person against the person's employment at the
+    unit, and advance ``state`` when the line is valid; the error ``{field: code}`` or None."""
+    if kind == LineType.HIRE:
+        if state.open_since is not None:
+            return {"bhxh_code": "already_employed"}
+        if state.last_ended is not None and from_month <= state.last_ended:
+            return {"from_month": "overlaps_previous_employment"}
+        state.open_since = from_month
+    elif state.open_since is None:
+        return {"bhxh_code": "not_employed"}
+    elif kind == LineType.LEAVE:
+        if from_month <= state.open_since:
+            return {"from_month": "not_after_start"}
+        state.last_ended = add_months(from_month, -1)
+        state.open_since = None
+    elif from_month < state.open_since:  # adjust_salary
+        return {"from_month": "before_start"}
+    return None
+
+
 def _check_against_records(unit: Unit, lines: list[ParsedLine], errors: _Errors) -> dict[str, int]:
     """Check persons and employments; return BHXH code → person id for the valid lines."""
     codes = sorted({line.bhxh_code for line in lines})
@@ -159,25 +180,41 @@ def _check_against_records(unit: Unit, lines: list[ParsedLine], errors: _Errors)
             continue
         if line.type == LineType.CORRECT_PERIOD:
             continue
-        state = states.setdefault(person_id, _State(None, None))
-        if line.type == LineType.HIRE:
-            if state.open_since is not None:
-                errors.add(line.line_no, {"bhxh_code": "already_employed"})
-            elif state.last_ended is not None and line.from_month <= state.last_ended:
-                errors.add(line.line_no, {"from_month": "overlaps_previous_employment"})
-            else:
-                state.open_since = line.from_month
-        elif state.open_since is None:
-            errors.add(line.line_no, {"bhxh_code": "not_employed"})
-        elif line.type == LineType.LEAVE:
-            if line.from_month <= state.open_since:
-                errors.add(line.line_no, {"from_month": "not_after_start"})
-            else:
-                state.last_ended = add_months(line.from_month, -1)
-                state.open_since = None
-        elif line.from_month < state.open_since:  # adjust_salary
-            errors.add(line.line_no, {"from_month": "before_start"})
+        problem = check_employment(
+            states.setdefault(person_id, _State(None, None)), line.type, line.from_month
+        )
+        if problem:
+            errors.add(line.line_no, problem)
     return person_ids
+
+
+def parse_lines(
+    lines: Iterable[Any],
+    *,
+    period: dt.date,
+    csv_rows: bool,
+    errors: _Errors,
+    counter: list[int],
+    first_line_no: int = 1,
+) -> Iterator[ParsedLine]:
+    """The lines whose form is right, in order; the others' errors go to ``errors``.
+    ``counter[0]`` is the number of the last line read. Raises ``too_many_lines``."""
+    max_lines = settings.REPORT_MAX_LINES
+    for line_no, raw in enumerate(lines, start=first_line_no):
+        counter[0] = line_no
+        if line_no > max_lines:
+            raise ReportRejected(fields={"lines": "too_many_lines"})
+        if not isinstance(raw, Mapping):
+            errors.add(line_no, {"line": "must_be_object"})
+            continue
+        if "\x00wrong_width" in raw:
+            errors.add(line_no, {"line": "wrong_number_of_columns"})
+            continue
+        result = parse_line(raw, line_no=line_no, period=period, csv_row=csv_rows)
+        if isinstance(result, dict):
+            errors.add(line_no, result)
+            continue
+        yield result
 
 
 def ingest_report(
@@ -208,26 +245,30 @@ def ingest_report(
     if period_month > current_month():
         raise ReportRejected(fields={"period": "future_period"})
 
+    if settings.REPORT_INGEST_SQL and connection.vendor == "postgresql":
+        from .pgingest import ingest_sql
+
+        return ingest_sql(
+            unit=unit,
+            reference=reference,
+            period=period_month,
+            lines=lines,
+            csv_rows=csv_rows,
+            channel=channel,
+            key=key,
+            staff=staff,
+        )
+
     errors = _Errors(limit=settings.REPORT_MAX_LINE_ERRORS)
     parsed: list[ParsedLine] = []
     digest = hashlib.sha256()
-    max_lines = settings.REPORT_MAX_LINES
-    line_no = 0
-    for line_no, raw in enumerate(lines, start=1):
-        if line_no > max_lines:
-            raise ReportRejected(fields={"lines": "too_many_lines"})
-        if not isinstance(raw, Mapping):
-            errors.add(line_no, {"line": "must_be_object"})
-            continue
-        if "\x00wrong_width" in raw:
-            errors.add(line_no, {"line": "wrong_number_of_columns"})
-            continue
-        result = parse_line(raw, line_no=line_no, period=period_month, csv_row=csv_rows)
-        if isinstance(result, dict):
-            errors.add(line_no, result)
-            continue
+    counter = [0]
+    for result in parse_lines(
+        lines, period=period_month, csv_rows=csv_rows, errors=errors, counter=counter
+    ):
         parsed.append(result)
         digest.update(_canonical(result))
+    line_no = counter[0]
     if line_no == 0:
         raise ReportRejected(fields={"lines": "empty_report"})
     covered = first_covered_month()
@@ -337,26 +378,33 @@ def _apply(
 
     earliest = first_gap(unit, period)
     extend_open_employments(unit=unit, to_month=period)
-    touched: set[int] = set()
-    for kind, run_iter in groupby(lines, key=lambda ln: ln.type):
-        run = list(run_iter)
-        earliest = min(earliest, min(ln.from_month for ln in run))
-        touched.update(person_ids[ln.bhxh_code] for ln in run)
-        if kind == LineType.HIRE:
-            _apply_hires(unit, period, run, person_ids)
-        else:
-            for line in run:
-                person_id = person_ids[line.bhxh_code]
-                if kind == LineType.LEAVE:
-                    _apply_leave(unit, person_id, line)
-                elif kind == LineType.ADJUST_SALARY:
-                    _apply_adjustment(unit, person_id, line)
-                else:
-                    _apply_correction(unit, person_id, line)
+    earliest = min(earliest, min((ln.from_month for ln in lines), default=earliest))
+    apply_lines(unit, period, lines, person_ids)
+    touched = {person_ids[ln.bhxh_code] for ln in lines}
     refresh_statements(unit=unit, first=earliest, last=max(period, _last_month(unit)))
     settle(unit=unit)
     drop_snapshots(person_ids=list(touched))
     sync_registry_employments(unit=unit, person_ids=touched)
+
+
+def apply_lines(
+    unit: Unit, period: dt.date, lines: list[ParsedLine], person_ids: Mapping[str, int]
+) -> None:
+    """Apply validated lines in order: runs of consecutive lines of one type together (a hire
+    run as bulk inserts), which keeps the order of every person's lines."""
+    for kind, run_iter in groupby(lines, key=lambda ln: ln.type):
+        run = list(run_iter)
+        if kind == LineType.HIRE:
+            _apply_hires(unit, period, run, person_ids)
+            continue
+        for line in run:
+            person_id = person_ids[line.bhxh_code]
+            if kind == LineType.LEAVE:
+                _apply_leave(unit, person_id, line)
+            elif kind == LineType.ADJUST_SALARY:
+                _apply_adjustment(unit, person_id, line)
+            else:
+                _apply_correction(unit, person_id, line)
 
 
 def sync_registry_employments(*, unit: Unit, person_ids: Iterable[int]) -> None:
@@ -392,7 +440,7 @@ def _last_month(unit: Unit) -> dt.date:
 
 
 def _apply_hires(
-    unit: Unit, period: dt.date, run: list[ParsedLine], person_ids: dict[str, int]
+    unit: Unit, period: dt.date, run: list[ParsedLine], person_ids: Mapping[str, int]
 ) -> None:
     bulk.insert_rows(
         Employment,

@@ -87,7 +87,8 @@ def refresh_statements(*, unit: Unit, first: dt.date, last: dt.date) -> None:
     region = region_of(unit.pk)
     now = timezone.now()
     rows = ContributionMonth.objects.filter(unit=unit, month__gte=first, month__lte=last)
-    present = sorted(set(rows.values_list("month", flat=True).distinct()))
+    # order_by(): the model's ordering (person, month) would make DISTINCT return every row.
+    present = sorted(set(rows.values_list("month", flat=True).order_by().distinct()))
     Statement.objects.filter(unit=unit, month__gte=first, month__lte=last).exclude(
         month__in=present
     ).delete()
@@ -151,8 +152,8 @@ def settle(*, unit: Unit) -> dt.date | None:
     else:
         to_pay = rows.filter(month__lte=covered, paid=False)
         to_unpay = rows.filter(month__gt=covered, paid=True)
-    changed = set(to_pay.values_list("person_id", flat=True).distinct())
-    changed |= set(to_unpay.values_list("person_id", flat=True).distinct())
+    changed = set(to_pay.values_list("person_id", flat=True).order_by().distinct())
+    changed |= set(to_unpay.values_list("person_id", flat=True).order_by().distinct())
     to_pay.update(paid=True)
     to_unpay.update(paid=False)
     drop_snapshots(person_ids=sorted(changed))
@@ -272,6 +273,7 @@ def compute_all_statements(*, month: dt.date) -> int:
         unit_ids = set(
             ContributionMonth.objects.filter(month=month)
             .values_list("unit_id", flat=True)
+            .order_by()
             .distinct()
         )
         units = Unit.objects.filter(pk__in=unit_ids).order_by("code")

@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from ansinh.audit.services import record
 from ansinh.lib import ratelimit
-from ansinh.lib.clientip import client_ip
+from ansinh.lib.clientip import client_ip_key
 from ansinh.lib.identifiers import BHXH_CODE_RE, normalize_email, normalize_phone
 from ansinh.people.models import Office, Person
 from ansinh.recovery.services import new_otp, normalize_recovery_identifier
@@ -119,7 +119,7 @@ def start_registration(
         ratelimit.hit(
             request,
             group="registration-ip",
-            key=client_ip(request),
+            key=client_ip_key(request),
             rate=settings.REGISTRATION_IP_RATE,
         ),
         ratelimit.hit(

@@ -19,11 +19,32 @@ from typing import Any, TypeVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 RETRY_AFTER = 5.0
+
+
+class ReusingRedisCacheClient(RedisCacheClient):
+    """Django's client makes a new ``redis.Redis`` object for every cache operation, and
+    redis-py builds its table of response callbacks (some 170 entries) each time: half a
+    millisecond of CPU per rate-limit check (bench/RESULTS.md). A ``redis.Redis`` is safe to
+    share between threads (it takes a connection from the pool per command), so keep one per
+    pool."""
+
+    def __init__(self, servers: list[str], **options: Any) -> None:
+        super().__init__(servers, **options)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        django_client: Any = self  # Django's private helpers are not in its type stubs
+        index = django_client._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            pool = django_client._get_connection_pool(write)
+            client = self._clients[index] = django_client._client(connection_pool=pool)
+        return client
 
 
 class ResilientRedisCache(RedisCache):
@@ -33,6 +54,7 @@ class ResilientRedisCache(RedisCache):
         options.setdefault("socket_connect_timeout", 0.5)
         options.setdefault("socket_timeout", 0.5)
         super().__init__(server, {**params, "OPTIONS": options})
+        self._class = ReusingRedisCacheClient
         self._fallback = LocMemCache(f"ansinh-fallback-{id(self)}", {"MAX_ENTRIES": 100_000})
         self._down_until = 0.0
         self._lock = threading.Lock()
@@ -46,6 +68,10 @@ class ResilientRedisCache(RedisCache):
             return fallback()
         try:
             return primary()
+        except ValueError:
+            # Redis answered: ``incr`` of a key that is not there (it expired or Redis lost it
+            # between django-ratelimit's ``add`` and ``incr``). Not an outage.
+            raise
         except Exception as exc:  # redis.ConnectionError, TimeoutError, OSError…
             with self._lock:
                 if not self.degraded:

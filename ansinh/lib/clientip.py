@@ -4,6 +4,9 @@
 ``TRUSTED_PROXY_COUNT`` says: with N proxies in front of us, each appending the address it
 saw, the client is the Nth entry from the right. With 0 (the default) only ``REMOTE_ADDR``
 counts, and a spoofed header changes nothing.
+
+Rate limits count by ``client_ip_key``: an IPv6 client usually holds a whole /64 and can pick a
+new address in it for every request, so its limits count per /64 network.
 """
 
 from __future__ import annotations
@@ -32,3 +35,14 @@ def client_ip(request: HttpRequest) -> str:
     if len(forwarded) < proxies:
         return remote
     return _valid(forwarded[-proxies]) or remote
+
+
+def client_ip_key(request: HttpRequest) -> str:
+    """The key per-address rate limits count by: the IPv4 address, or the IPv6 /64 network
+    (an IPv4-mapped IPv6 address counts as its IPv4 address)."""
+    address = ipaddress.ip_address(client_ip(request))
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)

@@ -41,7 +41,11 @@ class OutboundEmail(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            # Codes per mailbox in the last day (recovery's flood ceiling).
+            models.Index(fields=["recipient", "kind", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient} ({self.status})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register(Tags.security, deploy=False)
@@ -22,3 +22,29 @@ def production_safety(app_configs: Any, **kwargs: Any) -> list[Error]:
     if settings.DEBUG:
         errors.append(Error("DEBUG must be off in production.", id="ansinh.E003"))
     return errors
+
+
+@register(Tags.security, deploy=True)
+def card_signing_keys(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    """``check --deploy``: the e-BHYT card endpoints sign with CARD_KEYS_FILE, which the
+    production profile never generates; without a usable file they answer 500."""
+    if not settings.PRODUCTION:
+        return []
+    from ansinh.cards import signing
+
+    try:
+        signing.keyring(
+            key_file=settings.CARD_KEYS_FILE,
+            public_file=settings.CARD_PUBLIC_KEYS_FILE,
+            generate=settings.CARD_KEYS_GENERATE,
+        )
+    except signing.KeyFileError as exc:
+        return [
+            Warning(
+                f"The e-BHYT card cannot be signed: {exc}.",
+                hint="Create one with `ansinh card new-key-file FILE --kid KID` and set "
+                "CARD_KEYS_FILE (docs/operations.md, key rotation).",
+                id="ansinh.W001",
+            )
+        ]
+    return []

@@ -45,6 +45,7 @@ _EVENTS: dict[str, tuple[Counter, str | None]] = {
     "recovery.code_issued": (RECOVERIES, "code_issued"),
     "recovery.completed": (RECOVERIES, "completed"),
     "recovery.locked": (RECOVERIES, "locked"),
+    "recovery.mailbox_capped": (RECOVERIES, "mailbox_capped"),
     "recovery.code_failed": (OTP_FAILURES, None),
 }
 

@@ -1,4 +1,4 @@
-"""Request id, request metrics and the request log line."""
+"""Request id, request metrics and the request log line; 503 while the database is away."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 
 from ansinh.lib.logs import request_id
 
@@ -61,3 +63,45 @@ class RequestMiddleware:
             return response
         finally:
             request_id.reset(token)
+
+
+# The errors of a database that cannot be reached or whose connection broke mid-request (a
+# dropped connection, a restart, a fail-over). Not IntegrityError and the like: those are bugs
+# or conflicts, never "try again".
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(request: HttpRequest, exc: BaseException) -> HttpResponse:
+    """503 with the stable code ``database_unavailable``: the API's JSON error under ``/api/``,
+    a short page elsewhere. The request's transaction was rolled back, so nothing of it was
+    applied and the client may simply repeat it (``Retry-After``)."""
+    if request.path.startswith("/api/"):
+        from ansinh.api import errors
+        from ansinh.api.urls import api
+
+        return errors.database_unavailable(api, request, exc)
+    logging.getLogger(__name__).error("database unavailable: %s", type(exc).__name__)
+    # No request context: the page must not touch the session or the user (the database).
+    return HttpResponse(
+        render_to_string("503.html"),
+        status=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+class DatabaseUnavailableMiddleware:
+    """Turn a broken database connection in a portal or back-office view into the 503 page
+    (the API's own handler answers in JSON; ``ansinh.ops.views.server_error`` catches what
+    middleware raises)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, DATABASE_UNAVAILABLE):
+            return database_unavailable(request, exception)
+        return None

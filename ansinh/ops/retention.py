@@ -6,7 +6,7 @@ purpose needs; the defaults below are settings, so an operator can follow the ag
 |---|---|---|
 | recovery rows (no code in clear, ever) | 30 days | ``RETENTION_RECOVERY_DAYS`` |
 | spent wrong-code budgets | their window | ``RECOVERY_ACCOUNT_WINDOW_SECONDS`` |
-| expired or revoked app tokens and device sessions | 30 days | ``RETENTION_TOKENS_DAYS`` |
+| expired or revoked app tokens and device sessions (a device never logged out: from the expiry of its last refresh token) | 30 days | ``RETENTION_TOKENS_DAYS`` |
 | sent or failed emails (bodies of sensitive ones already erased) | 90 days | ``RETENTION_EMAILS_DAYS`` |
 | finished background tasks | 7 days | ``RETENTION_TASKS_DAYS`` |
 | audit events and the data-access log | 5 years | ``RETENTION_AUDIT_DAYS`` |
@@ -48,7 +48,16 @@ def purge(*, now: dt.datetime | None = None) -> dict[str, int]:
         "app_tokens": AppToken.objects.filter(
             Q(expires_at__lt=tokens_cutoff) | Q(revoked_at__lt=tokens_cutoff)
         ),
-        "device_sessions": DeviceSession.objects.filter(revoked_at__lt=tokens_cutoff),
+        # A device never logged out ends when its last refresh token expires: every refresh
+        # token it holds was issued at or before ``last_seen_at``.
+        "device_sessions": DeviceSession.objects.filter(
+            Q(revoked_at__lt=tokens_cutoff)
+            | Q(
+                revoked_at__isnull=True,
+                last_seen_at__lt=tokens_cutoff
+                - dt.timedelta(seconds=settings.REFRESH_TOKEN_TTL_SECONDS),
+            )
+        ),
         "emails": OutboundEmail.objects.filter(
             status__in=[EmailStatus.SENT, EmailStatus.FAILED],
             created_at__lt=days("RETENTION_EMAILS_DAYS"),

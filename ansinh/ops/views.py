@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import hmac
 import logging
+import sys
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from . import metrics
+from .middleware import DATABASE_UNAVAILABLE, database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -72,3 +75,12 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
         if not hmac.compare_digest(sent.encode(), f"Bearer {settings.METRICS_TOKEN}".encode()):
             return HttpResponse(status=401, headers={"WWW-Authenticate": "Bearer"})
     return HttpResponse(metrics.render(), content_type="text/plain; version=0.0.4")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: a database that went away while middleware used it (the session, the
+    user) is a 503 ``database_unavailable`` like in a view; anything else is Django's 500."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        return database_unavailable(request, exc)
+    return defaults.server_error(request)

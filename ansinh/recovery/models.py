@@ -32,8 +32,8 @@ class Recovery(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    # Whose failure budget this recovery spends: "u:<user pk>" for a match, "i:<digest of the
-    # identifier>" for a decoy (see services._subject_key).
+    # Whose budgets this recovery spends: "u:<user pk>" for a match, "i:<digest of the
+    # identifier and email typed>" for a decoy (see services._subject_key).
     subject_key = models.CharField(max_length=80)
     channel = models.CharField(max_length=10)
     status = models.CharField(
@@ -65,8 +65,9 @@ class Recovery(models.Model):
 
 
 class RecoveryFailureCounter(models.Model):
-    """Wrong codes per account (or per unmatched identifier) across every recovery, session,
-    channel and client address: the budget that a fresh recovery does not reset."""
+    """Wrong codes per account (or per unmatched identifier-and-email pair) across every
+    recovery, session, channel and client address: the budget that a fresh recovery does not
+    reset."""
 
     subject_key = models.CharField(max_length=80, unique=True)
     failures = models.PositiveIntegerField(default=0)

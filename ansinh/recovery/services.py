@@ -34,7 +34,7 @@ from ansinh.accounts.backends import resolve_identifier
 from ansinh.accounts.models import User
 from ansinh.audit.services import record
 from ansinh.lib import ratelimit
-from ansinh.lib.clientip import client_ip
+from ansinh.lib.clientip import client_ip_key
 from ansinh.lib.identifiers import BHXH_CODE_RE, CCCD_RE, normalize_email
 from ansinh.notifications import emails
 
@@ -83,13 +83,15 @@ def normalize_recovery_identifier(raw: str) -> str:
     return value
 
 
-def _subject_key(user: User | None, identifier: str) -> str:
-    """Whose budgets a recovery spends. A match spends the account's (shared by its BHXH code
-    and CCCD); anything else spends the typed identifier's, so that nobody who lacks the email
-    on record can use up a real account's budget."""
+def _subject_key(user: User | None, identifier: str, email: str) -> str:
+    """Whose budgets (requests, resends, wrong codes) a recovery spends. A match spends the
+    account's (shared by its BHXH code and CCCD, kept across changes of its address); anything
+    else spends the typed identifier-and-email pair's. So nobody who lacks the email on record
+    can use up a real account's budgets, and a spent budget never tells a right email from a
+    wrong one: another guess is another pair, with a fresh budget like the account's."""
     if user is not None:
         return f"u:{user.pk}"
-    return "i:" + ratelimit.digest("identifier", identifier)
+    return "i:" + ratelimit.digest("identifier", f"{identifier}\n{email}")
 
 
 def _otp_digest(recovery: Recovery, code: str) -> str:
@@ -126,6 +128,18 @@ def _counter_wait(subject_key: str, now: dt.datetime) -> int:
     return max(0, int((window_end - now).total_seconds() + 0.999))
 
 
+def _locked_counter_wait(subject_key: str, now: dt.datetime) -> int:
+    """``_counter_wait``, holding the subject's counter row (made if missing) until the
+    transaction ends: concurrent codes for the subject's several live recoveries are then
+    checked and counted one after another, and never together pass
+    ``RECOVERY_ACCOUNT_MAX_FAILURES``."""
+    RecoveryFailureCounter.objects.get_or_create(
+        subject_key=subject_key, defaults={"failures": 0, "window_started_at": now}
+    )
+    RecoveryFailureCounter.objects.select_for_update().filter(subject_key=subject_key).first()
+    return _counter_wait(subject_key, now)
+
+
 def _count_failure(subject_key: str, now: dt.datetime) -> None:
     """One more wrong code for the subject; a window older than the setting starts afresh."""
     window_start = now - dt.timedelta(seconds=settings.RECOVERY_ACCOUNT_WINDOW_SECONDS)
@@ -155,6 +169,18 @@ def _throttle(request: HttpRequest, *, channel: str, buckets: list[tuple[str, st
         raise RecoveryThrottled(wait)
 
 
+def _mailbox_full(address: str, now: dt.datetime) -> bool:
+    """Has the mailbox ``address`` had ``RECOVERY_MAILBOX_MAX_CODES`` codes in the rolling
+    window already (across every account that uses it, every request and resend)?"""
+    from ansinh.notifications.models import OutboundEmail
+
+    since = now - dt.timedelta(seconds=settings.RECOVERY_MAILBOX_WINDOW_SECONDS)
+    sent = OutboundEmail.objects.filter(
+        recipient=address, kind="recovery_code", created_at__gt=since
+    ).count()
+    return sent >= settings.RECOVERY_MAILBOX_MAX_CODES
+
+
 def _locked_recovery(public_id: str) -> Recovery | None:
     try:
         parsed = uuid.UUID(str(public_id))
@@ -178,8 +204,8 @@ def request_recovery(
 
     Contract: ``identifier`` must be a BHXH code or CCCD and ``email`` a valid address
     (``ValidationError`` otherwise, nothing counted). Then the request counts against the
-    per-identifier (the account's, when the identifier names one), per-email and per-address
-    limits (``RecoveryThrottled``). A recovery row is created in every case and older pending
+    per-identifier-and-email limit (the account's, when the identifier names one, with the
+    typed email) and the per-address limit (``RecoveryThrottled``). A recovery row is created in every case and older pending
     recoveries of the same subject are superseded; whether the identifier, the email on
     record (verified, compared exactly after normalisation) and the typed email agree is
     decided here but acted on only by the worker task ``issue_code``, which sends the code to
@@ -199,23 +225,15 @@ def request_recovery(
         reason = "email_mismatch" if user.is_active else "disabled"
     else:
         reason = "match"
-    subject = _subject_key(user if matched else None, ident)
+    subject = _subject_key(user if matched else None, ident, typed_email)
+    # Floods of one mailbox are capped by the worker (``issue_code``).
     try:
         _throttle(
             request,
             channel=channel,
             buckets=[
-                (
-                    "recovery-identifier",
-                    f"u:{user.pk}" if user is not None else subject,
-                    settings.RECOVERY_IDENTIFIER_RATE,
-                ),
-                (
-                    "recovery-email",
-                    ratelimit.digest("email", typed_email),
-                    settings.RECOVERY_EMAIL_RATE,
-                ),
-                (f"recovery-ip-{channel}", client_ip(request), _ip_rate(channel)),
+                ("recovery-identifier", subject, settings.RECOVERY_IDENTIFIER_RATE),
+                (f"recovery-ip-{channel}", client_ip_key(request), _ip_rate(channel)),
             ],
         )
     except RecoveryThrottled as exc:
@@ -258,7 +276,8 @@ def request_recovery(
 def issue_code(recovery_id: int) -> str:
     """Worker side of a request or resend: for a real, live recovery, make a fresh code (the
     previous one stops working), store its digest and email it to the address on record.
-    A decoy, or a subject whose budget of wrong codes is spent, gets nothing."""
+    A decoy, a subject whose budget of wrong codes is spent, or a mailbox that had
+    ``RECOVERY_MAILBOX_MAX_CODES`` codes in the window already gets nothing."""
     now = timezone.now()
     with transaction.atomic():
         recovery = (
@@ -280,6 +299,17 @@ def issue_code(recovery_id: int) -> str:
             or _counter_wait(recovery.subject_key, now)
         ):
             return "skipped"
+        if _mailbox_full(person.email, now):
+            # A flood of one mailbox: the previous code stops working and no new one goes out.
+            recovery.otp_digest, recovery.code_issued_at = "", now
+            recovery.save(update_fields=["otp_digest", "code_issued_at"])
+            record(
+                "recovery.mailbox_capped",
+                subject=user,
+                channel=recovery.channel,
+                details={"recovery": str(recovery.public_id)},
+            )
+            return "mailbox_capped"
         code = new_otp()
         recovery.otp_digest = _otp_digest(recovery, code)
         recovery.code_issued_at = now
@@ -324,7 +354,7 @@ def resend_code(*, public_id: str, request: HttpRequest, channel: str) -> Recove
             channel=channel,
             buckets=[
                 ("recovery-resend", recovery.subject_key, settings.RECOVERY_IDENTIFIER_RATE),
-                (f"recovery-ip-{channel}", client_ip(request), _ip_rate(channel)),
+                (f"recovery-ip-{channel}", client_ip_key(request), _ip_rate(channel)),
             ],
         )
         recovery.resends += 1
@@ -382,7 +412,7 @@ def verify_code(
             or recovery.expires_at <= now
         ):
             error = RecoveryExpired()
-        elif wait := _counter_wait(recovery.subject_key, now):
+        elif wait := _locked_counter_wait(recovery.subject_key, now):
             record(
                 "recovery.locked",
                 subject=recovery.user,

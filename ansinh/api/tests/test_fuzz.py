@@ -51,7 +51,7 @@ from ansinh.dossiers.tests.helpers import change_request, last_code
 from ansinh.people.models import Employment, HealthFacility, Office, Sex, Unit
 
 EXAMPLES = 15
-STATEFUL_SCENARIOS = 30
+STATEFUL_SCENARIOS = 50
 SCHEMA = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler())
 OPERATIONS = {op.label: op for op in (result.ok() for result in SCHEMA.get_all_operations())}
 
@@ -68,7 +68,13 @@ CHECKED = CHECKS.get_by_names(
 )
 
 # The token-guarded operations outside /me and /staff: a citizen's own session.
-CITIZEN_AUTH_PATHS = ("/auth/logout", "/auth/logout-all", "/auth/password")
+CITIZEN_AUTH_PATHS = (
+    "/auth/logout",
+    "/auth/logout-all",
+    "/auth/password",
+    "/auth/devices",
+    "/auth/devices/{device_id}/logout",
+)
 REVOKING = frozenset(CITIZEN_AUTH_PATHS)
 
 

@@ -254,3 +254,43 @@ def test_expired_temporary_password_is_refused_like_a_wrong_one(api, citizen):
     response = api.post("/auth/login", {"username": "0123456789", "password": CITIZEN_PASSWORD})
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "invalid_credentials"
+
+
+def test_a_login_whose_tokens_cannot_be_stored_records_no_success(api, citizen, monkeypatch):
+    """Last login, audit event, device and tokens are one transaction: all or nothing."""
+    from ansinh.accounts import services
+
+    def broken(device):  # type: ignore[no-untyped-def]
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "_issue_pair", broken)
+    with pytest.raises(RuntimeError):
+        api.post("/auth/login", {"username": "0123456789", "password": CITIZEN_PASSWORD})
+
+    citizen.refresh_from_db()
+    assert citizen.last_login is None
+    assert not AuditEvent.objects.filter(event="login.succeeded").exists()
+    assert not citizen.devices.exists()
+
+
+def test_a_login_hashes_once_and_writes_in_one_transaction(api, citizen, monkeypatch):
+    from django.contrib.auth.hashers import get_hasher
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    hasher = type(get_hasher())  # the tests' hasher
+    verified = []
+    original = hasher.verify
+    monkeypatch.setattr(
+        hasher,
+        "verify",
+        lambda self, password, encoded: verified.append(1) or original(self, password, encoded),
+    )
+    with CaptureQueriesContext(connection) as queries:
+        api.login("0123456789", CITIZEN_PASSWORD)
+
+    assert verified == [1]
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    # The look-up, then one atomic block (a savepoint inside the test's own transaction) with
+    # the last login, the audit event, the device and both tokens.
+    assert statements == ["SELECT", "SAVEPOINT", "UPDATE", "INSERT", "INSERT", "INSERT", "RELEASE"]

@@ -1,6 +1,8 @@
 """POST /auth/password and the must-change-password state (DESIGN §3.2)."""
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from ansinh.accounts.models import User
 from ansinh.audit.models import AuditEvent
@@ -125,3 +127,32 @@ def test_staff_password_change_is_announced_to_the_staff_email(api, clerk, mailo
     )
     assert response.status_code == 204
     assert mailoutbox[0].to == ["canbo1@bhxh.example"]
+
+
+def test_guessing_the_current_password_with_a_stolen_token_is_throttled_like_a_login(api, citizen):
+    """A stolen access token must not become an unthrottled password-guessing oracle: wrong
+    current passwords count in the account's login failures, and the back-off applies."""
+    access = api.login("0123456789", CITIZEN_PASSWORD)["access_token"]
+    with time_machine.travel(timezone.now(), tick=False):
+        statuses = [
+            api.post(
+                "/auth/password",
+                {"current_password": f"Doan-Mo-Mat-Khau-{i}", "new_password": NEW},
+                token=access,
+            ).status_code
+            for i in range(6)
+        ]
+        # Even the right password waits out the back-off.
+        right = api.post(
+            "/auth/password",
+            {"current_password": CITIZEN_PASSWORD, "new_password": NEW},
+            token=access,
+        )
+
+    assert statuses == [400] * 5 + [429]
+    assert right.status_code == 429
+    assert int(right["Retry-After"]) > 0
+    assert right.json()["error"]["code"] == "too_many_attempts"
+    citizen.refresh_from_db()
+    assert citizen.failed_logins == 5
+    assert citizen.check_password(CITIZEN_PASSWORD)  # unchanged

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
@@ -106,3 +108,146 @@ def test_readiness_reports_a_degraded_cache_but_stays_ready(client):
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json()["checks"]["cache"] == "degraded"
+
+
+# --- Redis going away for real, mid-run ----------------------------------------------------------
+
+
+class TcpProxy:
+    """A TCP relay on loopback to the real Redis: ``stop()`` closes the listener and every
+    open connection (Redis has gone away: connections reset, new ones refused); ``start()``
+    brings it back on the same port."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.port = 0
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        listener = socket.create_server(("127.0.0.1", self.port))
+        self.port = listener.getsockname()[1]
+        self._track(listener)
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def stop(self) -> None:
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+    def _track(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _addr = listener.accept()
+            except OSError:
+                return  # stopped
+            upstream = socket.create_connection(self.target)
+            self._track(client)
+            self._track(upstream)
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+def _recover(api, i: int):  # type: ignore[no-untyped-def]
+    return api.post(
+        "/auth/recovery",
+        {"username": "0123456789", "email": "an.nguyen@example.com"},
+        remote_addr=f"198.51.100.{i}",
+    ).status_code
+
+
+@pytest.mark.services
+def test_redis_going_away_mid_run_keeps_limits_per_process_and_readiness_degraded(
+    api, citizen, client, monkeypatch
+):
+    """The recovery limit is 5 an hour per account. Three requests count in Redis; Redis goes
+    away: this process counts afresh in memory — five more pass, the sixth is refused (the limit
+    still applies, nobody is locked out) and readiness says "degraded"; Redis comes back: its
+    count (three) is used again, so two more pass."""
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.skip("needs the real Redis (make test-services)")
+    real = urlsplit(redis_url)
+    proxy = TcpProxy((real.hostname or "127.0.0.1", real.port or 6379))
+    proxy.start()
+    location = f"redis://127.0.0.1:{proxy.port}{real.path or '/0'}"
+    settings_override = override_settings(
+        CACHES={
+            "default": {"BACKEND": "ansinh.lib.cache.ResilientRedisCache", "LOCATION": location}
+        }
+    )
+    try:
+        with settings_override:
+            cache = caches["default"]
+            cache.clear()
+            assert [_recover(api, i) for i in range(3)] == [202] * 3
+            assert not cache.degraded
+
+            proxy.stop()  # Redis goes away mid-run
+
+            assert [_recover(api, i) for i in range(3, 9)] == [202] * 5 + [429]
+            assert cache.degraded
+            ready = client.get("/readyz")
+            assert (ready.status_code, ready.json()["checks"]["cache"]) == (200, "degraded")
+
+            proxy.start()  # back, on the same address
+            monkeypatch.setattr(resilient, "RETRY_AFTER", 0.0)
+            cache._down_until = 0.0  # noqa: SLF001 - the retry pause has passed
+            assert [_recover(api, i) for i in range(9, 12)] == [202] * 2 + [429]
+            assert not cache.degraded
+            assert client.get("/readyz").json()["checks"]["cache"] == "ok"
+            cache.clear()
+    finally:
+        proxy.stop()
+
+
+def test_the_cache_keeps_one_redis_client_per_server():
+    import redis
+
+    client = resilient.ReusingRedisCacheClient(["redis://127.0.0.1:1/0"])  # never connects
+    first = client.get_client("a")
+    assert isinstance(first, redis.Redis)
+    assert client.get_client("b") is first
+    assert client.get_client("c", write=True) is first  # one server: reads and writes share it
+    if os.environ.get("REDIS_URL"):  # the production cache uses it
+        assert isinstance(caches["default"]._cache, resilient.ReusingRedisCacheClient)  # noqa: SLF001
+
+
+def test_incr_of_a_vanished_key_is_an_answer_not_an_outage():
+    """A rate-limit key can vanish between django-ratelimit's ``add`` and ``incr`` (window
+    expiry, a Redis restart or failover): Redis answers "no such key". That must not switch the
+    process to counting in memory, which would split every limit for 5 seconds."""
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("needs the real Redis (make test-services)")
+    cache = caches["default"]
+    assert cache.add("vanishing", 1, 60)
+    cache.delete("vanishing")
+
+    with pytest.raises(ValueError):
+        cache.incr("vanishing")
+
+    assert cache.degraded is False
+    assert cache.add("after", 1, 60) and cache.incr("after") == 2

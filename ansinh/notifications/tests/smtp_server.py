@@ -11,7 +11,8 @@ packages import it from here)::
 
 Set ``smtp_server.reply = "451 4.3.0 Try again later"`` to make it refuse messages (at DATA)
 until it is set back to ``None``. The server listens on 127.0.0.1 on a port the OS picks, so
-parallel test processes never collide, and the fixture always stops it.
+parallel test processes never collide, and the fixture always stops it; ``SmtpServer(port=…)``
+starts one on a given port (a relay that comes back where it was).
 """
 
 from __future__ import annotations
@@ -73,14 +74,23 @@ class _LoopbackController(Controller):
 class SmtpServer:
     """An aiosmtpd server in a thread; ``messages`` holds what it accepted, in order."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.reply: str | None = None
         self.messages: list[ReceivedMessage] = []
         self.refused = 0
+        self.sessions = 0  # EHLO greetings: one per SMTP session a client opened
         self._lock = threading.Lock()
-        self._controller = _LoopbackController(self, hostname=HOST, port=0)
+        self._controller = _LoopbackController(self, hostname=HOST, port=port)
         self.host = HOST
-        self.port = 0
+        self.port = port
+
+    async def handle_EHLO(  # noqa: N802 - aiosmtpd handler hook
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        with self._lock:
+            self.sessions += 1
+        session.host_name = hostname
+        return responses
 
     # aiosmtpd handler hook; runs on the server's thread before it answers the DATA command,
     # so a message is recorded before the client's ``sendmail`` returns.

@@ -10,7 +10,7 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
-from ansinh.accounts.models import AppToken
+from ansinh.accounts.models import AppToken, DeviceSession
 from ansinh.audit.models import AuditEvent
 from ansinh.conftest import CITIZEN_PASSWORD
 from ansinh.notifications.models import OutboundEmail
@@ -47,3 +47,25 @@ def test_purge_command_reports_what_it_deleted(db):
     out = StringIO()
     call_command("purge", stdout=out)
     assert "recoveries: 0" in out.getvalue()
+
+
+def test_a_device_never_logged_out_is_purged_after_its_last_refresh_token_expired(api, citizen):
+    t0 = timezone.now()
+    with time_machine.travel(t0, tick=False) as traveller:
+        api.login("0123456789", CITIZEN_PASSWORD)  # never used again, never logged out
+        used = api.login("0123456789", CITIZEN_PASSWORD)
+        traveller.shift(dt.timedelta(days=20))
+        refreshed = api.post("/auth/refresh", {"refresh_token": used["refresh_token"]})
+        assert refreshed.status_code == 200
+
+        # The idle device's refresh token expired on day 30; 30 days of retention follow.
+        traveller.shift(dt.timedelta(days=40) - dt.timedelta(hours=1))
+        kept = purge()["device_sessions"]
+        traveller.shift(dt.timedelta(hours=2))
+        counts = purge()
+
+    assert kept == 0
+    assert counts["device_sessions"] == 1
+    remaining = DeviceSession.objects.get()
+    assert remaining.last_seen_at == t0 + dt.timedelta(days=20)  # the device still in use
+    assert not AppToken.objects.exclude(device=remaining).exists()  # the idle one's tokens too

@@ -196,3 +196,102 @@ def test_test_switches_are_allowed_outside_production():
 def test_check_command_fails_on_captcha_test_mode_in_production():
     with pytest.raises(SystemCheckError, match="ansinh.E001"):
         call_command("check")
+
+
+# --- Key rotation: SECRET_KEY_FALLBACKS (docs/operations.md) ----------------------------------
+
+OLD_KEY = "old-" + "k" * 60
+NEW_KEY = "new-" + "n" * 60
+
+
+def test_secret_key_fallbacks_are_read_from_the_environment():
+    probe = "import ansinh.settings as s, json; print(json.dumps(s.SECRET_KEY_FALLBACKS))"
+    env = {**PRODUCTION_ENV, "SECRET_KEY_FALLBACKS": f" {OLD_KEY} , older-{OLD_KEY}"}
+
+    rotated = _run(["-c", probe], env)
+    plain = _run(["-c", probe], PRODUCTION_ENV)
+
+    assert json.loads(rotated.stdout.strip().splitlines()[-1]) == [OLD_KEY, f"older-{OLD_KEY}"]
+    assert json.loads(plain.stdout.strip().splitlines()[-1]) == []
+
+
+def test_web_session_survives_a_key_rotation_only_with_the_old_key_as_fallback(client, citizen):
+    from django.urls import reverse
+
+    from ansinh.conftest import CITIZEN_PASSWORD
+    from ansinh.portal.tests.helpers import login
+
+    with override_settings(SECRET_KEY=OLD_KEY, SECRET_KEY_FALLBACKS=[]):
+        login(client, citizen.username, CITIZEN_PASSWORD)
+        assert client.get(reverse("portal:home")).status_code == 200
+
+    with override_settings(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[OLD_KEY]):
+        kept = client.get(reverse("portal:home"))
+    with override_settings(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[]):
+        # The request above re-signed the session with the new key: no fallback needed now.
+        still = client.get(reverse("portal:home"))
+    with override_settings(SECRET_KEY="third-" + "t" * 60, SECRET_KEY_FALLBACKS=[]):
+        dropped = client.get(reverse("portal:home"))
+
+    assert kept.status_code == 200
+    assert still.status_code == 200
+    assert dropped.status_code == 302
+    assert dropped["Location"].startswith(reverse("portal:login"))
+
+
+def test_signed_links_verify_with_a_fallback_key_and_fail_without_it():
+    from django.core import signing
+
+    with override_settings(SECRET_KEY=OLD_KEY, SECRET_KEY_FALLBACKS=[]):
+        token = signing.dumps("dispute-link", salt="ansinh.test.rotation")
+
+    with override_settings(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[OLD_KEY]):
+        assert signing.loads(token, salt="ansinh.test.rotation") == "dispute-link"
+    with override_settings(SECRET_KEY=NEW_KEY, SECRET_KEY_FALLBACKS=[]):
+        with pytest.raises(signing.BadSignature):
+            signing.loads(token, salt="ansinh.test.rotation")
+
+
+# --- check --deploy: the card signing keys --------------------------------------------------------
+
+
+def test_check_deploy_warns_when_the_card_cannot_be_signed(tmp_path):
+    from ansinh.cards import signing
+    from ansinh.ops.checks import card_signing_keys
+
+    keys = tmp_path / "card-keys.json"
+    signing.write_new_key_file(keys, "k1")
+    production = {"PRODUCTION": True, "CARD_KEYS_GENERATE": False, "CARD_PUBLIC_KEYS_FILE": ""}
+
+    with override_settings(**production, CARD_KEYS_FILE=""):
+        unset = [w.id for w in card_signing_keys(None)]
+    with override_settings(**production, CARD_KEYS_FILE=str(tmp_path / "missing.json")):
+        missing = [w.id for w in card_signing_keys(None)]
+    with override_settings(**production, CARD_KEYS_FILE=str(keys)):
+        usable = [w.id for w in card_signing_keys(None)]
+    with override_settings(PRODUCTION=False, CARD_KEYS_FILE=""):
+        embedded = [w.id for w in card_signing_keys(None)]
+
+    assert unset == missing == ["ansinh.W001"]
+    assert usable == embedded == []
+
+
+def test_check_deploy_of_the_production_profile_names_the_missing_card_keys():
+    result = _run(["-m", "ansinh", "check", "--deploy"], PRODUCTION_ENV)
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "ansinh.W001" in output and "CARD_KEYS_FILE" in output
+
+
+def test_server_side_cursors_can_be_turned_off_for_pgbouncer():
+    probe = (
+        "import ansinh.settings as s, json; "
+        "print(json.dumps(s.DATABASES['default']['DISABLE_SERVER_SIDE_CURSORS']))"
+    )
+
+    pooled = _run(["-c", probe], {**PRODUCTION_ENV, "DB_DISABLE_SERVER_SIDE_CURSORS": "1"})
+    direct = _run(["-c", probe], PRODUCTION_ENV)
+
+    assert json.loads(pooled.stdout.strip().splitlines()[-1]) is True
+    assert json.loads(direct.stdout.strip().splitlines()[-1]) is False

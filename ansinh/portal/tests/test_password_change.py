@@ -4,7 +4,9 @@ policy holds, every other session ends and the address on record is told."""
 from __future__ import annotations
 
 import pytest
+import time_machine
 from django.test import Client
+from django.utils import timezone
 
 from ansinh.audit.models import AuditEvent
 from ansinh.conftest import CITIZEN_PASSWORD, run_on_commit
@@ -224,3 +226,14 @@ def test_changing_the_password_clears_the_required_flag(client, citizen, mailout
     citizen.refresh_from_db()
     assert citizen.password_change_required is False
     assert client.get(PORTAL_HOME).status_code == 200
+
+
+def test_guessing_the_current_password_in_a_hijacked_session_is_throttled(signed_in, citizen):
+    with time_machine.travel(timezone.now(), tick=False):
+        statuses = [
+            change(signed_in, f"Doan-Mo-Mat-Khau-{i}", NEW_PASSWORD).status_code for i in range(6)
+        ]
+        right = change(signed_in, CITIZEN_PASSWORD, NEW_PASSWORD)
+    assert statuses == [400] * 5 + [429]
+    assert right.status_code == 429
+    assert_password_unchanged(citizen)

@@ -16,11 +16,18 @@ from ansinh.conftest import CITIZEN_PASSWORD, Api, run_on_commit
 from ansinh.recovery.models import Recovery
 from ansinh.recovery.tests.helpers import (
     CITIZEN_EMAIL,
+    CODE,
+    DONE,
     NEW_PASSWORD,
+    PAPER,
+    START,
     codes,
     kinds,
     last_code,
+    portal_form,
+    request_code,
     start_id,
+    submit_code,
     temporary_password,
     verify,
     wrong_code,
@@ -29,55 +36,6 @@ from ansinh.recovery.tests.helpers import (
 from .helpers import PORTAL_HOME, PORTAL_PASSWORD, alert_text, data_field, login, post_login
 
 pytestmark = pytest.mark.django_db
-START, CODE, DONE, PAPER = (
-    "/quen-mat-khau/",
-    "/quen-mat-khau/nhap-ma/",
-    "/quen-mat-khau/hoan-tat/",
-    "/quen-mat-khau/mau-02-sd-gd/",
-)
-_KEY_RE = re.compile(r'name="captcha_0" value="([0-9a-f]+)"')
-_CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-def _form(client: Client, path: str) -> tuple[str | None, str]:
-    page = client.get(path).content.decode()
-    key, token = _KEY_RE.search(page), _CSRF_RE.search(page)
-    assert token, f"no CSRF token on {path}"
-    return (key.group(1) if key else None), token.group(1)
-
-
-def request_code(
-    client: Client,
-    username: str = "0123456789",
-    email: str = CITIZEN_EMAIL,
-    *,
-    answer: str = "PASSED",
-    key: str | None = None,
-    **extra,
-):
-    form_key, token = _form(client, START)
-    data = {
-        "username": username,
-        "email": email,
-        "captcha_0": key or form_key,
-        "captcha_1": answer,
-        "csrfmiddlewaretoken": token,
-    }
-    with run_on_commit():
-        return client.post(START, data, **extra)
-
-
-def submit_code(client: Client, otp: str, new_password: str | None = None, **extra):
-    _key, token = _form(client, CODE)
-    data = {"otp": otp, "action": "verify", "csrfmiddlewaretoken": token}
-    if new_password is None:
-        data["choice"] = "email"
-    else:
-        data.update(choice="choose", new_password=new_password, new_password_again=new_password)
-    with run_on_commit():
-        return client.post(CODE, data, **extra)
-
-
 # --- The flow ----------------------------------------------------------------------------------
 
 
@@ -177,7 +135,7 @@ def test_wrong_codes_count_like_on_the_api(client, citizen, mailoutbox):
 def test_resend_on_the_code_page_waits_sixty_seconds(client, citizen, mailoutbox):
     with time_machine.travel(timezone.now(), tick=False) as traveller:
         request_code(client)
-        _key, token = _form(client, CODE)
+        _key, token = portal_form(client, CODE)
         with run_on_commit():
             early = client.post(CODE, {"action": "resend", "csrfmiddlewaretoken": token})
         assert early.status_code == 429
@@ -211,7 +169,7 @@ def test_failure_budget_survives_a_cookie_reset_and_a_switch_to_the_api(citizen,
 
 def test_code_page_without_a_recovery_goes_back_to_the_start(client, citizen):
     assert client.get(CODE)["Location"] == START
-    _key, token = _form(client, START)
+    _key, token = portal_form(client, START)
     response = client.post(CODE, {"otp": "123456", "choice": "email", "csrfmiddlewaretoken": token})
     assert response["Location"] == START
     assert client.get(DONE)["Location"] == START
@@ -227,7 +185,7 @@ def test_a_signed_in_citizen_is_sent_to_change_password_instead(client, citizen)
 
 @override_settings(CAPTCHA_TEST_MODE=False)
 def test_a_solved_captcha_cannot_be_replayed(client, citizen, mailoutbox):
-    key, _token = _form(client, START)
+    key, _token = portal_form(client, START)
     answer = CaptchaStore.objects.get(hashkey=key).response
     assert request_code(client, key=key, answer=answer).status_code == 302
 
@@ -258,7 +216,7 @@ def test_recovery_forms_accept_the_null_origin_of_a_no_referrer_page_with_a_toke
 
 def test_recovery_forms_still_need_the_csrf_token(citizen, mailoutbox):
     client = Client(enforce_csrf_checks=True)
-    key, _token = _form(client, START)
+    key, _token = portal_form(client, START)
     response = client.post(
         START,
         {"username": "0123456789", "email": CITIZEN_EMAIL, "captcha_0": key, "captcha_1": "PASSED"},
@@ -305,7 +263,7 @@ def test_malformed_input_is_refused_with_an_error_and_sends_nothing(
 
 
 def test_repeated_email_fields_are_refused(client, citizen, mailoutbox):
-    key, token = _form(client, START)
+    key, token = portal_form(client, START)
     with run_on_commit():
         response = client.post(
             START,
@@ -342,7 +300,7 @@ def test_printable_form_holds_only_what_the_person_typed(client, citizen_no_emai
     assert 'value="binh.tran@example.com"' in prefilled.content.decode()
     assert "Trần Thị Bình" not in prefilled.content.decode()  # the registry is never read
 
-    _key, token = _form(client, PAPER)
+    _key, token = portal_form(client, PAPER)
     printed = client.post(
         PAPER,
         {

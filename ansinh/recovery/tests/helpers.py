@@ -5,12 +5,24 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ansinh.conftest import Api
+from django.test import Client
+
+from ansinh.conftest import Api, run_on_commit
 
 CITIZEN_EMAIL = "an.nguyen@example.com"
 NEW_PASSWORD = "Song-Hong-Chay-Qua-Ha-Noi-26"
 _CODE_RE = re.compile(r"^(?:Mã OTP|Code): ([0-9]{6})$", re.M)
 _TEMPORARY_RE = re.compile(r"^(?:Mật khẩu tạm thời|Temporary password): (\S+)$", re.M)
+
+# The portal's recovery pages.
+START, CODE, DONE, PAPER = (
+    "/quen-mat-khau/",
+    "/quen-mat-khau/nhap-ma/",
+    "/quen-mat-khau/hoan-tat/",
+    "/quen-mat-khau/mau-02-sd-gd/",
+)
+_KEY_RE = re.compile(r'name="captcha_0" value="([0-9a-f]+)"')
+_CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 def start(api: Api, username: str = "0123456789", email: str = CITIZEN_EMAIL, **kwargs: Any) -> Any:
@@ -62,3 +74,48 @@ def kinds(mailoutbox: list[Any]) -> list[str]:
     ids = [m.extra_headers.get("Message-ID", "") for m in mailoutbox]
     by_id = {e.message_id: e.kind for e in OutboundEmail.objects.all()}
     return [by_id.get(i, "?") for i in ids]
+
+
+# --- The portal ----------------------------------------------------------------------------------
+
+
+def portal_form(client: Client, path: str) -> tuple[str | None, str]:
+    """Open a portal page; return its CAPTCHA key (if any) and CSRF token."""
+    page = client.get(path).content.decode()
+    key, token = _KEY_RE.search(page), _CSRF_RE.search(page)
+    assert token, f"no CSRF token on {path}"
+    return (key.group(1) if key else None), token.group(1)
+
+
+def request_code(
+    client: Client,
+    username: str = "0123456789",
+    email: str = CITIZEN_EMAIL,
+    *,
+    answer: str = "PASSED",
+    key: str | None = None,
+    **extra: Any,
+) -> Any:
+    """Fill in and send "Quên mật khẩu" (step 1) as a browser would."""
+    form_key, token = portal_form(client, START)
+    data = {
+        "username": username,
+        "email": email,
+        "captcha_0": key or form_key,
+        "captcha_1": answer,
+        "csrfmiddlewaretoken": token,
+    }
+    with run_on_commit():
+        return client.post(START, data, **extra)
+
+
+def submit_code(client: Client, otp: str, new_password: str | None = None, **extra: Any) -> Any:
+    """Send the code page: with ``new_password`` choose it, else ask for a temporary one."""
+    _key, token = portal_form(client, CODE)
+    data = {"otp": otp, "action": "verify", "csrfmiddlewaretoken": token}
+    if new_password is None:
+        data["choice"] = "email"
+    else:
+        data.update(choice="choose", new_password=new_password, new_password_again=new_password)
+    with run_on_commit():
+        return client.post(CODE, data, **extra)
