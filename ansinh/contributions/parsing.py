@@ -99,7 +99,14 @@ def parse_line(
             return None
 
     for name in REQUIRED:
-        if raw.get(name) is None or raw.get(name) == "":
+        value = raw.get(name)
+        # A CSV field of spaces is empty once stripped (it used to slip past this check and
+        # crash below; found by the parser's property tests).
+        if (
+            value is None
+            or value == ""
+            or (csv_row and isinstance(value, str) and not value.strip())
+        ):
             errors[name] = "required"
 
     code = text("bhxh_code")

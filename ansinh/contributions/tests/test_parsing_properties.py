@@ -153,3 +153,13 @@ def test_any_csv_gives_rows_or_a_documented_format_error(header: list[str], body
             assert isinstance(result, ParsedLine | dict)
     except CsvFormatError as exc:
         assert exc.code in CSV_CODES
+
+
+def test_a_csv_field_of_spaces_is_required_not_a_crash() -> None:
+    row = {"bhxh_code": "  ", "type": " ", "from_month": "\t", "salary": "5"}
+
+    assert parse_line(row, line_no=1, period=PERIOD, csv_row=True) == {
+        "bhxh_code": "required",
+        "type": "required",
+        "from_month": "required",
+    }
