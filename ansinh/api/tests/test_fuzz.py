@@ -37,9 +37,10 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
 from django.test import Client, override_settings
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import CHECKS, load_all_checks
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation.modes import GenerationMode
 
 from ansinh.accounts.keys import issue_key
@@ -257,9 +258,18 @@ def _realistic(world: World, operation: Any) -> st.SearchStrategy[Any]:
     )
 
 
+def credentials(world: World, case: Any) -> dict[str, str]:
+    """The caller's credentials, unless the case deliberately breaks its headers (a removed or
+    mangled ``Authorization``): adding them back would make a schema-violating case valid."""
+    header = case.meta.components.get(ParameterLocation.HEADER) if case.meta else None
+    if header is not None and not header.mode.is_positive:
+        return {}
+    return world.headers(case.operation)
+
+
 def _call(world: World, case: Any) -> Any:
     cache.clear()  # each request as from a new client: rate limits stay on, fuzzing goes on
-    headers = world.headers(case.operation)
+    headers = credentials(world, case)
     with run_on_commit():
         response = case.call(headers=headers)
     case.validate_response(response, headers=headers, checks=CHECKED)
@@ -333,6 +343,9 @@ def test_linked_operations_survive_stateful_fuzzing(fuzzing: World) -> None:
         settings=settings(
             max_examples=STATEFUL_SCENARIOS,
             stateful_step_count=4,
+            # No shrinking: replaying a scenario against a changed database draws differently
+            # (hypothesis' FlakyStrategyDefinition); a failure is reported as found.
+            phases=[Phase.explicit, Phase.reuse, Phase.generate],
             derandomize=True,
             deadline=None,
             database=None,
