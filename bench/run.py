@@ -457,7 +457,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--redis", default=harness.DEFAULT_REDIS)
     parser.add_argument("--redis-db", type=int, default=harness.DEFAULT_REDIS_DB)
     parser.add_argument("--web-workers", type=int, default=2)
-    parser.add_argument("--task-workers", type=int, default=1, help="`ansinh worker` processes")
+    parser.add_argument(
+        "--task-workers",
+        type=int,
+        default=2,
+        help="`ansinh worker` processes (default 2: one per core, as the web workers)",
+    )
     parser.add_argument(
         "--web-threads",
         type=int,

@@ -45,7 +45,6 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from ansinh.audit.services import record
 from ansinh.people.models import Unit
 
 from .models import ALL_SCHEMES, SCHEME_BITS, LineType, Report
@@ -72,6 +71,7 @@ from .services import (
     check_employment,
     extend_open_employments,
     parse_lines,
+    record_received,
 )
 
 if TYPE_CHECKING:
@@ -677,16 +677,5 @@ def _ingest(
         clock.lap("report lines")
         _apply(cursor, unit, period, counts, clock)
         cursor.execute(_RESTORE_NESTLOOP, (nestloop,))
-    record(
-        "report.received",
-        actor=staff,
-        channel=channel,
-        details={
-            "report": str(report.public_id),
-            "unit": unit.code,
-            "reference": reference,
-            "period": format_month(period),
-            "lines": report.line_count,
-        },
-    )
+    record_received(report, unit=unit, reference=reference, staff=staff, channel=channel)
     return IngestResult(report=report, created=True)

@@ -335,18 +335,7 @@ def ingest_report(
                 ),
             )
             _apply(unit, period_month, parsed, person_ids)
-            record(
-                "report.received",
-                actor=staff,
-                channel=channel,
-                details={
-                    "report": str(report.public_id),
-                    "unit": unit.code,
-                    "reference": reference,
-                    "period": format_month(period_month),
-                    "lines": len(parsed),
-                },
-            )
+            record_received(report, unit=unit, reference=reference, staff=staff, channel=channel)
     except IntegrityError:
         # A concurrent request stored the same reference first.
         existing = Report.objects.filter(unit=unit, reference=reference).first()
@@ -354,6 +343,24 @@ def ingest_report(
             raise
         return _replay(existing, digest.hexdigest(), period_month)
     return IngestResult(report=report, created=True)
+
+
+def record_received(
+    report: Report, *, unit: Unit, reference: str, staff: Any, channel: str
+) -> None:
+    """The audit event of a stored report (both ingest paths)."""
+    record(
+        "report.received",
+        actor=staff,
+        channel=channel,
+        details={
+            "report": str(report.public_id),
+            "unit": unit.code,
+            "reference": reference,
+            "period": format_month(report.period),
+            "lines": report.line_count,
+        },
+    )
 
 
 def _replay(existing: Report, digest: str, period: dt.date) -> IngestResult:
