@@ -91,7 +91,7 @@ def start_registration(
 
     Raises ``DossierError`` 400 ``invalid_input`` for malformed values (nothing counted) and
     429 ``too_many_requests`` beyond ``REGISTRATION_IP_RATE`` / ``REGISTRATION_EMAIL_RATE`` /
-    ``REGISTRATION_IDENTIFIER_RATE``. A newer registration for the same address supersedes
+    ``REGISTRATION_IDENTIFIER_RATE`` (per typed identifier-and-email pair). A newer registration for the same address supersedes
     older pending ones.
     """
     try:
@@ -128,7 +128,9 @@ def start_registration(
         ratelimit.hit(
             request,
             group="registration-identifier",
-            key=ratelimit.digest("identifier", ident),
+            # The typed pair, not the identifier alone: strangers typing someone's identifier
+            # with their own addresses must not block that person's registration.
+            key=ratelimit.digest("identifier", f"{ident}\n{typed_email}"),
             rate=settings.REGISTRATION_IDENTIFIER_RATE,
         ),
     )

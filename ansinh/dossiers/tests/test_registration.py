@@ -205,6 +205,19 @@ def test_registrations_to_one_address_are_rate_limited(client, lan, mailoutbox, 
     assert len(mailoutbox) == 2
 
 
+def test_strangers_typing_someones_identifier_cannot_block_their_registration(
+    client, lan, mailoutbox, settings
+):
+    settings.REGISTRATION_IDENTIFIER_RATE = "2/h"
+    settings.REGISTRATION_IP_RATE = "100/h"
+    for n in range(4):  # an attacker's own addresses, the victim's identifier
+        assert _register(client, email=f"ke.gian{n}@example.net").status_code == 302
+    assert _register(client).status_code == 302  # the owner, with their own address
+    assert _register(client).status_code == 302
+    assert _register(client).status_code == 429  # the pair's own limit still applies
+    assert sum(m.to == [EMAIL] for m in mailoutbox) == 2
+
+
 def test_five_wrong_codes_kill_the_registration(client, lan, mailoutbox):
     _register(client)
     right = last_code(EMAIL)
