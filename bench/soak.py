@@ -89,7 +89,7 @@ ENV = {
     "RECOVERY_IP_RATE_API": UNLIMITED,
     "RECOVERY_IP_RATE": UNLIMITED,
     "RECOVERY_IDENTIFIER_RATE": UNLIMITED,
-    "RECOVERY_EMAIL_RATE": UNLIMITED,
+    "RECOVERY_MAILBOX_MAX_CODES": "1000000",  # the per-mailbox daily code cap (20)
     "GUNICORN_MAX_REQUESTS": "0",  # gunicorn: 0 = never recycle a worker
 }
 MIX = {"login": 2, "history": 6, "card": 2, "recovery": 1, "dossier": 1, "report": 1}
