@@ -234,17 +234,15 @@ class Traffic:
         t0 = time.monotonic()
         code = None
         while time.monotonic() - t0 < 30 and code is None:
-            messages = self.stack.smtp.by_recipient().get(address, [])
-            if len(messages) > seen:
-                message = email.message_from_bytes(
-                    messages[-1].content, policy=email.policy.default
-                )
+            # Other traffic mails the same address meanwhile (a dossier's "received" notice):
+            # look for the code in every new message, not only the last one.
+            for accepted in self.stack.smtp.by_recipient().get(address, [])[seen:]:
+                message = email.message_from_bytes(accepted.content, policy=email.policy.default)
                 text = message.get_body(("plain",))
                 match = CODE_LINE.search(text.get_content() if text else "")
-                code = match.group(1) if match else None
-                if code is None:
-                    break
-            else:
+                if match:
+                    code = match.group(1)
+            if code is None:
                 time.sleep(0.05)
         self.record("OTP email", time.monotonic() - t0, None if code else "no OTP email in 30 s")
         if code is None:
