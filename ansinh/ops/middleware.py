@@ -42,7 +42,8 @@ class RequestMiddleware:
             elapsed = time.perf_counter() - started
             match = getattr(request, "resolver_match", None)
             # The URL pattern, never the path: bounded label values, no ids or codes in them.
-            route = match.route if match is not None and match.route else "unmatched"
+            # The home page's pattern is the empty string: "/" (not "unmatched", which is a 404).
+            route = (match.route or "/") if match is not None else "unmatched"
             method = str(request.method)
             metrics.HTTP_REQUESTS.labels(route, method, str(response.status_code)).inc()
             metrics.HTTP_LATENCY.labels(route, method).observe(elapsed)

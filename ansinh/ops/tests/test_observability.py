@@ -116,6 +116,14 @@ def test_metric_routes_are_patterns_not_paths(client, api, citizen):
     assert 'route="api/v1/auth/recovery/<recovery_id>/verify"' in text
 
 
+def test_the_home_page_is_its_own_route_and_a_404_is_unmatched(client):
+    assert client.get("/").status_code == 200
+    assert client.get("/khong-co-trang-nay/").status_code == 404
+    text = _scrape(client)
+    assert 'ansinh_http_requests_total{method="GET",route="/",status="200"}' in text
+    assert 'ansinh_http_requests_total{method="GET",route="unmatched",status="404"}' in text
+
+
 @override_settings(METRICS_TOKEN="s3cret-metrics-token")
 def test_metrics_need_the_token_when_one_is_set(client):
     assert client.get("/metrics").status_code == 401
