@@ -511,7 +511,7 @@ def render(
     )
     report.add(
         "",
-        f"`{command_line()}` — {args.web_workers} gunicorn worker processes (sync), one "
+        f"`{command_line()}` — {args.web_workers} gunicorn worker processes (the default `GUNICORN_THREADS`), one "
         f"`ansinh worker`, {args.clients} client threads (closed loop, keep-alive), "
         f"`ansinh demo --synthetic {SYNTHETIC}`; RSS sampled every {args.sample_seconds:g} s. "
         "Changed from the production defaults for one load generator on one address: "
