@@ -92,6 +92,21 @@ class _Errors:
             self.lines.append({"line": line_no, "fields": fields})
 
 
+# The columns of a stored report line, in the order the generic path writes them.
+REPORT_LINE_COLUMNS = (
+    "report_id",
+    "line_no",
+    "person_id",
+    "bhxh_code",
+    "type",
+    "from_month",
+    "to_month",
+    "salary",
+    "job_title",
+    "schemes",
+)
+
+
 def validate_reference(reference: Any) -> str:
     if not isinstance(reference, str) or not REFERENCE_RE.fullmatch(reference):
         raise ReportRejected(fields={"reference": "invalid_reference"})
@@ -306,18 +321,7 @@ def ingest_report(
             )
             bulk.insert_rows(
                 ReportLine,
-                (
-                    "report_id",
-                    "line_no",
-                    "person_id",
-                    "bhxh_code",
-                    "type",
-                    "from_month",
-                    "to_month",
-                    "salary",
-                    "job_title",
-                    "schemes",
-                ),  # fmt: skip
+                REPORT_LINE_COLUMNS,
                 (
                     (
                         report.pk,

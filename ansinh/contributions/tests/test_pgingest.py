@@ -26,7 +26,12 @@ from ansinh.contributions.models import (
     Statement,
 )
 from ansinh.contributions.parsing import csv_rows
-from ansinh.contributions.services import ReportConflict, ReportRejected, ingest_report
+from ansinh.contributions.services import (
+    REPORT_LINE_COLUMNS,
+    ReportConflict,
+    ReportRejected,
+    ingest_report,
+)
 from ansinh.people.models import Employment as RegistryEmployment
 from ansinh.people.models import Person, Unit
 
@@ -66,19 +71,7 @@ def snapshot() -> dict[str, Any]:
             key=repr,
         ),
         "lines": sorted(
-            (reports[r[0]], *r[1:])
-            for r in ReportLine.objects.values_list(
-                "report_id",
-                "line_no",
-                "person_id",
-                "bhxh_code",
-                "type",
-                "from_month",
-                "to_month",
-                "salary",
-                "job_title",
-                "schemes",
-            )  # fmt: skip
+            (reports[r[0]], *r[1:]) for r in ReportLine.objects.values_list(*REPORT_LINE_COLUMNS)
         ),
         "employments": sorted(
             Employment.objects.values_list(
