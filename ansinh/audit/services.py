@@ -24,6 +24,7 @@ def _clean(text: str, limit: int) -> str:
 
 if TYPE_CHECKING:
     from ansinh.accounts.models import OrganisationKey, User
+    from ansinh.lib.actor import Actor
     from ansinh.people.models import Person
 
 
@@ -36,15 +37,26 @@ def record(
     identifier: str = "",
     channel: str = "",
     details: dict[str, Any] | None = None,
+    by: Actor | None = None,
 ) -> AuditEvent:
     """Append one audit event.
+
+    ``by`` is the acting party as services receive it (``ansinh.lib.actor.Actor``): it gives
+    the client address, user agent and channel, and the acting user unless ``actor`` is given.
+    ``request`` is the older way to pass the address and is kept for adapters not yet moved.
 
     ``identifier`` is what someone typed (a BHXH code, CCCD or username); it is stored masked
     and truncated, so the audit log cannot be used to recover a list of valid identifiers.
     """
     count_event(event)
-    ip = client_ip(request) if request is not None else None
-    agent = _clean(request.META.get("HTTP_USER_AGENT", ""), 200) if request is not None else ""
+    if by is not None:
+        ip, agent = by.ip, by.user_agent
+        channel = channel or by.channel
+        if actor is None:
+            actor = by.user
+    else:
+        ip = client_ip(request) if request is not None else None
+        agent = _clean(request.META.get("HTTP_USER_AGENT", ""), 200) if request is not None else ""
     return AuditEvent.objects.create(
         occurred_at=timezone.now(),
         event=event,
@@ -65,9 +77,14 @@ def log_access(
     staff: User | None = None,
     key: OrganisationKey | None = None,
     channel: str = "",
+    by: Actor | None = None,
 ) -> DataAccess:
     """Record that staff, or the unit or organisation behind ``key``, read ``person``'s
-    ``what``. Call it in every adapter that shows a person's data to anyone but the person."""
+    ``what``. ``by`` (an ``Actor``) gives the staff user or key and the channel at once.
+    Services and the apps' ``access.py`` helpers call it, never adapters: whatever hands a
+    person's data to anyone but the person writes this row."""
+    if by is not None:
+        staff, key, channel = by.user, by.key, channel or by.channel
     return DataAccess.objects.create(
         person=person,
         accessed_at=timezone.now(),

@@ -21,6 +21,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ansinh.lib.actor import Channel
+
 
 class Scheme(models.TextChoices):
     """The four schemes a citizen sees (VssID tabs)."""
@@ -171,12 +173,6 @@ class UnitContributionProfile(models.Model):
 
 
 # --- The record (append-only) ---------------------------------------------------------------
-
-
-class Channel(models.TextChoices):
-    API = "api", "API"
-    BACKOFFICE = "backoffice", _("Back office")
-    CLI = "cli", _("Command line")
 
 
 class Report(models.Model):

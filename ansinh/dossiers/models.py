@@ -24,6 +24,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ansinh.lib.actor import Channel
+
 # 32 unambiguous capitals and digits (no 0/O, 1/I): 8 of them are 40 random bits.
 PUBLIC_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
@@ -55,12 +57,6 @@ FINAL_STATUSES = frozenset(
     {Status.APPROVED, Status.PARTLY_APPROVED, Status.REJECTED, Status.WITHDRAWN}
 )
 OPEN_STATUSES = frozenset(set(Status) - FINAL_STATUSES)
-
-
-class Channel(models.TextChoices):
-    API = "api", _("App or unit API")
-    PORTAL = "portal", _("Portal")
-    BACKOFFICE = "backoffice", _("Back office")
 
 
 class Dossier(models.Model):
