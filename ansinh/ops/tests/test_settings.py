@@ -295,3 +295,19 @@ def test_server_side_cursors_can_be_turned_off_for_pgbouncer():
 
     assert json.loads(pooled.stdout.strip().splitlines()[-1]) is True
     assert json.loads(direct.stdout.strip().splitlines()[-1]) is False
+
+
+@pytest.mark.parametrize("value", ["ture", "yes please", "2"])
+def test_a_misspelt_yes_no_setting_is_refused_not_read_as_no(value):
+    result = _run(["-c", "import ansinh.settings"], {"SECURE_COOKIES": value})
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SECURE_COOKIES" in result.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize(("value", "expected"), [("Off", False), (" 1 ", True), ("no", False)])
+def test_yes_no_settings_accept_the_usual_spellings(value, expected):
+    seen = _probe({"SECURE_COOKIES": value})
+
+    assert seen["SESSION_COOKIE_SECURE"] is expected
