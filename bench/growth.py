@@ -57,7 +57,7 @@ from harness import (  # noqa: E402
     stop_on_signals,
 )
 
-DEMO_POPULATION = 300  # ansinh.people.demo.DEFAULT_SYNTHETIC
+DEMO_POPULATION = 300  # ansinh.ops.demo.DEFAULT_SYNTHETIC
 HISTORY_CODE = "0999000035"
 HISTORY_PASSWORD = "Bench-Growth-35-years"  # noqa: S105 - throw-away benchmark database
 

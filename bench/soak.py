@@ -81,7 +81,7 @@ from harness import (  # noqa: E402
 
 SYNTHETIC = 3000
 PASSWORD = "Soak-Password-2026"  # noqa: S105 - throw-away benchmark database
-DEMO_UNIT_KEY = "demo-unit-key-TA01234"  # ansinh.people.demo.DEMO_UNIT_KEY (public demo key)
+DEMO_UNIT_KEY = "demo-unit-key-TA01234"  # ansinh.ops.demo.DEMO_UNIT_KEY (public demo key)
 UNLIMITED = "1000000/h"
 ENV = {
     "LOG_LEVEL": "WARNING",

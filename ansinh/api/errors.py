@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from ansinh.ops.middleware import RETRY_AFTER_SECONDS
+from ansinh.lib.faults import RETRY_AFTER_SECONDS
 
 logger = logging.getLogger(__name__)
 

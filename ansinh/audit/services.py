@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from ansinh.lib.clientip import client_ip
 from ansinh.lib.identifiers import mask_middle
-from ansinh.ops.metrics import count_event
+from ansinh.lib.metrics import count_event
 
 from .models import AuditEvent, DataAccess
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from ansinh.ops.metrics import count_email
+from ansinh.lib.metrics import count_email
 
 from .models import OutboundEmail
 from .tasks import deliver_email, schedule_delivery

@@ -23,7 +23,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import default_task_backend, task
 
-from ansinh.ops.metrics import count_email
+from ansinh.lib.metrics import count_email
 
 from .models import EmailStatus, OutboundEmail
 

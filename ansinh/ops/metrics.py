@@ -1,8 +1,6 @@
 """Prometheus metrics (docs/operations.md "Metrics").
 
-Counters are incremented where things happen: requests (``ops.middleware``), authentication
-and recovery events (every one passes through ``audit.services.record``, which calls
-``count_event``), emails (the outbox). Gauges that describe stored state — task queue depth
+The counters live in ``ansinh.lib.metrics`` (incremented where things happen). Gauges that describe stored state — task queue depth
 and lag, emails by status, dossiers by status — are read from the database at scrape time by
 ``StateCollector``, so every web process reports the same, true values.
 """
@@ -16,51 +14,10 @@ from pathlib import Path
 from django.apps import apps
 from django.db.models import Count, Min
 from django.utils import timezone
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import REGISTRY, Collector
-
-HTTP_REQUESTS = Counter(
-    "ansinh_http_requests_total", "HTTP requests answered.", ["route", "method", "status"]
-)
-HTTP_LATENCY = Histogram(
-    "ansinh_http_request_duration_seconds",
-    "Time to answer an HTTP request.",
-    ["route", "method"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
-)
-LOGINS = Counter("ansinh_logins_total", "Login attempts by outcome.", ["outcome"])
-RECOVERIES = Counter("ansinh_recoveries_total", "Password recoveries by stage.", ["stage"])
-OTP_FAILURES = Counter("ansinh_otp_failures_total", "Wrong recovery codes entered.")
-EMAILS = Counter("ansinh_emails_total", "Emails by what happened to them.", ["event"])
-
-# audit event → (counter, label) ; the audit log is the one place every such event passes.
-_EVENTS: dict[str, tuple[Counter, str | None]] = {
-    "login.succeeded": (LOGINS, "success"),
-    "login.failed": (LOGINS, "failure"),
-    "login.throttled": (LOGINS, "throttled"),
-    "recovery.requested": (RECOVERIES, "started"),
-    "recovery.throttled": (RECOVERIES, "throttled"),
-    "recovery.code_issued": (RECOVERIES, "code_issued"),
-    "recovery.completed": (RECOVERIES, "completed"),
-    "recovery.locked": (RECOVERIES, "locked"),
-    "recovery.mailbox_capped": (RECOVERIES, "mailbox_capped"),
-    "recovery.code_failed": (OTP_FAILURES, None),
-}
-
-
-def count_event(event: str) -> None:
-    known = _EVENTS.get(event)
-    if known is None:
-        return
-    counter, label = known
-    (counter.labels(label) if label is not None else counter).inc()
-
-
-def count_email(event: str) -> None:
-    """``queued``, ``sent``, ``retry`` or ``failed``."""
-    EMAILS.labels(event).inc()
 
 
 class StateCollector(Collector):

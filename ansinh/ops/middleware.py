@@ -9,13 +9,12 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
+from ansinh.lib import metrics as lib_metrics
+from ansinh.lib.faults import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
 from ansinh.lib.logs import request_id
-
-from . import metrics
 
 logger = logging.getLogger("ansinh.request")
 _SAFE_ID = re.compile(r"[A-Za-z0-9._-]{8,64}", re.ASCII)
@@ -45,8 +44,8 @@ class RequestMiddleware:
             # The home page's pattern is the empty string: "/" (not "unmatched", which is a 404).
             route = (match.route or "/") if match is not None else "unmatched"
             method = str(request.method)
-            metrics.HTTP_REQUESTS.labels(route, method, str(response.status_code)).inc()
-            metrics.HTTP_LATENCY.labels(route, method).observe(elapsed)
+            lib_metrics.HTTP_REQUESTS.labels(route, method, str(response.status_code)).inc()
+            lib_metrics.HTTP_LATENCY.labels(route, method).observe(elapsed)
             response["X-Request-ID"] = rid
             logger.info(
                 "%s %s %s %.1fms",
@@ -64,13 +63,6 @@ class RequestMiddleware:
             return response
         finally:
             request_id.reset(token)
-
-
-# The errors of a database that cannot be reached or whose connection broke mid-request (a
-# dropped connection, a restart, a fail-over). Not IntegrityError and the like: those are bugs
-# or conflicts, never "try again".
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
-RETRY_AFTER_SECONDS = 5
 
 
 def database_unavailable(request: HttpRequest, exc: BaseException) -> HttpResponse:

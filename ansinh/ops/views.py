@@ -14,8 +14,10 @@ from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from ansinh.lib.faults import DATABASE_UNAVAILABLE
+
 from . import metrics
-from .middleware import DATABASE_UNAVAILABLE, database_unavailable
+from .middleware import database_unavailable
 
 logger = logging.getLogger(__name__)
 

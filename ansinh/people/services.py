@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,11 +11,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ansinh.accounts.models import User
 from ansinh.audit.services import record
 from ansinh.lib import identifiers
 
 from .models import CollectionOrganisation, Employment, Participation, Person, PersonChange, Unit
+
+if TYPE_CHECKING:
+    from ansinh.accounts.models import User
 
 
 def normalize_text(value: str) -> str:

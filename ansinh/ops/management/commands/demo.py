@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from ansinh.people.demo import (
+from ansinh.ops.demo import (
     CITIZENS,
     DEFAULT_SYNTHETIC,
     DEMO_UNIT_CODE,

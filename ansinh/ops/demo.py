@@ -29,8 +29,15 @@ from django.db import models, transaction
 from ansinh.accounts.models import Role, User
 from ansinh.accounts.services import set_password
 from ansinh.accounts.validators import fold
-
-from .models import CollectionOrganisation, Employment, HealthFacility, Office, Person, Sex, Unit
+from ansinh.people.models import (
+    CollectionOrganisation,
+    Employment,
+    HealthFacility,
+    Office,
+    Person,
+    Sex,
+    Unit,
+)
 
 DEFAULT_SYNTHETIC = 300
 DEFAULT_SEED = 2026

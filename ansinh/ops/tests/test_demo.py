@@ -23,7 +23,7 @@ from ansinh.lib.identifiers import (
     normalize_phone,
     validate_bhxh_code,
 )
-from ansinh.people.demo import CITIZENS, STAFF, synthetic_people
+from ansinh.ops.demo import CITIZENS, STAFF, synthetic_people
 from ansinh.people.models import CollectionOrganisation, HealthFacility, Office, Person, Sex, Unit
 
 pytestmark = pytest.mark.django_db
