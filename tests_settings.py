@@ -24,8 +24,12 @@ if not DATABASE_URL:
     DATABASES["default"]["NAME"] = ":memory:"
     DATABASES["default"]["OPTIONS"].pop("init_command", None)
 if REDIS_URL:
-    # Parallel test processes must not share counters.
-    CACHES["default"]["KEY_PREFIX"] = "ansinh-test-" + os.environ.get("PYTEST_XDIST_WORKER", "main")
+    # Parallel test processes share the Redis database: each keeps its keys under its own
+    # prefix, and the suite empties only its own (ansinh/conftest.py ``clear_caches``).
+    for _alias, _cache in CACHES.items():
+        _cache["KEY_PREFIX"] = (
+            f"ansinh-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{_alias}"
+        )
 
 # The e-BHYT card signing key of the test run: generated into a private temporary directory,
 # never the checkout's var/ (ansinh/cards/tests make and rotate their own keys).

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
 
@@ -36,11 +35,30 @@ def _settings_are_restored() -> Iterator[None]:
     assert after == before, "this test leaked a settings change"
 
 
+def clear_caches() -> None:
+    """Empty every cache of this test process, and only this process's: on Redis, parallel
+    test processes (``-n 8``) share one database, each under its own key prefix
+    (tests_settings.py), so a ``FLUSHDB`` would wipe the others' rate-limit counters mid-test."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    for backend in caches.all(initialized_only=False):
+        if isinstance(backend, RedisCache):
+            client = backend._cache.get_client(write=True)
+            for key in client.scan_iter(match=f"{backend.key_prefix}:*", count=1000):
+                client.delete(key)
+            fallback = getattr(backend, "_fallback", None)
+            if fallback is not None:
+                fallback.clear()
+        else:
+            backend.clear()
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:
-    cache.clear()
+    clear_caches()
     yield
-    cache.clear()
+    clear_caches()
 
 
 @pytest.fixture

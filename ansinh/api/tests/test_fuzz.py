@@ -32,7 +32,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
@@ -47,7 +46,7 @@ from ansinh.accounts.keys import issue_key
 from ansinh.accounts.models import Role, User
 from ansinh.accounts.services import issue_tokens
 from ansinh.cards.services import issue_card, qr_payload
-from ansinh.conftest import UNIT_KEY, Api, make_citizen, make_staff, run_on_commit
+from ansinh.conftest import UNIT_KEY, Api, clear_caches, make_citizen, make_staff, run_on_commit
 from ansinh.dossiers.tests.helpers import change_request, last_code
 from ansinh.people.models import Employment, HealthFacility, Office, Sex, Unit
 
@@ -268,7 +267,7 @@ def credentials(world: World, case: Any) -> dict[str, str]:
 
 
 def _call(world: World, case: Any) -> Any:
-    cache.clear()  # each request as from a new client: rate limits stay on, fuzzing goes on
+    clear_caches()  # each request as from a new client: rate limits stay on, fuzzing goes on
     headers = credentials(world, case)
     with run_on_commit():
         response = case.call(headers=headers)
@@ -326,7 +325,7 @@ def test_linked_operations_survive_stateful_fuzzing(fuzzing: World) -> None:
                         case.body[name] = values[0]
 
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
-            cache.clear()
+            clear_caches()
             return {"headers": world.headers(case.operation)}
 
         def call(self, case: Any, **kwargs: Any) -> Any:

@@ -14,7 +14,7 @@ from django.core.cache import caches
 from django.test import override_settings
 from django.utils import timezone
 
-from ansinh.conftest import CITIZEN_PASSWORD
+from ansinh.conftest import CITIZEN_PASSWORD, clear_caches
 from ansinh.lib import cache as resilient
 
 
@@ -196,13 +196,18 @@ def test_redis_going_away_mid_run_keeps_limits_per_process_and_readiness_degrade
     location = f"redis://127.0.0.1:{proxy.port}{real.path or '/0'}"
     settings_override = override_settings(
         CACHES={
-            "default": {"BACKEND": "ansinh.lib.cache.ResilientRedisCache", "LOCATION": location}
+            "default": {
+                "BACKEND": "ansinh.lib.cache.ResilientRedisCache",
+                "LOCATION": location,
+                # Its own keys only: other test processes share this Redis database.
+                "KEY_PREFIX": f"test-cache-{os.getpid()}",
+            }
         }
     )
     try:
         with settings_override:
             cache = caches["default"]
-            cache.clear()
+            clear_caches()
             assert [_recover(api, i) for i in range(3)] == [202] * 3
             assert not cache.degraded
 
@@ -219,7 +224,7 @@ def test_redis_going_away_mid_run_keeps_limits_per_process_and_readiness_degrade
             assert [_recover(api, i) for i in range(9, 12)] == [202] * 2 + [429]
             assert not cache.degraded
             assert client.get("/readyz").json()["checks"]["cache"] == "ok"
-            cache.clear()
+            clear_caches()
     finally:
         proxy.stop()
 
