@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
-from ansinh.people.models import Person
-
 from .models import DataAccess
+
+if TYPE_CHECKING:
+    from ansinh.people.models import Person
 
 # What was read, as the person sees it (the stable codes stay in the API).
 WHAT_LABELS = {
