@@ -29,6 +29,8 @@ def _modules(*, tests: bool = False) -> Iterator[Path]:
 
 
 def _name(path: Path) -> str:
+    if not path.is_relative_to(ROOT):
+        return path.stem
     return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
 
 
@@ -60,3 +62,73 @@ def test_a_module_stays_under_500_lines(path):
     lines = len(path.read_text().splitlines())
 
     assert lines <= 500, f"{_name(path)} has {lines} lines: split it by flow (STYLE.md)"
+
+
+# --- Adapters parse, call a service or an access helper, and render -----------------------------
+
+ADAPTERS = ("api", "portal", "backoffice")
+# QuerySet methods: composing or running a query is the access helpers' and services' work.
+QUERY_METHODS = frozenset(
+    {
+        "filter", "exclude", "select_related", "prefetch_related", "annotate", "aggregate",
+        "values", "values_list", "order_by", "select_for_update", "get_or_create",
+        "update_or_create", "bulk_create", "bulk_update", "only", "defer", "extra", "raw",
+        "refresh_from_db", "in_bulk", "exists", "first", "last", "latest", "earliest",
+    }
+)  # fmt: skip
+MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
+# Who may do what is decided by services and access.py helpers from the Actor, never here.
+ROLE_ATTRIBUTES = frozenset({"role", "is_staff", "is_superuser", "office", "office_id"})
+ROLE_NAMES = frozenset({"Role", "get_object_or_404", "get_list_or_404"})
+
+
+def _adapter_modules() -> Iterator[Path]:
+    for path in _modules():
+        parts = path.relative_to(PACKAGE).parts
+        if parts[0] in ADAPTERS or (len(parts) > 2 and parts[1:3] == ("management", "commands")):
+            yield path
+
+
+def _adapter_findings(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        where = f"{_name(path)}:{getattr(node, 'lineno', 0)}"
+        if isinstance(node, ast.Attribute) and node.attr in MANAGERS:
+            found.append(f"{where} uses a model manager (.{node.attr})")
+        elif isinstance(node, ast.Attribute) and node.attr in ROLE_ATTRIBUTES:
+            found.append(f"{where} reads .{node.attr} (a role or scope check)")
+        elif isinstance(node, ast.Name) and node.id in ROLE_NAMES:
+            found.append(f"{where} uses {node.id}")
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in QUERY_METHODS
+            and not node.args
+        ) or (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in QUERY_METHODS - {"first", "last", "exists"}
+        ):
+            found.append(f"{where} runs a query (.{node.func.attr}())")
+    return found
+
+
+@pytest.mark.parametrize("path", list(_adapter_modules()), ids=_name)
+def test_an_adapter_holds_no_queries_and_no_role_checks(path):
+    assert _adapter_findings(path) == []
+
+
+def test_the_adapter_check_finds_a_query_and_a_role_check(tmp_path):
+    sample = tmp_path / "view.py"
+    sample.write_text(
+        "def view(request, Person, Role):\n"
+        "    person = Person.objects.filter(pk=1).first()\n"
+        "    if request.user.role == Role.APPROVER:\n"
+        "        return person\n"
+    )
+    found = _adapter_findings(sample)
+
+    assert any("model manager" in line for line in found)
+    assert any(".filter()" in line for line in found)
+    assert any(".role" in line for line in found)
+    assert any("uses Role" in line for line in found)
