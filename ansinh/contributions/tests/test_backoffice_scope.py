@@ -375,3 +375,33 @@ def test_the_bank_import_command_still_imports_for_any_unit(tmp_path, staffed):
     assert payment.amount == 5000 and payment.recorded_by is None
     event = AuditEvent.objects.get(event="payment.recorded")
     assert (event.channel, event.details["reference"]) == ("cli", "VCB-5")
+
+
+# --- The adapter holds no queries and no role checks (issue 11 §2) -------------------------------
+
+
+def test_the_back_office_contribution_pages_hold_no_queries_or_role_checks():
+    """The pages parse, call ``contributions.access`` or a service, and render: no model is
+    imported, no manager or queryset is touched, no role or office is compared there."""
+    import ast
+    from pathlib import Path
+
+    import ansinh.backoffice.contributions as pages
+
+    tree = ast.parse(Path(pages.__file__).read_text())
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.endswith("models"):
+            found.append(f"line {node.lineno}: imports {node.module}")
+        if isinstance(node, ast.Attribute) and node.attr in {
+            "objects",
+            "role",
+            "office",
+            "office_id",
+            "is_office_staff",
+            "filter",
+            "exclude",
+            "select_for_update",
+        }:
+            found.append(f"line {node.lineno}: .{node.attr}")
+    assert found == []
