@@ -10,6 +10,7 @@ Actions that move money (recording a payment, importing bank transfers) need the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.utils.functional import Promise
@@ -152,6 +153,19 @@ def units_for_staff(actor: Actor, codes: set[str]) -> dict[str, Unit]:
     return {unit.code: unit for unit in units}
 
 
+def log_staff_reads(actor: Actor, persons: Iterable[Person], *, what: str) -> None:
+    """Write one data-access row per distinct person in ``persons`` that ``actor`` (staff) was
+    shown (DESIGN §3.7): for pages such as the admin's lists that show many persons' rows."""
+    from ansinh.audit.services import log_access
+
+    seen: set[int] = set()
+    for person in persons:
+        if person.pk in seen:
+            continue
+        seen.add(person.pk)
+        log_access(person=person, what=what, by=actor)
+
+
 __all__ = [
     "ApproverRequired",
     "ContributionAccessError",
@@ -161,6 +175,7 @@ __all__ = [
     "StaffOnly",
     "UnitNotFound",
     "get_unit_for_staff",
+    "log_staff_reads",
     "may_move_money",
     "person_of_citizen",
     "require_money_role",

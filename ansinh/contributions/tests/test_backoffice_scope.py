@@ -405,3 +405,21 @@ def test_the_back_office_contribution_pages_hold_no_queries_or_role_checks():
         }:
             found.append(f"line {node.lineno}: .{node.attr}")
     assert found == []
+
+
+def test_the_admin_lists_of_persons_rows_are_access_logged(client, staffed, citizen):
+    admin = User.objects.create_superuser("quantri", "Quan-Tri-He-Thong-2026")
+    login(client, admin.username, "Quan-Tri-He-Thong-2026", path=BACKOFFICE_LOGIN)
+
+    listed = client.get("/admin/contributions/contributionmonth/")
+    row = ContributionMonth.objects.filter(person=citizen.person).first()
+    assert row is not None
+    opened = client.get(f"/admin/contributions/employment/{Employment.objects.first().pk}/change/")
+
+    assert listed.status_code == 200 and opened.status_code == 200
+    logged = DataAccess.objects.filter(staff=admin)
+    assert sorted(r.person.bhxh_code for r in logged if r.what == "contribution_month") == [
+        "0123456789",
+        "0123456790",
+    ]
+    assert [r.what for r in logged if r.what == "employment"] == ["employment"]
