@@ -119,9 +119,14 @@ def import_bank_transfers(*, text: str, actor: Actor) -> BankImportResult:
     require_money_role(actor)
     errors: list[dict[str, Any]] = []
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if tuple(name.strip() for name in (reader.fieldnames or [])) != BANK_COLUMNS:
-        return BankImportResult(0, 0, [{"line": 0, "fields": {"header": "invalid_header"}}])
-    raw_rows = list(reader)
+    try:
+        if tuple(name.strip() for name in (reader.fieldnames or [])) != BANK_COLUMNS:
+            return BankImportResult(0, 0, [{"line": 0, "fields": {"header": "invalid_header"}}])
+        raw_rows = list(reader)
+    except csv.Error:
+        # A field over the csv module's size limit, an unterminated quote, …: bad input.
+        line = reader.line_num
+        return BankImportResult(0, 0, [{"line": line, "fields": {"file": "invalid_csv"}}])
     units = units_for_staff(actor, {(row.get("unit_code") or "").strip() for row in raw_rows})
     limit = settings.PAYMENT_MAX_AMOUNT
     rows: list[tuple[str, Unit, int, dt.date]] = []

@@ -423,3 +423,14 @@ def test_the_admin_lists_of_persons_rows_are_access_logged(client, staffed, citi
         "0123456790",
     ]
     assert [r.what for r in logged if r.what == "employment"] == ["employment"]
+
+
+def test_a_malformed_bank_file_is_a_form_error_not_a_server_error(client, staffed, approver):
+    _signed_in(client, "canbo2")
+    huge_field = b"VCB-1,TA01234," + b"9" * 200_000 + b",2026-10-02\n"
+
+    response = _import(client, b"bank_reference,unit_code,amount,paid_on\n" + huge_field)
+
+    assert response.status_code == 400
+    assert "invalid_csv" in response.content.decode()
+    assert not Payment.objects.exists()
