@@ -426,6 +426,9 @@ REPORT_MAX_LINE_ERRORS = env_int("REPORT_MAX_LINE_ERRORS", 1000)
 # On PostgreSQL, reports are checked and applied set-based in SQL (contributions/pgingest.py);
 # off: the generic path of every database (the same results, slower).
 REPORT_INGEST_SQL = env_bool("REPORT_INGEST_SQL", default=True)
+# The largest payment staff may record or a bank-import line may carry, in đồng (a sane bound
+# against typing errors and abuse; split a larger transfer or raise this).
+PAYMENT_MAX_AMOUNT = env_int("PAYMENT_MAX_AMOUNT", 100_000_000_000)
 # A month still unpaid this many days after its due date (its last day) is announced, once.
 UNPAID_ALERT_DAYS = env_int("UNPAID_ALERT_DAYS", 30)
 # Ed25519 keys of the card QR signature: a JSON key file (never in the repository). Unset in

@@ -1,8 +1,16 @@
 """Back-office pages of contributions: upload a unit's report, record payments, import bank
-transfers, look up a unit's statement. Parse → service → render."""
+transfers, look up a unit's statement. Parse → access helper / service → render.
+
+Who may do what is decided by ``contributions.access`` and the services, never here: a unit of
+another office answers exactly like an unknown unit (404, the same page), money actions without
+the approver role 403, bad input 400 (422 for a rejected report). See docs/contributions.md."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,31 +18,35 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from ansinh.accounts import web
-from ansinh.accounts.models import User
+from ansinh.contributions import access
+from ansinh.contributions.access import ContributionAccessError, UnitNotFound
 from ansinh.contributions.forms import (
     BankImportForm,
     PaymentForm,
     ReportUploadForm,
     StatementLookupForm,
 )
-from ansinh.contributions.models import Channel
-from ansinh.contributions.months import parse_month
 from ansinh.contributions.parsing import CsvFormatError, csv_rows
-from ansinh.contributions.services import (
-    ReportConflict,
-    ReportRejected,
-    current_month,
-    ingest_report,
-)
-from ansinh.contributions.statements import import_bank_transfers, record_payment, statement_of
+from ansinh.contributions.payments import import_bank_transfers, record_payment
+from ansinh.contributions.services import ReportConflict, ReportRejected, ingest_report
+from ansinh.contributions.statements import statement_for_staff
+from ansinh.lib.actor import Actor, Channel
 
 from .views import staff_required
 
 
-def _staff(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 - staff_required
-    return user
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.from_request(request, Channel.BACKOFFICE)
+
+
+def _refused(form: forms.Form, exc: ContributionAccessError) -> int:
+    """Show a refusal on ``form``; the status to answer with. An unknown unit and another
+    office's unit get the same error on the same field, hence the same page."""
+    if isinstance(exc, UnitNotFound):
+        form.add_error("unit", str(exc.message))
+        return 404
+    form.add_error(None, str(exc.message))
+    return 403
 
 
 @never_cache
@@ -43,42 +55,53 @@ def _staff(request: HttpRequest) -> User:
 def reports(request: HttpRequest) -> HttpResponse:
     form = ReportUploadForm(request.POST or None, request.FILES or None)
     rejected: ReportRejected | None = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = ingest_report(
-                unit=form.cleaned_data["unit"],
-                reference=form.cleaned_data["reference"],
-                period=form.cleaned_data["period"],
-                lines=csv_rows(form.cleaned_data["file"].chunks()),
-                csv_rows=True,
-                channel=Channel.BACKOFFICE,
-                staff=_staff(request),
-            )
-        except CsvFormatError as exc:
-            rejected = ReportRejected(fields={"csv": exc.code})
-        except ReportRejected as exc:
-            rejected = exc
-        except ReportConflict:
-            form.add_error(
-                "reference", _("Another report with this reference was already received.")
-            )
-        else:
-            report = result.report
-            if result.created:
-                messages.success(
-                    request,
-                    _("Report %(reference)s stored: %(count)s line(s).")
-                    % {"reference": report.reference, "count": report.line_count},
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            actor = _actor(request)
+            try:
+                unit = access.get_unit_for_staff(actor, form.cleaned_data["unit"])
+                result = ingest_report(
+                    unit=unit,
+                    reference=form.cleaned_data["reference"],
+                    period=form.cleaned_data["period"],
+                    lines=csv_rows(form.cleaned_data["file"].chunks()),
+                    csv_rows=True,
+                    channel=Channel.BACKOFFICE,
+                    staff=actor.user,
                 )
+            except ContributionAccessError as exc:
+                status = _refused(form, exc)
+            except CsvFormatError as exc:
+                rejected, status = ReportRejected(fields={"csv": exc.code}), 422
+            except ReportRejected as exc:
+                rejected, status = exc, 422
+            except ReportConflict:
+                form.add_error(
+                    "reference", _("Another report with this reference was already received.")
+                )
+                status = 409
             else:
-                messages.info(
-                    request,
-                    _("Report %(reference)s had already been received; nothing changed.")
-                    % {"reference": report.reference},
-                )
-            return redirect("backoffice:contribution_reports")
+                report = result.report
+                if result.created:
+                    messages.success(
+                        request,
+                        _("Report %(reference)s stored: %(count)s line(s).")
+                        % {"reference": report.reference, "count": report.line_count},
+                    )
+                else:
+                    messages.info(
+                        request,
+                        _("Report %(reference)s had already been received; nothing changed.")
+                        % {"reference": report.reference},
+                    )
+                return redirect("backoffice:contribution_reports")
     return render(
-        request, "backoffice/contribution_reports.html", {"form": form, "rejected": rejected}
+        request,
+        "backoffice/contribution_reports.html",
+        {"form": form, "rejected": rejected},
+        status=status,
     )
 
 
@@ -86,32 +109,41 @@ def reports(request: HttpRequest) -> HttpResponse:
 @staff_required
 @web.protect
 def payments(request: HttpRequest) -> HttpResponse:
-    payment_form = PaymentForm(request.POST if request.POST.get("action") == "record" else None)
+    actor = _actor(request)
+    action = request.POST.get("action") if request.method == "POST" else None
+    payment_form = PaymentForm(request.POST if action == "record" else None)
     import_form = BankImportForm(
-        request.POST if request.POST.get("action") == "import" else None,
-        request.FILES if request.POST.get("action") == "import" else None,
+        request.POST if action == "import" else None,
+        request.FILES if action == "import" else None,
     )
-    import_errors: list[dict[str, object]] = []
-    if request.method == "POST" and request.POST.get("action") == "record":
-        if payment_form.is_valid():
-            data = payment_form.cleaned_data
+    import_errors: list[dict[str, Any]] = []
+    status = 400 if request.method == "POST" else 200
+    if action == "record" and payment_form.is_valid():
+        data = payment_form.cleaned_data
+        try:
             record_payment(
-                unit=data["unit"],
+                actor=actor,
+                unit_code=data["unit"],
                 amount=data["amount"],
                 paid_on=data["paid_on"],
                 note=data["note"],
-                actor=_staff(request),
             )
+        except ContributionAccessError as exc:
+            status = _refused(payment_form, exc)
+        else:
             messages.success(request, _("Payment recorded."))
             return redirect("backoffice:contribution_payments")
-    elif request.method == "POST" and request.POST.get("action") == "import":
-        if import_form.is_valid():
+    elif action == "import" and import_form.is_valid():
+        try:
+            text = import_form.cleaned_data["file"].read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            import_errors = [{"line": 0, "fields": {"file": "invalid_encoding"}}]
+        else:
             try:
-                text = import_form.cleaned_data["file"].read().decode("utf-8-sig")
-            except UnicodeDecodeError:
-                import_errors = [{"line": 0, "fields": {"file": "invalid_encoding"}}]
+                result = import_bank_transfers(text=text, actor=actor)
+            except ContributionAccessError as exc:
+                status = _refused(import_form, exc)
             else:
-                result = import_bank_transfers(text=text, actor=_staff(request))
                 import_errors = result.errors
                 if not result.errors:
                     messages.success(
@@ -123,7 +155,14 @@ def payments(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "backoffice/contribution_payments.html",
-        {"payment_form": payment_form, "import_form": import_form, "import_errors": import_errors},
+        {
+            "payment_form": payment_form,
+            "import_form": import_form,
+            "import_errors": import_errors,
+            "may_move_money": access.may_move_money(actor),
+            "payment_limit": settings.PAYMENT_MAX_AMOUNT,
+        },
+        status=status,
     )
 
 
@@ -131,17 +170,29 @@ def payments(request: HttpRequest) -> HttpResponse:
 @staff_required
 def statement(request: HttpRequest) -> HttpResponse:
     form = StatementLookupForm(request.GET or None)
-    figures = None
-    if form.is_valid():
-        try:
-            month = parse_month(form.cleaned_data["month"])
-        except ValueError:
-            form.add_error("month", _("A month is written YYYY-MM."))
-        else:
-            if month > current_month():
-                form.add_error("month", _("There is no statement for a future month."))
+    found = None
+    status = 200
+    if request.GET:
+        status = 400
+        if form.is_valid():
+            try:
+                found = statement_for_staff(
+                    actor=_actor(request),
+                    unit_code=form.cleaned_data["unit"],
+                    month=form.cleaned_data["month"],
+                    page=form.cleaned_data["page"] or 1,
+                )
+            except ContributionAccessError as exc:
+                status = _refused(form, exc)
             else:
-                figures = statement_of(unit=form.cleaned_data["unit"], month=month).as_dict()
+                status = 200
     return render(
-        request, "backoffice/contribution_statement.html", {"form": form, "figures": figures}
+        request,
+        "backoffice/contribution_statement.html",
+        {
+            "form": form,
+            "figures": found.figures.as_dict() if found else None,
+            "found": found,
+        },
+        status=status,
     )

@@ -6,8 +6,11 @@ read-only here."""
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
+from ansinh.lib.actor import Actor, Channel
+
+from .access import log_staff_reads
 from .models import (
     ContributionMonth,
     ContributionRate,
@@ -67,13 +70,42 @@ class StatementAdmin(ReadOnlyAdmin):
     search_fields = ["unit__code"]
 
 
+class PersonRowsAdmin(ReadOnlyAdmin):
+    """A list of persons' rows (salaries, employers): every person shown is access-logged, on
+    the list and on a row's page, so the person sees that an administrator read it."""
+
+    access_what = "contributions"
+
+    def _log(self, request: HttpRequest, rows: Any) -> None:
+        actor = Actor.from_request(request, Channel.BACKOFFICE)
+        log_staff_reads(actor, (row.person for row in rows), what=self.access_what)
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if changelist is not None:
+            self._log(request, changelist.result_list)
+        return response
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        original = (getattr(response, "context_data", None) or {}).get("original")
+        if original is not None:
+            self._log(request, [original])
+        return response
+
+
 @admin.register(Employment)
-class EmploymentAdmin(ReadOnlyAdmin):
+class EmploymentAdmin(PersonRowsAdmin):
+    access_what = "employment"
     list_display = ["person", "unit", "started", "ended", "salary"]
     raw_id_fields = ["person", "unit"]
 
 
 @admin.register(ContributionMonth)
-class ContributionMonthAdmin(ReadOnlyAdmin):
+class ContributionMonthAdmin(PersonRowsAdmin):
+    access_what = "contribution_month"
     list_display = ["person", "unit", "month", "salary", "paid"]
     raw_id_fields = ["person", "unit"]

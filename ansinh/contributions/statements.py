@@ -13,10 +13,7 @@ it is covered by the unit's payments. Figures (docs/contributions.md):
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -36,15 +33,16 @@ from django.db.models import (
 from django.db.models.functions import Least
 from django.utils import timezone
 
-from ansinh.audit.services import record
+from ansinh.audit.services import log_access
 from ansinh.people.models import Unit
 
+from .access import get_unit_for_staff
 from .models import (
     FUND_SCHEME,
+    SCHEME_BITS,
     ContributionMonth,
     Employment,
     Payment,
-    PaymentSource,
     Scheme,
     Statement,
 )
@@ -52,7 +50,7 @@ from .months import add_months, format_month, iter_months, month_of
 from .rates import FUND_BITS, FUNDS, PAYERS, MonthTerms, RateTable, region_of
 
 if TYPE_CHECKING:
-    from ansinh.accounts.models import User
+    from ansinh.lib.actor import Actor
 
 
 def _aggregates(terms: MonthTerms) -> dict[str, Any]:
@@ -291,130 +289,68 @@ def compute_all_statements(*, month: dt.date) -> int:
         return len(unit_ids)
 
 
-# --- Payments -----------------------------------------------------------------------------------
+# --- The statement as staff read it ------------------------------------------------------------
+
+STATEMENT_PAGE_SIZE = 100
 
 
-def record_payment(
-    *,
-    unit: Unit,
-    amount: int,
-    paid_on: dt.date,
-    actor: User | None,
-    source: str = PaymentSource.BACKOFFICE,
-    bank_reference: str | None = None,
-    note: str = "",
-) -> Payment:
-    """Record money the unit paid and settle its months. ``amount`` is positive đồng."""
-    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-        raise ValueError("amount must be a positive integer of đồng")
-    with transaction.atomic():
-        payment = Payment.objects.create(
-            unit=unit,
-            amount=amount,
-            paid_on=paid_on,
-            source=source,
-            bank_reference=bank_reference or None,
-            note=note[:200],
-            recorded_by=actor,
-            recorded_at=timezone.now(),
-        )
-        settle(unit=unit)
-        record(
-            "payment.recorded",
-            actor=actor,
-            channel="backoffice" if actor else "cli",
-            details={
-                "payment": str(payment.public_id),
-                "unit": unit.code,
-                "amount": amount,
-                "paid_on": paid_on.isoformat(),
-                "source": source,
-            },
-        )
-    return payment
+@dataclass(frozen=True)
+class StatementLine:
+    """One person's month in a unit's statement, as the back office lists it."""
+
+    bhxh_code: str
+    full_name: str
+    salary: int
+    job_title: str
+    schemes: list[str]
+    paid: bool
 
 
-BANK_COLUMNS = ("bank_reference", "unit_code", "amount", "paid_on")
-BANK_REFERENCE_RE = re.compile(r"[A-Za-z0-9._/-]{1,64}", re.ASCII)
-DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+@dataclass(frozen=True)
+class StaffStatement:
+    figures: StatementFigures
+    lines: list[StatementLine]
+    page: int
+    pages: int
+    persons: int
 
 
-@dataclass
-class BankImportResult:
-    recorded: int
-    duplicates: int
-    errors: list[dict[str, Any]]
+def statement_for_staff(
+    *, actor: Actor, unit_code: str, month: dt.date, page: int = 1
+) -> StaffStatement:
+    """A unit's statement of ``month`` with its per-person lines, ``STATEMENT_PAGE_SIZE`` a
+    page, for BHXH staff.
 
-
-def import_bank_transfers(*, text: str, actor: User | None) -> BankImportResult:
-    """Import a CSV of bank transfers with columns ``bank_reference,unit_code,amount,paid_on``
-    (``YYYY-MM-DD``). Validated whole like a report: any bad row imports nothing. A transfer
-    whose bank reference is already recorded is skipped (importing a statement twice is safe)."""
-    errors: list[dict[str, Any]] = []
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if tuple(name.strip() for name in (reader.fieldnames or [])) != BANK_COLUMNS:
-        return BankImportResult(0, 0, [{"line": 0, "fields": {"header": "invalid_header"}}])
-    units = {u.code: u for u in Unit.objects.all()}
-    rows: list[tuple[str, Unit, int, dt.date]] = []
-    seen: set[str] = set()
-    for line_no, row in enumerate(reader, start=1):
-        fields: dict[str, str] = {}
-        reference = (row.get("bank_reference") or "").strip()
-        if not BANK_REFERENCE_RE.fullmatch(reference) or reference in seen:
-            fields["bank_reference"] = "invalid_bank_reference"
-        unit = units.get((row.get("unit_code") or "").strip())
-        if unit is None:
-            fields["unit_code"] = "unknown_unit"
-        amount_text = (row.get("amount") or "").strip()
-        if not re.fullmatch(r"[1-9][0-9]{0,14}", amount_text, re.ASCII):
-            fields["amount"] = "invalid_amount"
-        paid_on: dt.date | None = None
-        date_text = (row.get("paid_on") or "").strip()
-        try:
-            if not DATE_RE.fullmatch(date_text):
-                raise ValueError(date_text)
-            paid_on = dt.date.fromisoformat(date_text)
-        except ValueError:
-            fields["paid_on"] = "invalid_date"
-        if fields:
-            errors.append({"line": line_no, "fields": fields})
-            continue
-        seen.add(reference)
-        assert unit is not None and paid_on is not None  # noqa: S101
-        rows.append((reference, unit, int(amount_text), paid_on))
-    if errors:
-        return BankImportResult(0, 0, errors)
-    known = set(
-        Payment.objects.filter(bank_reference__in=[r[0] for r in rows]).values_list(
-            "bank_reference", flat=True
-        )
+    Contract: the unit must be of the actor's office (``access.get_unit_for_staff``: another
+    office's unit raises ``UnitNotFound`` like an unknown code, before anything is computed);
+    every person shown is access-logged (``what="statement"``), so each of them can read that
+    this staff member saw their salary (``GET /me/access-log``).
+    """
+    unit = get_unit_for_staff(actor, unit_code)
+    figures = statement_of(unit=unit, month=month)
+    rows = (
+        ContributionMonth.objects.filter(unit=unit, month=month)
+        .select_related("person")
+        .order_by("person__bhxh_code", "pk")
     )
-    recorded = 0
-    with transaction.atomic():
-        by_unit: dict[int, Unit] = {}
-        for reference, unit, amount, paid_on in rows:
-            if reference in known:
-                continue
-            Payment.objects.create(
-                unit=unit,
-                amount=amount,
-                paid_on=paid_on,
-                source=PaymentSource.BANK_IMPORT,
-                bank_reference=reference,
-                recorded_by=actor,
-                recorded_at=timezone.now(),
+    persons = rows.count()
+    pages = max(1, -(-persons // STATEMENT_PAGE_SIZE))
+    page = min(max(1, page), pages)
+    shown = list(rows[(page - 1) * STATEMENT_PAGE_SIZE : page * STATEMENT_PAGE_SIZE])
+    lines: list[StatementLine] = []
+    for row in shown:
+        log_access(person=row.person, what="statement", by=actor)
+        lines.append(
+            StatementLine(
+                bhxh_code=row.person.bhxh_code,
+                full_name=row.person.full_name,
+                salary=row.salary,
+                job_title=row.job_title,
+                schemes=[name for name, bit in SCHEME_BITS.items() if row.schemes & bit],
+                paid=row.paid,
             )
-            by_unit[unit.pk] = unit
-            recorded += 1
-        for unit in by_unit.values():
-            settle(unit=unit)
-        record(
-            "payment.imported",
-            actor=actor,
-            channel="backoffice" if actor else "cli",
-            details={"recorded": recorded, "duplicates": len(rows) - recorded},
         )
-    return BankImportResult(recorded, len(rows) - recorded, [])
+    return StaffStatement(figures=figures, lines=lines, page=page, pages=pages, persons=persons)
 
 
 def months_owed(*, unit: Unit) -> dict[dt.date, int]:
@@ -436,12 +372,12 @@ def unit_months(*, unit: Unit) -> list[dt.date]:
 
 
 __all__ = [
+    "StaffStatement",
     "compute_all_statements",
-    "import_bank_transfers",
     "iter_months",
     "month_of",
-    "record_payment",
     "refresh_statements",
     "settle",
+    "statement_for_staff",
     "statement_of",
 ]

@@ -1,5 +1,6 @@
-"""Back office: a clerk uploads a unit's report, records a payment, imports bank transfers and
-reads a statement; citizens cannot."""
+"""Back office: a clerk uploads a unit's report and reads a statement, an approver records a
+payment and imports bank transfers; citizens cannot. (Scope, roles, bounds, audit and access
+log: test_backoffice_scope.py.)"""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def _upload(client, unit, body: bytes, reference="BO-1"):
         REPORTS,
         {
             "csrfmiddlewaretoken": csrf_token(client, REPORTS),
-            "unit": unit.pk,
+            "unit": unit.code,
             "reference": reference,
             "period": "2026-10",
             "file": SimpleUploadedFile("d02.csv", body, "text/csv"),
@@ -30,7 +31,9 @@ def _upload(client, unit, body: bytes, reference="BO-1"):
     )
 
 
-def test_a_clerk_uploads_a_report_and_records_a_payment(client, clerk, unit, citizen):
+def test_a_clerk_uploads_a_report_and_an_approver_records_a_payment(
+    client, clerk, approver, unit, citizen
+):
     login(client, "canbo1", STAFF_PASSWORD, path=BACKOFFICE_LOGIN)
 
     response = _upload(
@@ -40,20 +43,22 @@ def test_a_clerk_uploads_a_report_and_records_a_payment(client, clerk, unit, cit
     assert response.status_code == 302
     report = Report.objects.get()
     assert (report.channel, report.staff) == ("backoffice", clerk)
+    client.logout()
+    login(client, "canbo2", STAFF_PASSWORD, path=BACKOFFICE_LOGIN)
     response = client.post(
         PAYMENTS,
         {
             "csrfmiddlewaretoken": csrf_token(client, PAYMENTS),
             "action": "record",
-            "unit": unit.pk,
+            "unit": unit.code,
             "amount": "3200000",
             "paid_on": "2026-10-20",
         },
     )
     assert response.status_code == 302
-    assert Payment.objects.get().recorded_by == clerk
+    assert Payment.objects.get().recorded_by == approver
     assert ContributionMonth.objects.get().paid is True
-    page = client.get(STATEMENT, {"unit": unit.pk, "month": "2026-10"})
+    page = client.get(STATEMENT, {"unit": unit.code, "month": "2026-10"})
     assert data_field(page, "due_total") == "3.200.000"
     assert data_field(page, "carried_forward") == "0"
 
@@ -65,13 +70,13 @@ def test_a_rejected_upload_lists_the_line_errors_and_stores_nothing(client, cler
         client, unit, b"bhxh_code,type,from_month,salary\n9999999999,hire,2026-10,1\n"
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "unknown_person" in response.content.decode()
     assert not Report.objects.exists()
 
 
-def test_bank_import_from_the_back_office(client, clerk, unit):
-    login(client, "canbo1", STAFF_PASSWORD, path=BACKOFFICE_LOGIN)
+def test_bank_import_from_the_back_office(client, approver, unit):
+    login(client, "canbo2", STAFF_PASSWORD, path=BACKOFFICE_LOGIN)
     body = b"bank_reference,unit_code,amount,paid_on\nVCB-1,TA01234,500000,2026-10-02\n"
 
     response = client.post(

@@ -16,7 +16,7 @@ import pytest
 from django.db import connection, transaction
 
 from ansinh.audit.models import AuditEvent
-from ansinh.contributions import pgingest, statements
+from ansinh.contributions import payments, pgingest, statements
 from ansinh.contributions.models import (
     ContributionMonth,
     Employment,
@@ -32,6 +32,7 @@ from ansinh.contributions.services import (
     ReportRejected,
     ingest_report,
 )
+from ansinh.lib.actor import Actor
 from ansinh.people.models import Employment as RegistryEmployment
 from ansinh.people.models import Person, Unit
 
@@ -167,11 +168,11 @@ def setup_steps(unit: Unit, other_unit: Unit) -> list[Step]:
 
     def pay() -> None:
         unit_statements = Statement.objects.filter(unit=unit).order_by("month")[:20]
-        statements.record_payment(
-            unit=unit,
+        payments.record_payment(
+            unit_code=unit.code,
             amount=sum(s.due for s in unit_statements) + 12345,
             paid_on=dt.date(2026, 6, 30),
-            actor=None,
+            actor=Actor.command(),
         )
 
     return [

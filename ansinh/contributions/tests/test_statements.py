@@ -11,7 +11,8 @@ from django.core.management import call_command
 
 from ansinh.conftest import CITIZEN_PASSWORD
 from ansinh.contributions.models import ContributionMonth, Payment, Statement
-from ansinh.contributions.statements import import_bank_transfers, record_payment
+from ansinh.contributions.payments import import_bank_transfers, record_payment
+from ansinh.lib.actor import Actor
 
 from .conftest import line, participation, send
 
@@ -78,7 +79,9 @@ def test_statement_figures_before_any_payment(api, unit, unit_key, reported):
 def test_a_payment_settles_months_oldest_first_and_the_citizen_sees_them_paid(
     api, unit, unit_key, reported
 ):
-    record_payment(unit=unit, amount=6_400_000, paid_on=dt.date(2026, 10, 5), actor=None)
+    record_payment(
+        unit_code=unit.code, amount=6_400_000, paid_on=dt.date(2026, 10, 5), actor=Actor.command()
+    )
 
     october = _statement(api, unit_key, "2026-10")
     assert (october["brought_forward"], october["paid"], october["arrears"]) == (
@@ -97,7 +100,9 @@ def test_a_payment_settles_months_oldest_first_and_the_citizen_sees_them_paid(
 
 
 def test_a_partial_payment_leaves_the_month_unpaid(api, unit, unit_key, reported):
-    record_payment(unit=unit, amount=6_399_999, paid_on=dt.date(2026, 10, 5), actor=None)
+    record_payment(
+        unit_code=unit.code, amount=6_399_999, paid_on=dt.date(2026, 10, 5), actor=Actor.command()
+    )
 
     assert list(ContributionMonth.objects.filter(paid=True).values_list("month", flat=True)) == [
         dt.date(2026, 8, 1)
@@ -111,10 +116,11 @@ def test_bank_transfers_import_once_and_validate_whole(unit, reported):
         "VCB-0002,TA01234,3200000,2026-10-02\n"
     )
 
-    first = import_bank_transfers(text=text, actor=None)
-    second = import_bank_transfers(text=text, actor=None)
+    first = import_bank_transfers(text=text, actor=Actor.command())
+    second = import_bank_transfers(text=text, actor=Actor.command())
     bad = import_bank_transfers(
-        text="bank_reference,unit_code,amount,paid_on\nX-1,NOPE,-5,2026-02-30\n", actor=None
+        text="bank_reference,unit_code,amount,paid_on\nX-1,NOPE,-5,2026-02-30\n",
+        actor=Actor.command(),
     )
 
     assert (first.recorded, first.duplicates) == (2, 0)
@@ -163,7 +169,9 @@ def test_a_bad_or_future_month_is_a_4xx(api, unit_key, month, status):
 def test_a_correction_of_a_paid_month_changes_its_due_and_unsettles_later_months(
     api, unit, unit_key, reported
 ):
-    record_payment(unit=unit, amount=6_400_000, paid_on=dt.date(2026, 10, 5), actor=None)
+    record_payment(
+        unit_code=unit.code, amount=6_400_000, paid_on=dt.date(2026, 10, 5), actor=Actor.command()
+    )
 
     send(
         api,

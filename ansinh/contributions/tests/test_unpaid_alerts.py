@@ -64,9 +64,15 @@ def test_the_alert_is_sent_once_by_email_and_in_app(_clock, citizen, october_unp
 def test_a_paid_month_is_never_announced(_clock, unit, october_unpaid):
     import datetime as dt
 
-    from ansinh.contributions.statements import record_payment
+    from ansinh.contributions.payments import record_payment
+    from ansinh.lib.actor import Actor
 
-    record_payment(unit=unit, amount=10_000_000, paid_on=dt.date(2026, 11, 20), actor=None)
+    record_payment(
+        unit_code=unit.code,
+        amount=10_000_000,
+        paid_on=dt.date(2026, 11, 20),
+        actor=Actor.command(),
+    )
     _clock.move_to("2026-12-05 08:00:00+07:00")
 
     assert _alerts().startswith("0 ")

@@ -3,7 +3,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ansinh.contributions.statements import import_bank_transfers
+from ansinh.contributions.payments import import_bank_transfers
+from ansinh.lib.actor import Actor
 
 
 class Command(BaseCommand):
@@ -20,7 +21,7 @@ class Command(BaseCommand):
             text = file.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"cannot read {file}: {exc}") from exc
-        result = import_bank_transfers(text=text, actor=None)
+        result = import_bank_transfers(text=text, actor=Actor.command())
         if result.errors:
             for error in result.errors[:50]:
                 self.stderr.write(f"line {error['line']}: {error['fields']}")
