@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.db import transaction
@@ -44,7 +44,7 @@ def clear_caches() -> None:
 
     for backend in caches.all(initialized_only=False):
         if isinstance(backend, RedisCache):
-            client = backend._cache.get_client(write=True)
+            client = cast(Any, backend)._cache.get_client(write=True)  # Django's client
             for key in client.scan_iter(match=f"{backend.key_prefix}:*", count=1000):
                 client.delete(key)
             fallback = getattr(backend, "_fallback", None)

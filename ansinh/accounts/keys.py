@@ -74,6 +74,27 @@ def keys_of(
     return keys
 
 
+def owner_by_code(code: str) -> dict[str, Unit | CollectionOrganisation] | None:
+    """``{"unit": …}`` or ``{"organisation": …}`` for a unit's or collection organisation's
+    code (as ``issue_key`` and ``keys_of`` take it), or ``None`` when no such code exists."""
+    unit = Unit.objects.filter(code=code).first()
+    if unit is not None:
+        return {"unit": unit}
+    organisation = CollectionOrganisation.objects.filter(code=code).first()
+    if organisation is not None:
+        return {"organisation": organisation}
+    return None
+
+
+def get_key(public_id: str) -> OrganisationKey | None:
+    """The key with this public id (revoked or not), or ``None`` for an unknown or bad id."""
+    try:
+        parsed = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    return OrganisationKey.objects.filter(public_id=parsed).first()
+
+
 def revoke_key(*, key: OrganisationKey, actor: User | None) -> bool:
     """Revoke a key; returns False if it was already revoked."""
     with transaction.atomic():

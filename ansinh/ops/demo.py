@@ -57,7 +57,9 @@ __all__ = [
     "DEMO_UNIT_KEY",
     "MAX_SYNTHETIC",
     "STAFF",
+    "demo_logins",
     "load_demo_data",
+    "registry_is_empty",
     "synthetic_people",
 ]
 
@@ -281,3 +283,18 @@ def load_demo_data(
         "citizen_accounts": _count(User, "username", fixed_codes + synthetic_codes),
         "staff_accounts": _count(User, "username", (s.username for s in STAFF)),
     }
+
+
+def registry_is_empty() -> bool:
+    """True before anything was loaded (``ansinh run`` then loads the demo data)."""
+    return not Person.objects.exists()
+
+
+def demo_logins() -> list[str]:
+    """The demo logins of DESIGN §5, one line each, as ``ansinh demo`` prints them."""
+    lines = [
+        f"  {citizen.bhxh_code} (or CCCD {citizen.cccd}) / {citizen.password}  {citizen.full_name}"
+        for citizen in CITIZENS
+    ]
+    lines += [f"  {staff.username} / {staff.password}  {staff.role}" for staff in STAFF]
+    return lines

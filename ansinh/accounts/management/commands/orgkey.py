@@ -1,11 +1,8 @@
-import uuid
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ansinh.accounts import keys
-from ansinh.accounts.models import OrganisationKey
-from ansinh.people.models import CollectionOrganisation, Unit
 
 
 class Command(BaseCommand):
@@ -25,13 +22,10 @@ class Command(BaseCommand):
         revoke.add_argument("key_id")
 
     def _owner(self, code: str) -> dict[str, Any]:
-        unit = Unit.objects.filter(code=code).first()
-        if unit is not None:
-            return {"unit": unit}
-        organisation = CollectionOrganisation.objects.filter(code=code).first()
-        if organisation is not None:
-            return {"organisation": organisation}
-        raise CommandError(f"No unit or collection organisation has the code {code!r}.")
+        owner = keys.owner_by_code(code)
+        if owner is None:
+            raise CommandError(f"No unit or collection organisation has the code {code!r}.")
+        return dict(owner)
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "issue":
@@ -49,13 +43,9 @@ class Command(BaseCommand):
                     f"{key.public_id}  {key.owner_code:<10} {key.prefix}…  {state}  {key.label}"
                 )
         else:
-            try:
-                key_id = uuid.UUID(options["key_id"])
-            except ValueError:
-                raise CommandError("A key id looks like 3f2b…-…; see `orgkey list`.") from None
-            found = OrganisationKey.objects.filter(public_id=key_id).first()
+            found = keys.get_key(options["key_id"])
             if found is None:
-                raise CommandError("No key has that id.")
+                raise CommandError("No key has that id (it looks like 3f2b…-…; see `orgkey list`).")
             if keys.revoke_key(key=found, actor=None):
                 self.stdout.write(f"Revoked {found.public_id}.")
             else:

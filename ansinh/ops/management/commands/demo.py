@@ -5,12 +5,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from ansinh.ops.demo import (
-    CITIZENS,
     DEFAULT_SYNTHETIC,
     DEMO_UNIT_CODE,
     DEMO_UNIT_KEY,
     MAX_SYNTHETIC,
-    STAFF,
+    demo_logins,
     load_demo_data,
 )
 
@@ -55,11 +54,6 @@ class Command(BaseCommand):
             "{citizen_accounts} citizen accounts, {staff_accounts} staff accounts.".format(**counts)
         )
         self.stdout.write("Demo logins:")
-        for citizen in CITIZENS:
-            self.stdout.write(
-                f"  {citizen.bhxh_code} (or CCCD {citizen.cccd}) / {citizen.password}"
-                f"  {citizen.full_name}"
-            )
-        for staff in STAFF:
-            self.stdout.write(f"  {staff.username} / {staff.password}  {staff.role}")
+        for line in demo_logins():
+            self.stdout.write(line)
         self.stdout.write(f"Unit API key of {DEMO_UNIT_CODE}: {DEMO_UNIT_KEY}")

@@ -6,8 +6,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from waitress import serve
 
+from ansinh.ops.demo import registry_is_empty
 from ansinh.ops.worker import make_worker, start_sweeper
-from ansinh.people.models import Person
 from ansinh.wsgi import application
 
 
@@ -29,7 +29,7 @@ class Command(BaseCommand):
             Path(settings.DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
-        if not Person.objects.exists():
+        if registry_is_empty():
             self.stdout.write("Loading the demo data…")
             call_command("demo")
         stop = threading.Event()
