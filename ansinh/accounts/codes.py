@@ -83,6 +83,7 @@ class CodeEvent(enum.StrEnum):
     LOCKED = "locked"
     THROTTLED = "throttled"
     MAILBOX_CAPPED = "mailbox_capped"
+    COMPLETED = "completed"  # the right code was entered and the flow did its work
 
 
 # --- Policies ---------------------------------------------------------------------------------
