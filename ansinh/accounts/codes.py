@@ -129,7 +129,7 @@ def email_change_policy() -> CodePolicy:
         max_attempts=settings.EMAIL_CONFIRM_MAX_ATTEMPTS,
         resend_after=settings.EMAIL_CONFIRM_RESEND_AFTER_SECONDS,
         max_resends=settings.EMAIL_CONFIRM_MAX_RESENDS,
-        mailbox_rate=settings.REGISTRATION_EMAIL_RATE,
+        mailbox_rate=settings.EMAIL_CONFIRM_MAILBOX_RATE,
     )
 
 
@@ -193,8 +193,16 @@ class CodeHolder(Protocol):
     code_digest: str
     attempts: int
     resends: int
-    last_sent_at: dt.datetime | None
-    expires_at: dt.datetime | None
+
+    # Read as optional (an email change has none until its first code), always set to a time.
+    @property
+    def last_sent_at(self) -> dt.datetime | None: ...
+    @last_sent_at.setter
+    def last_sent_at(self, value: dt.datetime) -> None: ...
+    @property
+    def expires_at(self) -> dt.datetime | None: ...
+    @expires_at.setter
+    def expires_at(self, value: dt.datetime) -> None: ...
 
     def save(self, *, update_fields: Iterable[str]) -> None: ...
 

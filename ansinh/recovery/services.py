@@ -372,6 +372,7 @@ def verify_code(*, public_id: str, otp: str, new_password: str | None, actor: Ac
                 )
                 error = check.error()
             else:
+                assert user is not None  # noqa: S101 - codes.verify accepts no code without one
                 try:
                     if new_password:
                         accounts.validate_new_password(user, new_password)
