@@ -25,6 +25,7 @@ from ninja import NinjaAPI, Router, Status
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import ValidationError as PydanticValidationError
 
+from ansinh.accounts import codes
 from ansinh.accounts.models import User
 from ansinh.audit.services import log_access
 from ansinh.dossiers import access, email_change, services
@@ -32,6 +33,7 @@ from ansinh.dossiers.errors import DossierError
 from ansinh.dossiers.models import Attachment, Channel
 from ansinh.dossiers.present import detail, summary
 from ansinh.dossiers.uploads import UploadRejected, check_files, install_upload_limits
+from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import mask_email
 from ansinh.people.models import Office, Person
 
@@ -239,11 +241,9 @@ def staff_resolve_dispute(
     dossier = access.get_dossier_for_staff(user, dossier_id)
     email_change.resolve_dispute(
         dossier=dossier,
-        actor=user,
+        actor=Actor.from_request(request, Channel.API, user=user),
         release=payload.action == "release",
         reason=payload.reason,
-        request=request,
-        channel=Channel.API,
     )
     dossier.refresh_from_db()
     return StaffDossierOut(**detail(dossier, staff=True))
@@ -438,9 +438,11 @@ def my_email_confirm(request: HttpRequest, payload: EmailConfirmIn) -> EmailConf
     user = _citizen(request)
     try:
         change = email_change.confirm_email_change(
-            user=user, code=payload.code, request=request, channel=Channel.API
+            code=payload.code, actor=Actor.from_request(request, Channel.API, user=user)
         )
-    except email_change.InvalidCode as exc:
+    except codes.CodeExpired:
+        raise ApiError(410, "code_expired", _("The code has expired. Ask for a new one.")) from None
+    except codes.InvalidCode as exc:
         raise ApiError(
             400,
             "invalid_code",
@@ -455,7 +457,15 @@ def my_email_confirm(request: HttpRequest, payload: EmailConfirmIn) -> EmailConf
 def my_email_resend(request: HttpRequest) -> Status[EmailStateOut]:
     """A fresh code to the new address (the old code stops working), at most every minute."""
     user = _citizen(request)
-    email_change.resend_email_code(user=user, request=request, channel=Channel.API)
+    try:
+        email_change.resend_email_code(actor=Actor.from_request(request, Channel.API, user=user))
+    except codes.CodeThrottled as exc:
+        raise ApiError(
+            429,
+            "too_many_requests",
+            _("Too many requests. Try again later."),
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from None
     return Status(202, my_email(request))
 
 

@@ -13,7 +13,7 @@ from pydantic import Field
 from ansinh.dossiers.models import FormKind
 from ansinh.dossiers.services import FORM_FIELDS
 
-from .schemas import PRINTABLE, StrictIn
+from .schemas import PRINTABLE, EmailedCode, StrictIn
 
 Changes = dict[str, str]
 
@@ -78,7 +78,7 @@ class DisputeIn(StrictIn):
 
 
 class EmailConfirmIn(StrictIn):
-    code: str = Field(pattern=r"^[0-9]{6}$", description="The 6-digit code sent to the new email")
+    code: EmailedCode = Field(description="The 6-digit code sent to the new email")
 
 
 class NoticesReadIn(StrictIn):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 from ninja import Router, Status
 
+from ansinh.lib.actor import Actor, Channel
 from ansinh.recovery import services
 from ansinh.recovery.messages import started_message
 
@@ -89,7 +90,9 @@ def start(request: HttpRequest, payload: RecoveryIn) -> Status[RecoveryStartedOu
     a 6-digit code goes to that email; the answer is the same either way."""
     try:
         started = services.request_recovery(
-            identifier=payload.username, email=payload.email, request=request, channel="api"
+            identifier=payload.username,
+            email=payload.email,
+            actor=Actor.from_request(request, Channel.API),
         )
     except ValidationError as exc:
         field = "email" if exc.code == "invalid_email" else "username"
@@ -125,8 +128,7 @@ def verify(
             public_id=recovery_id,
             otp=payload.otp,
             new_password=payload.new_password,
-            request=request,
-            channel="api",
+            actor=Actor.from_request(request, Channel.API),
         )
     except services.InvalidOtp as exc:
         raise ApiError(
@@ -141,6 +143,13 @@ def verify(
     except services.RecoveryLocked as exc:
         raise _throttled(exc, "too_many_attempts") from None
     except ValidationError as exc:
+        if getattr(exc, "code", None) == "invalid_code_format":
+            raise ApiError(
+                400,
+                "invalid_input",
+                _("Some fields are missing or invalid."),
+                fields={"otp": " ".join(exc.messages)},
+            ) from None
         raise ApiError(
             400,
             "invalid_password",
@@ -158,7 +167,9 @@ def verify(
 def resend(request: HttpRequest, recovery_id: str) -> Status[RecoveryStartedOut]:
     """Send a fresh code (the previous one stops working), at most every 60 seconds."""
     try:
-        started = services.resend_code(public_id=recovery_id, request=request, channel="api")
+        started = services.resend_code(
+            public_id=recovery_id, actor=Actor.from_request(request, Channel.API)
+        )
     except services.RecoveryExpired:
         raise _expired() from None
     except services.RecoveryThrottled as exc:

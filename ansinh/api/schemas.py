@@ -2,14 +2,29 @@
 string belongs, unknown fields and over-long values are 400 ``invalid_input``."""
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
+
+from ansinh.accounts.codes import normalize_code
 
 # Printable text only: control characters (NUL, CR/LF…) in an identifier or a name are never
 # legitimate, and some stores (PostgreSQL text) cannot even hold NUL.
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+
+
+def code_format(value: str) -> str:
+    """An emailed code as people type it ("123 456", full-width digits) → 6 ASCII digits; a
+    malformed one is ``invalid_input`` and costs no attempt (``ansinh.accounts.codes``)."""
+    try:
+        return normalize_code(value)
+    except DjangoValidationError:
+        raise ValueError("not a 6-digit code") from None
+
+
+EmailedCode = Annotated[str, Field(min_length=1, max_length=32), AfterValidator(code_format)]
 
 
 class StrictIn(Schema):
@@ -106,7 +121,9 @@ class RecoveryStartedOut(Schema):
 
 
 class RecoveryVerifyIn(StrictIn):
-    otp: str = Field(pattern=r"^[0-9]{6}$", description="The 6-digit code from the email")
+    otp: EmailedCode = Field(
+        description="The 6-digit code from the email (spaces, dashes, full-width digits welcome)"
+    )
     new_password: str | None = Field(
         default=None,
         min_length=1,

@@ -32,6 +32,7 @@ from ansinh.dossiers.forms import (
 )
 from ansinh.dossiers.models import ChangeStatus, Channel
 from ansinh.dossiers.present import detail, summary
+from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import mask_email, mask_middle, mask_phone
 from ansinh.people.models import CollectionOrganisation, Unit
 from ansinh.portal.dossiers import add_errors, file_response
@@ -162,11 +163,9 @@ def resolve_dispute(request: HttpRequest, dossier_id: str) -> HttpResponse:
     try:
         email_change.resolve_dispute(
             dossier=found,
-            actor=user,
+            actor=Actor.from_request(request, Channel.BACKOFFICE, user=user),
             release=form.cleaned_data["action"] == "release",
             reason=form.cleaned_data["reason"],
-            request=request,
-            channel=Channel.BACKOFFICE,
         )
     except DossierError as exc:
         messages.error(request, exc.message)

@@ -7,8 +7,9 @@ An approved new email does not replace the recovery address by itself:
    the OLD address (if any) with a signed "this wasn't me" link built from ``SITE_URL``.
    Recovery keeps using the old address (``person.email`` with ``email_verified``).
 2. ``confirm_email_change``: the signed-in owner enters the code; the new address becomes the
-   verified recovery address. Codes are keyed, salted digests, expire, and
-   ``EMAIL_CONFIRM_MAX_ATTEMPTS`` wrong ones (counted across resends) kill the change.
+   verified recovery address. Codes come from ``ansinh.accounts.codes`` (keyed, salted digests,
+   a normalising constant-time compare); they expire, and ``EMAIL_CONFIRM_MAX_ATTEMPTS`` wrong
+   ones (counted across resends) kill the change.
 3. ``dispute_email_change``: the old address follows the link (single use, expiring). A
    pending change is frozen; an already confirmed one is undone (the old address is restored
    as the recovery address, every session and token of the account ends and its password
@@ -24,22 +25,21 @@ starts confirmed (``proven``); the old address, if any, is told all the same.
 from __future__ import annotations
 
 import datetime as dt
-import hmac
-import secrets
 import uuid
 
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from ansinh.accounts import codes
+from ansinh.accounts.codes import CodeEvent
 from ansinh.accounts.models import Role, User
 from ansinh.accounts.services import end_all_sessions
 from ansinh.audit.services import record
+from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import mask_email
 from ansinh.people.models import Person
 from ansinh.people.services import (
@@ -47,20 +47,17 @@ from ansinh.people.services import (
     clear_pending_email,
     confirm_pending_email,
 )
-from ansinh.recovery.services import new_otp
 
 from . import emails
 from .errors import DossierError
 from .models import Dossier, DossierEvent, EmailChange, EmailChangeStatus, EventKind
 from .notify import EMAIL_CODE_SENT, account_of, alert_office, announce
 
+# A wrong code: ``codes.InvalidCode``; an expired one: ``codes.CodeExpired``; a resend too soon
+# or too often: ``codes.CodeThrottled``.
+InvalidCode = codes.InvalidCode
+
 DISPUTE_SALT = "ansinh.dossiers.email-change-dispute"
-
-
-class InvalidCode(Exception):  # noqa: N818 - a domain outcome
-    def __init__(self, attempts_left: int) -> None:
-        super().__init__(attempts_left)
-        self.attempts_left = attempts_left
 
 
 class DisputeLinkInvalid(Exception):  # noqa: N818
@@ -69,12 +66,6 @@ class DisputeLinkInvalid(Exception):  # noqa: N818
 
 class DisputeLinkUsed(Exception):  # noqa: N818
     """The link was already used, or the change it names no longer stands."""
-
-
-def _code_digest(change: EmailChange, code: str) -> str:
-    return salted_hmac(
-        "ansinh.dossiers.email-code", f"{change.code_salt}:{code}", algorithm="sha256"
-    ).hexdigest()
 
 
 def _event(dossier: Dossier, kind: str, *, actor: User | None, label: str = "") -> DossierEvent:
@@ -106,27 +97,35 @@ def dispute_url(change: EmailChange) -> str:
 
 def _issue_code(change: EmailChange, now: dt.datetime) -> None:
     """A fresh code (the previous one stops working) to the NEW address."""
-    code = new_otp()
-    change.code_salt = secrets.token_hex(16)
-    change.code_digest = _code_digest(change, code)
-    change.last_sent_at = now
-    change.expires_at = now + dt.timedelta(seconds=settings.EMAIL_CONFIRM_TTL_SECONDS)
-    change.save(update_fields=["code_salt", "code_digest", "last_sent_at", "expires_at"])
+    policy = codes.email_change_policy()
+    code = codes.issue(change, policy, now=now)
     name, language, _user = _reader(change.person)
     emails.send_email_change_code(
         recipient=change.new_email,
         language=language,
         name=name,
         code=code,
-        expires_at=change.expires_at,
+        expires_at=change.expires_at or now,
         dossier_id=change.dossier.public_id,
     )
 
 
+def _user_of(actor: Actor | User | None) -> User | None:
+    return actor.user if isinstance(actor, Actor) else actor
+
+
 def start_email_change(
-    *, dossier: Dossier, person: Person, new_email: str, actor: User | None, proven: bool
+    *,
+    dossier: Dossier,
+    person: Person,
+    new_email: str,
+    actor: Actor | User | None,
+    proven: bool,
 ) -> EmailChange:
-    """Apply an approved new email the safe way (caller's transaction). See the module doc."""
+    """Apply an approved new email the safe way (caller's transaction). See the module doc.
+    ``actor`` is the approving staff member (an ``Actor``, or still their ``User``)."""
+    by = actor if isinstance(actor, Actor) else None
+    actor = _user_of(actor)
     now = timezone.now()
     person.refresh_from_db()
     old_email = person.email if person.email_verified else ""
@@ -176,6 +175,7 @@ def start_email_change(
     record(
         "email_change.started",
         actor=actor,
+        by=by,
         subject=account_of(dossier),
         details={
             "dossier": dossier.public_id,
@@ -202,60 +202,66 @@ def _no_pending() -> DossierError:
     )
 
 
-def confirm_email_change(
-    *, user: User, code: str, request: HttpRequest | None, channel: str
-) -> EmailChange:
-    """The signed-in owner enters the code sent to the new address.
+def _pending_locked(person: Person) -> EmailChange:
+    change = (
+        EmailChange.objects.select_for_update(of=("self",))
+        .select_related("dossier", "person")
+        .filter(person=person, status=EmailChangeStatus.PENDING)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if change is None:
+        raise _no_pending()
+    return change
 
-    Contract: no pending change → ``DossierError(404, "no_pending_email")``; an expired code →
-    ``DossierError(410, "code_expired")`` (ask for a new one); a wrong code counts (committed
-    before ``InvalidCode(attempts_left)`` is raised) and the ``EMAIL_CONFIRM_MAX_ATTEMPTS``-th
-    kills the change (the pending address is dropped; the old one stays). The right code makes
-    the new address the verified recovery address, once: the row lock lets exactly one of
+
+def _citizen(actor: Actor) -> tuple[User, Person]:
+    user = actor.user
+    person = user.person if user is not None else None
+    if user is None or person is None:
+        raise _no_pending()
+    return user, person
+
+
+def confirm_email_change(*, code: str, actor: Actor) -> EmailChange:
+    """The signed-in owner (``actor.user``) enters the code sent to the new address.
+
+    Contract: a malformed code → ``ValidationError(code="invalid_code_format")``, nothing
+    counted; no pending change → ``DossierError(404, "no_pending_email")``; an expired code →
+    ``codes.CodeExpired`` (ask for a new one); a wrong code counts (committed before
+    ``InvalidCode(attempts_left)`` is raised) and the ``EMAIL_CONFIRM_MAX_ATTEMPTS``-th kills
+    the change (the pending address is dropped; the old one stays). The right code makes the
+    new address the verified recovery address, once: the row lock lets exactly one of
     concurrent right answers win.
     """
-    person = user.person
-    if person is None:
-        raise _no_pending()
+    policy = codes.email_change_policy()
+    typed = codes.normalize_code(code, length=policy.length)
+    user, person = _citizen(actor)
     now = timezone.now()
     error: Exception | None = None
     with transaction.atomic():
-        change = (
-            EmailChange.objects.select_for_update(of=("self",))
-            .select_related("dossier", "person")
-            .filter(person=person, status=EmailChangeStatus.PENDING)
-            .order_by("-created_at", "-pk")
-            .first()
-        )
-        if change is None:
-            raise _no_pending()
-        if change.expires_at is None or change.expires_at <= now:
-            raise DossierError(410, "code_expired", _("The code has expired. Ask for a new one."))
-        candidate = "".join((code or "").split())
-        ok = hmac.compare_digest(_code_digest(change, candidate), change.code_digest or "0" * 64)
-        if not ok:
-            change.attempts += 1
-            update = ["attempts"]
-            left = max(0, settings.EMAIL_CONFIRM_MAX_ATTEMPTS - change.attempts)
-            if left == 0:
+        change = _pending_locked(person)
+        if not codes.is_live(change, now=now):
+            raise codes.CodeExpired
+        check = codes.verify(change, policy, typed)
+        if not check.ok:
+            if check.killed:
                 change.status = EmailChangeStatus.FAILED
-                update.append("status")
+                change.save(update_fields=["status"])
                 clear_pending_email(
                     person=person,
                     actor=user,
                     dossier_ref=change.dossier.public_id,
                     reason="too many wrong codes",
                 )
-            change.save(update_fields=update)
-            record(
-                "email_change.code_failed",
-                actor=user,
+            codes.audit(
+                policy,
+                CodeEvent.FAILED,
+                by=actor,
                 subject=user,
-                request=request,
-                channel=channel,
                 details={"change": str(change.public_id), "attempts": change.attempts},
             )
-            error = InvalidCode(left)
+            error = check.error()
         else:
             confirm_pending_email(
                 person=person,
@@ -264,15 +270,14 @@ def confirm_email_change(
                 dossier_ref=change.dossier.public_id,
             )
             change.status, change.confirmed_at = EmailChangeStatus.CONFIRMED, now
-            change.code_digest = ""
+            codes.void(change)
             change.save(update_fields=["status", "confirmed_at", "code_digest"])
             event = _event(change.dossier, EventKind.EMAIL_CONFIRMED, actor=user)
-            record(
-                "email_change.confirmed",
-                actor=user,
+            codes.audit(
+                policy,
+                CodeEvent.COMPLETED,
+                by=actor,
                 subject=user,
-                request=request,
-                channel=channel,
                 details={"dossier": change.dossier.public_id, "change": str(change.public_id)},
             )
             user.refresh_from_db()
@@ -282,38 +287,25 @@ def confirm_email_change(
     return change
 
 
-def resend_email_code(*, user: User, request: HttpRequest | None, channel: str) -> EmailChange:
+def resend_email_code(*, actor: Actor) -> EmailChange:
     """A fresh code to the new address, not within ``EMAIL_CONFIRM_RESEND_AFTER_SECONDS`` of
-    the last and at most ``EMAIL_CONFIRM_MAX_RESENDS`` times (429 ``too_many_requests``).
-    Wrong tries still add up across codes."""
-    person = user.person
-    if person is None:
-        raise _no_pending()
+    the last, at most ``EMAIL_CONFIRM_MAX_RESENDS`` times and ``EMAIL_CONFIRM_MAILBOX_RATE``
+    per mailbox (``codes.CodeThrottled``). Wrong tries still add up across codes."""
+    policy = codes.email_change_policy()
+    user, person = _citizen(actor)
     now = timezone.now()
     with transaction.atomic():
-        change = (
-            EmailChange.objects.select_for_update(of=("self",))
-            .select_related("dossier", "person")
-            .filter(person=person, status=EmailChangeStatus.PENDING)
-            .order_by("-created_at", "-pk")
-            .first()
-        )
-        if change is None:
-            raise _no_pending()
-        ready = (change.last_sent_at or now) + dt.timedelta(
-            seconds=settings.EMAIL_CONFIRM_RESEND_AFTER_SECONDS
-        )
-        if ready > now or change.resends >= settings.EMAIL_CONFIRM_MAX_RESENDS:
-            raise DossierError(429, "too_many_requests", _("Too many requests. Try again later."))
-        change.resends += 1
+        change = _pending_locked(person)
+        codes.check_resend(change, policy, now=now)
+        codes.throttle(codes.mailbox_buckets(policy, change.new_email))
+        codes.resent(change)
         change.save(update_fields=["resends"])
         _issue_code(change, now)
-        record(
-            "email_change.code_resent",
-            actor=user,
+        codes.audit(
+            policy,
+            CodeEvent.RESENT,
+            by=actor,
             subject=user,
-            request=request,
-            channel=channel,
             details={"change": str(change.public_id)},
         )
     return change
@@ -340,7 +332,7 @@ def read_dispute_token(token: str) -> EmailChange:
     return change
 
 
-def dispute_email_change(*, token: str, request: HttpRequest | None) -> EmailChange:
+def dispute_email_change(*, token: str, actor: Actor) -> EmailChange:
     """The old address says the change was not the person's. Single use: a second click, or a
     click on a change that no longer stands (cancelled, superseded, failed), raises
     ``DisputeLinkUsed`` and changes nothing."""
@@ -385,8 +377,7 @@ def dispute_email_change(*, token: str, request: HttpRequest | None) -> EmailCha
         record(
             "email_change.disputed",
             subject=account_of(dossier),
-            request=request,
-            channel="portal",
+            by=actor,
             details={
                 "dossier": dossier.public_id,
                 "change": str(change.public_id),
@@ -402,21 +393,14 @@ def disputed_change(dossier: Dossier) -> EmailChange | None:
     return dossier.email_changes.filter(status=EmailChangeStatus.DISPUTED).first()
 
 
-def resolve_dispute(
-    *,
-    dossier: Dossier,
-    actor: User,
-    release: bool,
-    reason: str,
-    request: HttpRequest | None,
-    channel: str,
-) -> EmailChange:
+def resolve_dispute(*, dossier: Dossier, actor: Actor, release: bool, reason: str) -> EmailChange:
     """An approver (or admin) of the dossier's office decides a disputed email change:
     ``release=False`` cancels it for good (the old address stays), ``release=True`` lets it go
     on (the new address gets a fresh code; its owner must confirm again). Both need a reason
     (400 ``reason_required``); clerks get 403 ``approver_required``; nothing disputed: 409
     ``nothing_to_resolve``."""
-    if actor.role not in (Role.APPROVER, Role.ADMIN):
+    staff = actor.user
+    if staff is None or staff.role not in (Role.APPROVER, Role.ADMIN):
         raise DossierError(
             403, "approver_required", _("Only an approver may decide a disputed email change.")
         )
@@ -443,7 +427,7 @@ def resolve_dispute(
             change_personal_data(
                 person=person,
                 changes={"email": change.new_email},
-                actor=actor,
+                actor=staff,
                 dossier_ref=locked.public_id,
                 reason="email change released by staff",
             )
@@ -455,14 +439,14 @@ def resolve_dispute(
         else:
             clear_pending_email(
                 person=person,
-                actor=actor,
+                actor=staff,
                 dossier_ref=locked.public_id,
                 reason="email change cancelled by staff",
             )
             change.status = EmailChangeStatus.CANCELLED
             change.save(update_fields=["status"])
             kind = EventKind.EMAIL_CHANGE_CANCELLED
-        EmailChange.objects.filter(pk=change.pk).update(resolved_at=now, resolved_by=actor)
+        EmailChange.objects.filter(pk=change.pk).update(resolved_at=now, resolved_by=staff)
         locked.flagged_at, locked.flag_reason = None, ""
         locked.save(update_fields=["flagged_at", "flag_reason"])
         event = DossierEvent.objects.create(
@@ -470,15 +454,13 @@ def resolve_dispute(
             kind=kind,
             status=locked.status,
             at=now,
-            actor=actor,
+            actor=staff,
             note=reason.strip()[:500],
         )
         record(
             "email_change.resolved",
-            actor=actor,
             subject=account_of(locked),
-            request=request,
-            channel=channel,
+            by=actor,
             details={
                 "dossier": locked.public_id,
                 "change": str(change.public_id),

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ansinh.accounts.codes import normalize_code
 from ansinh.lib.identifiers import MAX_EMAIL_LENGTH
 from ansinh.people.models import Office
 
@@ -97,10 +98,8 @@ class CodeForm(forms.Form):
     )
 
     def clean_code(self) -> str:
-        value: str = "".join(self.cleaned_data["code"].split())
-        if len(value) != 6 or not value.isascii() or not value.isdigit():
-            raise forms.ValidationError(_("The code is 6 digits."), code="invalid_code_format")
-        return value
+        # One rule for every emailed code: spaces and dashes dropped, full-width digits folded.
+        return normalize_code(self.cleaned_data["code"])
 
 
 class RegistrationForm(forms.Form):

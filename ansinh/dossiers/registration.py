@@ -6,7 +6,8 @@ well-formed request is answered the same way, whether or not the details match t
 
 1. ``start_registration`` stores exactly what was typed and emails a code to the TYPED address
    — the one place An Sinh mails an address that is not on record, so it is rate-limited per
-   address, per identifier and per client address — in every case.
+   mailbox (every spelling of one mailbox counts as one: ``accounts.codes.mailbox_key``), with
+   a rolling daily cap per mailbox, per identifier and per client address — in every case.
 2. ``confirm_registration`` (right code) files a 01/ĐK-GD dossier: with the matching person
    (identifier, name and date of birth agree) or with none. The answer — the dossier id — is
    the same either way. Only staff see whether it matched.
@@ -18,39 +19,31 @@ well-formed request is answered the same way, whether or not the details match t
 from __future__ import annotations
 
 import datetime as dt
-import hmac
-import secrets
 import unicodedata
 import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
+from django.db.models import Count, Min, Sum
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from ansinh.audit.services import record
-from ansinh.lib import ratelimit
-from ansinh.lib.clientip import client_ip_key
+from ansinh.accounts import codes
+from ansinh.accounts.codes import CodeEvent
+from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import BHXH_CODE_RE, normalize_email, normalize_phone
 from ansinh.people.models import Office, Person
-from ansinh.recovery.services import new_otp, normalize_recovery_identifier
+from ansinh.recovery.services import normalize_recovery_identifier
 
 from . import emails
-from .email_change import InvalidCode
 from .errors import DossierError
 from .models import Channel, Dossier, FormKind, Registration, RegistrationStatus
 from .services import create_dossier
 
-
-def _code_digest(registration: Registration, code: str) -> str:
-    return salted_hmac(
-        "ansinh.dossiers.registration-code",
-        f"{registration.code_salt}:{code}",
-        algorithm="sha256",
-    ).hexdigest()
+# A wrong code is ``codes.InvalidCode``; an expired, used or unknown registration is
+# ``codes.CodeExpired``; too many requests or resends, ``codes.CodeThrottled``.
+InvalidCode = codes.InvalidCode
 
 
 def _fold_name(name: str) -> str:
@@ -68,12 +61,21 @@ def _invalid(field: str, exc: ValidationError) -> DossierError:
     )
 
 
-def _expired() -> DossierError:
-    return DossierError(
-        410,
-        "registration_expired",
-        _("This registration has expired or was already used. Start again."),
+def _mailbox_cap_wait(subject: str, now: dt.datetime) -> int:
+    """Seconds until the mailbox ``subject`` may get another code: 0 while the codes sent to it
+    in the rolling window (requests and their resends, every spelling) are under the cap.
+    Counted from the registrations themselves, so no cache eviction resets it."""
+    policy = codes.registration_policy()
+    if not policy.mailbox_max_codes:
+        return 0
+    since = now - dt.timedelta(seconds=policy.mailbox_window)
+    sent = Registration.objects.filter(subject_key=subject, created_at__gt=since).aggregate(
+        rows=Count("pk"), resends=Sum("resends"), oldest=Min("created_at")
     )
+    if not codes.mailbox_full(policy, (sent["rows"] or 0) + (sent["resends"] or 0)):
+        return 0
+    oldest = sent["oldest"] or now
+    return max(1, int((oldest + dt.timedelta(seconds=policy.mailbox_window) - now).total_seconds()))
 
 
 def start_registration(
@@ -85,15 +87,18 @@ def start_registration(
     email: str,
     office: Office,
     language: str,
-    request: HttpRequest,
+    actor: Actor,
 ) -> Registration:
     """Store a registration and email a code to the typed address; same work for every input.
 
     Raises ``DossierError`` 400 ``invalid_input`` for malformed values (nothing counted) and
-    429 ``too_many_requests`` beyond ``REGISTRATION_IP_RATE`` / ``REGISTRATION_EMAIL_RATE`` /
-    ``REGISTRATION_IDENTIFIER_RATE`` (per typed identifier-and-email pair). A newer registration for the same address supersedes
-    older pending ones.
+    ``codes.CodeThrottled`` beyond ``REGISTRATION_IP_RATE``, ``REGISTRATION_EMAIL_RATE`` (per
+    mailbox: case, ``+tags`` and Gmail dots do not make another one),
+    ``REGISTRATION_MAILBOX_MAX_CODES`` a rolling day per mailbox, or
+    ``REGISTRATION_IDENTIFIER_RATE`` (per typed identifier-and-mailbox pair). A newer
+    registration for the same mailbox supersedes older pending ones.
     """
+    policy = codes.registration_policy()
     try:
         ident = normalize_recovery_identifier(identifier)
     except ValidationError as exc:
@@ -114,36 +119,33 @@ def start_registration(
         typed_email = normalize_email(email)
     except ValidationError as exc:
         raise _invalid("email", exc) from None
-    subject = ratelimit.digest("registration-email", typed_email)
-    wait = max(
-        ratelimit.hit(
-            request,
-            group="registration-ip",
-            key=client_ip_key(request),
-            rate=settings.REGISTRATION_IP_RATE,
-        ),
-        ratelimit.hit(
-            request, group="registration-email", key=subject, rate=settings.REGISTRATION_EMAIL_RATE
-        ),
-        ratelimit.hit(
-            request,
-            group="registration-identifier",
-            # The typed pair, not the identifier alone: strangers typing someone's identifier
-            # with their own addresses must not block that person's registration.
-            key=ratelimit.digest("identifier", f"{ident}\n{typed_email}"),
-            rate=settings.REGISTRATION_IDENTIFIER_RATE,
-        ),
-    )
-    if wait:
-        record(
-            "registration.throttled",
-            identifier=ident,
-            request=request,
-            channel=Channel.PORTAL,
-            details={"retry_after": wait},
-        )
-        raise DossierError(429, "too_many_requests", _("Too many requests. Try again later."))
+    subject = codes.mailbox_key(typed_email)
     now = timezone.now()
+    try:
+        if wait := _mailbox_cap_wait(subject, now):
+            raise codes.CodeThrottled(wait)
+        codes.throttle(
+            [
+                codes.Bucket("registration-ip", actor.ip_key, settings.REGISTRATION_IP_RATE),
+                *codes.mailbox_buckets(policy, typed_email),
+                # The typed pair, not the identifier alone: strangers typing someone's
+                # identifier with their own addresses must not block that person's registration.
+                codes.Bucket(
+                    "registration-identifier",
+                    codes.typed_key("registration-pair", ident, subject),
+                    settings.REGISTRATION_IDENTIFIER_RATE,
+                ),
+            ]
+        )
+    except codes.CodeThrottled as exc:
+        codes.audit(
+            policy,
+            CodeEvent.THROTTLED,
+            by=actor,
+            identifier=ident,
+            details={"retry_after": exc.retry_after},
+        )
+        raise
     with transaction.atomic():
         Registration.objects.filter(subject_key=subject, status=RegistrationStatus.PENDING).update(
             status=RegistrationStatus.SUPERSEDED
@@ -157,20 +159,16 @@ def start_registration(
             office=office,
             language=language if language in ("vi", "en") else "vi",
             subject_key=subject,
-            code_salt=secrets.token_hex(16),
             created_at=now,
-            last_sent_at=now,
-            expires_at=now + dt.timedelta(seconds=settings.REGISTRATION_CODE_TTL_SECONDS),
         )
-        code = new_otp()
-        registration.code_digest = _code_digest(registration, code)
+        code = codes.issue(registration, policy, now=now, save=False)
         registration.save()
         emails.send_registration_code(registration=registration, code=code)
-        record(
-            "registration.started",
+        codes.audit(
+            policy,
+            CodeEvent.REQUESTED,
+            by=actor,
             identifier=ident,
-            request=request,
-            channel=Channel.PORTAL,
             details={"registration": str(registration.public_id)},
         )
     return registration
@@ -197,12 +195,15 @@ def match_person(registration: Registration) -> Person | None:
     return person
 
 
-def confirm_registration(*, public_id: str, code: str, request: HttpRequest) -> Dossier:
+def confirm_registration(*, public_id: str, code: str, actor: Actor) -> Dossier:
     """The code from the typed address: file the 01/ĐK-GD dossier (see the module doc).
 
-    Contract: unknown, used, superseded, failed or expired → 410 ``registration_expired``; a
-    wrong code counts (committed before ``InvalidCode(attempts_left)``), and
+    Contract: a malformed code → ``ValidationError(code="invalid_code_format")``, nothing
+    counted; unknown, used, superseded, failed or expired → ``codes.CodeExpired``; a wrong code
+    counts (committed before ``InvalidCode(attempts_left)``), and
     ``REGISTRATION_CODE_MAX_ATTEMPTS`` wrong ones kill the registration."""
+    policy = codes.registration_policy()
+    typed = codes.normalize_code(code, length=policy.length)
     now = timezone.now()
     error: Exception | None = None
     dossier: Dossier | None = None
@@ -211,22 +212,27 @@ def confirm_registration(*, public_id: str, code: str, request: HttpRequest) -> 
         if (
             registration is None
             or registration.status != RegistrationStatus.PENDING
-            or registration.expires_at <= now
+            or not codes.is_live(registration, now=now)
         ):
-            raise _expired()
-        candidate = "".join((code or "").split())
-        if not hmac.compare_digest(_code_digest(registration, candidate), registration.code_digest):
-            registration.attempts += 1
-            update = ["attempts"]
-            left = max(0, settings.REGISTRATION_CODE_MAX_ATTEMPTS - registration.attempts)
-            if left == 0:
+            raise codes.CodeExpired
+        check = codes.verify(registration, policy, typed)
+        if not check.ok:
+            if check.killed:
                 registration.status = RegistrationStatus.FAILED
-                update.append("status")
-            registration.save(update_fields=update)
-            error = InvalidCode(left)
+                registration.save(update_fields=["status"])
+            codes.audit(
+                policy,
+                CodeEvent.FAILED,
+                by=actor,
+                details={
+                    "registration": str(registration.public_id),
+                    "attempts": registration.attempts,
+                },
+            )
+            error = check.error()
         else:
             registration.status = RegistrationStatus.SUBMITTED
-            registration.code_digest = ""
+            codes.void(registration)
             registration.save(update_fields=["status", "code_digest"])
             person = match_person(registration)
             rows = [("email", person.email if person else "", registration.email)]
@@ -238,7 +244,6 @@ def confirm_registration(*, public_id: str, code: str, request: HttpRequest) -> 
                 office=registration.office,
                 rows=rows,
                 channel=Channel.PORTAL,
-                request=request,
                 registration=registration,
             )
     if error is not None:
@@ -247,37 +252,34 @@ def confirm_registration(*, public_id: str, code: str, request: HttpRequest) -> 
     return dossier
 
 
-def resend_registration_code(*, public_id: str, request: HttpRequest) -> Registration:
+def resend_registration_code(*, public_id: str, actor: Actor) -> Registration:
     """A fresh code to the typed address after ``REGISTRATION_RESEND_AFTER_SECONDS``, at most
-    ``REGISTRATION_MAX_RESENDS`` times (429), counted against the same address limit."""
+    ``REGISTRATION_MAX_RESENDS`` times (``codes.CodeThrottled``), counted against the same
+    mailbox limits as a new registration."""
+    policy = codes.registration_policy()
     now = timezone.now()
     with transaction.atomic():
         registration = _locked(public_id)
         if (
             registration is None
             or registration.status != RegistrationStatus.PENDING
-            or registration.expires_at <= now
+            or not codes.is_live(registration, now=now)
         ):
-            raise _expired()
-        ready = registration.last_sent_at + dt.timedelta(
-            seconds=settings.REGISTRATION_RESEND_AFTER_SECONDS
-        )
-        wait = ratelimit.hit(
-            request,
-            group="registration-email",
-            key=registration.subject_key,
-            rate=settings.REGISTRATION_EMAIL_RATE,
-        )
-        if ready > now or registration.resends >= settings.REGISTRATION_MAX_RESENDS or wait:
-            raise DossierError(429, "too_many_requests", _("Too many requests. Try again later."))
-        code = new_otp()
-        registration.code_salt = secrets.token_hex(16)
-        registration.code_digest = _code_digest(registration, code)
-        registration.resends += 1
-        registration.last_sent_at = now
-        registration.expires_at = now + dt.timedelta(seconds=settings.REGISTRATION_CODE_TTL_SECONDS)
+            raise codes.CodeExpired
+        codes.check_resend(registration, policy, now=now)
+        if wait := _mailbox_cap_wait(registration.subject_key, now):
+            raise codes.CodeThrottled(wait)
+        codes.throttle(codes.mailbox_buckets(policy, registration.email))
+        codes.resent(registration)
+        code = codes.issue(registration, policy, now=now, save=False)
         registration.save(
             update_fields=["code_salt", "code_digest", "resends", "last_sent_at", "expires_at"]
         )
         emails.send_registration_code(registration=registration, code=code)
+        codes.audit(
+            policy,
+            CodeEvent.RESENT,
+            by=actor,
+            details={"registration": str(registration.public_id)},
+        )
     return registration

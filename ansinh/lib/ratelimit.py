@@ -15,9 +15,13 @@ def digest(kind: str, value: str) -> str:
     return salted_hmac(f"ansinh.ratelimit.{kind}", value, algorithm="sha256").hexdigest()[:40]
 
 
-def hit(request: HttpRequest, *, group: str, key: str, rate: str, increment: bool = True) -> int:
+def hit(
+    request: HttpRequest | None, *, group: str, key: str, rate: str, increment: bool = True
+) -> int:
     """Count one event for ``key`` in ``group`` (unless ``increment`` is false) and return how
-    many seconds the caller must wait: 0 while the count is within ``rate`` (e.g. ``"5/h"``)."""
+    many seconds the caller must wait: 0 while the count is within ``rate`` (e.g. ``"5/h"``).
+    ``request`` may be ``None``: services that receive an ``Actor`` have no request, and the
+    key is the caller's anyway."""
     usage = get_usage(request, group=group, key=lambda _g, _r: key, rate=rate, increment=increment)
     if usage is None or not usage["should_limit"]:
         return 0

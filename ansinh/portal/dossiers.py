@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from ansinh.accounts import codes
 from ansinh.accounts.models import User
 from ansinh.audit.access_log import access_log_of
 from ansinh.dossiers import access, email_change, services
@@ -30,6 +31,7 @@ from ansinh.dossiers.forms import ChangeRequestForm, CodeForm
 from ansinh.dossiers.models import Attachment, Channel
 from ansinh.dossiers.present import detail, summary
 from ansinh.dossiers.uploads import UploadRejected, check_files, install_upload_limits
+from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import mask_email
 from ansinh.notifications.services import mark_read, notices_of
 
@@ -200,10 +202,15 @@ def confirm_email(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and "resend" in request.POST:
         try:
-            email_change.resend_email_code(user=user, request=request, channel=Channel.PORTAL)
+            email_change.resend_email_code(
+                actor=Actor.from_request(request, Channel.PORTAL, user=user)
+            )
         except DossierError as exc:
             form.add_error(None, exc.message)
             status = exc.status
+        except codes.CodeThrottled:
+            form.add_error(None, _("Too many requests. Try again later."))
+            status = 429
         else:
             messages.success(request, _("A new code was sent. The previous one no longer works."))
             return redirect("portal:email_confirm")
@@ -211,12 +218,12 @@ def confirm_email(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 email_change.confirm_email_change(
-                    user=user,
                     code=form.cleaned_data["code"],
-                    request=request,
-                    channel=Channel.PORTAL,
+                    actor=Actor.from_request(request, Channel.PORTAL, user=user),
                 )
-            except email_change.InvalidCode as exc:
+            except codes.CodeExpired:
+                form.add_error(None, _("The code has expired. Ask for a new one."))
+            except codes.InvalidCode as exc:
                 form.add_error(
                     "code",
                     _("The code is incorrect. Attempts left: %(left)d.")

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
+from ansinh.lib.actor import Actor, Channel
 from ansinh.lib.csrf import no_referrer_page
 from ansinh.recovery import services
 from ansinh.recovery.forms import CHOOSE, PaperFormRequest, RecoveryCodeForm, RecoveryRequestForm
@@ -42,8 +43,7 @@ def start(request: HttpRequest) -> HttpResponse:
                 started = services.request_recovery(
                     identifier=form.cleaned_data["username"],
                     email=form.cleaned_data["email"],
-                    request=request,
-                    channel="portal",
+                    actor=Actor.from_request(request, Channel.PORTAL),
                 )
             except ValidationError as exc:
                 field = "email" if exc.code == "invalid_email" else "username"
@@ -82,7 +82,9 @@ def code(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("action") == "resend":
         form = RecoveryCodeForm(None)
         try:
-            services.resend_code(public_id=public_id, request=request, channel="portal")
+            services.resend_code(
+                public_id=public_id, actor=Actor.from_request(request, Channel.PORTAL)
+            )
         except services.RecoveryExpired:
             return _expired(request)
         except services.RecoveryThrottled as exc:
@@ -100,8 +102,7 @@ def code(request: HttpRequest) -> HttpResponse:
                     public_id=public_id,
                     otp=form.cleaned_data["otp"],
                     new_password=new_password,
-                    request=request,
-                    channel="portal",
+                    actor=Actor.from_request(request, Channel.PORTAL),
                 )
             except services.InvalidOtp as exc:
                 form.add_error(

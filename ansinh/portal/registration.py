@@ -12,10 +12,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
+from ansinh.accounts import codes
 from ansinh.dossiers import email_change, registration
-from ansinh.dossiers.email_change import InvalidCode
 from ansinh.dossiers.errors import DossierError
 from ansinh.dossiers.forms import CodeForm, RegistrationForm
+from ansinh.lib.actor import Actor, Channel
 from ansinh.lib.csrf import no_referrer_page
 
 from .dossiers import add_errors
@@ -45,11 +46,14 @@ def register(request: HttpRequest) -> HttpResponse:
                     email=data["email"],
                     office=data["office"],
                     language=translation.get_language() or "vi",
-                    request=request,
+                    actor=Actor.from_request(request, Channel.PORTAL),
                 )
             except DossierError as exc:
                 add_errors(form, exc)
                 status = exc.status
+            except codes.CodeThrottled:
+                form.add_error(None, _("Too many requests. Try again later."))
+                status = 429
             else:
                 request.session[SESSION_REGISTRATION] = str(started.public_id)
                 request.session.pop(SESSION_REGISTRATION_DONE, None)
@@ -72,32 +76,33 @@ def register_code(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {}
     if resend:
         try:
-            registration.resend_registration_code(public_id=public_id, request=request)
-        except DossierError as exc:
-            if exc.status == 410:
-                return _expired(request)
-            form.add_error(None, exc.message)
-            status = exc.status
+            registration.resend_registration_code(
+                public_id=public_id, actor=Actor.from_request(request, Channel.PORTAL)
+            )
+        except codes.CodeExpired:
+            return _expired(request)
+        except codes.CodeThrottled:
+            form.add_error(None, _("Too many requests. Try again later."))
+            status = 429
         else:
             context["resent"] = True
     elif request.method == "POST":
         if form.is_valid():
             try:
                 dossier = registration.confirm_registration(
-                    public_id=public_id, code=form.cleaned_data["code"], request=request
+                    public_id=public_id,
+                    code=form.cleaned_data["code"],
+                    actor=Actor.from_request(request, Channel.PORTAL),
                 )
-            except InvalidCode as exc:
+            except codes.InvalidCode as exc:
                 form.add_error(
                     "code",
                     _("The code is incorrect. Attempts left: %(left)d.")
                     % {"left": exc.attempts_left},
                 )
                 status = 400
-            except DossierError as exc:
-                if exc.status == 410:
-                    return _expired(request)
-                form.add_error(None, exc.message)
-                status = exc.status
+            except codes.CodeExpired:
+                return _expired(request)
             else:
                 request.session.pop(SESSION_REGISTRATION, None)
                 request.session[SESSION_REGISTRATION_DONE] = dossier.public_id
@@ -144,7 +149,9 @@ def email_dispute_confirm(request: HttpRequest) -> HttpResponse:
         return render(request, "portal/email_dispute/invalid.html", status=400)
     if request.method == "POST":
         try:
-            email_change.dispute_email_change(token=token, request=request)
+            email_change.dispute_email_change(
+                token=token, actor=Actor.from_request(request, Channel.PORTAL)
+            )
         except email_change.DisputeLinkInvalid:
             return render(request, "portal/email_dispute/invalid.html", status=400)
         except email_change.DisputeLinkUsed:

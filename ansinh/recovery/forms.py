@@ -9,6 +9,7 @@ from captcha.fields import CaptchaField
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ansinh.accounts.codes import normalize_code
 from ansinh.lib.identifiers import MAX_EMAIL_LENGTH
 
 CHOOSE, EMAIL_TEMPORARY = "choose", "email"
@@ -69,11 +70,8 @@ class RecoveryCodeForm(forms.Form):
     )
 
     def clean_otp(self) -> str:
-        # People paste "123 456" or " 123456 "; digits only after that.
-        value: str = "".join(self.cleaned_data["otp"].split())
-        if len(value) != 6 or not value.isascii() or not value.isdigit():
-            raise forms.ValidationError(_("The code is 6 digits."), code="invalid_otp_format")
-        return value
+        # People paste "123 456", "123-456" or full-width digits: one rule for every code.
+        return normalize_code(self.cleaned_data["otp"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -32,8 +32,8 @@ class Recovery(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    # Whose budgets this recovery spends: "u:<user pk>" for a match, "i:<digest of the
-    # identifier and email typed>" for a decoy (see services._subject_key).
+    # Whose visible budgets this recovery spends: "p:<digest of the identifier and the mailbox
+    # typed>", for a match and a decoy alike (services.typed_pair_key, defect f).
     subject_key = models.CharField(max_length=80)
     channel = models.CharField(max_length=10)
     status = models.CharField(
@@ -49,10 +49,10 @@ class Recovery(models.Model):
     # When the worker issued the current code: a task run again for the same request or
     # resend (a worker died after its commit) finds it set and sends nothing twice.
     code_issued_at = models.DateTimeField(null=True, blank=True)
-    # HMAC-SHA256 of the current code, keyed by SECRET_KEY and salted per recovery; empty until
-    # the worker issues a code (and forever for a decoy).
-    otp_salt = models.CharField(max_length=32)
-    otp_digest = models.CharField(max_length=64, blank=True)
+    # HMAC-SHA256 of the current code, keyed by SECRET_KEY and salted per code (ansinh.accounts.
+    # codes); empty until the worker issues a code (and forever for a decoy).
+    code_salt = models.CharField(max_length=32, blank=True)
+    code_digest = models.CharField(max_length=64, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)  # wrong codes entered
     completed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=20, choices=RecoveryOutcome.choices, blank=True)
@@ -65,9 +65,9 @@ class Recovery(models.Model):
 
 
 class RecoveryFailureCounter(models.Model):
-    """Wrong codes per account (or per unmatched identifier-and-email pair) across every
-    recovery, session, channel and client address: the budget that a fresh recovery does not
-    reset."""
+    """Wrong codes per typed identifier-and-mailbox pair ("p:…", visible) and per account
+    ("u:<pk>", never shown) across every recovery, session, channel and client address: the
+    budgets that a fresh recovery does not reset (``accounts.codes.FailureBudget``)."""
 
     subject_key = models.CharField(max_length=80, unique=True)
     failures = models.PositiveIntegerField(default=0)

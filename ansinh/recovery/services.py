@@ -14,8 +14,6 @@ Read ``docs/recovery.md`` for the threat model: which control stops which attack
 from __future__ import annotations
 
 import datetime as dt
-import hmac
-import secrets
 import uuid
 from dataclasses import dataclass
 
@@ -23,44 +21,26 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
-from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from ansinh.accounts import codes
 from ansinh.accounts import services as accounts
 from ansinh.accounts.backends import resolve_identifier
+from ansinh.accounts.codes import CodeEvent
 from ansinh.accounts.models import User
-from ansinh.audit.services import record
-from ansinh.lib import ratelimit
-from ansinh.lib.clientip import client_ip_key
+from ansinh.lib.actor import Actor, Channel
 from ansinh.lib.identifiers import BHXH_CODE_RE, CCCD_RE, normalize_email
 from ansinh.notifications import emails
 
 from .models import Recovery, RecoveryFailureCounter, RecoveryOutcome, RecoveryStatus
 
-
-class RecoveryThrottled(Exception):  # noqa: N818 - a domain outcome
-    """Too many recovery requests or resends (429)."""
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(retry_after)
-        self.retry_after = retry_after
-
-
-class RecoveryLocked(RecoveryThrottled):
-    """The account's budget of wrong codes is spent for now (429)."""
-
-
-class RecoveryExpired(Exception):  # noqa: N818
-    """Unknown, expired, completed, superseded or killed recovery (410)."""
-
-
-class InvalidOtp(Exception):  # noqa: N818
-    def __init__(self, attempts_left: int) -> None:
-        super().__init__(attempts_left)
-        self.attempts_left = attempts_left
+# The outcomes are the codes module's (adapters map them; no HTTP status here).
+RecoveryThrottled = codes.CodeThrottled  # too many requests or resends
+RecoveryLocked = codes.CodeLocked  # the typed pair's budget of wrong codes is spent for now
+RecoveryExpired = codes.CodeExpired  # unknown, expired, completed, superseded or killed
+InvalidOtp = codes.InvalidCode
 
 
 @dataclass(frozen=True)
@@ -83,102 +63,51 @@ def normalize_recovery_identifier(raw: str) -> str:
     return value
 
 
-def _subject_key(user: User | None, identifier: str, email: str) -> str:
-    """Whose budgets (requests, resends, wrong codes) a recovery spends. A match spends the
-    account's (shared by its BHXH code and CCCD, kept across changes of its address); anything
-    else spends the typed identifier-and-email pair's. So nobody who lacks the email on record
-    can use up a real account's budgets, and a spent budget never tells a right email from a
-    wrong one: another guess is another pair, with a fresh budget like the account's."""
-    if user is not None:
-        return f"u:{user.pk}"
-    return "i:" + ratelimit.digest("identifier", f"{identifier}\n{email}")
+def typed_pair_key(identifier: str, email: str) -> str:
+    """The visible budgets' key (requests, resends, wrong codes): what was typed — the
+    identifier string and the typed address's mailbox — never who it names. A match and a
+    non-match, a BHXH code and the CCCD of the same person, are keyed the same way, so no
+    spent budget tells whether the email is on record or whose identifiers go together
+    (defect f). Nobody who lacks the email on record spends the owner's budgets either."""
+    return "p:" + codes.typed_key("recovery-pair", identifier, codes.mailbox_key(email))
 
 
-def _otp_digest(recovery: Recovery, code: str) -> str:
-    # A 6-digit code has 20 bits: a plain hash would fall to a table in a second. Keyed by
-    # SECRET_KEY and salted per recovery, a database dump alone reveals nothing.
-    return salted_hmac(
-        "ansinh.recovery.otp", f"{recovery.otp_salt}:{code}", algorithm="sha256"
-    ).hexdigest()
+def account_key(user: User) -> str:
+    """The hidden budget of one account, shared by its BHXH code, CCCD and every address. It
+    is spent only by matched recoveries and, when spent, is never shown: no code goes out and
+    every code is wrong, exactly as for a decoy."""
+    return f"u:{user.pk}"
 
 
-def _otp_matches(recovery: Recovery, code: str) -> bool:
-    # Always compute a digest and compare in constant time, decoy or not.
-    expected = recovery.otp_digest or "0" * 64
-    ok = hmac.compare_digest(_otp_digest(recovery, code), expected)
-    return ok and bool(recovery.otp_digest) and recovery.user_id is not None
+def _budget() -> codes.FailureBudget:
+    return codes.FailureBudget(
+        RecoveryFailureCounter,
+        max_failures=settings.RECOVERY_ACCOUNT_MAX_FAILURES,
+        window=settings.RECOVERY_ACCOUNT_WINDOW_SECONDS,
+    )
 
 
 def new_otp() -> str:
-    return f"{secrets.randbelow(10**6):06d}"
-
-
-def _lifetime() -> dt.timedelta:
-    return dt.timedelta(seconds=settings.RECOVERY_OTP_TTL_SECONDS)
-
-
-def _counter_wait(subject_key: str, now: dt.datetime) -> int:
-    """Seconds until the subject may try codes again (0 = now)."""
-    counter = RecoveryFailureCounter.objects.filter(subject_key=subject_key).first()
-    if counter is None or counter.failures < settings.RECOVERY_ACCOUNT_MAX_FAILURES:
-        return 0
-    window_end = counter.window_started_at + dt.timedelta(
-        seconds=settings.RECOVERY_ACCOUNT_WINDOW_SECONDS
-    )
-    return max(0, int((window_end - now).total_seconds() + 0.999))
-
-
-def _locked_counter_wait(subject_key: str, now: dt.datetime) -> int:
-    """``_counter_wait``, holding the subject's counter row (made if missing) until the
-    transaction ends: concurrent codes for the subject's several live recoveries are then
-    checked and counted one after another, and never together pass
-    ``RECOVERY_ACCOUNT_MAX_FAILURES``."""
-    RecoveryFailureCounter.objects.get_or_create(
-        subject_key=subject_key, defaults={"failures": 0, "window_started_at": now}
-    )
-    RecoveryFailureCounter.objects.select_for_update().filter(subject_key=subject_key).first()
-    return _counter_wait(subject_key, now)
-
-
-def _count_failure(subject_key: str, now: dt.datetime) -> None:
-    """One more wrong code for the subject; a window older than the setting starts afresh."""
-    window_start = now - dt.timedelta(seconds=settings.RECOVERY_ACCOUNT_WINDOW_SECONDS)
-    counter, created = RecoveryFailureCounter.objects.select_for_update().get_or_create(
-        subject_key=subject_key, defaults={"failures": 1, "window_started_at": now}
-    )
-    if created:
-        return
-    if counter.window_started_at <= window_start:
-        counter.failures, counter.window_started_at = 1, now
-        counter.save(update_fields=["failures", "window_started_at"])
-    else:
-        RecoveryFailureCounter.objects.filter(pk=counter.pk).update(failures=F("failures") + 1)
+    return codes.new_code(6)
 
 
 def _ip_rate(channel: str) -> str:
     # The API has no CAPTCHA, so it gets the tighter per-address limit.
-    return settings.RECOVERY_IP_RATE_API if channel == "api" else settings.RECOVERY_IP_RATE
-
-
-def _throttle(request: HttpRequest, *, channel: str, buckets: list[tuple[str, str, str]]) -> None:
-    """Count this request in every bucket (group, key, rate); raise if any is over its limit."""
-    wait = max(
-        ratelimit.hit(request, group=group, key=key, rate=rate) for group, key, rate in buckets
-    )
-    if wait:
-        raise RecoveryThrottled(wait)
+    return settings.RECOVERY_IP_RATE_API if channel == Channel.API else settings.RECOVERY_IP_RATE
 
 
 def _mailbox_full(address: str, now: dt.datetime) -> bool:
     """Has the mailbox ``address`` had ``RECOVERY_MAILBOX_MAX_CODES`` codes in the rolling
-    window already (across every account that uses it, every request and resend)?"""
+    window already (across every account that uses it, every request and resend)? Codes go
+    only to the exact address on record, so the exact address is the mailbox here."""
     from ansinh.notifications.models import OutboundEmail
 
-    since = now - dt.timedelta(seconds=settings.RECOVERY_MAILBOX_WINDOW_SECONDS)
+    policy = codes.recovery_policy()
+    since = now - dt.timedelta(seconds=policy.mailbox_window)
     sent = OutboundEmail.objects.filter(
         recipient=address, kind="recovery_code", created_at__gt=since
     ).count()
-    return sent >= settings.RECOVERY_MAILBOX_MAX_CODES
+    return codes.mailbox_full(policy, sent)
 
 
 def _locked_recovery(public_id: str) -> Recovery | None:
@@ -197,20 +126,20 @@ def _locked_recovery(public_id: str) -> Recovery | None:
 # --- 1. Request -------------------------------------------------------------------------------
 
 
-def request_recovery(
-    *, identifier: str, email: str, request: HttpRequest, channel: str
-) -> RecoveryStarted:
+def request_recovery(*, identifier: str, email: str, actor: Actor) -> RecoveryStarted:
     """Start a recovery. Same answer, same work, same timing for every well-formed input.
 
     Contract: ``identifier`` must be a BHXH code or CCCD and ``email`` a valid address
     (``ValidationError`` otherwise, nothing counted). Then the request counts against the
-    per-identifier-and-email limit (the account's, when the identifier names one, with the
-    typed email) and the per-address limit (``RecoveryThrottled``). A recovery row is created in every case and older pending
-    recoveries of the same subject are superseded; whether the identifier, the email on
-    record (verified, compared exactly after normalisation) and the typed email agree is
-    decided here but acted on only by the worker task ``issue_code``, which sends the code to
-    the address **on record**, never to the typed string.
+    limit of the typed identifier-and-mailbox pair and the per-address limit
+    (``RecoveryThrottled``), keyed alike whether or not anything matches. A recovery row is
+    created in every case and older pending recoveries of the same typed pair are superseded;
+    whether the identifier, the email on record (verified, compared exactly after
+    normalisation) and the typed email agree is decided here but acted on only by the worker
+    task ``issue_code``, which sends the code to the address **on record**, never to the
+    typed string.
     """
+    policy = codes.recovery_policy()
     ident = normalize_recovery_identifier(identifier)
     typed_email = normalize_email(email)
     user = resolve_identifier(ident)
@@ -225,24 +154,22 @@ def request_recovery(
         reason = "email_mismatch" if user.is_active else "disabled"
     else:
         reason = "match"
-    subject = _subject_key(user if matched else None, ident, typed_email)
+    subject = typed_pair_key(ident, typed_email)
     # Floods of one mailbox are capped by the worker (``issue_code``).
     try:
-        _throttle(
-            request,
-            channel=channel,
-            buckets=[
-                ("recovery-identifier", subject, settings.RECOVERY_IDENTIFIER_RATE),
-                (f"recovery-ip-{channel}", client_ip_key(request), _ip_rate(channel)),
-            ],
+        codes.throttle(
+            [
+                codes.Bucket("recovery-identifier", subject, settings.RECOVERY_IDENTIFIER_RATE),
+                codes.Bucket(f"recovery-ip-{actor.channel}", actor.ip_key, _ip_rate(actor.channel)),
+            ]
         )
-    except RecoveryThrottled as exc:
-        record(
-            "recovery.throttled",
+    except codes.CodeThrottled as exc:
+        codes.audit(
+            policy,
+            CodeEvent.THROTTLED,
+            by=actor,
             subject=user,
             identifier=ident,
-            request=request,
-            channel=channel,
             details={"retry_after": exc.retry_after},
         )
         raise
@@ -251,33 +178,35 @@ def request_recovery(
         Recovery.objects.filter(subject_key=subject, status=RecoveryStatus.PENDING).update(
             status=RecoveryStatus.SUPERSEDED
         )
-        recovery = Recovery.objects.create(
+        recovery = Recovery(
             user=user if matched else None,
             subject_key=subject,
-            channel=channel,
+            channel=actor.channel,
             created_at=now,
-            expires_at=now + _lifetime(),
-            last_sent_at=now,
-            otp_salt=secrets.token_hex(16),
         )
-        record(
-            "recovery.requested",
+        codes.start_clock(recovery, policy, now=now)
+        recovery.save()
+        codes.audit(
+            policy,
+            CodeEvent.REQUESTED,
+            by=actor,
             subject=user,
             identifier=ident,
-            request=request,
-            channel=channel,
             details={"recovery": str(recovery.public_id), "outcome": reason},
         )
         transaction.on_commit(lambda: issue_code.enqueue(recovery.pk), robust=True)
-    return RecoveryStarted(recovery.public_id, settings.RECOVERY_OTP_TTL_SECONDS)
+    return RecoveryStarted(recovery.public_id, policy.ttl)
 
 
 @task()
 def issue_code(recovery_id: int) -> str:
     """Worker side of a request or resend: for a real, live recovery, make a fresh code (the
-    previous one stops working), store its digest and email it to the address on record.
-    A decoy, a subject whose budget of wrong codes is spent, or a mailbox that had
-    ``RECOVERY_MAILBOX_MAX_CODES`` codes in the window already gets nothing."""
+    previous one, and the code of any other live recovery of the account, stop working), store
+    its digest and email it to the address on record. A decoy, a recovery whose typed pair or
+    account has spent its budget of wrong codes, or a mailbox that had
+    ``RECOVERY_MAILBOX_MAX_CODES`` codes in the window already gets nothing. None of this shows
+    in any answer: a recovery without a code answers like a decoy."""
+    policy = codes.recovery_policy()
     now = timezone.now()
     with transaction.atomic():
         recovery = (
@@ -292,36 +221,43 @@ def issue_code(recovery_id: int) -> str:
             return "already_issued"
         user = recovery.user
         person = user.person
+        budget = _budget()
         if (
             person is None
             or not person.email
             or not person.email_verified
-            or _counter_wait(recovery.subject_key, now)
+            or budget.wait(recovery.subject_key, now=now)
+            or budget.wait(account_key(user), now=now)
         ):
             return "skipped"
+        # A new code voids the account's older ones, whatever identifier they were typed with
+        # (out of sight: such a recovery stays pending and answers like a decoy).
+        Recovery.objects.filter(user=user, status=RecoveryStatus.PENDING).exclude(
+            pk=recovery.pk
+        ).exclude(code_digest="").update(code_digest="")
         if _mailbox_full(person.email, now):
             # A flood of one mailbox: the previous code stops working and no new one goes out.
-            recovery.otp_digest, recovery.code_issued_at = "", now
-            recovery.save(update_fields=["otp_digest", "code_issued_at"])
-            record(
-                "recovery.mailbox_capped",
+            codes.void(recovery)
+            recovery.code_issued_at = now
+            recovery.save(update_fields=["code_digest", "code_issued_at"])
+            codes.audit(
+                policy,
+                CodeEvent.MAILBOX_CAPPED,
                 subject=user,
-                channel=recovery.channel,
-                details={"recovery": str(recovery.public_id)},
+                details={"recovery": str(recovery.public_id), "channel": recovery.channel},
             )
             return "mailbox_capped"
-        code = new_otp()
-        recovery.otp_digest = _otp_digest(recovery, code)
+        code = codes.issue(recovery, policy, save=False)
         recovery.code_issued_at = now
-        recovery.save(update_fields=["otp_digest", "code_issued_at"])
+        recovery.save(update_fields=["code_salt", "code_digest", "code_issued_at"])
         emails.send_recovery_code(
             user=user, code=code, expires_at=recovery.expires_at, deliver_now=True
         )
-        record(
-            "recovery.code_issued",
+        codes.audit(
+            policy,
+            CodeEvent.ISSUED,
             subject=user,
-            channel=recovery.channel,
-            details={"recovery": str(recovery.public_id)},
+            details={"recovery": str(recovery.public_id), "channel": recovery.channel},
         )
     return "issued"
 
@@ -329,69 +265,61 @@ def issue_code(recovery_id: int) -> str:
 # --- 2. Resend --------------------------------------------------------------------------------
 
 
-def resend_code(*, public_id: str, request: HttpRequest, channel: str) -> RecoveryStarted:
+def resend_code(*, public_id: str, actor: Actor) -> RecoveryStarted:
     """Issue a fresh code for a live recovery, at most ``RECOVERY_MAX_RESENDS`` times and not
     within ``RECOVERY_RESEND_AFTER_SECONDS`` of the last one (``RecoveryThrottled``). The new
-    code voids the old and lives ``RECOVERY_OTP_TTL_SECONDS``; wrong tries still add up."""
+    code voids the old and lives ``RECOVERY_OTP_TTL_SECONDS``; wrong tries still add up.
+    Identical for decoys."""
+    policy = codes.recovery_policy()
     now = timezone.now()
     with transaction.atomic():
         recovery = _locked_recovery(public_id)
         if (
             recovery is None
             or recovery.status != RecoveryStatus.PENDING
-            or recovery.expires_at <= now
+            or not codes.is_live(recovery, now=now)
         ):
             raise RecoveryExpired
-        ready_at = recovery.last_sent_at + dt.timedelta(
-            seconds=settings.RECOVERY_RESEND_AFTER_SECONDS
+        codes.check_resend(recovery, policy, now=now)
+        codes.throttle(
+            [
+                codes.Bucket(
+                    "recovery-resend", recovery.subject_key, settings.RECOVERY_IDENTIFIER_RATE
+                ),
+                codes.Bucket(f"recovery-ip-{actor.channel}", actor.ip_key, _ip_rate(actor.channel)),
+            ]
         )
-        if ready_at > now:
-            raise RecoveryThrottled(int((ready_at - now).total_seconds() + 0.999))
-        if recovery.resends >= settings.RECOVERY_MAX_RESENDS:
-            raise RecoveryThrottled(int((recovery.expires_at - now).total_seconds() + 0.999))
-        _throttle(
-            request,
-            channel=channel,
-            buckets=[
-                ("recovery-resend", recovery.subject_key, settings.RECOVERY_IDENTIFIER_RATE),
-                (f"recovery-ip-{channel}", client_ip_key(request), _ip_rate(channel)),
-            ],
-        )
-        recovery.resends += 1
-        recovery.last_sent_at = now
-        recovery.expires_at = now + _lifetime()
-        recovery.save(update_fields=["resends", "last_sent_at", "expires_at"])
-        record(
-            "recovery.resent",
+        fields = codes.resent(recovery) + codes.start_clock(recovery, policy, now=now)
+        recovery.save(update_fields=fields)
+        codes.audit(
+            policy,
+            CodeEvent.RESENT,
+            by=actor,
             subject=recovery.user,
-            request=request,
-            channel=channel,
             details={"recovery": str(recovery.public_id)},
         )
         pk = recovery.pk
         transaction.on_commit(lambda: issue_code.enqueue(pk), robust=True)
-    return RecoveryStarted(recovery.public_id, settings.RECOVERY_OTP_TTL_SECONDS)
+    return RecoveryStarted(recovery.public_id, policy.ttl)
 
 
 # --- 3. Verify --------------------------------------------------------------------------------
 
 
-def verify_code(
-    *,
-    public_id: str,
-    otp: str,
-    new_password: str | None,
-    request: HttpRequest,
-    channel: str,
-) -> str:
+def verify_code(*, public_id: str, otp: str, new_password: str | None, actor: Actor) -> str:
     """Check a code and, if right, complete the recovery exactly once; return the outcome
     (``RecoveryOutcome``).
 
     Contract:
+    * a code that is not 6 digits once spaces and dashes are dropped and full-width digits
+      folded: ``ValidationError(code="invalid_code_format")``, nothing counted;
     * unknown, expired, completed, superseded or killed recoveries raise ``RecoveryExpired``;
-    * while the subject's budget of wrong codes is spent: ``RecoveryLocked``;
-    * a wrong code counts against the recovery (``RECOVERY_OTP_MAX_ATTEMPTS`` kill it) and
-      against the subject's budget, committed before ``InvalidOtp(attempts_left)`` is raised;
+    * while the typed pair's budget of wrong codes is spent: ``RecoveryLocked`` — for real and
+      decoy recoveries alike;
+    * a wrong code counts against the recovery (``RECOVERY_OTP_MAX_ATTEMPTS`` kill it), the
+      typed pair's budget and, out of sight, the account's; committed before
+      ``InvalidOtp(attempts_left)`` is raised. While the account's budget is spent every code
+      is wrong, as on a decoy;
     * with the right code and a ``new_password`` that fails the policy: ``ValidationError``,
       the recovery stays usable;
     * otherwise, under a row lock so that of many concurrent right answers exactly one wins:
@@ -401,6 +329,9 @@ def verify_code(
       login failure count is cleared, and "your password was reset" goes to the address on
       record. Nobody is signed in by this.
     """
+    policy = codes.recovery_policy()
+    typed = codes.normalize_code(otp, length=policy.length)
+    budget = _budget()
     now = timezone.now()
     error: Exception | None = None
     outcome = ""
@@ -409,63 +340,59 @@ def verify_code(
         if (
             recovery is None
             or recovery.status != RecoveryStatus.PENDING
-            or recovery.expires_at <= now
+            or not codes.is_live(recovery, now=now)
         ):
             error = RecoveryExpired()
-        elif wait := _locked_counter_wait(recovery.subject_key, now):
-            record(
-                "recovery.locked",
+        elif wait := budget.lock(recovery.subject_key, now=now):
+            codes.audit(
+                policy,
+                CodeEvent.LOCKED,
+                by=actor,
                 subject=recovery.user,
-                request=request,
-                channel=channel,
                 details={"recovery": str(recovery.public_id), "retry_after": wait},
             )
             error = RecoveryLocked(wait)
-        elif not _otp_matches(recovery, otp):
-            recovery.attempts += 1
-            update = ["attempts"]
-            if recovery.attempts >= settings.RECOVERY_OTP_MAX_ATTEMPTS:
-                recovery.status = RecoveryStatus.FAILED
-                update.append("status")
-            recovery.save(update_fields=update)
-            _count_failure(recovery.subject_key, now)
-            record(
-                "recovery.code_failed",
-                subject=recovery.user,
-                request=request,
-                channel=channel,
-                details={"recovery": str(recovery.public_id), "attempts": recovery.attempts},
-            )
-            error = InvalidOtp(max(0, settings.RECOVERY_OTP_MAX_ATTEMPTS - recovery.attempts))
         else:
-            assert recovery.user is not None  # noqa: S101 - _otp_matches checks it
-            try:
-                if new_password:
-                    accounts.validate_new_password(recovery.user, new_password)
-            except ValidationError as exc:
-                error = exc
-            else:
-                outcome = _complete(
-                    recovery, new_password=new_password, now=now, request=request, channel=channel
+            user = recovery.user
+            usable = user is not None and not budget.lock(account_key(user), now=now)
+            check = codes.verify(recovery, policy, typed, usable=usable)
+            if not check.ok:
+                if check.killed:
+                    recovery.status = RecoveryStatus.FAILED
+                    recovery.save(update_fields=["status"])
+                budget.spend(recovery.subject_key, now=now)
+                if user is not None:
+                    budget.spend(account_key(user), now=now)
+                codes.audit(
+                    policy,
+                    CodeEvent.FAILED,
+                    by=actor,
+                    subject=user,
+                    details={"recovery": str(recovery.public_id), "attempts": recovery.attempts},
                 )
+                error = check.error()
+            else:
+                assert user is not None  # noqa: S101 - codes.verify accepts no code without one
+                try:
+                    if new_password:
+                        accounts.validate_new_password(user, new_password)
+                except ValidationError as exc:
+                    error = exc
+                else:
+                    outcome = _complete(recovery, new_password=new_password, now=now, actor=actor)
     if error is not None:
         raise error
     return outcome
 
 
 def _complete(
-    recovery: Recovery,
-    *,
-    new_password: str | None,
-    now: dt.datetime,
-    request: HttpRequest,
-    channel: str,
+    recovery: Recovery, *, new_password: str | None, now: dt.datetime, actor: Actor
 ) -> str:
     """The winner's side of ``verify_code``; the caller holds the row lock."""
     user = recovery.user
-    assert user is not None  # noqa: S101
+    assert user is not None  # noqa: S101 - codes.verify accepts no code without a user
     claimed = Recovery.objects.filter(pk=recovery.pk, status=RecoveryStatus.PENDING).update(
-        status=RecoveryStatus.COMPLETED, completed_at=now
+        status=RecoveryStatus.COMPLETED, completed_at=now, code_digest=""
     )
     if not claimed:  # belt and braces: the row lock already serialises the winners
         raise RecoveryExpired
@@ -481,15 +408,14 @@ def _complete(
         )
         outcome = RecoveryOutcome.CREDENTIALS_EMAILED
     Recovery.objects.filter(pk=recovery.pk).update(outcome=outcome)
-    RecoveryFailureCounter.objects.filter(subject_key=recovery.subject_key).delete()
+    _budget().clear(recovery.subject_key, account_key(user))
     devices = accounts.end_all_sessions(user=user, reason="password_reset")
     emails.send_password_reset(user=user, chose_password=bool(new_password))
-    record(
-        "recovery.completed",
-        actor=user,
+    codes.audit(
+        codes.recovery_policy(),
+        CodeEvent.COMPLETED,
+        by=actor.as_user(user),
         subject=user,
-        request=request,
-        channel=channel,
         details={
             "recovery": str(recovery.public_id),
             "outcome": str(outcome),

@@ -431,12 +431,8 @@ def test_an_unknown_identifier_is_limited_on_the_same_schedule(api, citizen):
     assert match == unknown == wrong_email == [202] * 5 + [429]
 
 
-def test_bhxh_code_and_cccd_share_the_account_limit(api, citizen):
-    statuses = [
-        start(api, identifier, remote_addr=f"198.51.100.{i}").status_code
-        for i, identifier in enumerate(["0123456789", "001090012345"] * 3)
-    ]
-    assert statuses == [202] * 5 + [429]
+# The BHXH code and the CCCD of one person are limited like any two identifiers, so that the
+# limit tells nothing: test_budget_keys.py (issue 11 f).
 
 
 @override_settings(RECOVERY_MAILBOX_MAX_CODES=3)
@@ -455,7 +451,7 @@ def test_one_mailbox_is_capped_across_the_accounts_that_share_it(api, citizen, m
     ]
     assert statuses == [202] * 6  # the answers say nothing…
     assert len(codes(mailoutbox)) == 3  # …but the mailbox gets no more than its cap
-    assert Recovery.objects.exclude(otp_digest="").count() == 3
+    assert Recovery.objects.exclude(code_digest="").count() == 3
 
 
 def test_one_client_address_is_limited_to_ten_api_requests_an_hour(api, citizen):
@@ -610,7 +606,7 @@ def test_codes_and_passwords_appear_in_no_answer_audit_row_or_stored_email(
         assert email.body_text == email.body_html == ERASED
     assert OutboundEmail.objects.filter(sensitive=True).count() == 2
     stored = Recovery.objects.get()
-    assert code not in (stored.otp_digest, stored.otp_salt)
+    assert code not in (stored.code_digest, stored.code_salt)
 
 
 def test_links_in_emails_come_from_site_url_not_the_request(api, citizen, mailoutbox):
@@ -641,7 +637,7 @@ def test_every_step_is_audited(api, citizen, mailoutbox):
         "recovery.requested",
         "recovery.code_issued",
         "recovery.code_failed",
-        "recovery.resent",
+        "recovery.code_resent",
         "recovery.code_issued",
         "recovery.completed",
     ]

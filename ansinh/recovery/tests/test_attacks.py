@@ -211,11 +211,19 @@ def test_failure_budget_survives_cookies_recoveries_channels_and_a_new_email_on_
     request_code(fresh_browser, "001090012345", new_address)  # and the CCCD this time
     for _ in range(3):
         submit_code(fresh_browser, wrong_code(last_code(mailoutbox)))
+    sent = len(codes(mailoutbox))
 
+    # The account's budget is spent, out of sight (issue 11 f): no code goes out and the
+    # recovery answers exactly like a decoy of a pair that has spent as little.
     blocked = verify(api, start_id(api, email=new_address, remote_addr="198.51.100.4"), "123456")
-    assert blocked.status_code == 429
-    assert blocked.json()["error"]["code"] == "too_many_attempts"
+    decoy = verify(
+        api, start_id(api, email="someone@example.net", remote_addr="198.51.100.5"), "123456"
+    )
+    assert len(codes(mailoutbox)) == sent
+    assert blocked.status_code == decoy.status_code == 400
+    assert blocked.json() == decoy.json()
     assert mailoutbox[-1].to == [new_address]
+    assert _password_unchanged(citizen)
 
 
 # --- Racing the right code -----------------------------------------------------------------------
@@ -311,7 +319,8 @@ def test_parallel_wrong_codes_across_live_recoveries_stay_within_the_account_bud
         statuses = list(pool.map(attempt, range(PARALLEL)))
 
     assert sorted(statuses) == [400] * 3 + [429] * (PARALLEL - 3), statuses
-    assert RecoveryFailureCounter.objects.get().failures == 3
+    assert RecoveryFailureCounter.objects.get(subject_key__startswith="p:").failures == 3
+    assert RecoveryFailureCounter.objects.get(subject_key__startswith="u:").failures == 3
 
 
 # --- Replay ------------------------------------------------------------------------------------
@@ -554,7 +563,6 @@ def test_email_list_and_object_values_are_refused_on_the_api(api, citizen, mailo
 @pytest.mark.parametrize(
     "body",
     [
-        pytest.param({"otp": "１２３４５６"}, id="full-width-digits"),
         pytest.param({"otp": "۱۲۳۴۵۶"}, id="persian-digits"),
         pytest.param({"otp": "12345\x00"}, id="null-byte"),
         pytest.param({"otp": "1" * 100_00}, id="over-long-code"),
@@ -616,7 +624,6 @@ def test_an_over_long_body_is_refused_with_a_stable_code(api, citizen, mailoutbo
 @pytest.mark.parametrize(
     "fields",
     [
-        pytest.param({"otp": "１２３４５６"}, id="full-width-digits"),
         pytest.param({"otp": "12345\x00"}, id="null-byte"),
         pytest.param({"otp": "1" * 10_000}, id="over-long-code"),
         pytest.param({"new_password": "x" * 5000}, id="over-long-password"),
