@@ -32,9 +32,13 @@ from django.utils.translation import gettext as _
 from ansinh.accounts import codes
 from ansinh.accounts.codes import CodeEvent
 from ansinh.lib.actor import Actor
-from ansinh.lib.identifiers import BHXH_CODE_RE, normalize_email, normalize_phone
+from ansinh.lib.identifiers import (
+    BHXH_CODE_RE,
+    normalize_email,
+    normalize_phone,
+    validate_citizen_identifier,
+)
 from ansinh.people.models import Office, Person
-from ansinh.recovery.services import normalize_recovery_identifier
 
 from . import emails
 from .errors import DossierError
@@ -100,7 +104,7 @@ def start_registration(
     """
     policy = codes.registration_policy()
     try:
-        ident = normalize_recovery_identifier(identifier)
+        ident = validate_citizen_identifier(identifier)
     except ValidationError as exc:
         raise _invalid("identifier", exc) from None
     name = " ".join(full_name.split())

@@ -193,6 +193,19 @@ def validate_office_code(value: str) -> str:
     return value
 
 
+def validate_citizen_identifier(raw: str) -> str:
+    """What a citizen types to name themselves (login, recovery, registration): a BHXH code
+    (10 ASCII digits) or a CCCD (12), surrounding spaces removed; anything else is a
+    ``ValidationError`` with the code ``invalid_identifier``."""
+    value = raw.strip()
+    if not (BHXH_CODE_RE.fullmatch(value) or CCCD_RE.fullmatch(value)):
+        raise ValidationError(
+            _("Enter your 10-digit BHXH code or your 12-digit CCCD number."),
+            code="invalid_identifier",
+        )
+    return value
+
+
 def identifier_kind(value: str) -> str | None:
     """Classify a login identifier: ``"bhxh"``, ``"cccd"``, ``"staff"`` or ``None`` (malformed)."""
     if BHXH_CODE_RE.fullmatch(value):

@@ -22,7 +22,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django_tasks import task
 
 from ansinh.accounts import codes
@@ -31,7 +30,7 @@ from ansinh.accounts.backends import resolve_identifier
 from ansinh.accounts.codes import CodeEvent
 from ansinh.accounts.models import User
 from ansinh.lib.actor import Actor, Channel
-from ansinh.lib.identifiers import BHXH_CODE_RE, CCCD_RE, normalize_email
+from ansinh.lib.identifiers import normalize_email, validate_citizen_identifier
 from ansinh.notifications import emails
 
 from .models import Recovery, RecoveryFailureCounter, RecoveryOutcome, RecoveryStatus
@@ -52,15 +51,8 @@ class RecoveryStarted:
 # --- Helpers ----------------------------------------------------------------------------------
 
 
-def normalize_recovery_identifier(raw: str) -> str:
-    """A BHXH code (10 ASCII digits) or CCCD (12); anything else is ``ValidationError``."""
-    value = raw.strip()
-    if not (BHXH_CODE_RE.fullmatch(value) or CCCD_RE.fullmatch(value)):
-        raise ValidationError(
-            _("Enter your 10-digit BHXH code or your 12-digit CCCD number."),
-            code="invalid_identifier",
-        )
-    return value
+# The identifier rule is shared with login and registration (``lib.identifiers``).
+normalize_recovery_identifier = validate_citizen_identifier
 
 
 def typed_pair_key(identifier: str, email: str) -> str:
