@@ -253,9 +253,16 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_COOKIES = env_bool("SECURE_COOKIES", default=PRODUCTION)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
+# Every cookie we set is SameSite=Lax, HttpOnly (no script of ours reads a cookie) and, with
+# SECURE_COOKIES, Secure under a "__Host-" name. Django's messages cookie follows SESSION_COOKIE_*.
+CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SECURE = SECURE_COOKIES
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 if SECURE_COOKIES:
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+    LANGUAGE_COOKIE_NAME = "__Host-django_language"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Not "no-referrer": under it browsers send "Origin: null" with every form POST, which
 # Django's CSRF check rejects. "same-origin" still sends nothing to other sites.
