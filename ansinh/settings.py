@@ -95,6 +95,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "ansinh.ops.middleware.RequestMiddleware",
     "ansinh.ops.middleware.DatabaseUnavailableMiddleware",
+    "ansinh.lib.captcha.CaptchaLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -444,6 +445,15 @@ CAPTCHA_IMAGE_SIZE = (140, 44)
 CAPTCHA_FONT_SIZE = 30
 # Never true outside tests_settings.py; a system check refuses it in production.
 CAPTCHA_TEST_MODE = False
+# Minting is limited (ansinh/lib/captcha.py): challenges per client address (a page showing
+# the CAPTCHA or /captcha/refresh/; generous, since offices and carriers put many people
+# behind one address), images and audio per address, and rows stored at most (expired ones
+# are purged at the cap and daily).
+CAPTCHA_CHALLENGE_FUNCT = "ansinh.lib.captcha.challenge"
+CAPTCHA_BASE_CHALLENGE_FUNCT = "captcha.helpers.random_char_challenge"
+CAPTCHA_MINT_RATE = ENV.get("CAPTCHA_MINT_RATE", "300/5m")
+CAPTCHA_IMAGE_RATE = ENV.get("CAPTCHA_IMAGE_RATE", "600/5m")
+CAPTCHA_MAX_STORED = env_int("CAPTCHA_MAX_STORED", 100_000)
 
 # --- Logging ----------------------------------------------------------------------------------
 # JSON lines in production (one object per line, for log shipping), plain text otherwise.
