@@ -31,9 +31,7 @@ captcha_audio = _drawn(views.captcha_audio)
 
 urlpatterns = [
     re_path(r"image/(?P<key>\w+)/$", captcha_image, name="captcha-image", kwargs={"scale": 1}),
-    re_path(
-        r"image/(?P<key>\w+)@2/$", captcha_image, name="captcha-image-2x", kwargs={"scale": 2}
-    ),
+    re_path(r"image/(?P<key>\w+)@2/$", captcha_image, name="captcha-image-2x", kwargs={"scale": 2}),
     re_path(r"audio/(?P<key>\w+).wav$", captcha_audio, name="captcha-audio"),
     re_path(r"refresh/$", views.captcha_refresh, name="captcha-refresh"),
 ]
