@@ -108,6 +108,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "ansinh.ops.middleware.RequestMiddleware",
     "ansinh.ops.middleware.DatabaseUnavailableMiddleware",
+    "ansinh.lib.captcha.CaptchaLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -266,9 +267,16 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_COOKIES = env_bool("SECURE_COOKIES", default=PRODUCTION)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
+# Every cookie we set is SameSite=Lax, HttpOnly (no script of ours reads a cookie) and, with
+# SECURE_COOKIES, Secure under a "__Host-" name. Django's messages cookie follows SESSION_COOKIE_*.
+CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SECURE = SECURE_COOKIES
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 if SECURE_COOKIES:
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+    LANGUAGE_COOKIE_NAME = "__Host-django_language"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Not "no-referrer": under it browsers send "Origin: null" with every form POST, which
 # Django's CSRF check rejects. "same-origin" still sends nothing to other sites.
@@ -446,6 +454,10 @@ CARD_KEYS_GENERATE = env_bool("CARD_KEYS_GENERATE", default=not PRODUCTION)
 # `ansinh card export-public-keys`).
 CARD_PUBLIC_KEYS_FILE = ENV.get("CARD_PUBLIC_KEYS_FILE", "")
 CARD_VERIFY_RATE = ENV.get("CARD_VERIFY_RATE", "60/m")
+# The signed list of revoked cards (GET /api/v1/cards/revocations): clinics fetch a new one by
+# its "next_update", this long after it was made; the offline verifier refuses an older list.
+CARD_REVOCATIONS_NEXT_UPDATE_SECONDS = env_int("CARD_REVOCATIONS_NEXT_UPDATE_SECONDS", 24 * 3600)
+CARD_REVOCATIONS_RATE = ENV.get("CARD_REVOCATIONS_RATE", "30/h")
 
 # --- CAPTCHA ("Mã kiểm tra") ----------------------------------------------------------------
 CAPTCHA_LENGTH = 5
@@ -454,6 +466,15 @@ CAPTCHA_IMAGE_SIZE = (140, 44)
 CAPTCHA_FONT_SIZE = 30
 # Never true outside tests_settings.py; a system check refuses it in production.
 CAPTCHA_TEST_MODE = False
+# Minting is limited (ansinh/lib/captcha.py): challenges per client address (a page showing
+# the CAPTCHA or /captcha/refresh/; generous, since offices and carriers put many people
+# behind one address), images and audio per address, and rows stored at most (expired ones
+# are purged at the cap and daily).
+CAPTCHA_CHALLENGE_FUNCT = "ansinh.lib.captcha.challenge"
+CAPTCHA_BASE_CHALLENGE_FUNCT = "captcha.helpers.random_char_challenge"
+CAPTCHA_MINT_RATE = ENV.get("CAPTCHA_MINT_RATE", "300/5m")
+CAPTCHA_IMAGE_RATE = ENV.get("CAPTCHA_IMAGE_RATE", "600/5m")
+CAPTCHA_MAX_STORED = env_int("CAPTCHA_MAX_STORED", 100_000)
 
 # --- Logging ----------------------------------------------------------------------------------
 # JSON lines in production (one object per line, for log shipping), plain text otherwise.

@@ -17,7 +17,7 @@ urlpatterns = [
     path("", include("ansinh.portal.urls")),
     path("backoffice/", include("ansinh.backoffice.urls")),
     path("admin/", admin.site.urls),
-    path("captcha/", include("captcha.urls")),
+    path("captcha/", include("ansinh.lib.captcha_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

@@ -1,5 +1,6 @@
-"""``/cards/verify``: public verification of an e-BHYT QR payload for clinics (DESIGN §3.6),
-rate limited per client address. Offline: ``ansinh card verify`` with the public keys."""
+"""``/cards/verify``: public verification of an e-BHYT QR payload for clinics (DESIGN §3.6);
+``/cards/revocations``: the signed list of revoked cards that clinics sync to verify offline
+(``ansinh card verify --revocations``). Both rate limited per client address."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from pydantic import Field
 
-from ansinh.cards.services import verify_payload
+from ansinh.cards.services import revocation_list, verify_payload
 from ansinh.lib import ratelimit
 from ansinh.lib.clientip import client_ip_key
 
@@ -26,6 +27,7 @@ class VerifyIn(StrictIn):
 
 
 class VerifiedCardOut(Schema):
+    serial: str | None = Field(description="The card's serial (null in version 1 payloads)")
     card_code: str
     full_name: str
     date_of_birth: str
@@ -37,18 +39,22 @@ class VerifiedCardOut(Schema):
 
 class VerifyOut(Schema):
     valid: bool
-    reason: Literal["bad_signature", "unknown_key", "expired", "malformed"] | None
+    reason: (
+        Literal["malformed", "unknown_key", "bad_signature", "revoked", "not_yet_valid", "expired"]
+        | None
+    )
     card: VerifiedCardOut | None = None
 
 
-@router.post("/verify", response={200: VerifyOut, 400: ErrorOut, 429: ErrorOut}, auth=None)
-def verify(request: HttpRequest, payload: VerifyIn) -> VerifyOut:
-    """``valid`` true, or false with the reason: ``malformed``, ``unknown_key``,
-    ``bad_signature`` or ``expired`` (checked in that order). A valid payload's card facts
-    are returned as signed."""
-    wait = ratelimit.hit(
-        request, group="cards.verify", key=client_ip_key(request), rate=settings.CARD_VERIFY_RATE
-    )
+class RevocationListOut(Schema):
+    format: Literal["ASR1"]
+    kid: str
+    body: str = Field(description="base64url of the JSON list (docs/contributions.md)")
+    signature: str = Field(description="Ed25519 over ASR1.<kid>.<body>, base64url")
+
+
+def _limit(request: HttpRequest, group: str, rate: str) -> None:
+    wait = ratelimit.hit(request, group=group, key=client_ip_key(request), rate=rate)
     if wait:
         raise ApiError(
             429,
@@ -56,11 +62,21 @@ def verify(request: HttpRequest, payload: VerifyIn) -> VerifyOut:
             _("Too many requests. Try again later."),
             headers={"Retry-After": str(wait)},
         )
+
+
+@router.post("/verify", response={200: VerifyOut, 400: ErrorOut, 429: ErrorOut}, auth=None)
+def verify(request: HttpRequest, payload: VerifyIn) -> VerifyOut:
+    """``valid`` true, or false with the reason: ``malformed``, ``unknown_key``,
+    ``bad_signature``, ``revoked`` (the card was replaced by a newer one, or is not in the
+    register), ``not_yet_valid`` (before its ``valid_from``) or ``expired`` (checked in that
+    order). A valid payload's card facts are returned as signed."""
+    _limit(request, "cards.verify", settings.CARD_VERIFY_RATE)
     verdict = verify_payload(payload.qr)
     card = None
     if verdict.valid and verdict.claims is not None:
         claims = verdict.claims
         card = VerifiedCardOut(
+            serial=claims.serial,
             card_code=claims.card,
             full_name=claims.name,
             date_of_birth=claims.dob,
@@ -70,3 +86,12 @@ def verify(request: HttpRequest, payload: VerifyIn) -> VerifyOut:
             five_years_from=claims.five_years,
         )
     return VerifyOut(valid=verdict.valid, reason=verdict.reason, card=card)  # type: ignore[arg-type]
+
+
+@router.get("/revocations", response={200: RevocationListOut, 429: ErrorOut}, auth=None)
+def revocations(request: HttpRequest) -> RevocationListOut:
+    """The signed list of revoked cards, for offline verification: check ``signature`` with
+    the published public key ``kid``, then read ``body`` (``issued_at``, ``next_update``: fetch
+    a new list by then, ``serials``: the revoked cards). Format: docs/contributions.md."""
+    _limit(request, "cards.revocations", settings.CARD_REVOCATIONS_RATE)
+    return RevocationListOut(**revocation_list())

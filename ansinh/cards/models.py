@@ -28,11 +28,22 @@ class Card(models.Model):
         null=True, blank=True, help_text="date of five continuous years (thời điểm đủ 5 năm)"
     )
     issued_at = models.DateTimeField()
+    # Set when the card is re-issued: from then on the card is revoked (services.issue_card).
     replaced_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["person", "-issued_at"]
-        indexes = [models.Index(fields=["person", "-issued_at"])]
+        indexes = [
+            models.Index(fields=["person", "-issued_at"]),
+            # The online check of a version 1 payload (no serial) looks a card up by its code.
+            models.Index(fields=["card_code"], name="cards_card_code_idx"),
+            # The signed revocation list: replaced cards not yet expired.
+            models.Index(
+                fields=["valid_to"],
+                condition=models.Q(replaced_at__isnull=False),
+                name="cards_card_revoked_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.card_code

@@ -1,9 +1,10 @@
-"""e-BHYT cards: issue, read, sign the QR payload, verify a payload (DESIGN §3.6)."""
+"""e-BHYT cards: issue, read, sign the QR payload, verify a payload, publish the signed list of
+revoked cards (DESIGN §3.6, docs/contributions.md)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+import uuid
 
 import segno
 from django.conf import settings
@@ -12,14 +13,12 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from ansinh.audit.services import record
+from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import parse_card_code
 from ansinh.people.models import HealthFacility, Person
 
-from . import signing
+from . import revocations, signing
 from .models import Card
-
-if TYPE_CHECKING:
-    from ansinh.accounts.models import User
 
 
 def current_card(*, person: Person) -> Card | None:
@@ -41,10 +40,12 @@ def issue_card(
     valid_from: dt.date,
     valid_to: dt.date,
     five_years_from: dt.date | None,
-    actor: User | None,
+    actor: Actor,
     province_code: str | None = None,
 ) -> Card:
-    """Issue a card; the card in force before is marked replaced (history is kept)."""
+    """Issue a card; the card in force before is marked replaced (history is kept), which
+    revokes it: ``/cards/verify`` refuses its payload from now on, and the signed revocation
+    list names it until it expires."""
     code = f"{group}{benefit_level}{province_code or person.province_code}{person.bhxh_code}"
     parse_card_code(code)  # ValidationError(code="invalid_card_code")
     if valid_to < valid_from:
@@ -63,8 +64,7 @@ def issue_card(
         )
         record(
             "card.issued",
-            actor=actor,
-            channel="backoffice" if actor else "cli",
+            by=actor,
             details={"card": str(card.public_id), "group": group, "level": benefit_level},
         )
     return card
@@ -88,6 +88,7 @@ def claims_of(card: Card) -> signing.Claims:
         valid_to=card.valid_to.isoformat(),
         five_years=card.five_years_from.isoformat() if card.five_years_from else None,
         issued=timezone.localdate(card.issued_at).isoformat(),
+        serial=card.public_id.hex,
     )
 
 
@@ -108,5 +109,49 @@ def public_keys() -> dict[str, signing.Ed25519PublicKey]:
     return _keys()[1]
 
 
+def _in_force(claims: signing.Claims) -> str | None:
+    """Online revocation check: a payload is accepted only for a card in force in the register
+    (not replaced). A version 2 payload names its card by serial; a version 1 payload (no
+    serial) by what it signs of the card: code, facility, validity and issue date (a re-issue
+    that changes none of these on the day of issue signs the very same version 1 payload, which
+    therefore stays accepted: docs/contributions.md)."""
+    cards = Card.objects.filter(card_code=claims.card, replaced_at__isnull=True)
+    if claims.serial is not None:
+        cards = cards.filter(public_id=uuid.UUID(hex=claims.serial))
+    else:
+        cards = cards.filter(
+            facility__code=claims.facility,
+            valid_from=claims.valid_from,
+            valid_to=claims.valid_to,
+            issued_at__date=claims.issued,
+        )
+    return None if cards.exists() else signing.Reason.REVOKED
+
+
 def verify_payload(payload: object, *, today: dt.date | None = None) -> signing.Verdict:
-    return signing.verify(payload, public_keys=public_keys(), today=today or timezone.localdate())
+    """The online verdict (``POST /cards/verify``): form, key, signature, revocation against
+    the register, then the validity dates."""
+    return signing.verify(
+        payload,
+        public_keys=public_keys(),
+        today=today or timezone.localdate(),
+        revoked=_in_force,
+    )
+
+
+def revocation_list(*, now: dt.datetime | None = None) -> revocations.Envelope:
+    """The signed list of revoked cards for offline verification (``GET /cards/revocations``):
+    every replaced card not expired by more than a day (a later card is refused as expired
+    anyway; the day covers clinics whose clock is behind), signed with the active card key."""
+    now = (now or timezone.now()).replace(microsecond=0)
+    horizon = timezone.localdate(now) - dt.timedelta(days=1)
+    serials = Card.objects.filter(
+        replaced_at__isnull=False, replaced_at__lte=now, valid_to__gte=horizon
+    ).values_list("public_id", flat=True)
+    content = revocations.RevocationList(
+        issued_at=now,
+        next_update=now + dt.timedelta(seconds=settings.CARD_REVOCATIONS_NEXT_UPDATE_SECONDS),
+        serials=frozenset(serial.hex for serial in serials),
+    )
+    ring, _public = _keys()
+    return revocations.sign(content, kid=ring.active, private_key=ring.private[ring.active])

@@ -6,7 +6,11 @@
 * ``kid``: the signing key's id, 1–32 characters ``A-Z a-z 0-9 _ -``;
 * ``body``: base64url without padding of the UTF-8 JSON object (keys sorted, no spaces, non-ASCII
   characters unescaped, exactly as ``encode_body`` writes it; any other spelling is malformed)
-  ``{"card", "dob", "facility", "five_years", "from", "issued", "name", "to", "v"}``;
+  ``{"card", "dob", "facility", "five_years", "from", "issued", "name", "serial", "to", "v": 2}``
+  where ``serial`` (32 lowercase hex digits) names this one card among the person's re-issues,
+  so that a replaced card can be revoked (``revocations.py``). Version 1 payloads (``"v": 1``,
+  no ``serial``), issued before revocation existed, still parse and verify; their revocation
+  can be checked online only (docs/contributions.md);
 * ``signature``: base64url without padding of the 64-byte Ed25519 signature of the ASCII
   text ``AS1.<kid>.<body>``.
 
@@ -29,6 +33,7 @@ import os
 import re
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,13 +48,21 @@ KID_RE = re.compile(r"[A-Za-z0-9_-]{1,32}", re.ASCII)
 B64URL_RE = re.compile(r"[A-Za-z0-9_-]+", re.ASCII)
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 CARD_RE = re.compile(r"[A-Z]{2}[1-5][0-9]{2}[0-9]{10}", re.ASCII)
-FIELDS = frozenset({"card", "dob", "facility", "five_years", "from", "issued", "name", "to", "v"})
+SERIAL_RE = re.compile(r"[0-9a-f]{32}", re.ASCII)
+FIELDS_V1 = frozenset(
+    {"card", "dob", "facility", "five_years", "from", "issued", "name", "to", "v"}
+)
+FIELDS = {1: FIELDS_V1, 2: FIELDS_V1 | {"serial"}}
 
 
 class Reason:
     MALFORMED = "malformed"
     UNKNOWN_KEY = "unknown_key"
     BAD_SIGNATURE = "bad_signature"
+    REVOKED = "revoked"
+    # Offline only: a version 1 payload has no serial, so a revocation list cannot name it.
+    REVOCATION_UNKNOWN = "revocation_unknown"
+    NOT_YET_VALID = "not_yet_valid"
     EXPIRED = "expired"
 
 
@@ -85,10 +98,15 @@ class Claims:
     valid_to: str
     five_years: str | None
     issued: str
+    serial: str | None = None  # None only in version 1 payloads
+
+    @property
+    def version(self) -> int:
+        return 1 if self.serial is None else 2
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "v": 1,
+        data: dict[str, Any] = {
+            "v": self.version,
             "card": self.card,
             "name": self.name,
             "dob": self.dob,
@@ -98,6 +116,9 @@ class Claims:
             "five_years": self.five_years,
             "issued": self.issued,
         }
+        if self.serial is not None:
+            data["serial"] = self.serial
+        return data
 
 
 def encode_body(claims: Claims) -> str:
@@ -142,8 +163,15 @@ def parse(payload: Any) -> Parsed:
         data = json.loads(b64decode(parts[2]).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, binascii.Error) as exc:
         raise ValueError("bad body") from exc
-    if not isinstance(data, dict) or set(data) != FIELDS or data["v"] != 1:
+    if not isinstance(data, dict) or type(data.get("v")) is not int:
         raise ValueError("bad body")
+    if data["v"] not in FIELDS or set(data) != FIELDS[data["v"]]:
+        raise ValueError("bad body")
+    serial = data.get("serial")
+    if serial is not None and (not isinstance(serial, str) or not SERIAL_RE.fullmatch(serial)):
+        raise ValueError("bad serial")
+    if data["v"] == 2 and serial is None:
+        raise ValueError("bad serial")
     card, name, facility = data["card"], data["name"], data["facility"]
     if not isinstance(card, str) or not CARD_RE.fullmatch(card):
         raise ValueError("bad card code")
@@ -161,6 +189,7 @@ def parse(payload: Any) -> Parsed:
         valid_to=_date(data["to"]),
         five_years=None if five_years is None else _date(five_years),
         issued=_date(data["issued"]),
+        serial=serial,
     )
     # Canonical only, like the base64 above: the issuer writes sorted keys, no spaces, "v": 1;
     # any other spelling of the same claims (spaces, "v": true, escapes) is not a payload.
@@ -181,9 +210,18 @@ class Verdict:
     claims: Claims | None = None
 
 
-def verify(payload: Any, *, public_keys: dict[str, Ed25519PublicKey], today: dt.date) -> Verdict:
-    """Check a payload: its form, its key id, its signature, then its validity date, in that
-    order (the first failure is the reason)."""
+def verify(
+    payload: Any,
+    *,
+    public_keys: dict[str, Ed25519PublicKey],
+    today: dt.date,
+    revoked: Callable[[Claims], str | None] | None = None,
+) -> Verdict:
+    """Check a payload: its form, its key id, its signature, whether it is revoked, then its
+    validity dates (not before ``from``, not after ``to``), in that order; the first failure is
+    the reason. ``revoked`` answers, for claims whose signature is good, a reason
+    (``Reason.REVOKED`` or ``Reason.REVOCATION_UNKNOWN``) or None; without it nothing is
+    checked for revocation (callers that verify cards always pass one)."""
     try:
         parsed = parse(payload)
     except ValueError:
@@ -195,6 +233,12 @@ def verify(payload: Any, *, public_keys: dict[str, Ed25519PublicKey], today: dt.
         key.verify(parsed.signature, parsed.signed)
     except InvalidSignature:
         return Verdict(False, Reason.BAD_SIGNATURE)
+    if revoked is not None:
+        reason = revoked(parsed.claims)
+        if reason is not None:
+            return Verdict(False, reason, parsed.claims)
+    if today < dt.date.fromisoformat(parsed.claims.valid_from):
+        return Verdict(False, Reason.NOT_YET_VALID, parsed.claims)
     if dt.date.fromisoformat(parsed.claims.valid_to) < today:
         return Verdict(False, Reason.EXPIRED, parsed.claims)
     return Verdict(True, None, parsed.claims)

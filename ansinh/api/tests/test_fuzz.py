@@ -48,6 +48,7 @@ from ansinh.accounts.services import issue_tokens
 from ansinh.cards.services import issue_card, qr_payload
 from ansinh.conftest import UNIT_KEY, Api, clear_caches, make_citizen, make_staff, run_on_commit
 from ansinh.dossiers.tests.helpers import change_request, last_code
+from ansinh.lib.actor import Actor
 from ansinh.people.models import Employment, HealthFacility, Office, Sex, Unit
 
 EXAMPLES = 15
@@ -205,7 +206,7 @@ def _seed(api: Api) -> World:
             valid_from=dt.date(2026, 1, 1),
             valid_to=dt.date(2099, 12, 31),
             five_years_from=None,
-            actor=None,
+            actor=Actor.command(),
         )
 
     world.path_values = {

@@ -11,6 +11,7 @@ import pytest
 
 from ansinh.cards import signing
 from ansinh.cards.services import issue_card
+from ansinh.lib.actor import Actor
 from ansinh.people.models import HealthFacility
 
 
@@ -49,5 +50,5 @@ def card(citizen: Any, facility: HealthFacility, key_file: Path) -> Any:
         valid_from=dt.date(2026, 1, 1),
         valid_to=dt.date(2026, 12, 31),
         five_years_from=dt.date(2020, 1, 1),
-        actor=None,
+        actor=Actor.command(),
     )

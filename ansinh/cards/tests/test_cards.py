@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 from ansinh.cards import signing
 from ansinh.cards.services import qr_payload
 from ansinh.conftest import CITIZEN_PASSWORD, OTHER_PASSWORD
+from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import parse_card_code
 
 pytestmark = pytest.mark.django_db
@@ -138,19 +140,38 @@ def test_rotation_old_payloads_still_verify_with_the_retired_public_key(
         assert api.post("/cards/verify", {"qr": payload}).json()["valid"] is True
 
 
-def _offline(payload: str, key: Path, today: str = "2026-11-15") -> tuple[int, dict]:
+@pytest.fixture
+def sync(api, tmp_path, key_file):
+    """What a clinic does: fetch ``GET /cards/revocations`` and keep it as a file."""
+
+    def fetch() -> Path:
+        response = api.get("/cards/revocations")
+        assert response.status_code == 200, response.content
+        path = tmp_path / "revocations.json"
+        path.write_text(response.content.decode())
+        return path
+
+    return fetch
+
+
+def _offline(
+    payload: str, key: Path, revocations: Path, today: str = "2026-11-15"
+) -> tuple[int, dict]:
     out = io.StringIO()
     code = 0
     try:
         call_command(
-            "card", "verify", payload, "--public-key", str(key), "--today", today, stdout=out
-        )
+            "card", "verify", payload, "--public-key", str(key),
+            "--revocations", str(revocations), "--today", today, stdout=out,
+        )  # fmt: skip
     except SystemExit as exc:
         code = int(exc.code or 0)
     return code, json.loads(out.getvalue())
 
 
-def test_offline_cli_verifies_with_the_published_public_key(card, public_key_file, tmp_path):
+def test_offline_cli_verifies_with_the_published_public_key(
+    card, public_key_file, sync, tmp_path, _clock
+):
     good = qr_payload(card)
     stranger = tmp_path / "stranger.json"
     stranger.write_text(
@@ -159,20 +180,29 @@ def test_offline_cli_verifies_with_the_published_public_key(card, public_key_fil
         )
     )
 
-    assert _offline(good, public_key_file) == (
+    listed = sync()
+    assert _offline(good, public_key_file, listed) == (
         0,
         {"valid": True, "reason": None, "card": signing.parse(good).claims.as_json()},
     )
-    assert _offline(_tamper(good), public_key_file) == (
+    assert _offline(_tamper(good), public_key_file, listed) == (
         1,
         {"valid": False, "reason": "bad_signature"},
     )
-    assert _offline(good, stranger) == (1, {"valid": False, "reason": "unknown_key"})
-    assert _offline(good, public_key_file, today="2027-01-01") == (
+    assert _offline("garbage", public_key_file, listed) == (
+        1,
+        {"valid": False, "reason": "malformed"},
+    )
+    # Another issuer's keys: its list is not ours either.
+    with pytest.raises(CommandError, match="unknown key"):
+        _offline(good, stranger, listed)
+    with pytest.raises(CommandError, match="fetch a new one"):
+        _offline(good, public_key_file, listed, today="2027-01-01")
+    _clock.move_to("2027-01-01 08:00:00+07:00")
+    assert _offline(good, public_key_file, sync(), today="2027-01-01") == (
         1,
         {"valid": False, "reason": "expired"},
     )
-    assert _offline("garbage", public_key_file) == (1, {"valid": False, "reason": "malformed"})
 
 
 def test_export_public_keys_contains_no_private_key(key_file):
@@ -202,7 +232,7 @@ def test_a_reissued_card_replaces_the_old_one(api, card, facility):
     new = issue_card(
         person=card.person, group="DN", benefit_level=4, facility=facility,
         valid_from=dt.date(2027, 1, 1), valid_to=dt.date(2027, 12, 31),
-        five_years_from=dt.date(2020, 1, 1), actor=None,
+        five_years_from=dt.date(2020, 1, 1), actor=Actor.command(),
     )  # fmt: skip
 
     card.refresh_from_db()
@@ -219,6 +249,7 @@ _PUBLIC = {"k1": _KEY.public_key()}
 @st.composite
 def claims(draw):
     day = st.dates(min_value=dt.date(1930, 1, 1), max_value=dt.date(2099, 12, 31))
+    valid_from, valid_to = sorted([draw(day), draw(day)])
     return signing.Claims(
         card=draw(st.sampled_from(["DN", "HT", "GD"]))
         + str(draw(st.integers(1, 5)))
@@ -226,10 +257,12 @@ def claims(draw):
         name=draw(st.text(min_size=1, max_size=60)),
         dob=draw(day).isoformat(),
         facility=draw(st.from_regex(r"\A[0-9]{5}\Z")),
-        valid_from=draw(day).isoformat(),
-        valid_to=draw(day).isoformat(),
+        valid_from=valid_from.isoformat(),
+        valid_to=valid_to.isoformat(),
         five_years=draw(st.none() | day.map(dt.date.isoformat)),
         issued=draw(day).isoformat(),
+        # Version 2 (with a serial) and the version 1 payloads issued before it.
+        serial=draw(st.none() | st.from_regex(r"\A[0-9a-f]{32}\Z")),
     )
 
 
@@ -239,7 +272,8 @@ def test_every_signed_payload_parses_back_to_its_claims(value):
     payload = signing.sign(value, kid="k1", private_key=_KEY)
 
     assert signing.parse(payload).claims == value
-    verdict = signing.verify(payload, public_keys=_PUBLIC, today=dt.date(1900, 1, 1))
+    today = dt.date.fromisoformat(value.valid_from)
+    verdict = signing.verify(payload, public_keys=_PUBLIC, today=today)
     assert verdict.valid
 
 
@@ -261,7 +295,8 @@ def test_changing_any_character_of_a_payload_makes_it_invalid(value, position, r
         return
     changed = payload[:index] + replacement + payload[index + 1 :]
 
-    verdict = signing.verify(changed, public_keys=_PUBLIC, today=dt.date(1900, 1, 1))
+    today = dt.date.fromisoformat(value.valid_from)
+    verdict = signing.verify(changed, public_keys=_PUBLIC, today=today)
 
     assert verdict.valid is False
 

@@ -72,6 +72,7 @@ def test_the_pages_need_a_login(client):
 
 def test_the_card_page_shows_the_card_and_an_inline_svg_qr(client, citizen, settings, tmp_path):
     from ansinh.cards.services import issue_card
+    from ansinh.lib.actor import Actor
     from ansinh.people.models import HealthFacility
 
     settings.CARD_KEYS_FILE = str(tmp_path / "keys.json")
@@ -81,7 +82,7 @@ def test_the_card_page_shows_the_card_and_an_inline_svg_qr(client, citizen, sett
     issue_card(
         person=citizen.person, group="DN", benefit_level=4, facility=facility,
         valid_from=dt.date(2026, 1, 1), valid_to=dt.date(2026, 12, 31),
-        five_years_from=dt.date(2020, 1, 1), actor=None,
+        five_years_from=dt.date(2020, 1, 1), actor=Actor.command(),
     )  # fmt: skip
     login(client, "0123456789", CITIZEN_PASSWORD)
 

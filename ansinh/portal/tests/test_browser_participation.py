@@ -24,6 +24,7 @@ def test_citizen_sees_the_history_per_scheme_and_the_card_with_its_qr(page: Page
     from ansinh.cards.services import issue_card
     from ansinh.contributions.months import add_months, format_month, month_of
     from ansinh.contributions.services import ingest_report
+    from ansinh.lib.actor import Actor
     from ansinh.people.models import HealthFacility
 
     importlib.import_module("ansinh.contributions.migrations.0002_reference_data").load(apps, None)
@@ -47,7 +48,7 @@ def test_citizen_sees_the_history_per_scheme_and_the_card_with_its_qr(page: Page
     issue_card(
         person=citizen.person, group="DN", benefit_level=4, facility=facility,
         valid_from=dt.date(now.year, 1, 1), valid_to=dt.date(now.year + 1, 12, 31),
-        five_years_from=None, actor=None,
+        five_years_from=None, actor=Actor.command(),
     )  # fmt: skip
 
     page.goto("/dang-nhap/")

@@ -9,14 +9,16 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ansinh.cards import signing
+from ansinh.cards import revocations, signing
 
 
 class Command(BaseCommand):
     help = (
         "e-BHYT card keys and offline verification. "
-        "`verify PAYLOAD --public-key FILE`: check a QR payload with published public keys, no "
-        "database or network needed (exit status 0 valid, 1 invalid). "
+        "`verify PAYLOAD --public-key FILE --revocations FILE`: check a QR payload with the "
+        "published public keys and the signed list of revoked cards (GET "
+        "/api/v1/cards/revocations), no database or network needed (exit status 0 valid, 1 "
+        "invalid or an unusable key file or list). "
         "`export-public-keys [--output FILE]`: the public keys to publish. "
         "`new-key-file FILE --kid KID`: create a key file (mode 0600) for CARD_KEYS_FILE."
     )
@@ -28,6 +30,12 @@ class Command(BaseCommand):
         verify = sub.add_parser("verify", help="verify a payload offline")
         verify.add_argument("payload", help="the QR payload, or - to read it from standard input")
         verify.add_argument("--public-key", required=True, type=Path, help="public key file")
+        verify.add_argument(
+            "--revocations",
+            required=True,
+            type=Path,
+            help="the signed revocation list (JSON from GET /api/v1/cards/revocations)",
+        )
         verify.add_argument("--today", help="YYYY-MM-DD (default: today)")
         export = sub.add_parser("export-public-keys", help="print the public keys as JSON")
         export.add_argument("--output", type=Path)
@@ -37,7 +45,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "verify":
-            self._verify(options["payload"], options["public_key"], options.get("today"))
+            self._verify(
+                options["payload"], options["public_key"], options["revocations"], options["today"]
+            )
         elif action == "export-public-keys":
             self._export(options.get("output"))
         else:
@@ -49,15 +59,26 @@ class Command(BaseCommand):
                 raise CommandError(f"{options['file']} exists; not overwritten")
             self.stdout.write(f"Created {options['file']} with key {options['kid']}.")
 
-    def _verify(self, payload: str, key_file: Path, today: str | None) -> None:
+    def _verify(self, payload: str, key_file: Path, list_file: Path, today: str | None) -> None:
         if payload == "-":
             payload = sys.stdin.read().strip()
         try:
             keys = signing.load_public_keys(key_file)
             day = dt.date.fromisoformat(today) if today else dt.date.today()  # noqa: DTZ011
-        except (signing.KeyFileError, ValueError) as exc:
+            # The list is checked whole before any card: an altered or stale list is refused,
+            # never used in part.
+            revoked = revocations.load(json.loads(list_file.read_text()), public_keys=keys)
+        except revocations.RevocationListError as exc:
+            raise CommandError(f"{list_file}: refused: {exc}") from exc
+        except (OSError, ValueError, signing.KeyFileError) as exc:
             raise CommandError(str(exc)) from exc
-        verdict = signing.verify(payload, public_keys=keys, today=day)
+        # The list is stale once the day after its "next update" has begun (the clinic's date).
+        if day > revoked.next_update.date():
+            raise CommandError(
+                f"{list_file}: the revocation list was due for renewal at "
+                f"{revoked.next_update:%Y-%m-%d %H:%M} UTC; fetch a new one"
+            )
+        verdict = signing.verify(payload, public_keys=keys, today=day, revoked=revoked.check)
         result: dict[str, Any] = {"valid": verdict.valid, "reason": verdict.reason}
         if verdict.valid and verdict.claims:
             result["card"] = verdict.claims.as_json()
