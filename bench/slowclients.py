@@ -254,7 +254,9 @@ def legitimate(
 # --- The servers ------------------------------------------------------------------------------
 
 
-def wait_until_answers(process: subprocess.Popen[bytes], port: int, log: Path, limit: float) -> None:
+def wait_until_answers(
+    process: subprocess.Popen[bytes], port: int, log: Path, limit: float
+) -> None:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -281,9 +283,12 @@ def serve_target(args: argparse.Namespace) -> Iterator[tuple[int, str]]:
         stack.ansinh("collectstatic", "--no-input", "--verbosity", "0")  # the login page's CSS
         process = stack.serve(threads=args.web_workers)
         workers = stack.setting("WEB_CONCURRENCY")
-        yield int(stack.base_url.rsplit(":", 1)[1]), (
-            f"`ansinh serve`, production profile, WEB_CONCURRENCY={workers} "
-            f"(log: {process.log.relative_to(REPO)})"
+        yield (
+            int(stack.base_url.rsplit(":", 1)[1]),
+            (
+                f"`ansinh serve`, production profile, WEB_CONCURRENCY={workers} "
+                f"(log: {process.log.relative_to(REPO)})"
+            ),
         )
 
 

@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from waitress import serve
 
+from ansinh.ops.webserver import forwarded_proto_filter, waitress_options
 from ansinh.ops.worker import make_worker, start_sweeper
 from ansinh.people.models import Person
 from ansinh.wsgi import application
@@ -42,6 +43,13 @@ class Command(BaseCommand):
         if settings.DEV_MAILBOX:
             self.stdout.write(f"Development mailbox: http://{host}:{port}/dev/mailbox/")
         try:
-            serve(application, host=host, port=port, threads=threads, ident="ansinh")
+            # waitress reads connections and whole requests in its event loop before a thread
+            # runs them: idle or trickling clients cannot hold the threads (issue 11 d).
+            serve(
+                forwarded_proto_filter(application, settings.GUNICORN_FORWARDED_ALLOW_IPS),
+                host=host,
+                port=port,
+                **waitress_options(threads=threads),
+            )
         finally:
             stop.set()
