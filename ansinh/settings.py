@@ -135,6 +135,14 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------
+# Every SQLite database, the embedded default's or one named by a sqlite:// DATABASE_URL: the web
+# threads and the worker thread share the file, so wait for the lock instead of failing, take the
+# write lock at BEGIN to avoid upgrade deadlocks, and let readers run beside the writer (WAL).
+SQLITE_OPTIONS: dict[str, Any] = {
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 DATABASE_URL = ENV.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES: dict[str, Any] = {
@@ -157,15 +165,11 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": ENV.get("SQLITE_PATH", str(BASE_DIR / "var" / "ansinh.sqlite3")),
-            "OPTIONS": {
-                # The web threads and the worker thread share the file: wait for the lock
-                # instead of failing, and take the write lock at BEGIN to avoid upgrade deadlocks.
-                "timeout": 20,
-                "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
         }
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Issue 11 i: a sqlite:// URL used to get none of these (parallel writes answered 503).
+    DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, login back-off for unknown identifiers) -----------------------
@@ -326,7 +330,7 @@ USE_TZ = True
 
 # --- Static files -------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(ENV.get("STATIC_ROOT", "") or BASE_DIR / "var" / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -379,7 +383,9 @@ GUNICORN_THREADS = env_int("GUNICORN_THREADS", 2)
 # Each process reads connections and whole requests in waitress's event loop before a thread
 # runs them, so slow clients cannot hold the threads (ansinh/ops/webserver.py, issue 11 d).
 # "gthread" is gunicorn's threaded worker: only behind a proxy that buffers whole requests.
-GUNICORN_WORKER_CLASS = ENV.get("GUNICORN_WORKER_CLASS", "") or "ansinh.ops.webserver.WaitressWorker"
+GUNICORN_WORKER_CLASS = (
+    ENV.get("GUNICORN_WORKER_CLASS", "") or "ansinh.ops.webserver.WaitressWorker"
+)
 # Connections one process holds open at once (idle, keep-alive or still arriving); both servers.
 WEB_CONNECTION_LIMIT = env_int("WEB_CONNECTION_LIMIT", 1000)
 # Seconds without traffic after which a connection is closed; both servers.

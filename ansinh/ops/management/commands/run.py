@@ -1,4 +1,5 @@
 import threading
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -24,10 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=8)
 
     def handle(self, *args: Any, host: str, port: int, threads: int, **options: Any) -> None:
-        if not settings.DATABASE_URL:
-            from pathlib import Path
-
-            Path(settings.DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        database = settings.DATABASES["default"]
+        if database["ENGINE"] == "django.db.backends.sqlite3" and database["NAME"] != ":memory:":
+            Path(database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         if not Person.objects.exists():
