@@ -133,12 +133,16 @@ class WaitressWorker(Worker):
         )
         listeners = [d for d in socket_map.values() if getattr(d, "accepting", False)]
         parent = self.ppid
+        next_beat = 0.0
         while self.alive:
-            self.notify()
+            now = time.monotonic()
+            if now >= next_beat:  # at most twice a second: a busy loop turns often
+                self.notify()
+                next_beat = now + 0.5
+                if os.getppid() != parent:
+                    self.log.info("Parent changed, shutting down: %s", self)
+                    break
             wasyncore.loop(timeout=1.0, map=socket_map, use_poll=True, count=1)
-            if os.getppid() != parent:
-                self.log.info("Parent changed, shutting down: %s", self)
-                break
         # Stop accepting (the other processes and the replacement take the new connections),
         # then finish what is in progress.
         for listener in listeners:
