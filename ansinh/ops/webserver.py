@@ -147,7 +147,7 @@ class WaitressWorker(Worker):
         # then finish what is in progress.
         for listener in listeners:
             listener.accepting = False
-            socket_map.pop(listener.fileno(), None)
+            listener.del_channel()  # out of the loop; the socket itself stays gunicorn's
         deadline = time.monotonic() + self.cfg.graceful_timeout
         while time.monotonic() < deadline and any(
             getattr(channel, "requests", None) or getattr(channel, "total_outbufs_len", 0)
