@@ -10,7 +10,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
 .PHONY: run test test-embedded test-services lint format messages lock clean bench bench-recovery \
-	bench-ingest bench-history bench-statements bench-growth soak
+	bench-ingest bench-history bench-statements bench-growth bench-slowclients soak
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -80,6 +80,12 @@ bench-history: $(STAMP)
 ## population; writes bench/results/growth.md (about 6–8 minutes).
 bench-growth: $(STAMP)
 	$(BIN)/python bench/growth.py --database $(BENCH_DB) --redis-db $(BENCH_REDIS_DB) $(BENCH_ARGS)
+
+## Benchmark (bench/README.md): 500 idle and trickling connections against `ansinh serve`
+## (production profile) and `ansinh run` (embedded), and the latency of legitimate requests
+## meanwhile; writes bench/results/slowclients.md (about 2 minutes).
+bench-slowclients: $(STAMP)
+	$(BIN)/python bench/slowclients.py --database $(BENCH_DB) --redis-db $(BENCH_REDIS_DB) $(BENCH_ARGS)
 
 ## Soak, a benchmark, not a CI test (bench/README.md): 30 minutes of mixed traffic on the
 ## production profile; writes bench/results/soak.md; exit status 1 on FAIL.

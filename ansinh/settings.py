@@ -149,6 +149,14 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------
+# Every SQLite database, the embedded default's or one named by a sqlite:// DATABASE_URL: the web
+# threads and the worker thread share the file, so wait for the lock instead of failing, take the
+# write lock at BEGIN to avoid upgrade deadlocks, and let readers run beside the writer (WAL).
+SQLITE_OPTIONS: dict[str, Any] = {
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 DATABASE_URL = ENV.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES: dict[str, Any] = {
@@ -171,15 +179,11 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": ENV.get("SQLITE_PATH", str(BASE_DIR / "var" / "ansinh.sqlite3")),
-            "OPTIONS": {
-                # The web threads and the worker thread share the file: wait for the lock
-                # instead of failing, and take the write lock at BEGIN to avoid upgrade deadlocks.
-                "timeout": 20,
-                "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
         }
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Issue 11 i: a sqlite:// URL used to get none of these (parallel writes answered 503).
+    DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, login back-off for unknown identifiers) -----------------------
@@ -352,7 +356,7 @@ USE_TZ = True
 
 # --- Static files -------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(ENV.get("STATIC_ROOT", "") or BASE_DIR / "var" / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -397,12 +401,21 @@ TASK_STUCK_SECONDS = env_int("TASK_STUCK_SECONDS", 120)
 WORKER_THREADS = env_int("WORKER_THREADS", 4)
 TASK_WORKER_INTERVAL = max(0.0, float(ENV.get("TASK_WORKER_INTERVAL", "").strip() or 0.25))
 
-# --- Web server (`ansinh serve`: gunicorn) ------------------------------------------------------
+# --- Web servers (`ansinh serve`: gunicorn processes running waitress; `ansinh run`: waitress) ---
 WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 2)  # worker processes
-# Threads per process (1: sync workers). Two: while one thread waits for the database (a
-# login's commit, a history read's queries) the other computes; and connections are kept alive
-# (bench/RESULTS.md).
+# Request threads per process. Two: while one thread waits for the database (a login's commit, a
+# history read's queries) the other computes (bench/RESULTS.md).
 GUNICORN_THREADS = env_int("GUNICORN_THREADS", 2)
+# Each process reads connections and whole requests in waitress's event loop before a thread
+# runs them, so slow clients cannot hold the threads (ansinh/ops/webserver.py, issue 11 d).
+# "gthread" is gunicorn's threaded worker: only behind a proxy that buffers whole requests.
+GUNICORN_WORKER_CLASS = (
+    ENV.get("GUNICORN_WORKER_CLASS", "") or "ansinh.ops.webserver.WaitressWorker"
+)
+# Connections one process holds open at once (idle, keep-alive or still arriving); both servers.
+WEB_CONNECTION_LIMIT = env_int("WEB_CONNECTION_LIMIT", 1000)
+# Seconds without traffic after which a connection is closed; both servers.
+WEB_CHANNEL_TIMEOUT = env_int("WEB_CHANNEL_TIMEOUT", 30)
 GUNICORN_TIMEOUT = env_int("GUNICORN_TIMEOUT", 30)
 GUNICORN_MAX_REQUESTS = env_int("GUNICORN_MAX_REQUESTS", 20000)
 GUNICORN_FORWARDED_ALLOW_IPS = ENV.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

@@ -469,6 +469,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=None,
         help="GUNICORN_THREADS (default: the production default)",
     )
+    parser.add_argument(
+        "--web-worker-class",
+        default=None,
+        help="GUNICORN_WORKER_CLASS, e.g. gthread (default: the production default)",
+    )
     parser.add_argument("--login-seconds", type=float, default=None)
     parser.add_argument(
         "--login-concurrency",
@@ -536,6 +541,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 stack.ansinh("shell", "--command", history.SETUP)
             serve_env = {} if args.web_threads is None else {
                 "GUNICORN_THREADS": str(args.web_threads)}  # fmt: skip
+            if args.web_worker_class:
+                serve_env["GUNICORN_WORKER_CLASS"] = args.web_worker_class
             with step(
                 f"start ansinh serve ({args.web_workers} workers) and {args.task_workers} × ansinh worker"
             ):

@@ -1,4 +1,5 @@
 import threading
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -7,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from waitress import serve
 
 from ansinh.ops.demo import registry_is_empty
+from ansinh.ops.webserver import forwarded_proto_filter, waitress_options
 from ansinh.ops.worker import make_worker, start_sweeper
 from ansinh.wsgi import application
 
@@ -23,10 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=8)
 
     def handle(self, *args: Any, host: str, port: int, threads: int, **options: Any) -> None:
-        if not settings.DATABASE_URL:
-            from pathlib import Path
-
-            Path(settings.DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        database = settings.DATABASES["default"]
+        if database["ENGINE"] == "django.db.backends.sqlite3" and database["NAME"] != ":memory:":
+            Path(database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         if registry_is_empty():
@@ -42,6 +43,13 @@ class Command(BaseCommand):
         if settings.DEV_MAILBOX:
             self.stdout.write(f"Development mailbox: http://{host}:{port}/dev/mailbox/")
         try:
-            serve(application, host=host, port=port, threads=threads, ident="ansinh")
+            # waitress reads connections and whole requests in its event loop before a thread
+            # runs them: idle or trickling clients cannot hold the threads (issue 11 d).
+            serve(
+                forwarded_proto_filter(application, settings.GUNICORN_FORWARDED_ALLOW_IPS),
+                host=host,
+                port=port,
+                **waitress_options(threads=threads),
+            )
         finally:
             stop.set()

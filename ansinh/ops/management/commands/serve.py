@@ -31,8 +31,9 @@ def _child_exit(server: Any, worker: Any) -> None:
 
 class Command(BaseCommand):
     help = (
-        "Serve the portal and the API with gunicorn (no worker, no migrations): "
-        "WEB_CONCURRENCY processes × GUNICORN_THREADS threads. Run `ansinh worker` beside it."
+        "Serve the portal and the API (no worker, no migrations): WEB_CONCURRENCY processes "
+        "(gunicorn) each reading requests in an event loop and running them on "
+        "GUNICORN_THREADS threads (waitress). Run `ansinh worker` beside it."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,16 +42,17 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, host: str, port: int, **options: Any) -> None:
         forget_dead_processes()
-        threads = settings.GUNICORN_THREADS
         _Gunicorn(
             {
                 "bind": f"{host}:{port}",
                 "workers": settings.WEB_CONCURRENCY,
-                "worker_class": "gthread" if threads > 1 else "sync",
-                "threads": threads,
+                # Connections and whole requests are read by each process's event loop before
+                # a thread runs them: slow clients cannot hold the threads (ansinh/ops/webserver.py).
+                "worker_class": settings.GUNICORN_WORKER_CLASS,
+                "threads": settings.GUNICORN_THREADS,
                 "timeout": settings.GUNICORN_TIMEOUT,
                 "graceful_timeout": settings.GUNICORN_TIMEOUT,
-                "keepalive": 5,
+                "keepalive": 5,  # gunicorn's own workers only; waitress: WEB_CHANNEL_TIMEOUT
                 # Recycle workers now and then so a slow leak can never grow without bound.
                 "max_requests": settings.GUNICORN_MAX_REQUESTS,
                 "max_requests_jitter": max(1, settings.GUNICORN_MAX_REQUESTS // 10),
