@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import uuid
-
 from typing import Any
 
 from django.db.models import QuerySet

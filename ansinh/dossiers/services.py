@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ansinh.accounts import services as accounts
-from ansinh.accounts.models import OrganisationKey, Role, User
+from ansinh.accounts.models import Role, User
 from ansinh.audit.services import record
 from ansinh.lib.actor import Actor
 from ansinh.people.models import Office, Person
@@ -259,7 +259,9 @@ def submit_unit_dossier(*, actor: Actor, person: Person, changes: Any, note: str
 
     key = actor.key
     if key is None:
-        raise DossierError(403, "not_your_employee", _("Only a unit or organisation key may do this."))
+        raise DossierError(
+            403, "not_your_employee", _("Only a unit or organisation key may do this.")
+        )
     rows = prepare_changes(form=FormKind.TK1_TS, person=person, changes=changes)
     owner = key.unit or key.organisation
     assert owner is not None  # noqa: S101
