@@ -204,7 +204,8 @@ VALID = (
     + f"{code(1)},correct_period,2024-11,2025-02,7700000,Nhân viên,\n"
     + f"{code(6)},correct_period,2026-03,2026-04,5500000,,BHXH|BHYT|BHTN\n"
     + "\n"
-    + f"{code(8)},correct_period,2025-01,2025-03,4800000,Kỹ sư,BHTNLD_BNN\r\n"
+    # A correction needs an employment at the unit at some time (issue 11 c): person 9's.
+    + f"{code(9)},correct_period,2024-01,2024-03,4800000,Kỹ sư,BHTNLD_BNN\r\n"
     + f"{code(7)},hire,2026-10,,5000000,,\n"
     + f"{code(7)},adjust_salary,2026-10,,5200000,Tổ trưởng,\n"
     + f" {code(6)} , adjust_salary , 2026-05 ,, 6600000 , Thợ máy , BHXH | BHYT \n"
@@ -245,6 +246,9 @@ INVALID = (
     + f"{code(12)},hire,2026-10,,5000000,\x7fdel,\n"
     + f"{code(12)},hire,2026-10,,5000000,trailing\u00a0,\n"
     + f"{code(14)},hire,2026-10,,5000000,,\n"
+    # Issue 11 c: an unknown code and a person never employed here answer alike.
+    + "0999999998,leave,2026-10,,,,\n"
+    + f"{code(8)},correct_period,2025-01,2025-03,4800000,,\n"
 )
 
 
@@ -264,7 +268,11 @@ def test_a_report_with_every_kind_of_line_gives_the_same_rows_and_errors(
 
     assert results[3] == ("stored", True, "R1", 13)
     rejected = results[4]
-    assert rejected[0] == "rejected" and rejected[3] == 27
+    assert rejected[0] == "rejected" and rejected[3] == 29
+    assert rejected[2][-2:] == [
+        {"line": 29, "fields": {"bhxh_code": "not_employed"}},
+        {"line": 30, "fields": {"bhxh_code": "not_employed"}},
+    ]
     codes = {code for line in rejected[2] for code in line["fields"].values()}
     assert codes >= {
         "invalid_bhxh_code", "invalid_type", "invalid_month", "invalid_salary", "month_too_early",

@@ -97,6 +97,7 @@ def test_a_person_is_told_in_the_app_and_by_email_of_a_new_employer(api, unit_ke
     sent = [m for m in mail.outbox if "cuong.le@example.org" in m.to]
     assert len(sent) == 1
     assert "TA01234" in sent[0].body and "D02-HIRE-1" in sent[0].body
+    assert "tuyển dụng" in sent[0].subject  # Vietnamese, the person's language
     assert sent[0].alternatives  # an HTML part too
 
 
