@@ -270,8 +270,8 @@ def test_a_report_with_every_kind_of_line_gives_the_same_rows_and_errors(
     rejected = results[4]
     assert rejected[0] == "rejected" and rejected[3] == 29
     assert rejected[2][-2:] == [
-        {"line": 29, "fields": {"bhxh_code": "not_employed"}},
-        {"line": 30, "fields": {"bhxh_code": "not_employed"}},
+        {"line": 31, "fields": {"bhxh_code": "not_employed"}},
+        {"line": 32, "fields": {"bhxh_code": "not_employed"}},
     ]
     codes = {code for line in rejected[2] for code in line["fields"].values()}
     assert codes >= {
@@ -371,7 +371,7 @@ def test_the_error_list_is_cut_the_same_way(settings, persons, unit, other_unit)
         settings, [*setup_steps(unit, other_unit), csv_report(unit, "R2", "2026-10", INVALID)]
     )
 
-    assert len(results[3][2]) == 4 and results[3][3] == 26
+    assert len(results[3][2]) == 4 and results[3][3] == 28
 
 
 @pytest.mark.parametrize(
@@ -435,7 +435,7 @@ def test_a_failure_while_applying_leaves_no_rows(settings, persons, unit, monkey
     monkeypatch.setattr(statements, "refresh_statements", broken)
     body = HEADER + "".join(f"{code(n)},hire,2026-0{n},,5000000,,\n" for n in range(1, 9))
     with pytest.raises(RuntimeError):
-        csv_report(unit, "F", "2026-10", body + f"{code(9)},correct_period,2026-01,2026-03,1,,\n")()
+        csv_report(unit, "F", "2026-10", body + f"{code(8)},correct_period,2026-08,2026-09,1,,\n")()
 
     assert snapshot() == before
     monkeypatch.undo()
@@ -447,7 +447,16 @@ def test_a_report_stored_meanwhile_by_a_concurrent_request_is_replayed(
     settings, persons, unit, monkeypatch, sql
 ):
     settings.REPORT_INGEST_SQL = sql
-    # A correction: no employment checks, which a real racer passes before the other commits.
+    # A correction: no open-employment checks, which a real racer passes before the other
+    # commits. It needs an employment at the unit at some time (issue 11 c): a past one.
+    Employment.objects.create(
+        person=persons[0],
+        unit=unit,
+        started=dt.date(2024, 1, 1),
+        ended=dt.date(2024, 12, 1),
+        salary=5_000_000,
+        covered_to=dt.date(2024, 12, 1),
+    )
     body = HEADER + f"{code(1)},correct_period,2026-01,2026-03,5000000,,\n"
     first = csv_report(unit, "RACE", "2026-10", body)()
     real_filter = Report.objects.filter
