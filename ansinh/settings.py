@@ -522,3 +522,7 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
+
+# A unit's email or phone change for a person it hired less than this many days before needs
+# the person's confirmation or a counter identity check (issue 11 c, docs/dossiers.md).
+UNIT_HIRE_CONFIRMATION_DAYS = env_int("UNIT_HIRE_CONFIRMATION_DAYS", 30)

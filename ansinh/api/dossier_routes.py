@@ -27,7 +27,6 @@ from pydantic import ValidationError as PydanticValidationError
 
 from ansinh.accounts import codes
 from ansinh.accounts.models import User
-from ansinh.audit.services import log_access
 from ansinh.dossiers import access, email_change, services
 from ansinh.dossiers.errors import DossierError
 from ansinh.dossiers.models import Attachment, Channel
@@ -35,7 +34,6 @@ from ansinh.dossiers.present import detail, summary
 from ansinh.dossiers.uploads import UploadRejected, check_files, install_upload_limits
 from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import mask_email
-from ansinh.people.models import Office, Person
 
 from . import errors
 from .auth import current_org_key, current_user, org_key_auth, token_auth
@@ -132,9 +130,11 @@ def unit_file(request: HttpRequest, payload: UnitDossierIn) -> Status[DossierCre
     key = current_org_key(request)
     person = access.get_person_for_key(key, payload.bhxh_code)
     dossier = services.submit_unit_dossier(
-        key=key, person=person, changes=payload.changes, note=payload.note, request=request
+        actor=Actor.from_request(request, Channel.API, key=key),
+        person=person,
+        changes=payload.changes,
+        note=payload.note,
     )
-    log_access(person=person, what="dossier_filed", key=key, channel="api")
     return _created(dossier)
 
 
@@ -145,6 +145,10 @@ def _staff(request: HttpRequest) -> User:
     user = current_user(request)
     access.staff_office(user)
     return user
+
+
+def _actor(request: HttpRequest, user: User) -> Actor:
+    return Actor.from_request(request, Channel.API, user=user)
 
 
 @staff_router.get("", response={200: StaffDossierListOut, **ERRORS})
@@ -183,52 +187,59 @@ def staff_queue(
 def staff_file(request: HttpRequest, payload: StaffDossierIn) -> Status[DossierCreatedOut]:
     """Counter intake (02/SĐ-GD): the clerk checked the CCCD card in person
     (``identity_checked`` must be true) and enters the new email and/or phone."""
-    user = _staff(request)
-    person = Person.objects.filter(bhxh_code=payload.bhxh_code).first()
-    if person is None:
-        raise ApiError(404, "not_found", _("Not found."))
+    actor = _actor(request, _staff(request))
+    person = access.get_person_for_counter(actor, payload.bhxh_code)
     dossier = services.submit_counter_dossier(
-        clerk=user,
+        actor=actor,
         person=person,
         changes=payload.changes,
         identity_checked=payload.identity_checked,
         note=payload.note,
-        request=request,
-        channel=Channel.API,
     )
-    log_access(person=person, what="dossier_filed", staff=user, channel="api")
     return _created(dossier)
 
 
 @staff_router.get("/{dossier_id}", response={200: StaffDossierOut, **ERRORS})
 def staff_dossier(request: HttpRequest, dossier_id: str) -> StaffDossierOut:
     """One dossier of the caller's office with the old → new value of every field, the
-    decisions and the timeline (the read is in the person's access log). Another office's
-    dossier answers 404 like an unknown one."""
+    decisions and the timeline (the read is in the person's access log), since when and by
+    whose report a filing unit employs the person (``employment``) and conflicts with the
+    registry (``conflicts``). Another office's dossier answers 404 like an unknown one."""
     user = _staff(request)
     dossier = access.get_dossier_for_staff(user, dossier_id)
-    if dossier.person is not None:
-        log_access(person=dossier.person, what="dossier", staff=user, channel="api")
-    return StaffDossierOut(**detail(dossier, staff=True))
+    return StaffDossierOut(**access.staff_detail(_actor(request, user), dossier))
 
 
 @staff_router.post("/{dossier_id}/decision", response={200: StaffDossierOut, **ERRORS})
 def staff_decide(request: HttpRequest, dossier_id: str, payload: DecisionIn) -> StaffDossierOut:
     """Approve or reject fields (a reason for each rejection). Email and phone need two
     different staff members: the same one deciding again gets 409
-    ``second_approver_required``."""
+    ``second_approver_required``; a CCCD on record for another person 409 ``cccd_taken``; a
+    unit's recent-hire email or phone change before the person confirmed it (or a counter
+    identity check) 409 ``person_confirmation_required``. The answer shows the person and is
+    in their access log."""
     user = _staff(request)
+    actor = _actor(request, user)
     dossier = access.get_dossier_for_staff(user, dossier_id)
     dossier = services.decide_dossier(
         dossier=dossier,
-        actor=user,
+        actor=actor,
         decisions=dict(payload.decisions),
         reasons=dict(payload.reasons),
         note=payload.note,
-        request=request,
-        channel=Channel.API,
     )
-    return StaffDossierOut(**detail(dossier, staff=True))
+    return StaffDossierOut(**access.staff_detail(actor, dossier))
+
+
+@staff_router.post("/{dossier_id}/identity-check", response={200: StaffDossierOut, **ERRORS})
+def staff_identity_check(request: HttpRequest, dossier_id: str) -> StaffDossierOut:
+    """Record that the caller checked the person's CCCD card at the counter: a unit's
+    recent-hire email or phone change may then be approved."""
+    user = _staff(request)
+    actor = _actor(request, user)
+    dossier = access.get_dossier_for_staff(user, dossier_id)
+    dossier = services.record_identity_check(dossier=dossier, actor=actor)
+    return StaffDossierOut(**access.staff_detail(actor, dossier))
 
 
 @staff_router.post("/{dossier_id}/dispute", response={200: StaffDossierOut, **ERRORS})
@@ -246,7 +257,7 @@ def staff_resolve_dispute(
         reason=payload.reason,
     )
     dossier.refresh_from_db()
-    return StaffDossierOut(**detail(dossier, staff=True))
+    return StaffDossierOut(**access.staff_detail(_actor(request, user), dossier))
 
 
 @staff_router.get("/{dossier_id}/attachments/{attachment_id}", response={200: None, **ERRORS})
@@ -255,8 +266,7 @@ def staff_attachment(request: HttpRequest, dossier_id: str, attachment_id: str) 
     user = _staff(request)
     dossier = access.get_dossier_for_staff(user, dossier_id)
     attachment = access.get_attachment(dossier, attachment_id)
-    if dossier.person is not None:
-        log_access(person=dossier.person, what="attachment", staff=user, channel="api")
+    access.log_staff_read(_actor(request, user), dossier, what="attachment")
     return _file_response(attachment)
 
 
@@ -356,7 +366,7 @@ def my_change_request(request: HttpRequest) -> Status[DossierCreatedOut]:
         payload = ChangeRequestIn.model_validate(data)
     except PydanticValidationError as exc:
         raise NinjaValidationError(list(exc.errors())) from None  # type: ignore[arg-type]
-    office = Office.objects.filter(code=payload.office_code).first()
+    office = access.receiving_office(payload.office_code)
     if office is None:
         raise ApiError(
             400,
@@ -366,13 +376,11 @@ def my_change_request(request: HttpRequest) -> Status[DossierCreatedOut]:
         )
     checked = check_files(files, required=True)
     dossier = services.submit_change_request(
-        user=user,
+        actor=Actor.from_request(request, Channel.API, user=user),
         changes=payload.changes,
         office=office,
         files=checked,
         note=payload.note,
-        request=request,
-        channel=Channel.API,
     )
     return _created(dossier)
 
@@ -391,7 +399,20 @@ def my_withdraw(request: HttpRequest, dossier_id: str) -> DossierOut:
     user = _citizen(request)
     dossier = access.get_dossier_for_citizen(user, dossier_id)
     dossier = services.withdraw_dossier(
-        dossier=dossier, actor=user, request=request, channel=Channel.API
+        dossier=dossier, actor=Actor.from_request(request, Channel.API, user=user)
+    )
+    return DossierOut(**detail(dossier, staff=False))
+
+
+@me_router.post("/{dossier_id}/confirm", response={200: DossierOut, **ERRORS})
+def my_confirm(request: HttpRequest, dossier_id: str) -> DossierOut:
+    """Confirm a change my employer filed within 30 days of reporting my hire
+    (``awaits_person``): its email or phone may then be approved. 409 ``nothing_to_confirm``
+    for any other dossier."""
+    user = _citizen(request)
+    dossier = access.get_dossier_for_citizen(user, dossier_id)
+    dossier = services.confirm_dossier_as_person(
+        dossier=dossier, actor=Actor.from_request(request, Channel.API, user=user)
     )
     return DossierOut(**detail(dossier, staff=False))
 

@@ -169,6 +169,14 @@ class EmailChangeOut(Schema):
 
 class DossierOut(DossierSummaryOut):
     identity_checked: bool
+    confirmation_required: bool = Field(
+        description="A unit's email or phone change within 30 days of its own hire of the "
+        "person: it waits for the person's confirmation or a counter identity check"
+    )
+    person_confirmed: bool
+    awaits_person: bool = Field(
+        description="True while the person may confirm it (POST /me/dossiers/{id}/confirm)"
+    )
     closed_at: dt.datetime | None
     changes: list[ChangeOut]
     events: list[EventOut]
@@ -198,8 +206,26 @@ class RegistrationOut(Schema):
     matched: bool
 
 
+class EmploymentOut(Schema):
+    """Since when and by whose report the filing unit employs the person."""
+
+    unit_code: str
+    unit_name: str
+    since: str | None = Field(description="First month of the employment (YYYY-MM)")
+    report_reference: str | None = Field(description="The unit's report that hired the person")
+    reported_at: dt.datetime | None
+
+
 class StaffDossierOut(DossierOut):
     person: StaffPersonOut | None
+    employment: EmploymentOut | None
+    conflicts: dict[str, str] = Field(
+        description="Field → conflict with the registry (cccd_taken): such a field cannot be "
+        "approved"
+    )
+    identity_checked_by: str | None
+    identity_checked_at: dt.datetime | None
+    person_confirmed_at: dt.datetime | None
     flagged: bool
     flag_reason: str
     submitted_by: SubmitterOut

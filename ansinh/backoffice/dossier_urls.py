@@ -11,6 +11,11 @@ urlpatterns = [
     path("dossiers/<str:dossier_id>/", dossiers.dossier, name="dossier"),
     path("dossiers/<str:dossier_id>/dispute/", dossiers.resolve_dispute, name="resolve_dispute"),
     path(
+        "dossiers/<str:dossier_id>/identity-check/",
+        dossiers.identity_check,
+        name="identity_check",
+    ),
+    path(
         "dossiers/<str:dossier_id>/attachments/<str:attachment_id>/",
         dossiers.attachment,
         name="attachment",

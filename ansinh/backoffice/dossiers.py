@@ -19,7 +19,6 @@ from django.views.decorators.http import require_POST
 
 from ansinh.accounts import keys
 from ansinh.accounts.models import Role, User
-from ansinh.audit.services import log_access
 from ansinh.dossiers import access, email_change, services
 from ansinh.dossiers.errors import DossierError
 from ansinh.dossiers.forms import (
@@ -31,7 +30,7 @@ from ansinh.dossiers.forms import (
     QueueFilterForm,
 )
 from ansinh.dossiers.models import ChangeStatus, Channel
-from ansinh.dossiers.present import detail, summary
+from ansinh.dossiers.present import summary
 from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import mask_email, mask_middle, mask_phone
 from ansinh.people.models import CollectionOrganisation, Unit
@@ -44,6 +43,10 @@ def _staff(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)  # noqa: S101 - staff_required guarantees it
     return user
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.from_request(request, Channel.BACKOFFICE, user=_staff(request))
 
 
 def staff_page(view: Any) -> Any:
@@ -80,13 +83,14 @@ def queue(request: HttpRequest) -> HttpResponse:
 @staff_page
 def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
     user = _staff(request)
+    actor = _actor(request)
     found = access.get_dossier_for_staff(user, dossier_id)
     open_fields = [
         (c.field, c)
         for c in found.changes.all()
         if c.status in (ChangeStatus.PENDING, ChangeStatus.AWAITING_SECOND)
     ]
-    data = detail(found, staff=True)
+    data = access.staff_detail(actor, found)
     labels = {c["field"]: c["label"] for c in data["changes"]}
     form = DecisionForm(
         request.POST if request.method == "POST" else None,
@@ -98,12 +102,10 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
             try:
                 services.decide_dossier(
                     dossier=found,
-                    actor=user,
+                    actor=actor,
                     decisions=form.decisions(),
                     reasons=form.reasons(),
                     note=form.cleaned_data["note"],
-                    request=request,
-                    channel=Channel.BACKOFFICE,
                 )
             except DossierError as exc:
                 for field, message in exc.fields.items():
@@ -119,8 +121,6 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
                 return redirect("backoffice:dossier", dossier_id=found.public_id)
         else:
             status = 400
-    if found.person is not None:
-        log_access(person=found.person, what="dossier", staff=user, channel="backoffice")
     mine = {c.field for c in found.changes.all() if c.decisions.filter(decided_by=user).exists()}
     rows = []
     for change in data["changes"]:
@@ -174,13 +174,27 @@ def resolve_dispute(request: HttpRequest, dossier_id: str) -> HttpResponse:
     return redirect("backoffice:dossier", dossier_id=found.public_id)
 
 
+@require_POST
+@staff_page
+def identity_check(request: HttpRequest, dossier_id: str) -> HttpResponse:
+    """The clerk saw the person's CCCD card at the counter (lets a unit's recent-hire email or
+    phone change be approved)."""
+    found = access.get_dossier_for_staff(_staff(request), dossier_id)
+    try:
+        services.record_identity_check(dossier=found, actor=_actor(request))
+    except DossierError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The identity check was recorded."))
+    return redirect("backoffice:dossier", dossier_id=found.public_id)
+
+
 @staff_page
 def attachment(request: HttpRequest, dossier_id: str, attachment_id: str) -> HttpResponseBase:
     user = _staff(request)
     found = access.get_dossier_for_staff(user, dossier_id)
     item = access.get_attachment(found, attachment_id)
-    if found.person is not None:
-        log_access(person=found.person, what="attachment", staff=user, channel="backoffice")
+    access.log_staff_read(_actor(request), found, what="attachment")
     return file_response(item)
 
 
@@ -218,13 +232,11 @@ def intake_person(request: HttpRequest, person_id: str) -> HttpResponse:
         if form.is_valid():
             try:
                 created = services.submit_counter_dossier(
-                    clerk=user,
+                    actor=_actor(request),
                     person=person,
                     changes=form.changes(),
                     identity_checked=form.cleaned_data["identity_checked"],
                     note=form.cleaned_data["note"],
-                    request=request,
-                    channel=Channel.BACKOFFICE,
                 )
             except DossierError as exc:
                 add_errors(form, exc)
@@ -234,7 +246,7 @@ def intake_person(request: HttpRequest, person_id: str) -> HttpResponse:
                     _("Dossier %(dossier_id)s was filed.") % {"dossier_id": created.public_id},
                 )
                 return redirect("backoffice:dossier", dossier_id=created.public_id)
-    log_access(person=person, what="profile", staff=user, channel="backoffice")
+    access.log_person_read(_actor(request), person, what="profile")
     return render(
         request,
         "backoffice/dossiers/intake_person.html",

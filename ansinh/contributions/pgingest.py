@@ -72,6 +72,7 @@ from .services import (
     extend_open_employments,
     parse_lines,
     record_received,
+    unknown_person_error,
 )
 
 if TYPE_CHECKING:
@@ -323,6 +324,9 @@ SELECT line_no, split_part(problem, ':', 1), split_part(problem, ':', 2) FROM (
             WHEN s.open_since IS NOT NULL THEN 'bhxh_code:already_employed'
             WHEN l.from_month <= s.last_ended THEN 'from_month:overlaps_previous_employment'
             END
+        WHEN l.type = 'correct_period' THEN CASE
+            WHEN s.open_since IS NULL AND s.last_ended IS NULL THEN 'bhxh_code:not_employed'
+            END
         WHEN s.open_since IS NULL THEN 'bhxh_code:not_employed'
         WHEN l.type = 'leave' AND l.from_month <= s.open_since THEN 'from_month:not_after_start'
         WHEN l.type = 'adjust_salary' AND l.from_month < s.open_since
@@ -330,7 +334,7 @@ SELECT line_no, split_part(problem, ':', 1), split_part(problem, ':', 2) FROM (
         END AS problem
     FROM ingest_lines l
     LEFT JOIN ({_STATES}) s USING (person_id)
-    WHERE l.type <> 'correct_period' AND l.person_id IS NOT NULL
+    WHERE l.person_id IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM ingest_seq q WHERE q.person_id = l.person_id)
 ) checked
 WHERE problem IS NOT NULL
@@ -390,10 +394,10 @@ def _digest(cursor: Any) -> str:
 
 
 def _record_errors(cursor: Any, unit: Unit) -> list[tuple[int, dict[str, str]]]:
-    """``unknown_person`` and the employment checks, in line order."""
+    """Unknown codes (``unknown_person_error``) and the employment checks, in line order."""
     found: list[tuple[int, dict[str, str]]] = []
-    cursor.execute("SELECT line_no FROM ingest_lines WHERE person_id IS NULL")
-    found.extend((line_no, {"bhxh_code": "unknown_person"}) for (line_no,) in cursor.fetchall())
+    cursor.execute("SELECT line_no, type FROM ingest_lines WHERE person_id IS NULL")
+    found.extend((line_no, unknown_person_error(kind)) for line_no, kind in cursor.fetchall())
     params = {"unit": unit.pk}
     cursor.execute(_SINGLE_CHECKS, params)
     found.extend((line_no, {field: code}) for line_no, field, code in cursor.fetchall())
@@ -402,7 +406,7 @@ def _record_errors(cursor: Any, unit: Unit) -> list[tuple[int, dict[str, str]]]:
         f"""SELECT l.line_no, l.person_id, l.type, l.from_month, s.open_since, s.last_ended
         FROM ingest_lines l JOIN ingest_seq q USING (person_id)
         LEFT JOIN ({_STATES}) s USING (person_id)
-        WHERE l.type <> 'correct_period' ORDER BY l.line_no""",
+        ORDER BY l.line_no""",
         params,
     )
     states: dict[int, _State] = {}

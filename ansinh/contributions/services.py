@@ -154,8 +154,17 @@ def _load_states(unit: Unit, person_ids: list[int]) -> dict[int, _State]:
 
 
 def check_employment(state: _State, kind: str, from_month: dt.date) -> dict[str, str] | None:
-    """Check one line (not a correction) of a person against the person's employment at the
-    unit, and advance ``state`` when the line is valid; the error ``{field: code}`` or None."""
+    """Check one line of a person against the person's employment at the unit, and advance
+    ``state`` when the line is valid; the error ``{field: code}`` or None.
+
+    A correction needs an employment at the unit at some time (before or earlier in the
+    report): like a leave or a salary change of someone the unit does not employ, it answers
+    ``not_employed``, the same code an unknown BHXH code gets (``UNKNOWN_PERSON_ERROR``), so
+    a report cannot tell a unit which codes exist (issue 11 c)."""
+    if kind == LineType.CORRECT_PERIOD:
+        if state.open_since is None and state.last_ended is None:
+            return {"bhxh_code": "not_employed"}
+        return None
     if kind == LineType.HIRE:
         if state.open_since is not None:
             return {"bhxh_code": "already_employed"}
@@ -174,26 +183,29 @@ def check_employment(state: _State, kind: str, from_month: dt.date) -> dict[str,
     return None
 
 
+def unknown_person_error(kind: str) -> dict[str, str]:
+    """The error of a line whose BHXH code is in no one's record. For anything but a hire it is
+    exactly the error of a person the unit does not employ (``not_employed``): a rejected
+    report must not tell a unit which codes exist. A hire of an unknown code cannot be told
+    apart that way (a hire of a real person succeeds); it answers ``unknown_person``, and every
+    hire that succeeds is announced to the person (``contributions.hires``)."""
+    if kind == LineType.HIRE:
+        return {"bhxh_code": "unknown_person"}
+    return {"bhxh_code": "not_employed"}
+
+
 def _check_against_records(unit: Unit, lines: list[ParsedLine], errors: _Errors) -> dict[str, int]:
     """Check persons and employments; return BHXH code → person id for the valid lines."""
     codes = sorted({line.bhxh_code for line in lines})
     person_ids: dict[str, int] = {}
     for chunk in _chunks(codes):
         person_ids.update(Person.objects.filter(bhxh_code__in=chunk).values_list("bhxh_code", "pk"))
-    touched = sorted(
-        {
-            person_ids[line.bhxh_code]
-            for line in lines
-            if line.type != LineType.CORRECT_PERIOD and line.bhxh_code in person_ids
-        }
-    )
+    touched = sorted({person_ids[line.bhxh_code] for line in lines if line.bhxh_code in person_ids})
     states = _load_states(unit, touched)
     for line in lines:
         person_id = person_ids.get(line.bhxh_code)
         if person_id is None:
-            errors.add(line.line_no, {"bhxh_code": "unknown_person"})
-            continue
-        if line.type == LineType.CORRECT_PERIOD:
+            errors.add(line.line_no, unknown_person_error(line.type))
             continue
         problem = check_employment(
             states.setdefault(person_id, _State(None, None)), line.type, line.from_month
@@ -352,7 +364,11 @@ def ingest_report(
 def record_received(
     report: Report, *, unit: Unit, reference: str, staff: Any, channel: str
 ) -> None:
-    """The audit event of a stored report (both ingest paths)."""
+    """The audit event of a stored report (both ingest paths), and the notices to the people
+    it hired once it commits (``hires.announce_hires``)."""
+    from .hires import schedule_hire_notices
+
+    schedule_hire_notices(report)
     record(
         "report.received",
         actor=staff,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -17,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ansinh.accounts.models import OrganisationKey, User
+from ansinh.audit.services import log_access
+from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import BHXH_CODE_RE, CCCD_RE
 from ansinh.people.models import Office, Person
 from ansinh.people.services import is_current_employee, is_registered_participant
@@ -166,6 +169,47 @@ def get_person_for_key(key: OrganisationKey, bhxh_code: str) -> Person:
     raise refused
 
 
+def get_person_for_counter(actor: Actor, bhxh_code: str) -> Person:
+    """The person a clerk takes a counter form (02/SĐ-GD) for, by BHXH code; staff only
+    (``DossierError(403)``), an unknown code ``DossierError(404, "not_found")``."""
+    if actor.user is None:
+        raise DossierError(403, "staff_only", _("Only BHXH office staff may do this."))
+    staff_office(actor.user)
+    person = None
+    if BHXH_CODE_RE.fullmatch(bhxh_code or ""):
+        person = Person.objects.filter(bhxh_code=bhxh_code).first()
+    if person is None:
+        raise DossierError(404, "not_found", _("Not found."))
+    return person
+
+
+def receiving_office(code: str) -> Office | None:
+    """The BHXH office with ``code`` (a citizen chooses where a change request goes)."""
+    return Office.objects.filter(code=code).first()
+
+
+def staff_detail(actor: Actor, dossier: Dossier, *, what: str = "dossier") -> dict[str, Any]:
+    """Everything staff see of a dossier (``present.detail``), and, when it names a person,
+    a row in that person's data-access log: every staff response that shows a person's data
+    goes through here (the dossier page and the answers to a decision or a dispute)."""
+    from .present import detail
+
+    if dossier.person is not None:
+        log_access(person=dossier.person, what=what, by=actor)
+    return detail(dossier, staff=True)
+
+
+def log_staff_read(actor: Actor, dossier: Dossier, *, what: str) -> None:
+    """Log a staff read of a dossier's person (an attachment, for instance)."""
+    if dossier.person is not None:
+        log_access(person=dossier.person, what=what, by=actor)
+
+
+def log_person_read(actor: Actor, person: Person, *, what: str) -> None:
+    """Log a staff read of a person's record (counter intake)."""
+    log_access(person=person, what=what, by=actor)
+
+
 def office_of_key(key: OrganisationKey) -> Office:
     owner = key.unit or key.organisation
     assert owner is not None  # noqa: S101 - a database constraint guarantees one of them
@@ -180,7 +224,12 @@ __all__ = [
     "get_dossier_for_citizen",
     "get_dossier_for_staff",
     "get_person_for_key",
+    "get_person_for_counter",
     "get_person_for_staff",
+    "log_person_read",
+    "log_staff_read",
     "office_of_key",
+    "receiving_office",
+    "staff_detail",
     "staff_office",
 ]

@@ -94,8 +94,18 @@ class Dossier(models.Model):
         on_delete=models.SET_NULL,
         related_name="dossiers",
     )
-    # 02/SĐ-GD: the clerk saw the person's CCCD card in person.
+    # 02/SĐ-GD: the clerk saw the person's CCCD card in person (also recorded later on any
+    # dossier by a clerk who checked the card at the counter: who and when below).
     identity_checked = models.BooleanField(default=False)
+    identity_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    identity_checked_at = models.DateTimeField(null=True, blank=True)
+    # A unit's email or phone change within UNIT_HIRE_CONFIRMATION_DAYS of its own hire of the
+    # person: approving those fields needs the person's confirmation or a counter identity
+    # check (issue 11 c, docs/dossiers.md).
+    confirmation_required = models.BooleanField(default=False)
+    person_confirmed_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(max_length=500, blank=True)
     submitted_at = models.DateTimeField()
     # The last working day (local date) by which the office should decide.
@@ -118,6 +128,15 @@ class Dossier(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def awaits_person(self) -> bool:
+        """Whether approving its email or phone still waits for the person or a counter check."""
+        return (
+            self.confirmation_required
+            and self.person_confirmed_at is None
+            and not self.identity_checked
+        )
 
     @property
     def is_overdue(self) -> bool:
@@ -201,6 +220,8 @@ class EventKind(models.TextChoices):
     )
     EMAIL_CHANGE_CANCELLED = "email_change_cancelled", _("Email change cancelled by staff")
     EMAIL_CHANGE_RELEASED = "email_change_released", _("Email change released by staff")
+    PERSON_CONFIRMED = "person_confirmed", _("Confirmed by the person")
+    IDENTITY_CHECKED = "identity_checked", _("CCCD checked in person at the counter")
 
 
 class DossierEvent(models.Model):

@@ -1,6 +1,7 @@
 """What each reader sees of a dossier, as plain data shared by the API and the pages.
 
-* Staff see the values in full (their reads are logged by the adapters).
+* Staff see the values in full (``access.staff_detail`` logs each read), with since when and
+  by whose report a filing unit employs the person and any conflict with the registry.
 * The person sees their own dossiers with CCCD, phone and email masked like the profile, and
   staff as "BHXH office <name>" rather than by name.
 """
@@ -115,12 +116,56 @@ def _email_change(change: EmailChange | None, *, staff: bool) -> dict[str, Any] 
     return data
 
 
+def _employment(dossier: Dossier) -> dict[str, Any] | None:
+    """Since when and by whose report the filing unit employs the person (issue 11 c)."""
+    from ansinh.contributions.hires import employment_origin
+
+    unit = dossier.submitted_by_unit
+    if dossier.form != FormKind.TK1_TS or unit is None or dossier.person is None:
+        return None
+    origin = employment_origin(person=dossier.person, unit=unit)
+    if origin is None:
+        return {
+            "unit_code": unit.code,
+            "unit_name": unit.name,
+            "since": None,
+            "report_reference": None,
+            "reported_at": None,
+        }
+    return {
+        "unit_code": origin.unit_code,
+        "unit_name": origin.unit_name,
+        "since": origin.since,
+        "report_reference": origin.report_reference,
+        "reported_at": origin.reported_at,
+    }
+
+
+def _conflicts(dossier: Dossier) -> dict[str, str]:
+    """Fields whose new value clashes with the registry, for the reviewer only (issue 11 m):
+    a CCCD on record for another person."""
+    from ansinh.people.services import cccd_taken
+
+    found = {}
+    for change in dossier.changes.all():
+        if (
+            change.field == "cccd"
+            and change.status in (ChangeStatus.PENDING, ChangeStatus.AWAITING_SECOND)
+            and cccd_taken(change.new_value, person=dossier.person)
+        ):
+            found["cccd"] = "cccd_taken"
+    return found
+
+
 def detail(dossier: Dossier, *, staff: bool) -> dict[str, Any]:
     data = summary(dossier, staff=staff)
     data.update(
         {
             "note": dossier.note if staff else "",
             "identity_checked": dossier.identity_checked,
+            "confirmation_required": dossier.confirmation_required,
+            "person_confirmed": dossier.person_confirmed_at is not None,
+            "awaits_person": dossier.awaits_person and dossier.is_open,
             "closed_at": dossier.closed_at,
             "changes": [_change(c, staff=staff) for c in dossier.changes.all()],
             "events": [
@@ -170,6 +215,12 @@ def detail(dossier: Dossier, *, staff: bool) -> dict[str, Any]:
             else None
         )
         data["flag_reason"] = dossier.flag_reason
+        data["employment"] = _employment(dossier)
+        data["conflicts"] = _conflicts(dossier)
+        checker = dossier.identity_checked_by
+        data["identity_checked_by"] = checker.username if checker is not None else None
+        data["identity_checked_at"] = dossier.identity_checked_at
+        data["person_confirmed_at"] = dossier.person_confirmed_at
         registration = getattr(dossier, "registration", None)
         data["registration"] = (
             {

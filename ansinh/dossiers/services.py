@@ -12,18 +12,21 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ansinh.accounts import services as accounts
-from ansinh.accounts.models import OrganisationKey, Role, User
+from ansinh.accounts.models import Role, User
 from ansinh.audit.services import record
+from ansinh.lib.actor import Actor
 from ansinh.people.models import Office, Person
-from ansinh.people.services import change_personal_data, clean_changes
+from ansinh.people.services import cccd_taken, change_personal_data, clean_changes
 
 from . import emails, sla
 from .email_change import start_email_change
@@ -86,7 +89,9 @@ def prepare_changes(*, form: str, person: Person, changes: Any) -> list[tuple[st
     if refused:
         raise _invalid(refused)
     try:
-        cleaned = clean_changes(person=person, changes=changes)
+        # A CCCD on record for someone else is not told to the filer (issue 11 m): staff see
+        # it at review (``conflicts``) and cannot approve it (``decide_dossier``).
+        cleaned = clean_changes(person=person, changes=changes, check_taken=False)
     except ValidationError as exc:
         raise _invalid(
             {
@@ -158,17 +163,24 @@ def create_dossier(
     person: Person | None,
     office: Office,
     rows: Sequence[tuple[str, str, str]],
-    channel: str,
-    user: User | None = None,
-    key: OrganisationKey | None = None,
+    actor: Actor | None = None,
     identity_checked: bool = False,
+    confirmation_required: bool = False,
     note: str = "",
     files: Sequence[CheckedFile] = (),
-    request: HttpRequest | None = None,
     registration: Registration | None = None,
+    channel: str = "",
+    request: HttpRequest | None = None,
 ) -> Dossier:
     """Write a dossier with its changes, attachments and "submitted" event, announce it and
-    audit it, in one transaction. Callers validate first (``prepare_changes``)."""
+    audit it, in one transaction. Callers validate first (``prepare_changes``).
+
+    ``actor`` files it (a user or a unit/organisation key, through its channel). ``channel``
+    and ``request`` are the older way (an anonymous registrant) for callers not yet moved."""
+    if actor is None:
+        door = Channel(channel or Channel.PORTAL)
+        actor = Actor.from_request(request, door) if request is not None else Actor(channel=door)
+    user, key, channel = actor.user, actor.key, actor.channel
     now = timezone.now()
     with transaction.atomic():
         dossier = Dossier.objects.create(
@@ -182,6 +194,9 @@ def create_dossier(
             submitted_by_organisation=key.organisation if key is not None else None,
             submitted_by_key=key,
             identity_checked=identity_checked,
+            identity_checked_by=user if identity_checked else None,
+            identity_checked_at=now if identity_checked else None,
+            confirmation_required=confirmation_required,
             note=note[:500],
             submitted_at=now,
             due_date=sla.due_date(timezone.localdate(now)),
@@ -207,57 +222,91 @@ def create_dossier(
         )
         record(
             "dossier.submitted",
-            actor=user,
             subject=account_of(dossier),
-            request=request,
-            channel=channel,
+            by=actor,
             details={
                 "dossier": dossier.public_id,
                 "form": form,
                 "fields": [field for field, _old, _new in rows],
                 "key": str(key.public_id) if key is not None else "",
+                "confirmation_required": confirmation_required,
             },
         )
-        announce(dossier, event)
+        announce(dossier, event, extra=CONFIRM_PLEASE if confirmation_required else None)
     return dossier
 
 
 # --- The channels -------------------------------------------------------------------------------
 
 
-def submit_unit_dossier(
-    *, key: OrganisationKey, person: Person, changes: Any, note: str, request: HttpRequest
-) -> Dossier:
-    """TK1-TS from a unit or collection organisation (the unit API). ``person`` comes from
-    ``access.get_person_for_key``, which refuses anyone but a current employee/participant."""
+CONFIRM_PLEASE = gettext_lazy(
+    "Your employer reported hiring you less than 30 days ago. If you asked it to change your email or phone, confirm the dossier in the app or on the portal; otherwise contact your BHXH office."
+)
+
+
+def submit_unit_dossier(*, actor: Actor, person: Person, changes: Any, note: str) -> Dossier:
+    """TK1-TS from a unit or collection organisation (the unit API; ``actor.key``). ``person``
+    comes from ``access.get_person_for_key``, which refuses anyone but a current employee or
+    participant. The unit's touch goes into the person's access log.
+
+    An email or phone change filed by a unit within ``UNIT_HIRE_CONFIRMATION_DAYS`` of its own
+    hire of the person (a report's ``hire`` line) is marked ``confirmation_required``: those
+    fields can be approved only once the person confirmed the dossier
+    (``confirm_dossier_as_person``) or a clerk checked the CCCD at the counter
+    (``record_identity_check``). A hire is how a key becomes anyone's employer; this keeps
+    such a key from taking over a stranger's recovery address (issue 11 c)."""
+    from ansinh.audit.services import log_access
+
+    key = actor.key
+    if key is None:
+        raise DossierError(
+            403, "not_your_employee", _("Only a unit or organisation key may do this.")
+        )
     rows = prepare_changes(form=FormKind.TK1_TS, person=person, changes=changes)
     owner = key.unit or key.organisation
     assert owner is not None  # noqa: S101
-    return create_dossier(
-        form=FormKind.TK1_TS,
-        person=person,
-        office=owner.office,
-        rows=rows,
-        channel=Channel.API,
-        key=key,
-        note=note,
-        request=request,
-    )
+    confirmation = False
+    if key.unit is not None and FOUR_EYES_FIELDS & {field for field, _o, _n in rows}:
+        from ansinh.contributions.hires import hired_within
+
+        confirmation = (
+            hired_within(
+                person=person,
+                unit=key.unit,
+                days=settings.UNIT_HIRE_CONFIRMATION_DAYS,
+                now=timezone.now(),
+            )
+            is not None
+        )
+    with transaction.atomic():
+        dossier = create_dossier(
+            form=FormKind.TK1_TS,
+            person=person,
+            office=owner.office,
+            rows=rows,
+            actor=actor,
+            confirmation_required=confirmation,
+            note=note,
+        )
+        log_access(person=person, what="dossier_filed", by=actor)
+    return dossier
 
 
 def submit_counter_dossier(
     *,
-    clerk: User,
+    actor: Actor,
     person: Person,
     changes: Any,
     identity_checked: bool,
     note: str,
-    request: HttpRequest,
-    channel: str,
 ) -> Dossier:
     """02/SĐ-GD taken at the counter by a clerk (or approver) who checked the person's CCCD
-    card in person (``identity_checked`` must be true). Filed to the clerk's office."""
-    if not (clerk.is_office_staff and clerk.office_id and clerk.office):
+    card in person (``identity_checked`` must be true). Filed to the clerk's office; the
+    clerk's access to the person is logged."""
+    from ansinh.audit.services import log_access
+
+    clerk = actor.user
+    if not (clerk is not None and clerk.is_office_staff and clerk.office_id and clerk.office):
         raise DossierError(403, "staff_only", _("Only BHXH office staff may do this."))
     if identity_checked is not True:
         raise DossierError(
@@ -267,33 +316,34 @@ def submit_counter_dossier(
             fields={"identity_checked": _("Required.")},
         )
     rows = prepare_changes(form=FormKind.SD_GD_02, person=person, changes=changes)
-    return create_dossier(
-        form=FormKind.SD_GD_02,
-        person=person,
-        office=clerk.office,
-        rows=rows,
-        channel=channel,
-        user=clerk,
-        identity_checked=True,
-        note=note,
-        request=request,
-    )
+    with transaction.atomic():
+        dossier = create_dossier(
+            form=FormKind.SD_GD_02,
+            person=person,
+            office=clerk.office,
+            rows=rows,
+            actor=actor,
+            identity_checked=True,
+            note=note,
+        )
+        log_access(person=person, what="dossier_filed", by=actor)
+    return dossier
 
 
 def submit_change_request(
     *,
-    user: User,
+    actor: Actor,
     changes: Any,
     office: Office,
     files: Sequence[CheckedFile],
     note: str,
-    request: HttpRequest,
-    channel: str,
 ) -> Dossier:
     """A signed-in citizen's own change request (phone, CCCD, address, email) with 1 to
-    ``DOSSIER_UPLOAD_MAX_FILES`` checked documents, filed to the receiving office chosen."""
-    person = user.person
-    if not (user.is_citizen and person is not None):
+    ``DOSSIER_UPLOAD_MAX_FILES`` checked documents, filed to the receiving office chosen.
+    A new CCCD on record for someone else is accepted like any other (issue 11 m)."""
+    user = actor.user
+    person = user.person if user is not None else None
+    if not (user is not None and user.is_citizen and person is not None):
         raise DossierError(403, "citizens_only", _("Only the person may file this request."))
     rows = prepare_changes(form=FormKind.CHANGE_REQUEST, person=person, changes=changes)
     if not files:
@@ -308,11 +358,9 @@ def submit_change_request(
         person=person,
         office=office,
         rows=rows,
-        channel=channel,
-        user=user,
+        actor=actor,
         note=note,
         files=files,
-        request=request,
     )
 
 
@@ -336,12 +384,10 @@ def _status_of(changes: Sequence[RequestedChange]) -> str:
 def decide_dossier(
     *,
     dossier: Dossier,
-    actor: User,
+    actor: Actor,
     decisions: dict[str, str],
     reasons: dict[str, str] | None = None,
     note: str = "",
-    request: HttpRequest | None = None,
-    channel: str,
 ) -> Dossier:
     """Record ``actor``'s decision on some or all fields of ``dossier`` (from
     ``access.get_dossier_for_staff``, so of the actor's office).
@@ -358,13 +404,20 @@ def decide_dossier(
       ``already_registered``): staff reject it;
     * when every field is decided, the approved ones are applied to the registry in this same
       transaction (an approved email starts the email-change safety of docs/dossiers.md); if
-      applying fails (e.g. the CCCD now belongs to someone else) nothing is recorded: 409
-      ``cannot_apply``.
+      applying fails nothing is recorded: 409 ``cannot_apply``;
+    * a CCCD on record for someone else cannot be approved (409 ``cccd_taken``); staff see
+      it as a conflict (``conflicts``) and reject it;
+    * a unit's email or phone change marked ``confirmation_required`` cannot be approved
+      until the person confirmed it or a clerk checked the CCCD at the counter (409
+      ``person_confirmation_required``).
     The status moves (submitted → in review → awaiting second approval → approved / partly
     approved / rejected), each move is a timeline event, a notice and an email, and the
     decision is audited with who, what and when.
     """
     reasons = reasons or {}
+    staff = actor.user
+    if not (staff is not None and staff.is_office_staff):
+        raise DossierError(403, "staff_only", _("Only BHXH office staff may do this."))
     if not decisions:
         raise DossierError(
             400,
@@ -408,22 +461,40 @@ def decide_dossier(
                     _("This field was already decided."),
                     fields={field: _("Already decided.")},
                 )
-            if change.decisions.filter(decided_by=actor).exists():
+            if change.decisions.filter(decided_by=staff).exists():
                 raise DossierError(
                     409,
                     "second_approver_required",
                     _("A change of email or phone needs a second, different approver."),
                     fields={field: _("Another staff member must decide this.")},
                 )
-            if locked.form == FormKind.DK_GD_01 and field == "email" and value == Decision.APPROVE:
+            if value != Decision.APPROVE:
+                continue
+            if locked.form == FormKind.DK_GD_01 and field == "email":
                 _check_registration_approvable(locked)
+            if field in FOUR_EYES_FIELDS and locked.awaits_person:
+                raise DossierError(
+                    409,
+                    "person_confirmation_required",
+                    _(
+                        "The unit hired this person less than 30 days ago: the person must confirm this change, or a clerk must check their CCCD card at the counter, before it can be approved."
+                    ),
+                    fields={field: _("Waiting for the person's confirmation.")},
+                )
+            if field == "cccd" and cccd_taken(change.new_value, person=locked.person):
+                raise DossierError(
+                    409,
+                    "cccd_taken",
+                    _("This CCCD number is on record for another person: reject this field."),
+                    fields={field: _("On record for another person.")},
+                )
         for field, value in decisions.items():
             change = changes[field]
             FieldDecision.objects.create(
                 change=change,
                 decision=value,
                 reason=(reasons.get(field) or "").strip()[:300],
-                decided_by=actor,
+                decided_by=staff,
                 decided_at=now,
             )
             if value == Decision.REJECT:
@@ -436,10 +507,8 @@ def decide_dossier(
         new_status = _status_of(list(changes.values()))
         record(
             "dossier.decided",
-            actor=actor,
             subject=account_of(locked),
-            request=request,
-            channel=channel,
+            by=actor,
             details={
                 "dossier": locked.public_id,
                 "decisions": dict(decisions),
@@ -455,13 +524,75 @@ def decide_dossier(
             locked.save(update_fields=update)
             if new_status in FINAL_STATUSES:
                 try:
-                    _apply(locked, actor, now)
+                    _apply(locked, staff, now)
                 except ValidationError as exc:
                     raise DossierError(
                         409, "cannot_apply", " ".join(str(m) for m in exc.messages)
                     ) from None
-            event = _event(locked, new_status, actor=actor, note=note, now=now)
+            event = _event(locked, new_status, actor=staff, note=note, now=now)
             announce(locked, event)
+    dossier.refresh_from_db()
+    return dossier
+
+
+def confirm_dossier_as_person(*, dossier: Dossier, actor: Actor) -> Dossier:
+    """The person confirms a unit's change that waits for them (``confirmation_required``).
+
+    ``dossier`` comes from ``access.get_dossier_for_citizen`` (a dossier about the signed-in
+    citizen). A dossier that needs no confirmation: 409 ``nothing_to_confirm``; a closed one:
+    409 ``dossier_closed``. Idempotent once confirmed."""
+    user = actor.user
+    with transaction.atomic():
+        locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+        if user is None or not user.is_citizen or locked.person_id != user.person_id:
+            raise DossierError(403, "citizens_only", _("Only the person may confirm this."))
+        if not locked.confirmation_required:
+            raise DossierError(
+                409, "nothing_to_confirm", _("This dossier does not need your confirmation.")
+            )
+        if locked.status in FINAL_STATUSES:
+            raise DossierError(409, "dossier_closed", _("This dossier is already closed."))
+        if locked.person_confirmed_at is None:
+            now = timezone.now()
+            locked.person_confirmed_at = now
+            locked.save(update_fields=["person_confirmed_at"])
+            _event(locked, EventKind.PERSON_CONFIRMED, actor=user, now=now)
+            record(
+                "dossier.person_confirmed",
+                subject=user,
+                by=actor,
+                details={"dossier": locked.public_id},
+            )
+    dossier.refresh_from_db()
+    return dossier
+
+
+def record_identity_check(*, dossier: Dossier, actor: Actor) -> Dossier:
+    """A clerk of the dossier's office saw the person's CCCD card at the counter: recorded on
+    the dossier (who, when), which lets a ``confirmation_required`` change be approved.
+    ``dossier`` comes from ``access.get_dossier_for_staff``; a closed one: 409
+    ``dossier_closed``."""
+    staff = actor.user
+    if not (staff is not None and staff.is_office_staff):
+        raise DossierError(403, "staff_only", _("Only BHXH office staff may do this."))
+    with transaction.atomic():
+        locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+        if locked.status in FINAL_STATUSES:
+            raise DossierError(409, "dossier_closed", _("This dossier is already closed."))
+        if not locked.identity_checked:
+            now = timezone.now()
+            locked.identity_checked = True
+            locked.identity_checked_by, locked.identity_checked_at = staff, now
+            locked.save(
+                update_fields=["identity_checked", "identity_checked_by", "identity_checked_at"]
+            )
+            _event(locked, EventKind.IDENTITY_CHECKED, actor=staff, now=now)
+            record(
+                "dossier.identity_checked",
+                subject=account_of(locked),
+                by=actor,
+                details={"dossier": locked.public_id},
+            )
     dossier.refresh_from_db()
     return dossier
 
@@ -543,14 +674,13 @@ def _create_account(dossier: Dossier, person: Person, actor: User, now: dt.datet
     return user
 
 
-def withdraw_dossier(
-    *, dossier: Dossier, actor: User, request: HttpRequest | None, channel: str
-) -> Dossier:
+def withdraw_dossier(*, dossier: Dossier, actor: Actor) -> Dossier:
     """The citizen who filed a dossier withdraws it while it is still open (409
     ``dossier_closed`` otherwise; 403 ``not_your_dossier`` for dossiers others filed)."""
     with transaction.atomic():
         locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
-        if locked.submitted_by_user_id != actor.pk:
+        user = actor.user
+        if user is None or locked.submitted_by_user_id != user.pk:
             raise DossierError(
                 403, "not_your_dossier", _("Only whoever filed a dossier may withdraw it.")
             )
@@ -559,13 +689,11 @@ def withdraw_dossier(
         now = timezone.now()
         locked.status, locked.closed_at = Status.WITHDRAWN, now
         locked.save(update_fields=["status", "closed_at"])
-        event = _event(locked, EventKind.WITHDRAWN, actor=actor, now=now)
+        event = _event(locked, EventKind.WITHDRAWN, actor=user, now=now)
         record(
             "dossier.withdrawn",
-            actor=actor,
-            subject=actor,
-            request=request,
-            channel=channel,
+            subject=user,
+            by=actor,
             details={"dossier": locked.public_id},
         )
         announce(locked, event)
@@ -576,9 +704,11 @@ def withdraw_dossier(
 __all__ = [
     "FORM_FIELDS",
     "FOUR_EYES_FIELDS",
+    "confirm_dossier_as_person",
     "create_dossier",
     "decide_dossier",
     "prepare_changes",
+    "record_identity_check",
     "submit_change_request",
     "submit_counter_dossier",
     "submit_unit_dossier",

@@ -44,12 +44,23 @@ CHANGEABLE_FIELDS: dict[str, Any] = {
 MAX_LENGTHS = {"email": 254, "phone": 20, "cccd": 12, "address": 300, "full_name": 100}
 
 
-def clean_changes(*, person: Person | None, changes: dict[str, str]) -> dict[str, str]:
+def cccd_taken(value: str, *, person: Person | None) -> bool:
+    """Whether the CCCD ``value`` is on record for someone other than ``person``."""
+    others = Person.objects.filter(cccd=value)
+    if person is not None:
+        others = others.exclude(pk=person.pk)
+    return others.exists()
+
+
+def clean_changes(
+    *, person: Person | None, changes: dict[str, str], check_taken: bool = True
+) -> dict[str, str]:
     """Normalise and validate proposed changes without writing anything.
 
     Raises ``ValidationError`` with ``error_dict`` keyed by field: unknown fields, values of the
-    wrong format, a CCCD that disagrees with the registry's sex and date of birth or belongs to
-    someone else, an empty address or name.
+    wrong format, a CCCD that disagrees with the registry's sex and date of birth or (unless
+    ``check_taken`` is false: filing a dossier, where the answer must not tell whose a CCCD
+    is) belongs to someone else, an empty address or name.
     """
     errors: dict[str, list[ValidationError]] = {}
     cleaned: dict[str, str] = {}
@@ -68,7 +79,7 @@ def clean_changes(*, person: Person | None, changes: dict[str, str]) -> dict[str
                 identifiers.check_cccd_matches(
                     new_value, sex=person.sex, date_of_birth=person.date_of_birth
                 )
-                if Person.objects.filter(cccd=new_value).exclude(pk=person.pk).exists():
+                if check_taken and cccd_taken(new_value, person=person):
                     raise ValidationError(
                         _("This CCCD number belongs to another person."), code="cccd_taken"
                     )

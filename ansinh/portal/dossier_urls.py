@@ -9,6 +9,7 @@ urlpatterns = [
     path("ca-nhan/ho-so/moi/", dossiers.new_dossier, name="dossier_new"),
     path("ca-nhan/ho-so/<str:dossier_id>/", dossiers.my_dossier, name="dossier"),
     path("ca-nhan/ho-so/<str:dossier_id>/rut/", dossiers.withdraw, name="dossier_withdraw"),
+    path("ca-nhan/ho-so/<str:dossier_id>/xac-nhan/", dossiers.confirm, name="dossier_confirm"),
     path(
         "ca-nhan/ho-so/<str:dossier_id>/tai-lieu/<str:attachment_id>/",
         dossiers.attachment,

@@ -93,12 +93,30 @@ def my_dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
 @require_POST
 @citizen_page
 @csrf_protect
+def confirm(request: HttpRequest, dossier_id: str) -> HttpResponse:
+    """The person confirms a change their new employer filed (``awaits_person``)."""
+    user = _user(request)
+    dossier = access.get_dossier_for_citizen(user, dossier_id)
+    try:
+        services.confirm_dossier_as_person(
+            dossier=dossier, actor=Actor.from_request(request, Channel.PORTAL, user=user)
+        )
+    except DossierError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("You confirmed this dossier. BHXH staff will now decide it."))
+    return redirect("portal:dossier", dossier_id=dossier.public_id)
+
+
+@require_POST
+@citizen_page
+@csrf_protect
 def withdraw(request: HttpRequest, dossier_id: str) -> HttpResponse:
     user = _user(request)
     dossier = access.get_dossier_for_citizen(user, dossier_id)
     try:
         services.withdraw_dossier(
-            dossier=dossier, actor=user, request=request, channel=Channel.PORTAL
+            dossier=dossier, actor=Actor.from_request(request, Channel.PORTAL, user=user)
         )
     except DossierError as exc:
         messages.error(request, exc.message)
@@ -167,13 +185,11 @@ def _new_dossier(request: HttpRequest) -> HttpResponse:
         try:
             checked = check_files(request.FILES.getlist("documents"), required=True)
             dossier = services.submit_change_request(
-                user=user,
+                actor=Actor.from_request(request, Channel.PORTAL, user=user),
                 changes=form.changes(),
                 office=form.cleaned_data["office"],
                 files=checked,
                 note=form.cleaned_data["note"],
-                request=request,
-                channel=Channel.PORTAL,
             )
         except UploadRejected as exc:
             form.add_error("documents", exc.message)

@@ -205,7 +205,8 @@ VALID = (
     + f"{code(1)},correct_period,2024-11,2025-02,7700000,Nhân viên,\n"
     + f"{code(6)},correct_period,2026-03,2026-04,5500000,,BHXH|BHYT|BHTN\n"
     + "\n"
-    + f"{code(8)},correct_period,2025-01,2025-03,4800000,Kỹ sư,BHTNLD_BNN\r\n"
+    # A correction needs an employment at the unit at some time (issue 11 c): person 9's.
+    + f"{code(9)},correct_period,2024-01,2024-03,4800000,Kỹ sư,BHTNLD_BNN\r\n"
     + f"{code(7)},hire,2026-10,,5000000,,\n"
     + f"{code(7)},adjust_salary,2026-10,,5200000,Tổ trưởng,\n"
     + f" {code(6)} , adjust_salary , 2026-05 ,, 6600000 , Thợ máy , BHXH | BHYT \n"
@@ -246,6 +247,9 @@ INVALID = (
     + f"{code(12)},hire,2026-10,,5000000,\x7fdel,\n"
     + f"{code(12)},hire,2026-10,,5000000,trailing\u00a0,\n"
     + f"{code(14)},hire,2026-10,,5000000,,\n"
+    # Issue 11 c: an unknown code and a person never employed here answer alike.
+    + "0999999998,leave,2026-10,,,,\n"
+    + f"{code(8)},correct_period,2025-01,2025-03,4800000,,\n"
 )
 
 
@@ -265,7 +269,11 @@ def test_a_report_with_every_kind_of_line_gives_the_same_rows_and_errors(
 
     assert results[3] == ("stored", True, "R1", 13)
     rejected = results[4]
-    assert rejected[0] == "rejected" and rejected[3] == 27
+    assert rejected[0] == "rejected" and rejected[3] == 29
+    assert rejected[2][-2:] == [
+        {"line": 31, "fields": {"bhxh_code": "not_employed"}},
+        {"line": 32, "fields": {"bhxh_code": "not_employed"}},
+    ]
     codes = {code for line in rejected[2] for code in line["fields"].values()}
     assert codes >= {
         "invalid_bhxh_code", "invalid_type", "invalid_month", "invalid_salary", "month_too_early",
@@ -364,7 +372,7 @@ def test_the_error_list_is_cut_the_same_way(settings, persons, unit, other_unit)
         settings, [*setup_steps(unit, other_unit), csv_report(unit, "R2", "2026-10", INVALID)]
     )
 
-    assert len(results[3][2]) == 4 and results[3][3] == 26
+    assert len(results[3][2]) == 4 and results[3][3] == 28
 
 
 @pytest.mark.parametrize(
@@ -428,7 +436,7 @@ def test_a_failure_while_applying_leaves_no_rows(settings, persons, unit, monkey
     monkeypatch.setattr(statements, "refresh_statements", broken)
     body = HEADER + "".join(f"{code(n)},hire,2026-0{n},,5000000,,\n" for n in range(1, 9))
     with pytest.raises(RuntimeError):
-        csv_report(unit, "F", "2026-10", body + f"{code(9)},correct_period,2026-01,2026-03,1,,\n")()
+        csv_report(unit, "F", "2026-10", body + f"{code(8)},correct_period,2026-08,2026-09,1,,\n")()
 
     assert snapshot() == before
     monkeypatch.undo()
@@ -440,7 +448,16 @@ def test_a_report_stored_meanwhile_by_a_concurrent_request_is_replayed(
     settings, persons, unit, monkeypatch, sql
 ):
     settings.REPORT_INGEST_SQL = sql
-    # A correction: no employment checks, which a real racer passes before the other commits.
+    # A correction: no open-employment checks, which a real racer passes before the other
+    # commits. It needs an employment at the unit at some time (issue 11 c): a past one.
+    Employment.objects.create(
+        person=persons[0],
+        unit=unit,
+        started=dt.date(2024, 1, 1),
+        ended=dt.date(2024, 12, 1),
+        salary=5_000_000,
+        covered_to=dt.date(2024, 12, 1),
+    )
     body = HEADER + f"{code(1)},correct_period,2026-01,2026-03,5000000,,\n"
     first = csv_report(unit, "RACE", "2026-10", body)()
     real_filter = Report.objects.filter

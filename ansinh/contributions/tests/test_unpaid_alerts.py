@@ -29,6 +29,10 @@ def october_unpaid(api, citizen, citizen_no_email, unit_key):
             line("0123456790", "hire", "2026-10", salary=8_000_000),
         ],
     )
+    # The hires were announced ("new employer", issue 11 c); these tests count unpaid alerts.
+    assert Notice.objects.filter(kind="new_employer").count() == 2
+    mail.outbox.clear()
+    Notice.objects.all().delete()
 
 
 def _alerts() -> str:

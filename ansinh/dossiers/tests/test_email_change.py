@@ -309,3 +309,22 @@ def test_a_released_change_needs_a_fresh_code(api, approved, client, mailoutbox)
         assert _confirm(api, old_code).status_code == 400
     assert _confirm(api, fresh).status_code == 200
     assert _an().email == NEW
+
+
+def test_the_dispute_answer_showing_the_person_is_in_their_access_log(
+    api, approved, client, mailoutbox
+):
+    from ansinh.audit.models import DataAccess
+
+    _dispute(client, dispute_link(OLD))
+    approver = token(api, "canbo2", STAFF_PASSWORD)
+    before = DataAccess.objects.filter(staff__username="canbo2", person=_an()).count()
+    response = api.post(
+        f"/staff/dossiers/{approved}/dispute",
+        {"action": "cancel", "reason": "Người dân xác nhận không yêu cầu"},
+        token=approver,
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["person"]["email"] == OLD
+    after = DataAccess.objects.filter(staff__username="canbo2", person=_an()).count()
+    assert after - before == 1

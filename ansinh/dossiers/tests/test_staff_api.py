@@ -316,7 +316,8 @@ def test_a_cccd_that_meanwhile_belongs_to_someone_else_cannot_be_applied(
     response = decide(api, clerk_token, dossier_id, {"cccd": "approve"})
 
     assert response.status_code == 409
-    assert response.json()["error"]["code"] == "cannot_apply"
+    # Refused before anything is recorded, with its own code (issue 11 m).
+    assert response.json()["error"]["code"] == "cccd_taken"
     assert Dossier.objects.get().status == "submitted"
     assert not FieldDecision.objects.exists()
     assert Person.objects.get(bhxh_code="0123456789").cccd == "001090012345"
