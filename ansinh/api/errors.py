@@ -18,6 +18,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ansinh.ops.middleware import RETRY_AFTER_SECONDS
 
+from .parser import JsonBodyError
+
 logger = logging.getLogger(__name__)
 
 
@@ -140,12 +142,17 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if exc.status_code == 400:  # ninja raises this only for an unparsable body
+            cause = exc.__cause__
             return error_response(
                 api,
                 request,
                 status=400,
                 code="invalid_json",
-                message=_("The request body is not a valid JSON object."),
+                message=(
+                    cause.message
+                    if isinstance(cause, JsonBodyError)
+                    else _("The request body is not a valid JSON object.")
+                ),
             )
         return error_response(
             api, request, status=exc.status_code, code="http_error", message=str(exc)
