@@ -203,6 +203,8 @@ class JsonObjectStream:
                 value, end = None, -1
             # A number that ends with the buffer may go on in the next chunk.
             if end != -1 and (end < len(self._buf) or self._eof):
+                if end - self._pos > self.max_value_chars:
+                    raise JsonBodyError("value_too_large")
                 check_depth(self._buf[self._pos : end], levels)
                 self._pos = end
                 return value
