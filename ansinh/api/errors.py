@@ -85,6 +85,10 @@ def _field_message(error: dict[str, Any]) -> str:
         return _("Too short: at least %(min)d characters.") % {"min": ctx.get("min_length", 0)}
     if kind == "string_pattern_mismatch":
         return _("Contains characters that are not allowed.")
+    if kind in {"greater_than_equal", "greater_than"}:
+        return _("Too small: at least %(min)s.") % {"min": ctx.get("ge", ctx.get("gt", ""))}
+    if kind in {"less_than_equal", "less_than"}:
+        return _("Too large: at most %(max)s.") % {"max": ctx.get("le", ctx.get("lt", ""))}
     if kind == "extra_forbidden":
         return _("Unknown field.")
     if kind in {"string_type", "str_type"}:
