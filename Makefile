@@ -10,7 +10,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
 .PHONY: run test test-embedded test-services lint format messages lock clean bench bench-recovery \
-	bench-ingest bench-history bench-statements bench-growth bench-slowclients soak
+	bench-ingest bench-history bench-statements bench-growth bench-slowclients bench-report-memory soak
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -69,6 +69,11 @@ BENCH_DB ?= ansinh_bench
 BENCH_REDIS_DB ?= 15
 bench-ingest: $(STAMP)
 	$(BIN)/python bench/contributions.py ingest --database $(BENCH_DB) --output bench/RESULTS.md $(BENCH_ARGS)
+
+## Benchmark (bench/report_memory.py): peak memory of one web process reading a 24 MB and a
+## near-limit (245 MB) JSON report; adds a section to bench/results/report-memory.md.
+bench-report-memory: $(STAMP)
+	$(BIN)/python bench/report_memory.py --seed --database $(BENCH_DB) --redis-db $(BENCH_REDIS_DB) $(BENCH_ARGS)
 
 bench-statements: $(STAMP)
 	$(BIN)/python bench/contributions.py statements --database $(BENCH_DB) --output bench/RESULTS.md $(BENCH_ARGS)

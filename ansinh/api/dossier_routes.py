@@ -12,7 +12,6 @@ schema. Mounted in ``urls.py``:
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
 from django.core.exceptions import RequestDataTooBig
@@ -35,7 +34,7 @@ from ansinh.dossiers.uploads import UploadRejected, check_files, install_upload_
 from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import mask_email
 
-from . import errors
+from . import errors, parser
 from .auth import current_org_key, current_user, org_key_auth, token_auth
 from .dossier_schemas import (
     ChangeRequestIn,
@@ -167,8 +166,8 @@ def staff_queue(
     | None = None,
     overdue: bool = False,
     flagged: bool = False,
-    limit: int = 50,
-    offset: int = 0,
+    limit: parser.Limit = 50,
+    offset: parser.Offset = 0,
 ) -> StaffDossierListOut:
     """The queue of the caller's office, oldest due first; filters: form, status, overdue,
     flagged (an email change reported as "this wasn't me")."""
@@ -176,7 +175,6 @@ def staff_queue(
     dossiers = access.dossiers_for_staff(
         user, form=form or "", status=status or "", overdue=overdue, flagged=flagged
     ).prefetch_related("changes")
-    limit, offset = min(max(limit, 1), 200), max(offset, 0)
     return StaffDossierListOut(
         count=dossiers.count(),
         items=[summary(d, staff=True) for d in dossiers[offset : offset + limit]],  # type: ignore[misc]
@@ -280,18 +278,6 @@ def _citizen(request: HttpRequest) -> User:
     return user
 
 
-def _strict_json(text: str) -> Any:
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for key, value in items:
-            if key in result:
-                raise ValueError(key)
-            result[key] = value
-        return result
-
-    return json.loads(text, object_pairs_hook=pairs)
-
-
 @me_router.get("", response={200: DossierListOut, **ERRORS})
 def my_dossiers(request: HttpRequest) -> DossierListOut:
     """Every dossier about me, whoever filed it, newest first ("Hồ sơ của tôi")."""
@@ -352,15 +338,17 @@ def my_change_request(request: HttpRequest) -> Status[DossierCreatedOut]:
     except RequestDataTooBig:
         raise ApiError(400, "body_too_large", _("The request body is too large.")) from None
     try:
-        data = _strict_json(raw)
+        data = parser.loads(raw)
         if not isinstance(data, dict):
-            raise ValueError(raw)
-    except ValueError:
+            raise parser.JsonBodyError("invalid_json")
+    except parser.JsonBodyError as exc:
         raise ApiError(
             400,
             "invalid_input",
             _("Some fields are missing or invalid."),
-            fields={"payload": _("Must be a JSON object.")},
+            fields={
+                "payload": exc.message if exc.code == "too_deep" else _("Must be a JSON object.")
+            },
         ) from None
     try:
         payload = ChangeRequestIn.model_validate(data)

@@ -18,6 +18,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ansinh.lib.faults import RETRY_AFTER_SECONDS
 
+from .parser import JsonBodyError
+
 logger = logging.getLogger(__name__)
 
 
@@ -83,6 +85,10 @@ def _field_message(error: dict[str, Any]) -> str:
         return _("Too short: at least %(min)d characters.") % {"min": ctx.get("min_length", 0)}
     if kind == "string_pattern_mismatch":
         return _("Contains characters that are not allowed.")
+    if kind in {"greater_than_equal", "greater_than"}:
+        return _("Too small: at least %(min)s.") % {"min": ctx.get("ge", ctx.get("gt", ""))}
+    if kind in {"less_than_equal", "less_than"}:
+        return _("Too large: at most %(max)s.") % {"max": ctx.get("le", ctx.get("lt", ""))}
     if kind == "extra_forbidden":
         return _("Unknown field.")
     if kind in {"string_type", "str_type"}:
@@ -140,12 +146,17 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if exc.status_code == 400:  # ninja raises this only for an unparsable body
+            cause = exc.__cause__
             return error_response(
                 api,
                 request,
                 status=400,
                 code="invalid_json",
-                message=_("The request body is not a valid JSON object."),
+                message=(
+                    cause.message
+                    if isinstance(cause, JsonBodyError)
+                    else _("The request body is not a valid JSON object.")
+                ),
             )
         return error_response(
             api, request, status=exc.status_code, code="http_error", message=str(exc)

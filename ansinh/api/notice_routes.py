@@ -13,6 +13,7 @@ from ansinh.notifications.services import mark_read, notices_of
 from .auth import current_user, token_auth
 from .dossier_schemas import AccessLogOut, MarkedOut, NoticeListOut, NoticeOut, NoticesReadIn
 from .errors import ApiError
+from .parser import Limit
 from .schemas import ErrorOut
 
 notices_router = Router(tags=["me"], auth=token_auth)
@@ -21,7 +22,7 @@ access_router = Router(tags=["me"], auth=token_auth)
 
 # 400: a ``limit`` that is not an integer (found by the API fuzzer: it was undocumented).
 @notices_router.get("", response={200: NoticeListOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut})
-def notifications(request: HttpRequest, limit: int = 50) -> NoticeListOut:
+def notifications(request: HttpRequest, limit: Limit = 50) -> NoticeListOut:
     """My notices, newest first, and how many are unread."""
     notices = notices_of(current_user(request))
     return NoticeListOut(
@@ -36,7 +37,7 @@ def notifications(request: HttpRequest, limit: int = 50) -> NoticeListOut:
                 created_at=n.created_at,
                 read=n.read_at is not None,
             )
-            for n in notices[: min(max(limit, 1), 200)]
+            for n in notices[:limit]
         ],
     )
 

@@ -12,8 +12,9 @@ parameter.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterable, Iterator
+from types import TracebackType
 from typing import Annotated, Any
 
 from django.conf import settings
@@ -26,7 +27,13 @@ from ansinh.contributions import statements
 from ansinh.contributions.access import NotAUnit, unit_of_key
 from ansinh.contributions.models import SCHEME_BITS, Channel, LineType, Report
 from ansinh.contributions.months import format_month, parse_month
-from ansinh.contributions.parsing import MAX_JOB_TITLE, MAX_SALARY, CsvFormatError, csv_rows
+from ansinh.contributions.parsing import (
+    MAX_JOB_TITLE,
+    MAX_SALARY,
+    CsvFormatError,
+    csv_rows,
+    read_chunks,
+)
 from ansinh.contributions.services import (
     ReportConflict,
     ReportRejected,
@@ -37,7 +44,7 @@ from ansinh.people.models import Unit
 
 from .auth import current_org_key, org_key_auth
 from .errors import ApiError
-from .parser import _no_duplicates
+from .parser import JsonBodyError, JsonObjectStream
 from .schemas import ErrorOut
 
 reports_router = Router(tags=["unit"], auth=org_key_auth)
@@ -91,6 +98,90 @@ def _body_chunks(request: HttpRequest) -> Iterator[bytes]:
         if seen > limit:
             raise _too_large()
         yield chunk
+
+
+class _JsonReport:
+    """A JSON report ``{reference, period, lines: […]}`` read as it arrives (DESIGN §4).
+
+    ``header`` holds the members other than ``lines``, checked (unknown fields, types) before
+    any line is read; ``lines()`` yields the lines one by one from the stream, so memory stays
+    at one chunk plus one line whatever the report's size (issue 11, defect h). A body that
+    sends its lines before ``reference`` and ``period`` is read twice: the first pass checks
+    the JSON and counts the lines (the line limit stops it), the body waits in a temporary file
+    (in memory up to 1 MiB), and the second pass hands out the lines."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._spool = tempfile.SpooledTemporaryFile(max_size=1 << 20)  # closed in __exit__
+        self._keep = True
+        try:
+            self._stream = JsonObjectStream(self._tee(chunks), key="lines")
+            # True: the body has a "lines" list and the stream stands at its first line.
+            self._listed = self._stream.head() is not None
+            self.header = dict(self._stream.members)
+            _check_unknown(self.header)
+            if self._listed and not {"reference", "period"} <= self.header.keys():
+                self._count_lines_then_rewind()
+            else:
+                self._keep = False
+                self._spool.close()
+            bad = {
+                name: "required" if self.header.get(name) is None else "must_be_text"
+                for name in ("reference", "period")
+                if not isinstance(self.header.get(name), str)
+            }
+            if not self._listed:
+                bad["lines"] = "must_be_list"
+            if bad:
+                raise _invalid(bad)
+        except BaseException:
+            self._spool.close()
+            raise
+
+    def _tee(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        for chunk in chunks:
+            if self._keep:
+                self._spool.write(chunk)
+            yield chunk
+
+    def _count_lines_then_rewind(self) -> None:
+        limit = settings.REPORT_MAX_LINES
+        for count, _line in enumerate(self._stream.items(), start=1):
+            if count > limit:
+                raise ReportRejected(fields={"lines": "too_many_lines"})
+        _check_unknown(self._stream.tail)
+        self.header.update(self._stream.tail)
+        self._keep = False
+        self._spool.seek(0)
+        self._stream = JsonObjectStream(read_chunks(self._spool), key="lines")
+        self._stream.head()
+
+    def lines(self) -> Iterator[Any]:
+        """The lines as they arrive; after the last, the members that follow the list."""
+        yield from self._stream.items()
+        _check_unknown(self._stream.tail)
+
+    def __enter__(self) -> _JsonReport:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._spool.close()
+
+
+def _check_unknown(members: dict[str, Any]) -> None:
+    unknown = {k: "unknown_field" for k in members if k not in ("reference", "period", "lines")}
+    if unknown:
+        raise _invalid(unknown)
+
+
+def _json_error(exc: JsonBodyError) -> ApiError:
+    if exc.code == "value_too_large":
+        return ApiError(413, "line_too_large", exc.message)
+    return ApiError(400, "invalid_json", exc.message)
 
 
 def _too_large() -> ApiError:
@@ -218,38 +309,15 @@ def submit_report(request: HttpRequest) -> Any:
     content_type = request.content_type or ""
     try:
         if content_type == "application/json":
-            try:
-                data = json.loads(b"".join(_body_chunks(request)), object_pairs_hook=_no_duplicates)
-            except (ValueError, UnicodeDecodeError):
-                raise ApiError(
-                    400, "invalid_json", _("The request body is not a valid JSON object.")
-                ) from None
-            if not isinstance(data, dict):
-                raise ApiError(
-                    400, "invalid_json", _("The request body is not a valid JSON object.")
+            with _JsonReport(_body_chunks(request)) as report:
+                result = ingest_report(
+                    unit=unit,
+                    reference=report.header["reference"],
+                    period=report.header["period"],
+                    lines=report.lines(),
+                    channel=Channel.API,
+                    key=key,
                 )
-            unknown = {
-                k: "unknown_field" for k in data if k not in ("reference", "period", "lines")
-            }
-            if unknown:
-                raise _invalid(unknown)
-            bad = {
-                name: "required" if data.get(name) is None else "must_be_text"
-                for name in ("reference", "period")
-                if not isinstance(data.get(name), str)
-            }
-            if not isinstance(data.get("lines"), list):
-                bad["lines"] = "must_be_list"
-            if bad:
-                raise _invalid(bad)
-            result = ingest_report(
-                unit=unit,
-                reference=data["reference"],
-                period=data["period"],
-                lines=data["lines"],
-                channel=Channel.API,
-                key=key,
-            )
         elif content_type in ("text/csv", "multipart/form-data"):
             if content_type == "text/csv":
                 reference = request.GET.get("reference")
@@ -289,6 +357,8 @@ def submit_report(request: HttpRequest) -> Any:
             )
     except CsvFormatError as exc:
         raise _csv_format_error(exc) from None
+    except JsonBodyError as exc:
+        raise _json_error(exc) from None
     except ReportRejected as exc:
         raise ApiError(
             422,
