@@ -119,7 +119,9 @@ def test_logout_all_kills_the_tokens_and_sessions_of_every_earlier_login(api, ci
 # --- b. a login racing a reset or a password change --------------------------------------------
 
 
-def test_an_app_login_racing_a_reset_gets_no_tokens(api, citizen, mailoutbox, during_password_check):
+def test_an_app_login_racing_a_reset_gets_no_tokens(
+    api, citizen, mailoutbox, during_password_check
+):
     recovery_id = start_id(api)
     code = last_code(mailoutbox)
     during_password_check(lambda: _reset(recovery_id, code))
@@ -137,7 +139,9 @@ def _reset(recovery_id: str, code: str) -> None:
     assert response.status_code == 200, response.content
 
 
-def test_a_portal_login_racing_a_reset_gets_no_session(client, api, citizen, mailoutbox, during_password_check):
+def test_a_portal_login_racing_a_reset_gets_no_session(
+    client, api, citizen, mailoutbox, during_password_check
+):
     recovery_id = start_id(api)
     code = last_code(mailoutbox)
     during_password_check(lambda: _reset(recovery_id, code))
@@ -185,9 +189,7 @@ def test_temporary_password_checked_by_two_logins_at_once_signs_in_only_one(
     inner: list[int] = []
     during_password_check(
         lambda: inner.append(
-            Api(Client())
-            .post("/auth/login", {"username": BHXH, "password": temporary})
-            .status_code
+            Api(Client()).post("/auth/login", {"username": BHXH, "password": temporary}).status_code
         )
     )
 
@@ -204,9 +206,7 @@ def test_temporary_password_on_the_portal_and_the_app_at_once_signs_in_only_one(
     inner: list[int] = []
     during_password_check(
         lambda: inner.append(
-            Api(Client())
-            .post("/auth/login", {"username": BHXH, "password": temporary})
-            .status_code
+            Api(Client()).post("/auth/login", {"username": BHXH, "password": temporary}).status_code
         )
     )
 
