@@ -270,3 +270,37 @@ def test_a_wrong_door_login_is_neither_a_success_nor_a_failure(citizen, clerk):
     assert "login.succeeded" not in events
     assert "login.failed" not in events
     assert events.count("login.wrong_door") == 2
+
+
+def test_a_hash_upgrade_racing_a_reset_does_not_restore_the_old_password(
+    api, citizen, mailoutbox, monkeypatch
+):
+    """A login that verified an old-format hash writes the upgraded hash after the check; a
+    reset that committed in between must not be overwritten with the old password."""
+    from django.contrib.auth import base_user, hashers
+
+    from ansinh.accounts import models
+
+    User.objects.filter(pk=citizen.pk).update(
+        password=hashers.make_password(CITIZEN_PASSWORD, hasher="argon2")  # not the preferred
+    )
+    recovery_id = start_id(api)
+    code = last_code(mailoutbox)
+    original = hashers.check_password
+
+    def racing(raw: str, encoded: str, setter: Any = None, preferred: str = "default") -> bool:
+        def late_upgrade(raw_password: str) -> None:
+            _reset(recovery_id, code)
+            setter(raw_password)
+
+        return original(raw, encoded, late_upgrade if setter else None, preferred)
+
+    monkeypatch.setattr(base_user, "check_password", racing)
+    monkeypatch.setattr(models, "check_password", racing, raising=False)
+
+    response = api.post("/auth/login", {"username": BHXH, "password": CITIZEN_PASSWORD})
+
+    assert response.status_code == 401
+    stored = User.objects.get(pk=citizen.pk)
+    assert stored.check_password(NEW_PASSWORD)
+    assert not stored.check_password(CITIZEN_PASSWORD)
