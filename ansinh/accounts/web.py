@@ -42,7 +42,7 @@ def login_view(
                 user = services.authenticate(
                     identifier=form.cleaned_data["username"],
                     password=form.cleaned_data["password"],
-                    actor=Actor.from_request(request, channel),
+                    actor=Actor.from_request(request, channel).as_user(None),
                 )
             except services.Throttled as exc:
                 minutes = max(1, round(exc.retry_after / 60))
