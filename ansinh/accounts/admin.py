@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from ansinh.lib.actor import Actor, Channel
+
 from .models import User
 from .services import end_sessions_by_admin
 
@@ -44,12 +46,13 @@ class UserAdmin(admin.ModelAdmin[User]):
     @admin.action(description=_("End every session and app token of the selected accounts"))
     def end_sessions(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         # "Select all N" across pages makes this "end everybody's sessions".
-        actor = request.user
-        if not isinstance(actor, User):  # the admin site lets only signed-in staff here
+        admin_user = request.user
+        if not isinstance(admin_user, User):  # the admin site lets only signed-in staff here
             raise PermissionDenied
+        actor = Actor.from_request(request, Channel.BACKOFFICE, user=admin_user)
         accounts = list(queryset)
         for user in accounts:
-            end_sessions_by_admin(user=user, actor=actor, request=request)
+            end_sessions_by_admin(user=user, actor=actor)
         self.message_user(
             request,
             ngettext(

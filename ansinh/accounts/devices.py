@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import uuid
 
-from django.http import HttpRequest
+from django.db.models import F
 from django.utils import timezone
+
+from ansinh.lib.actor import Actor
 
 from .models import DeviceSession, TokenKind, User
 from .services import check_password_again, logout_device
@@ -25,6 +27,7 @@ def live_devices(user: User) -> list[DeviceSession]:
         DeviceSession.objects.filter(
             user=user,
             revoked_at__isnull=True,
+            security_stamp=F("user__security_stamp"),
             tokens__kind=TokenKind.REFRESH,
             tokens__revoked_at__isnull=True,
             tokens__expires_at__gt=timezone.now(),
@@ -34,19 +37,13 @@ def live_devices(user: User) -> list[DeviceSession]:
     )
 
 
-def sign_out_device(
-    *, user: User, device_id: str, current_password: str, request: HttpRequest
-) -> None:
-    """End one of ``user``'s devices. The password is checked first (throttled like a login,
+def sign_out_device(*, actor: Actor, device_id: str, current_password: str) -> None:
+    """End one of the actor's devices. The password is checked first (throttled like a login,
     ``Throttled`` / ``WrongCurrentPassword``); then a device id that is not one of the user's
     live devices — unknown, malformed, ended, or someone else's — is ``DeviceNotFound``."""
-    check_password_again(
-        user=user,
-        password=current_password,
-        request=request,
-        channel="api",
-        event="device.sign_out",
-    )
+    check_password_again(actor=actor, password=current_password, event="device.sign_out")
+    user = actor.user
+    assert user is not None  # noqa: S101 - check_password_again needs a signed-in actor
     try:
         public_id = uuid.UUID(device_id)
     except ValueError:
@@ -54,4 +51,4 @@ def sign_out_device(
     device = next((d for d in live_devices(user) if d.public_id == public_id), None)
     if device is None:
         raise DeviceNotFound
-    logout_device(device=device, request=request)
+    logout_device(device=device, actor=actor)

@@ -6,6 +6,7 @@ import secrets
 import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
@@ -118,6 +119,19 @@ class User(AbstractBaseUser, PermissionsMixin):
             return self.person.email if self.person.email_verified else ""
         return self.email
 
+    def check_password(self, raw_password: str | None) -> bool:
+        """Django's check, except that a hash upgrade (new parameters) is written only if the
+        stored hash is still the one just verified: a reset or password change that committed
+        meanwhile is never overwritten with the old password (issue 11 b)."""
+        verified = self.password
+
+        def upgrade(raw: str | None) -> None:
+            self.set_password(raw)
+            self._password = None  # an upgrade is not a password change
+            User.objects.filter(pk=self.pk, password=verified).update(password=self.password)
+
+        return check_password(raw_password, verified, upgrade)
+
     def _get_session_auth_hash(self, secret: str | None = None) -> str:
         # Django binds sessions to the password hash; we add the security stamp so that
         # "log out everywhere" can end web sessions without changing the password.
@@ -137,6 +151,10 @@ class DeviceSession(models.Model):
     last_seen_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(max_length=40, blank=True)
+    # The account's ``security_stamp`` when this device signed in. Its tokens work only while
+    # the account still has that stamp: a reset, a password change or logout-all rotates it,
+    # which ends the device even if it was created after the revocation ran (issue 11 b).
+    security_stamp = models.CharField(max_length=32, default="")
 
     class Meta:
         indexes = [models.Index(fields=["user", "revoked_at"])]

@@ -1,4 +1,5 @@
-"""Account services: login, tokens, password change (DESIGN §3.2, docs/security.md).
+"""Account services: login and password change (DESIGN §3.2, docs/security.md); app tokens
+and ending sessions are in ``tokens`` (re-exported here).
 
 The API, the portal, the back office and the commands all call these functions.
 """
@@ -6,28 +7,39 @@ The API, the portal, the back office and the commands all call these functions.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ansinh.audit.services import record
+from ansinh.lib.actor import Actor, Channel
 from ansinh.notifications import emails
 
-from . import lookups, throttle
+from . import throttle
 from .backends import normalize_identifier, resolve_identifier
-from .models import AppToken, DeviceSession, TokenKind, User, new_security_stamp
+from .models import DeviceSession, User, new_security_stamp
+from .tokens import TOKEN_PREFIX as TOKEN_PREFIX
+from .tokens import InvalidToken as InvalidToken
+from .tokens import TokenPair as TokenPair
+from .tokens import access_token_device as access_token_device
+from .tokens import end_all_sessions as end_all_sessions
+from .tokens import end_sessions_by_admin as end_sessions_by_admin
+from .tokens import issue_tokens as issue_tokens
+from .tokens import logout_all as logout_all
+from .tokens import logout_device as logout_device
+from .tokens import refresh_tokens as refresh_tokens
+from .tokens import rotate_security_stamp as rotate_security_stamp
+from .tokens import signed_in
 
-TOKEN_PREFIX = "ans_"  # noqa: S105 - a prefix, not a secret
+_T = TypeVar("_T")
 # Verified against when the identifier names nobody, so unknown users cost one hash too.
 _DUMMY_HASH: str | None = None
 
@@ -36,14 +48,25 @@ class InvalidCredentials(Exception):  # noqa: N818 - a domain outcome, not a bug
     """Unknown user, wrong password, locked, disabled or expired: deliberately one outcome."""
 
 
+class StaleLogin(InvalidCredentials):
+    """The password verified, but before the login could be recorded the account's password
+    or security stamp changed (a reset, a password change, logout-all), or the temporary
+    password was spent by another login: answered exactly like a wrong password."""
+
+
+class WrongDoor(Exception):  # noqa: N818
+    """Right credentials at the other door: a citizen at the staff login, or staff at the
+    citizen portal. Nothing was consumed or recorded as a success; ``staff`` says which."""
+
+    def __init__(self, *, staff: bool) -> None:
+        super().__init__("staff" if staff else "citizen")
+        self.staff = staff
+
+
 class Throttled(Exception):  # noqa: N818
     def __init__(self, retry_after: int) -> None:
         super().__init__(retry_after)
         self.retry_after = retry_after
-
-
-class InvalidToken(Exception):  # noqa: N818
-    pass
 
 
 class WrongCurrentPassword(Exception):  # noqa: N818
@@ -57,63 +80,83 @@ def _dummy_hash() -> str:
     return _DUMMY_HASH
 
 
+def admits(channel: str, user: User) -> bool:
+    """The wrong-door rule: the portal is for citizens, the back office for staff; the API
+    (the citizen app and the staff API) and the command line take both."""
+    if channel == Channel.PORTAL:
+        return user.is_citizen
+    if channel == Channel.BACKOFFICE:
+        return user.is_office_staff
+    return True
+
+
 def _refuse_while_backing_off(
     event: str,
     *,
     user: User | None,
-    request: HttpRequest,
-    channel: str,
+    actor: Actor,
     identifier: str = "",
-    actor: User | None = None,
 ) -> None:
     """Raise ``Throttled`` (audited as ``event``) while the account (or the typed identifier)
     or the client address is in its back-off: the password is then not even checked."""
     wait = max(
         throttle.retry_after(throttle.failure_state(user, identifier)),
-        throttle.ip_retry_after(request),
+        throttle.ip_retry_after(actor),
     )
     if wait:
         record(
             event,
-            actor=actor,
             subject=user,
             identifier=identifier,
-            request=request,
-            channel=channel,
+            by=actor,
             details={"retry_after": wait},
         )
         raise Throttled(wait)
 
 
-def authenticate(*, identifier: str, password: str, request: HttpRequest, channel: str) -> User:
-    """Check a login (``check_credentials``) and record its success (``record_login``, one
-    transaction); return the user or raise ``InvalidCredentials`` / ``Throttled``."""
-    user = check_credentials(
-        identifier=identifier, password=password, request=request, channel=channel
+def _record_failure(*, user: User | None, identifier: str, actor: Actor, reason: str) -> None:
+    """Count and audit one failed login (``login.failed``, and ``login.lockout`` at the
+    thresholds)."""
+    count = throttle.record_failure(actor, user, identifier)
+    record(
+        "login.failed",
+        subject=user,
+        identifier=identifier,
+        by=actor,
+        details={"reason": reason, "consecutive_failures": count},
     )
-    with transaction.atomic():
-        record_login(user=user, request=request, channel=channel)
-    return user
+    if count in (settings.LOGIN_BACKOFF_AFTER, settings.LOGIN_MAX_FAILURES):
+        record(
+            "login.lockout",
+            subject=user,
+            identifier=identifier,
+            by=actor,
+            details={"consecutive_failures": count},
+        )
 
 
-def check_credentials(
-    *, identifier: str, password: str, request: HttpRequest, channel: str
-) -> User:
-    """Check a login; return the user or raise ``InvalidCredentials`` / ``Throttled``. Records
-    failures; the caller records a success with ``record_login``, in the transaction of whatever
-    else the login writes (one commit: the hash is computed outside any transaction).
+def check_credentials(*, identifier: str, password: str, actor: Actor) -> User:
+    """Check a login at the door ``actor.channel``; return the user or raise
+    ``InvalidCredentials`` / ``Throttled`` / ``WrongDoor``. Records failures; the caller
+    records the success with ``record_login``, in the transaction of whatever else the login
+    writes (the hash is computed outside any transaction).
 
     Contract (DESIGN §3.2): unknown identifier, wrong password, disabled, locked (≥
     ``LOGIN_MAX_FAILURES``) and used or expired temporary password all raise ``InvalidCredentials``
     after exactly one password-hash verification, so neither the answer nor its timing tells
     them apart. Throttling (429) follows the same schedule for known and unknown identifiers
     and is decided before the password is looked at. Every outcome is audited.
+
+    Right credentials at the wrong door (``admits``) raise ``WrongDoor``: audited as
+    ``login.wrong_door``, neither a success nor a failure, and nothing is consumed (a temporary
+    password typed at the staff login still works at the citizen's door).
+
+    The returned user carries the ``security_stamp`` and ``password_expires_at`` read together
+    with the verified hash; ``record_login`` issues only if they are still the stored ones.
     """
     ident = normalize_identifier(identifier)
     user = resolve_identifier(ident)
-    _refuse_while_backing_off(
-        "login.throttled", user=user, identifier=ident, request=request, channel=channel
-    )
+    _refuse_while_backing_off("login.throttled", user=user, identifier=ident, actor=actor)
 
     if user is None:
         check_password(password, _dummy_hash())
@@ -135,215 +178,86 @@ def check_credentials(
         reason = "temporary_password_expired"
 
     if reason:
-        count = throttle.record_failure(request, user, ident)
-        record(
-            "login.failed",
-            subject=user,
-            identifier=ident,
-            request=request,
-            channel=channel,
-            details={"reason": reason, "consecutive_failures": count},
-        )
-        if count in (settings.LOGIN_BACKOFF_AFTER, settings.LOGIN_MAX_FAILURES):
-            record(
-                "login.lockout",
-                subject=user,
-                identifier=ident,
-                request=request,
-                channel=channel,
-                details={"consecutive_failures": count},
-            )
+        _record_failure(user=user, identifier=ident, actor=actor, reason=reason)
         raise InvalidCredentials(reason)
 
     assert user is not None  # noqa: S101 - narrowed by the branches above
+    if not admits(actor.channel, user):
+        record("login.wrong_door", subject=user, identifier=ident, by=actor)
+        raise WrongDoor(staff=user.is_office_staff)
     return user
 
 
-def record_login(*, user: User, request: HttpRequest, channel: str) -> None:
-    """The writes of a successful login: failures forgotten, last login, a used temporary
-    password spent, the audit event."""
+def record_login(*, user: User, actor: Actor) -> None:
+    """The writes of a successful login, inside the caller's transaction: last login, a
+    temporary password spent, failures forgotten, the audit event.
+
+    One conditional UPDATE claims the login: it matches only while the account still has the
+    security stamp (and, for a temporary password, the expiry) that ``check_credentials`` read
+    with the verified hash, and it locks the row until the caller commits. So a reset, a
+    password change or logout-all that committed after the password was verified leaves this
+    login nothing (``StaleLogin``), one that comes later waits for the commit and then ends
+    what this login issued, and of many logins with one temporary password exactly one wins.
+    """
     now = timezone.now()
-    throttle.record_success(user)
-    user.last_login = now
-    update = ["last_login"]
+    claim = User.objects.filter(pk=user.pk, is_active=True, security_stamp=user.security_stamp)
+    changes: dict[str, object] = {"last_login": now}
     if user.password_expires_at is not None:
         # A temporary password works for one login: this session (or device) may now only
         # change it; signing in with it again fails like any wrong password.
+        claim = claim.filter(
+            password_expires_at=user.password_expires_at, password_expires_at__gt=now
+        )
+        changes["password_expires_at"] = now
+    if claim.update(**changes) != 1:
+        raise StaleLogin("stale")
+    user.last_login = now
+    if user.password_expires_at is not None:
         user.password_expires_at = now
-        update.append("password_expires_at")
-    user.save(update_fields=update)
-    record("login.succeeded", actor=user, subject=user, request=request, channel=channel)
+    throttle.record_success(user)
+    record("login.succeeded", subject=user, by=actor.as_user(user))
 
 
-# --- App tokens -----------------------------------------------------------------------------
-
-
-def _digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class TokenPair:
-    access_token: str
-    refresh_token: str
-    expires_in: int
-    device: DeviceSession
-
-
-def _issue_pair(device: DeviceSession) -> TokenPair:
-    now = timezone.now()
-    access, refresh = (
-        TOKEN_PREFIX + secrets.token_urlsafe(32),
-        TOKEN_PREFIX + secrets.token_urlsafe(32),
-    )
-    AppToken.objects.bulk_create(
-        [
-            AppToken(
-                device=device,
-                kind=TokenKind.ACCESS,
-                digest=_digest(access),
-                created_at=now,
-                expires_at=now + dt.timedelta(seconds=settings.ACCESS_TOKEN_TTL_SECONDS),
-            ),
-            AppToken(
-                device=device,
-                kind=TokenKind.REFRESH,
-                digest=_digest(refresh),
-                created_at=now,
-                expires_at=now + dt.timedelta(seconds=settings.REFRESH_TOKEN_TTL_SECONDS),
-            ),
-        ]
-    )
-    return TokenPair(access, refresh, settings.ACCESS_TOKEN_TTL_SECONDS, device)
-
-
-def issue_tokens(*, user: User, device_name: str) -> TokenPair:
-    """Start a device session and return its first access/refresh pair (raw tokens, shown once).
-    Inside a caller's transaction it adds no savepoint (a failure undoes the caller's writes)."""
-    with transaction.atomic(savepoint=False):
-        device = DeviceSession.objects.create(user=user, device_name=device_name[:100])
-        return _issue_pair(device)
-
-
-def refresh_tokens(*, raw_refresh: str, request: HttpRequest) -> TokenPair:
-    """Exchange a refresh token for a new pair; the old pair stops working.
-
-    A refresh token is good exactly once. Presenting an already-exchanged one means two
-    parties hold it, so the whole device session is revoked (RFC 9700 §4.14.2).
-    """
-    now = timezone.now()
-    pair: TokenPair | None = None
-    with transaction.atomic():
-        token = (
-            AppToken.objects.select_for_update()
-            .select_related("device__user")
-            .filter(digest=_digest(raw_refresh), kind=TokenKind.REFRESH)
-            .first()
+def _login(*, identifier: str, password: str, actor: Actor, issue: Callable[[User], _T]) -> _T:
+    """``check_credentials``, then ``record_login`` and ``issue(user)`` in one transaction
+    (one commit: bench/RESULTS.md). A ``StaleLogin`` is counted and audited as a failure."""
+    user = check_credentials(identifier=identifier, password=password, actor=actor)
+    try:
+        with transaction.atomic():
+            record_login(user=user, actor=actor)
+            return issue(user)
+    except StaleLogin:
+        _record_failure(
+            user=user, identifier=normalize_identifier(identifier), actor=actor, reason="stale"
         )
-        if token is None:
-            raise InvalidToken
-        device, user = token.device, token.device.user
-        if token.used_at is not None and device.revoked_at is None:
-            # Committed before InvalidToken is raised below, outside the transaction.
-            _revoke_devices(
-                DeviceSession.objects.filter(pk=device.pk), reason="refresh_token_reuse"
-            )
-            record("token.reuse_detected", actor=user, subject=user, request=request, channel="api")
-        elif (
-            token.used_at is None
-            and token.revoked_at is None
-            and token.expires_at > now
-            and device.revoked_at is None
-            and user.is_active
-        ):
-            token.used_at = now
-            token.save(update_fields=["used_at"])
-            AppToken.objects.filter(
-                device=device, kind=TokenKind.ACCESS, revoked_at__isnull=True
-            ).update(revoked_at=now)
-            pair = _issue_pair(device)
-            device.last_seen_at = now
-            device.save(update_fields=["last_seen_at"])
-    if pair is None:
-        raise InvalidToken
-    record("token.refreshed", actor=user, subject=user, request=request, channel="api")
-    return pair
+        raise
 
 
-def access_token_device(raw: str) -> DeviceSession | None:
-    """The live device session a raw access token belongs to, or ``None``.
-
-    One indexed query; the token must be unrevoked and unexpired, its device unrevoked and
-    its user active.
-    """
-    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
-        return None
-    device = lookups.access_device(_digest(raw), timezone.now())
-    if device is None or not device.user.is_active:
-        return None
-    return device
+def authenticate(*, identifier: str, password: str, actor: Actor) -> User:
+    """A web login (the portal's or the back office's, by ``actor.channel``): check it and
+    record its success; return the user or raise ``InvalidCredentials`` / ``Throttled`` /
+    ``WrongDoor``. The caller starts the session (``middleware.start_session``), which is
+    bound to the stamp this login claimed."""
+    return _login(identifier=identifier, password=password, actor=actor, issue=lambda user: user)
 
 
-def _revoke_devices(devices: QuerySet[DeviceSession], *, reason: str) -> int:
-    now = timezone.now()
-    ids = list(devices.filter(revoked_at__isnull=True).values_list("pk", flat=True))
-    DeviceSession.objects.filter(pk__in=ids).update(revoked_at=now, revoked_reason=reason)
-    AppToken.objects.filter(device_id__in=ids, revoked_at__isnull=True).update(revoked_at=now)
-    return len(ids)
-
-
-def logout_device(*, device: DeviceSession, request: HttpRequest) -> None:
-    _revoke_devices(DeviceSession.objects.filter(pk=device.pk), reason="logout")
-    record(
-        "logout",
-        actor=device.user,
-        subject=device.user,
-        request=request,
-        channel="api",
-        details={"device": str(device.public_id)},
+def login_with_tokens(
+    *, identifier: str, password: str, device_name: str, actor: Actor
+) -> TokenPair:
+    """An app login (``POST /auth/login``): check it, record it and start a device session
+    bound to the account's security stamp, in one transaction. Raises like ``authenticate``."""
+    return _login(
+        identifier=identifier,
+        password=password,
+        actor=actor,
+        issue=lambda user: issue_tokens(user=user, device_name=device_name),
     )
 
 
-def end_all_sessions(*, user: User, reason: str, keep_device: DeviceSession | None = None) -> int:
-    """Revoke every app token (but ``keep_device``'s) and end every web session of ``user``."""
-    devices = DeviceSession.objects.filter(user=user)
-    if keep_device is not None:
-        devices = devices.exclude(pk=keep_device.pk)
-    count = _revoke_devices(devices, reason=reason)
-    # Web sessions carry a hash of the password and the stamp; a new stamp invalidates them.
-    user.security_stamp = new_security_stamp()
-    user.save(update_fields=["security_stamp"])
-    return count
-
-
-def _end_sessions_audited(
-    *, user: User, actor: User, event: str, request: HttpRequest | None, channel: str
-) -> int:
-    with transaction.atomic():
-        count = end_all_sessions(user=user, reason=event)
-        record(
-            event,
-            actor=actor,
-            subject=user,
-            request=request,
-            channel=channel,
-            details={"devices": count},
-        )
-    return count
-
-
-def logout_all(*, user: User, request: HttpRequest, channel: str) -> None:
-    _end_sessions_audited(
-        user=user, actor=user, event="logout_all", request=request, channel=channel
-    )
-
-
-def end_sessions_by_admin(*, user: User, actor: User, request: HttpRequest | None) -> int:
-    """An administrator ends every web session and app token of ``user`` (ASVS 7.4.5: a
-    stolen device, a departing employee); the person signs in again. Audited."""
-    return _end_sessions_audited(
-        user=user, actor=actor, event="sessions.ended_by_admin", request=request, channel="admin"
-    )
+def logout_web(*, actor: Actor) -> None:
+    """Audit the end of a web session (the adapter ends the session itself)."""
+    user = signed_in(actor)
+    record("logout", subject=user, by=actor)
 
 
 # --- Passwords --------------------------------------------------------------------------------
@@ -359,7 +273,10 @@ def set_password(
 ) -> None:
     """Set a password after the policy check. Temporary passwords expire and force a change.
 
-    Callers hold a transaction and decide about sessions, audit and email.
+    Callers hold a transaction and decide about sessions, audit and email. The security
+    stamp rotates with the password, in the same UPDATE, so a login that verified the old
+    password can no longer be recorded (``record_login``) and nothing bound to the old stamp
+    keeps working, whatever the caller does next.
     """
     if not temporary:
         validate_new_password(user, new_password)
@@ -370,6 +287,7 @@ def set_password(
     user.password_changed_at = now
     user.failed_logins = 0
     user.last_failed_login_at = None
+    user.security_stamp = new_security_stamp()
     user.save(
         update_fields=[
             "password",
@@ -378,6 +296,7 @@ def set_password(
             "password_changed_at",
             "failed_logins",
             "last_failed_login_at",
+            "security_stamp",
         ]
     )
 
@@ -407,9 +326,7 @@ def issue_temporary_password(*, user: User) -> str:
     return temporary
 
 
-def check_password_again(
-    *, user: User, password: str, request: HttpRequest, channel: str, event: str
-) -> None:
+def check_password_again(*, actor: Actor, password: str, event: str) -> None:
     """A signed-in user re-enters the password before a sensitive step (``event``: what for).
 
     A wrong password is a password guess like a failed login: it counts in the account's
@@ -418,17 +335,14 @@ def check_password_again(
     the password faster than the login allows. Raises ``WrongCurrentPassword``; audited as
     ``<event>_failed`` / ``<event>_throttled``.
     """
-    _refuse_while_backing_off(
-        f"{event}_throttled", user=user, actor=user, request=request, channel=channel
-    )
+    user = signed_in(actor)
+    _refuse_while_backing_off(f"{event}_throttled", user=user, actor=actor)
     if not user.check_password(password):
-        throttle.record_failure(request, user, user.username)
+        throttle.record_failure(actor, user, user.username)
         record(
             f"{event}_failed",
-            actor=user,
             subject=user,
-            request=request,
-            channel=channel,
+            by=actor,
             details={"reason": "wrong_current_password"},
         )
         raise WrongCurrentPassword
@@ -436,11 +350,9 @@ def check_password_again(
 
 def change_password(
     *,
-    user: User,
+    actor: Actor,
     current_password: str,
     new_password: str,
-    request: HttpRequest,
-    channel: str,
     keep_device: DeviceSession | None = None,
 ) -> None:
     """Change a password knowing the current one (DESIGN §3.2).
@@ -448,16 +360,12 @@ def change_password(
     Contract: the current password must verify (``WrongCurrentPassword``), the new one must
     pass the policy (``ValidationError``), and must differ from the current one. Then every
     other web session and app token ends, and a "password changed" email goes to the address
-    on record once the transaction commits.
+    on record once the transaction commits. The security stamp rotates: the web session that
+    made the change must be moved to it (``middleware.keep_session``), ``keep_device`` is.
     The current password is checked by ``check_password_again`` (throttled like a login).
     """
-    check_password_again(
-        user=user,
-        password=current_password,
-        request=request,
-        channel=channel,
-        event="password.change",
-    )
+    user = signed_in(actor)
+    check_password_again(actor=actor, password=current_password, event="password.change")
     validate_new_password(user, new_password)
     if current_password == new_password:
         raise ValidationError(
@@ -466,5 +374,5 @@ def change_password(
     with transaction.atomic():
         set_password(user=user, new_password=new_password)
         end_all_sessions(user=user, reason="password_changed", keep_device=keep_device)
-        record("password.changed", actor=user, subject=user, request=request, channel=channel)
+        record("password.changed", subject=user, by=actor)
         emails.send_password_changed(user=user)

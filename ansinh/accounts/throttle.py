@@ -21,11 +21,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F
-from django.http import HttpRequest
 from django.utils import timezone
 from django_ratelimit.core import get_usage
 
-from ansinh.lib.clientip import client_ip_key
+from ansinh.lib.actor import Actor
 
 from .models import User
 
@@ -69,11 +68,11 @@ def retry_after(state: FailureState, now: dt.datetime | None = None) -> int:
     return max(0, math.ceil(remaining))
 
 
-def ip_retry_after(request: HttpRequest) -> int:
+def ip_retry_after(actor: Actor) -> int:
     usage = get_usage(
-        request,
+        None,
         group="login-ip",
-        key=lambda _group, req: client_ip_key(req),
+        key=lambda _group, _request: actor.ip_key,
         rate=settings.LOGIN_IP_RATE,
         increment=False,
     )
@@ -83,16 +82,16 @@ def ip_retry_after(request: HttpRequest) -> int:
     return 0
 
 
-def record_failure(request: HttpRequest, user: User | None, identifier: str) -> int:
+def record_failure(actor: Actor, user: User | None, identifier: str) -> int:
     """Count one failed attempt for the account (or identifier) and the address.
 
     Returns the account's (or identifier's) new count of consecutive failures.
     """
     now = timezone.now()
     get_usage(
-        request,
+        None,
         group="login-ip",
-        key=lambda _group, req: client_ip_key(req),
+        key=lambda _group, _request: actor.ip_key,
         rate=settings.LOGIN_IP_RATE,
         increment=True,
     )

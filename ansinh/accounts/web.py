@@ -3,12 +3,8 @@ office (each passes its own templates and where to go next)."""
 
 from __future__ import annotations
 
-import time
-
 from django.contrib import messages
-from django.contrib.auth import login as django_login
 from django.contrib.auth import logout as django_logout
-from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,9 +14,11 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from ansinh.lib.actor import Actor, Channel
+
 from . import services
 from .forms import LoginForm, PasswordChangeForm
-from .middleware import SESSION_STARTED_KEY
+from .middleware import keep_session, start_session
 from .models import User
 
 
@@ -29,11 +27,12 @@ def login_view(
     *,
     form_class: type[LoginForm],
     template: str,
-    channel: str,
-    staff: bool,
+    channel: Channel,
     home: str,
     password_change: str,
 ) -> HttpResponse:
+    """The login form of one door (``channel``: the portal or the back office); which accounts
+    a door admits is the service's rule (``services.admits``)."""
     # ``request.POST or None`` would leave an empty POST unbound: a 400 with no error shown.
     form = form_class(request.POST if request.method == "POST" else None)
     status = 200
@@ -43,8 +42,7 @@ def login_view(
                 user = services.authenticate(
                     identifier=form.cleaned_data["username"],
                     password=form.cleaned_data["password"],
-                    request=request,
-                    channel=channel,
+                    actor=Actor.from_request(request, channel).as_user(None),
                 )
             except services.Throttled as exc:
                 minutes = max(1, round(exc.retry_after / 60))
@@ -59,38 +57,32 @@ def login_view(
             except services.InvalidCredentials:
                 form.add_error(None, _("The identifier or password is incorrect."))
                 status = 401
+            except services.WrongDoor as exc:
+                # Right credentials, wrong door: send the person to their own login page.
+                form.add_error(
+                    None,
+                    _("Use the back office for staff accounts.")
+                    if exc.staff
+                    else _("Citizens sign in on the portal."),
+                )
+                status = 403
             else:
-                if user.is_office_staff != staff:
-                    # Right credentials, wrong door: send the person to their own login page.
-                    form.add_error(
-                        None,
-                        _("Use the back office for staff accounts.")
-                        if user.is_office_staff
-                        else _("Citizens sign in on the portal."),
-                    )
-                    status = 403
-                else:
-                    django_login(request, user)
-                    request.session[SESSION_STARTED_KEY] = time.time()
-                    return redirect(password_change if user.password_change_required else home)
+                start_session(request, user)
+                return redirect(password_change if user.password_change_required else home)
         else:
             status = 400
     return render(request, template, {"form": form}, status=status)
 
 
-def logout_view(request: HttpRequest, *, next_url: str, channel: str) -> HttpResponse:
+def logout_view(request: HttpRequest, *, next_url: str, channel: Channel) -> HttpResponse:
     if request.user.is_authenticated:
-        from ansinh.audit.services import record
-
-        user = request.user
-        assert isinstance(user, User)  # noqa: S101
-        record("logout", actor=user, subject=user, request=request, channel=channel)
+        services.logout_web(actor=Actor.from_request(request, channel))
     django_logout(request)
     return redirect(next_url)
 
 
 def password_change_view(
-    request: HttpRequest, *, template: str, channel: str, done: str
+    request: HttpRequest, *, template: str, channel: Channel, done: str
 ) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)  # noqa: S101 - views are login_required
@@ -99,11 +91,9 @@ def password_change_view(
     if request.method == "POST" and form.is_valid():
         try:
             services.change_password(
-                user=user,
+                actor=Actor.from_request(request, channel, user=user),
                 current_password=form.cleaned_data["current_password"],
                 new_password=form.cleaned_data["new_password"],
-                request=request,
-                channel=channel,
             )
         except services.Throttled as exc:
             minutes = max(1, round(exc.retry_after / 60))
@@ -119,7 +109,7 @@ def password_change_view(
             for message in exc.messages:
                 form.add_error("new_password", message)
         else:
-            update_session_auth_hash(request, user)  # this browser stays signed in
+            keep_session(request, user)  # this browser stays signed in
             messages.success(
                 request, _("Your password was changed. Other devices have been signed out.")
             )

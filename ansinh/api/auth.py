@@ -10,7 +10,7 @@ from ninja.security import HttpBearer
 
 from ansinh.accounts.keys import authenticate_key
 from ansinh.accounts.models import DeviceSession, OrganisationKey, User
-from ansinh.accounts.services import access_token_device
+from ansinh.accounts.tokens import access_token_device
 
 from .errors import ApiError
 

@@ -1,13 +1,13 @@
 """``/auth/*``: login, token refresh, logout, password change (DESIGN §4)."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 from ninja import Router
 
 from ansinh.accounts import devices, services
+from ansinh.lib.actor import Actor, Channel
 
 from .auth import current_device, current_user, token_auth, token_auth_pending_ok
 from .errors import ApiError
@@ -42,6 +42,17 @@ def _wrong_current_password() -> ApiError:
     return ApiError(400, "wrong_current_password", _("The current password is incorrect."))
 
 
+def _actor(request: HttpRequest) -> Actor:
+    """The acting party: the signed-in user of the bearer token (``TokenAuth``)."""
+    return Actor.from_request(request, Channel.API)
+
+
+def _anonymous(request: HttpRequest) -> Actor:
+    """The acting party of login and refresh: nobody yet (a browser's web session, if any,
+    plays no part in the API)."""
+    return Actor.from_request(request, Channel.API).as_user(None)
+
+
 def _token_out(pair: services.TokenPair) -> TokenOut:
     return TokenOut(
         access_token=pair.access_token,
@@ -59,17 +70,17 @@ def login(request: HttpRequest, payload: LoginIn) -> TokenOut:
     """Log in with a BHXH code, CCCD or staff username. Unknown user, wrong password, locked and
     disabled accounts get the same 401; repeated failures get 429 with ``Retry-After``."""
     try:
-        user = services.check_credentials(
-            identifier=payload.username, password=payload.password, request=request, channel="api"
+        pair = services.login_with_tokens(
+            identifier=payload.username,
+            password=payload.password,
+            device_name=payload.device_name or "",
+            actor=_anonymous(request),
         )
     except services.Throttled as exc:
         raise _too_many_attempts(exc) from None
-    except services.InvalidCredentials:
+    except (services.InvalidCredentials, services.WrongDoor):
+        # The API admits citizens and staff alike, so WrongDoor cannot happen here.
         raise _invalid_credentials() from None
-    # One transaction, one commit (each commit waits for the disk): bench/RESULTS.md.
-    with transaction.atomic():
-        services.record_login(user=user, request=request, channel="api")
-        pair = services.issue_tokens(user=user, device_name=payload.device_name or "")
     return _token_out(pair)
 
 
@@ -79,7 +90,7 @@ def refresh(request: HttpRequest, payload: RefreshIn) -> TokenOut:
     """Exchange a refresh token for a new pair. Each refresh token works once; reusing one
     revokes that device's tokens."""
     try:
-        pair = services.refresh_tokens(raw_refresh=payload.refresh_token, request=request)
+        pair = services.refresh_tokens(raw_refresh=payload.refresh_token, actor=_anonymous(request))
     except services.InvalidToken:
         raise ApiError(
             401, "invalid_token", _("The refresh token is invalid, expired or already used.")
@@ -90,14 +101,14 @@ def refresh(request: HttpRequest, payload: RefreshIn) -> TokenOut:
 @router.post("/logout", response={204: None, 401: ErrorOut}, auth=token_auth_pending_ok)
 def logout(request: HttpRequest) -> HttpResponse:
     """Revoke this device's tokens."""
-    services.logout_device(device=current_device(request), request=request)
+    services.logout_device(device=current_device(request), actor=_actor(request))
     return HttpResponse(status=204)
 
 
 @router.post("/logout-all", response={204: None, 401: ErrorOut}, auth=token_auth_pending_ok)
 def logout_all(request: HttpRequest) -> HttpResponse:
     """Revoke every token of every device and end every web session of this account."""
-    services.logout_all(user=current_user(request), request=request, channel="api")
+    services.logout_all(actor=_actor(request))
     return HttpResponse(status=204)
 
 
@@ -112,11 +123,9 @@ def change_password(request: HttpRequest, payload: PasswordChangeIn) -> HttpResp
     device stays signed in; a "password changed" email goes to the address on record."""
     try:
         services.change_password(
-            user=current_user(request),
+            actor=_actor(request),
             current_password=payload.current_password,
             new_password=payload.new_password,
-            request=request,
-            channel="api",
             keep_device=current_device(request),
         )
     except services.Throttled as exc:
@@ -164,10 +173,9 @@ def sign_out_device(request: HttpRequest, device_id: str, payload: DeviceSignOut
     device that is not one of this account's signed-in devices is 404 ``not_found``."""
     try:
         devices.sign_out_device(
-            user=current_user(request),
+            actor=_actor(request),
             device_id=device_id[:64],
             current_password=payload.current_password,
-            request=request,
         )
     except services.Throttled as exc:
         raise _too_many_attempts(exc) from None

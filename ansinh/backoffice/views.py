@@ -16,6 +16,7 @@ from ansinh.accounts import web
 from ansinh.accounts.forms import StaffLoginForm
 from ansinh.accounts.models import User
 from ansinh.accounts.profile import profile_of
+from ansinh.lib.actor import Channel
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -35,8 +36,7 @@ def login(request: HttpRequest) -> HttpResponse:
         request,
         form_class=StaffLoginForm,
         template="backoffice/login.html",
-        channel="backoffice",
-        staff=True,
+        channel=Channel.BACKOFFICE,
         home=reverse("backoffice:home"),
         password_change=reverse("backoffice:password_change"),
     )
@@ -45,7 +45,9 @@ def login(request: HttpRequest) -> HttpResponse:
 @require_POST
 @web.protect
 def logout(request: HttpRequest) -> HttpResponse:
-    return web.logout_view(request, next_url=reverse("backoffice:login"), channel="backoffice")
+    return web.logout_view(
+        request, next_url=reverse("backoffice:login"), channel=Channel.BACKOFFICE
+    )
 
 
 @never_cache
@@ -62,6 +64,6 @@ def password_change(request: HttpRequest) -> HttpResponse:
     return web.password_change_view(
         request,
         template="backoffice/password_change.html",
-        channel="backoffice",
+        channel=Channel.BACKOFFICE,
         done=reverse("backoffice:home"),
     )

@@ -14,6 +14,7 @@ from ansinh.accounts.forms import LoginForm
 from ansinh.accounts.models import User
 from ansinh.accounts.profile import profile_of
 from ansinh.dossiers import email_change
+from ansinh.lib.actor import Channel
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -28,8 +29,7 @@ def login(request: HttpRequest) -> HttpResponse:
         request,
         form_class=LoginForm,
         template="portal/login.html",
-        channel="portal",
-        staff=False,
+        channel=Channel.PORTAL,
         home=reverse("portal:home"),
         password_change=reverse("portal:password_change"),
     )
@@ -38,7 +38,7 @@ def login(request: HttpRequest) -> HttpResponse:
 @require_POST
 @web.protect
 def logout(request: HttpRequest) -> HttpResponse:
-    return web.logout_view(request, next_url=reverse("portal:index"), channel="portal")
+    return web.logout_view(request, next_url=reverse("portal:index"), channel=Channel.PORTAL)
 
 
 @never_cache
@@ -62,6 +62,6 @@ def password_change(request: HttpRequest) -> HttpResponse:
     return web.password_change_view(
         request,
         template="portal/password_change.html",
-        channel="portal",
+        channel=Channel.PORTAL,
         done=reverse("portal:home"),
     )

@@ -258,12 +258,12 @@ def test_expired_temporary_password_is_refused_like_a_wrong_one(api, citizen):
 
 def test_a_login_whose_tokens_cannot_be_stored_records_no_success(api, citizen, monkeypatch):
     """Last login, audit event, device and tokens are one transaction: all or nothing."""
-    from ansinh.accounts import services
+    from ansinh.accounts import tokens
 
     def broken(device):  # type: ignore[no-untyped-def]
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "_issue_pair", broken)
+    monkeypatch.setattr(tokens, "_issue_pair", broken)
     with pytest.raises(RuntimeError):
         api.post("/auth/login", {"username": "0123456789", "password": CITIZEN_PASSWORD})
 

@@ -130,10 +130,11 @@ def test_logout_all_revokes_every_device_and_web_session(api, citizen, outsider)
     someone_else = api.login("7912345678", OTHER_PASSWORD)
     browser = Client()
     browser.force_login(citizen)
-    from ansinh.accounts.middleware import SESSION_STARTED_KEY
+    from ansinh.accounts.middleware import SESSION_STAMP_KEY, SESSION_STARTED_KEY
 
     session = browser.session
     session[SESSION_STARTED_KEY] = timezone.now().timestamp()
+    session[SESSION_STAMP_KEY] = citizen.security_stamp
     session.save()
     assert browser.get("/ca-nhan/").status_code == 200
 
