@@ -11,7 +11,7 @@ from ansinh.accounts.models import User
 pytestmark = pytest.mark.django_db
 
 
-def _same_fields(loaded, fresh) -> None:  # type: ignore[no-untyped-def]
+def _same_fields(loaded, fresh) -> None:
     for field in type(fresh)._meta.concrete_fields:
         assert getattr(loaded, field.attname) == getattr(fresh, field.attname), field.name
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 WRONG = "Khong-Phai-Mat-Khau-2026"
 
 
-def _login(api, device_name: str, username: str = "0123456789", password: str = CITIZEN_PASSWORD):  # type: ignore[no-untyped-def]
+def _login(api, device_name: str, username: str = "0123456789", password: str = CITIZEN_PASSWORD):
     response = api.post(
         "/auth/login", {"username": username, "password": password, "device_name": device_name}
     )
@@ -23,13 +23,13 @@ def _login(api, device_name: str, username: str = "0123456789", password: str = 
     return response.json()
 
 
-def _devices(api, token: str) -> list[dict]:  # type: ignore[no-untyped-def]
+def _devices(api, token: str) -> list[dict]:
     response = api.get("/auth/devices", token=token)
     assert response.status_code == 200, response.content
     return list(response.json()["items"])
 
 
-def _sign_out(api, token: str, device_id: str, password: str = CITIZEN_PASSWORD):  # type: ignore[no-untyped-def]
+def _sign_out(api, token: str, device_id: str, password: str = CITIZEN_PASSWORD):
     return api.post(
         f"/auth/devices/{device_id}/logout", {"current_password": password}, token=token
     )

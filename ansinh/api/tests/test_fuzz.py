@@ -28,7 +28,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import schemathesis
@@ -54,7 +54,9 @@ from ansinh.people.models import Employment, HealthFacility, Office, Sex, Unit
 EXAMPLES = 15
 STATEFUL_SCENARIOS = 30
 SCHEMA = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler())
-OPERATIONS = {op.label: op for op in (result.ok() for result in SCHEMA.get_all_operations())}
+OPERATIONS = {
+    op.label: op for op in (cast(Any, result).ok() for result in SCHEMA.get_all_operations())
+}
 
 load_all_checks()
 CHECKED = CHECKS.get_by_names(

@@ -260,7 +260,7 @@ def test_a_login_whose_tokens_cannot_be_stored_records_no_success(api, citizen, 
     """Last login, audit event, device and tokens are one transaction: all or nothing."""
     from ansinh.accounts import tokens
 
-    def broken(device):  # type: ignore[no-untyped-def]
+    def broken(device):
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(tokens, "_issue_pair", broken)
@@ -279,13 +279,14 @@ def test_a_login_hashes_once_and_writes_in_one_transaction(api, citizen, monkeyp
     from django.test.utils import CaptureQueriesContext
 
     hasher = type(get_hasher())  # the tests' hasher
-    verified = []
+    verified: list[int] = []
     original = hasher.verify
-    monkeypatch.setattr(
-        hasher,
-        "verify",
-        lambda self, password, encoded: verified.append(1) or original(self, password, encoded),
-    )
+
+    def counting_verify(self, password, encoded):
+        verified.append(1)
+        return original(self, password, encoded)
+
+    monkeypatch.setattr(hasher, "verify", counting_verify)
     with CaptureQueriesContext(connection) as queries:
         api.login("0123456789", CITIZEN_PASSWORD)
 

@@ -32,7 +32,7 @@ BACKOFFICE_LOGOUT = "/backoffice/logout/"
 T0 = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
 
 
-def _staff_login(client: Client, username: str = "canbo1", password: str = STAFF_PASSWORD):  # type: ignore[no-untyped-def]
+def _staff_login(client: Client, username: str = "canbo1", password: str = STAFF_PASSWORD):
     return post_login(client, username, password, path=BACKOFFICE_LOGIN)
 
 

@@ -12,6 +12,6 @@ __all__ = ["browser", "page"]
 
 
 @pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path: Path) -> Iterator[Path]:  # type: ignore[no-untyped-def]
+def _media_root(settings, tmp_path: Path) -> Iterator[Path]:
     settings.MEDIA_ROOT = str(tmp_path / "media")
     yield tmp_path / "media"

@@ -105,7 +105,9 @@ def test_wrong_codes_count_down_and_the_fifth_cancels_the_change(api, approved, 
 
 def test_an_expired_code_is_410(api, approved, mailoutbox, settings):
     code = last_code(NEW)
-    later = EmailChange.objects.get().expires_at + dt.timedelta(seconds=1)
+    expires_at = EmailChange.objects.get().expires_at
+    assert expires_at is not None
+    later = expires_at + dt.timedelta(seconds=1)
     with time_machine.travel(later, tick=False):
         response = _confirm(api, code)
     assert response.status_code == 410

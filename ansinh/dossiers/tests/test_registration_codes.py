@@ -52,7 +52,7 @@ def _register(address: str, email: str, identifier: str = "0123450001") -> int:
 
 def _codes_to_the_mailbox() -> int:
     return sum(
-        len(CODE_RE.findall(m.body))
+        len(CODE_RE.findall(str(m.body)))
         for m in mail.outbox
         if canonical_mailbox(m.to[0]) == "lanpham@gmail.com"
     )

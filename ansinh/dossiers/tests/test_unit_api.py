@@ -109,6 +109,7 @@ def test_unknown_or_missing_keys_get_401(api, unit_key, employees, key):
 
 def test_a_revoked_key_gets_401(api, unit_key, employees):
     key = keys.authenticate_key(UNIT_KEY)
+    assert key is not None
     keys.revoke_key(key=key, actor=None)
     assert unit_file(api, "0123456790", {"phone": "0987654321"}).status_code == 401
 

@@ -18,6 +18,7 @@ import re
 import pytest
 import time_machine
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.test import Client
 
 from ansinh.audit.models import DataAccess
@@ -98,7 +99,7 @@ def test_a_person_is_told_in_the_app_and_by_email_of_a_new_employer(api, unit_ke
     assert len(sent) == 1
     assert "TA01234" in sent[0].body and "D02-HIRE-1" in sent[0].body
     assert "tuyển dụng" in sent[0].subject  # Vietnamese, the person's language
-    assert sent[0].alternatives  # an HTML part too
+    assert isinstance(sent[0], EmailMultiAlternatives) and sent[0].alternatives  # an HTML part too
 
 
 @time_machine.travel(MONDAY, tick=False)

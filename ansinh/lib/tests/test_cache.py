@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import pytest
@@ -37,7 +38,7 @@ pytestmark = pytest.mark.django_db
 
 @DOWN
 def test_with_redis_unreachable_the_cache_still_works_in_memory():
-    cache = caches["default"]
+    cache = cast(resilient.ResilientRedisCache, caches["default"])
     assert cache.add("k", 1, 60) is True
     assert cache.incr("k") == 2
     assert cache.get("k") == 2
@@ -74,7 +75,7 @@ def test_with_redis_down_login_back_off_still_applies_to_unknown_identifiers(api
 
 @DOWN
 def test_redis_is_tried_again_after_a_while(monkeypatch):
-    cache = caches["default"]
+    cache = cast(resilient.ResilientRedisCache, caches["default"])
     cache.get("k")
     assert cache.degraded
     clock = [resilient.time.monotonic() + resilient.RETRY_AFTER + 1]
@@ -86,9 +87,9 @@ def test_redis_is_tried_again_after_a_while(monkeypatch):
 def test_a_redis_outage_mid_way_falls_back_then_recovers(monkeypatch):
     if not os.environ.get("REDIS_URL"):
         pytest.skip("needs the real Redis (make test-services)")
-    cache = caches["default"]
+    cache = cast(resilient.ResilientRedisCache, caches["default"])
     cache.set("shared", "from-redis", 60)
-    client = cache._cache  # noqa: SLF001 - simulate the outage at the client
+    client = cast(Any, cache)._cache  # noqa: SLF001 - simulate the outage at the client
 
     def refused(*args, **kwargs):
         raise ConnectionError("Connection refused")
@@ -171,7 +172,7 @@ class TcpProxy:
                     pass
 
 
-def _recover(api, i: int):  # type: ignore[no-untyped-def]
+def _recover(api, i: int):
     return api.post(
         "/auth/recovery",
         {"username": "0123456789", "email": "an.nguyen@example.com"},
@@ -206,7 +207,7 @@ def test_redis_going_away_mid_run_keeps_limits_per_process_and_readiness_degrade
     )
     try:
         with settings_override:
-            cache = caches["default"]
+            cache = cast(resilient.ResilientRedisCache, caches["default"])
             clear_caches()
             assert [_recover(api, i) for i in range(3)] == [202] * 3
             assert not cache.degraded
@@ -238,7 +239,7 @@ def test_the_cache_keeps_one_redis_client_per_server():
     assert client.get_client("b") is first
     assert client.get_client("c", write=True) is first  # one server: reads and writes share it
     if os.environ.get("REDIS_URL"):  # the production cache uses it
-        assert isinstance(caches["default"]._cache, resilient.ReusingRedisCacheClient)  # noqa: SLF001
+        assert isinstance(cast(Any, caches["default"])._cache, resilient.ReusingRedisCacheClient)  # noqa: SLF001
 
 
 def test_incr_of_a_vanished_key_is_an_answer_not_an_outage():
@@ -247,7 +248,7 @@ def test_incr_of_a_vanished_key_is_an_answer_not_an_outage():
     process to counting in memory, which would split every limit for 5 seconds."""
     if not os.environ.get("REDIS_URL"):
         pytest.skip("needs the real Redis (make test-services)")
-    cache = caches["default"]
+    cache = cast(resilient.ResilientRedisCache, caches["default"])
     assert cache.add("vanishing", 1, 60)
     cache.delete("vanishing")
 

@@ -17,12 +17,13 @@ starts one on a given port (a relay that comes back where it was).
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -67,7 +68,7 @@ class _LoopbackController(Controller):
     def _trigger_server(self) -> None:
         # Bound to port 0: learn the port the OS picked before the readiness probe uses it.
         assert self.server is not None
-        self.port = self.server.sockets[0].getsockname()[1]
+        self.port = cast(asyncio.Server, self.server).sockets[0].getsockname()[1]
         super()._trigger_server()
 
 

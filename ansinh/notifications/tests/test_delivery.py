@@ -344,6 +344,7 @@ def test_a_due_retry_whose_task_was_lost_is_delivered(mailoutbox):
         with override_settings(EMAIL_BACKEND=FAILING), run_on_commit():
             email = _queue_without_delivery(_citizen())
         email.refresh_from_db()
+        assert email.next_attempt_at is not None
         traveller.move_to(email.next_attempt_at + dt.timedelta(minutes=1, seconds=1))
 
         assert requeue_stale() == 1

@@ -20,12 +20,12 @@ NEW_PASSWORD = "Mot-Mat-Khau-Moi-That-Dai"
 
 
 @pytest.fixture(autouse=True)
-def _dev_mailbox_backend(settings):  # type: ignore[no-untyped-def]
+def _dev_mailbox_backend(settings):
     settings.EMAIL_BACKEND = "ansinh.notifications.devmailbox.DevMailboxBackend"
     settings.DEV_MAILBOX = True
 
 
-def _change_password(api) -> OutboundEmail:  # type: ignore[no-untyped-def]
+def _change_password(api) -> OutboundEmail:
     tokens = api.login("0123456789", CITIZEN_PASSWORD)
     response = api.post(
         "/auth/password",

@@ -35,7 +35,7 @@ NEW_PASSWORD = "Mot-Mat-Khau-Moi-That-Dai"
 TRY_AGAIN_LATER = "451 4.3.0 Try again later"
 
 
-def _change_password(api, *, current: str = CITIZEN_PASSWORD):  # type: ignore[no-untyped-def]
+def _change_password(api, *, current: str = CITIZEN_PASSWORD):
     tokens = api.login("0123456789", CITIZEN_PASSWORD)
     return api.post(
         "/auth/password",

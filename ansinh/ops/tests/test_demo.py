@@ -39,7 +39,7 @@ def _demo(synthetic: int = SYNTHETIC) -> str:
     return out.getvalue()
 
 
-def _logs_in(api, username: str, password: str) -> bool:  # type: ignore[no-untyped-def]
+def _logs_in(api, username: str, password: str) -> bool:
     response = api.post("/auth/login", {"username": username, "password": password})
     return bool(response.status_code == 200)
 

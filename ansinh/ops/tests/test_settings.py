@@ -171,7 +171,7 @@ def test_test_settings_under_the_production_profile_fail_the_system_check():
 
 def _ids(**overrides: object) -> list[str]:
     with override_settings(**overrides):
-        return [error.id for error in production_safety(None)]
+        return [str(error.id) for error in production_safety(None)]
 
 
 def test_captcha_test_mode_is_refused_in_production():

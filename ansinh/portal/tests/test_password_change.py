@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "Song-Hong-Mua-Thu-2027"
 
 
-def change(client: Client, current: str, new: str, again: str | None = None):  # type: ignore[no-untyped-def]
+def change(client: Client, current: str, new: str, again: str | None = None):
     data = {
         "current_password": current,
         "new_password": new,
@@ -37,12 +37,12 @@ def change(client: Client, current: str, new: str, again: str | None = None):  #
 
 
 @pytest.fixture
-def signed_in(client: Client, citizen):  # type: ignore[no-untyped-def]
+def signed_in(client: Client, citizen):
     login(client, "0123456789", CITIZEN_PASSWORD)
     return client
 
 
-def assert_password_unchanged(user) -> None:  # type: ignore[no-untyped-def]
+def assert_password_unchanged(user) -> None:
     user.refresh_from_db()
     assert user.check_password(CITIZEN_PASSWORD)
 

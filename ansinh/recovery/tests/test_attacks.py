@@ -665,7 +665,9 @@ def test_host_poisoning_settings_trust_no_request_host():
 @override_settings(ALLOWED_HOSTS=["127.0.0.1", "localhost"], SITE_URL="https://bhxh.example.vn")
 def test_host_poisoning_portal_links_in_emails_and_pages_come_from_site_url(citizen, mailoutbox):
     poisoned = {"HTTP_HOST": "localhost", "HTTP_X_FORWARDED_HOST": "evil.example"}
-    client = Client(**poisoned)
+    client = Client(
+        HTTP_HOST=poisoned["HTTP_HOST"], HTTP_X_FORWARDED_HOST=poisoned["HTTP_X_FORWARDED_HOST"]
+    )
     pages = [client.get(START)]
     pages.append(request_code(client, **poisoned))
     pages.append(client.get(CODE))
