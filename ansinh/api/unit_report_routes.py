@@ -27,12 +27,9 @@ from ansinh.contributions.access import NotAUnit, unit_of_key
 from ansinh.contributions.models import SCHEME_BITS, Channel, LineType, Report
 from ansinh.contributions.months import format_month, parse_month
 from ansinh.contributions.parsing import MAX_JOB_TITLE, MAX_SALARY, CsvFormatError, csv_rows
-from ansinh.contributions.services import (
-    ReportConflict,
-    ReportRejected,
-    current_month,
-    ingest_report,
-)
+from ansinh.contributions.receipt import ReportConflict
+from ansinh.contributions.services import current_month, ingest_report
+from ansinh.contributions.validation import ReportRejected
 from ansinh.people.models import Unit
 
 from .auth import current_org_key, org_key_auth
