@@ -53,6 +53,7 @@ FOUR_EYES_FIELDS = frozenset({"email", "phone"})
 
 
 def invalid_input(fields: dict[str, str]) -> DossierError:
+    """The 400 ``invalid_input`` error with a message per field."""
     return DossierError(
         400, "invalid_input", _("Some fields are missing or invalid."), fields=fields
     )
