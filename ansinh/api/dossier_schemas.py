@@ -10,8 +10,8 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from ansinh.dossiers.filing import FORM_FIELDS
 from ansinh.dossiers.models import FormKind
-from ansinh.dossiers.services import FORM_FIELDS
 
 from .schemas import PRINTABLE, EmailedCode, StrictIn
 

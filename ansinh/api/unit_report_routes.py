@@ -34,12 +34,9 @@ from ansinh.contributions.parsing import (
     csv_rows,
     read_chunks,
 )
-from ansinh.contributions.services import (
-    ReportConflict,
-    ReportRejected,
-    current_month,
-    ingest_report,
-)
+from ansinh.contributions.receipt import ReportConflict
+from ansinh.contributions.services import current_month, ingest_report
+from ansinh.contributions.validation import ReportRejected
 from ansinh.people.models import Unit
 
 from .auth import current_org_key, org_key_auth

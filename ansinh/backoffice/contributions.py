@@ -28,8 +28,10 @@ from ansinh.contributions.forms import (
 )
 from ansinh.contributions.parsing import CsvFormatError, csv_rows
 from ansinh.contributions.payments import import_bank_transfers, record_payment
-from ansinh.contributions.services import ReportConflict, ReportRejected, ingest_report
+from ansinh.contributions.receipt import ReportConflict
+from ansinh.contributions.services import ingest_report
 from ansinh.contributions.statements import statement_for_staff
+from ansinh.contributions.validation import ReportRejected
 from ansinh.lib.actor import Actor, Channel
 
 from .views import staff_required

@@ -1,19 +1,27 @@
 """Fast inserts of many rows: PostgreSQL ``COPY`` through psycopg 3, ``bulk_create`` elsewhere.
 
 Used by report ingest (report lines, month rows) where a report may have a million lines;
-the rows are plain tuples in the order of ``columns`` (database column names).
+the rows are plain tuples in the order of ``columns`` (database column names). ``chunks`` cuts
+a list of keys into pieces small enough for one ``IN (…)`` lookup.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
 from django.db import connection, models
 
 BATCH = 5000
+LOOKUP_CHUNK = 5000
+
+
+def chunks(values: list[Any], size: int = LOOKUP_CHUNK) -> Iterator[list[Any]]:
+    """``values`` in pieces of at most ``size``, for lookups by ``IN (…)``."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def insert_rows(

@@ -131,7 +131,7 @@ def refresh_statements(*, unit: Unit, first: dt.date, last: dt.date) -> None:
 def settle(*, unit: Unit) -> dt.date | None:
     """Mark the unit's months paid oldest first as far as its payments reach; returns the last
     month paid. Persons whose months change status get their snapshots dropped."""
-    from .services import drop_snapshots
+    from .employments import drop_snapshots
 
     paid_total = Payment.objects.filter(unit=unit).aggregate(total=Sum("amount"))["total"] or 0
     covered: dt.date | None = None
@@ -201,7 +201,7 @@ class StatementFigures:
 def statement_of(*, unit: Unit, month: dt.date) -> StatementFigures:
     """The unit's statement for ``month``, computing it (and extending open employments to
     that month) first. Read-only callers get the same figures as the statements command."""
-    from .services import extend_open_employments
+    from .employments import extend_open_employments
 
     with transaction.atomic():
         stored = Statement.objects.filter(unit=unit, month=month).first()
@@ -264,7 +264,7 @@ def _figures(unit: Unit, month: dt.date, stored: Statement | None) -> StatementF
 def compute_all_statements(*, month: dt.date) -> int:
     """The statements command (``ansinh statements YYYY-MM``): extend every open employment
     to ``month`` and compute every unit's statements up to it; returns how many units."""
-    from .services import extend_open_employments
+    from .employments import extend_open_employments
 
     with transaction.atomic():
         extend_open_employments(unit=None, to_month=month)

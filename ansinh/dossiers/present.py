@@ -12,6 +12,7 @@ from typing import Any
 
 from ansinh.lib.identifiers import mask_email, mask_middle, mask_phone
 
+from .filing import FOUR_EYES_FIELDS
 from .models import (
     ChangeStatus,
     Dossier,
@@ -22,7 +23,6 @@ from .models import (
     Status,
 )
 from .notify import FIELD_LABELS
-from .services import FOUR_EYES_FIELDS
 
 
 def mask_value(field: str, value: str) -> str:

@@ -13,7 +13,7 @@ well-formed request is answered the same way, whether or not the details match t
    the same either way. Only staff see whether it matched.
 3. Staff approve (four eyes, the email is a change of email) or reject it. An approved match
    gets an account with a temporary password emailed to the confirmed address
-   (``services._create_account``), exactly like recovery's credentials.
+   (``deciding.apply_approved``), exactly like recovery's credentials.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ from ansinh.people.models import Office, Person
 
 from . import emails
 from .errors import DossierError
+from .filing import create_dossier
 from .models import Channel, Dossier, FormKind, Registration, RegistrationStatus
-from .services import create_dossier
 
 # A wrong code is ``codes.InvalidCode``; an expired, used or unknown registration is
 # ``codes.CodeExpired``; too many requests or resends, ``codes.CodeThrottled``.

@@ -26,12 +26,9 @@ from ansinh.contributions.models import (
     Statement,
 )
 from ansinh.contributions.parsing import csv_rows
-from ansinh.contributions.services import (
-    REPORT_LINE_COLUMNS,
-    ReportConflict,
-    ReportRejected,
-    ingest_report,
-)
+from ansinh.contributions.receipt import ReportConflict
+from ansinh.contributions.services import REPORT_LINE_COLUMNS, ingest_report
+from ansinh.contributions.validation import ReportRejected
 from ansinh.lib.actor import Actor
 from ansinh.people.models import Employment as RegistryEmployment
 from ansinh.people.models import Person, Unit

@@ -31,6 +31,7 @@ from ansinh.contributions.models import (
     ReportLine,
 )
 from ansinh.contributions.tests.conftest import line, send
+from ansinh.dossiers import deciding
 from ansinh.dossiers import services as dossier_services
 from ansinh.dossiers.models import Dossier, DossierEvent, FieldDecision
 from ansinh.dossiers.tests.helpers import decide, token, unit_file
@@ -107,7 +108,7 @@ def test_connection_dropped_during_a_dossier_approval_applies_nothing_and_a_retr
     )
     # The registry is changed (the address and its history row), then the connection dies
     # before the timeline event, the notice and the commit.
-    calls = _then_drop_the_connection(monkeypatch, dossier_services, "change_personal_data")
+    calls = _then_drop_the_connection(monkeypatch, deciding, "change_personal_data")
 
     response = decide(api, clerk_token, dossier_id, {"address": "approve"})
 
@@ -149,7 +150,7 @@ def test_connection_dropped_during_a_back_office_approval_shows_the_503_page_and
     login(staff, "canbo1", STAFF_PASSWORD, path=BACKOFFICE_LOGIN)
     path = f"/backoffice/dossiers/{dossier_id}/"
     form = {"csrfmiddlewaretoken": csrf_token(staff, path), "decision_address": "approve"}
-    calls = _then_drop_the_connection(monkeypatch, dossier_services, "change_personal_data")
+    calls = _then_drop_the_connection(monkeypatch, deciding, "change_personal_data")
 
     response = staff.post(path, form)
 

@@ -1,0 +1,164 @@
+# ruff: noqa: S608 - the SQL here is built from our own constants only; values are parameters
+"""Report ingest on PostgreSQL, steps 2 and 3: type the staged lines and check them in SQL,
+with the results mapped back to the generic path's (docs/contributions.md; ``pgingest``).
+
+``type_lines`` turns the raw rows that pass the form checks into typed rows of
+``ingest_lines``, joined to the registry; ``form_errors`` gives the rows it leaves out their
+exact errors from ``parse_line``. ``record_errors`` finds unknown codes and the employment
+checks (persons with one line in one query, persons with several through the generic state
+machine, ``validation.check_employment``), in line order. ``digest`` is the generic path's
+digest (``receipt.canonical_line`` of every line), built in SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from ansinh.people.models import Unit
+
+from .months import format_month
+from .parsing import FIELDS, parse_line
+from .validation import EmploymentState, check_employment, unknown_person_error
+
+_SELECT_PERSON = "(SELECT p.id FROM people_person p WHERE p.bhxh_code = %s)"
+
+_TYPE_LINES = """
+INSERT INTO ingest_lines
+SELECT r.line_no, p.id, r.bhxh_code, r.type, make_date(left(r.from_month, 4)::int,
+       right(r.from_month, 2)::int, 1),
+       CASE WHEN coalesce(r.to_month, '') <> '' THEN make_date(left(r.to_month, 4)::int,
+            right(r.to_month, 2)::int, 1) END,
+       nullif(r.salary, '')::bigint, coalesce(r.job_title, ''), s.bits
+FROM ingest_raw r
+JOIN ingest_schemes s ON s.name = coalesce(r.schemes, '')
+LEFT JOIN people_person p ON p.bhxh_code = r.bhxh_code
+WHERE r.from_month COLLATE "C" BETWEEN '1995-01' AND %(period)s
+  AND (coalesce(r.to_month, '') = '' OR r.to_month COLLATE "C" BETWEEN '1995-01' AND %(period)s)
+  AND CASE r.type
+      WHEN 'hire' THEN coalesce(r.salary, '') <> '' AND coalesce(r.to_month, '') = ''
+      WHEN 'adjust_salary' THEN coalesce(r.salary, '') <> '' AND coalesce(r.to_month, '') = ''
+      WHEN 'leave' THEN coalesce(r.salary, '') = '' AND coalesce(r.to_month, '') = ''
+           AND coalesce(r.job_title, '') = '' AND coalesce(r.schemes, '') = ''
+      WHEN 'correct_period' THEN coalesce(r.salary, '') <> '' AND coalesce(r.to_month, '') <> ''
+           AND r.to_month COLLATE "C" >= r.from_month
+      ELSE false END
+"""
+
+# The employment of each person of the report at the unit before the report.
+_STATES = """
+SELECT person_id, max(started) FILTER (WHERE ended IS NULL) AS open_since,
+       max(ended) AS last_ended
+FROM contributions_employment
+WHERE unit_id = %(unit)s AND person_id IN (SELECT person_id FROM ingest_lines)
+GROUP BY person_id
+"""
+
+# Persons with one line: the checks of ``validation.check_employment`` as one query.
+_SINGLE_CHECKS = f"""
+SELECT line_no, split_part(problem, ':', 1), split_part(problem, ':', 2) FROM (
+    SELECT l.line_no, CASE
+        WHEN l.type = 'hire' THEN CASE
+            WHEN s.open_since IS NOT NULL THEN 'bhxh_code:already_employed'
+            WHEN l.from_month <= s.last_ended THEN 'from_month:overlaps_previous_employment'
+            END
+        WHEN l.type = 'correct_period' THEN CASE
+            WHEN s.open_since IS NULL AND s.last_ended IS NULL THEN 'bhxh_code:not_employed'
+            END
+        WHEN s.open_since IS NULL THEN 'bhxh_code:not_employed'
+        WHEN l.type = 'leave' AND l.from_month <= s.open_since THEN 'from_month:not_after_start'
+        WHEN l.type = 'adjust_salary' AND l.from_month < s.open_since
+            THEN 'from_month:before_start'
+        END AS problem
+    FROM ingest_lines l
+    LEFT JOIN ({_STATES}) s USING (person_id)
+    WHERE l.person_id IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM ingest_seq q WHERE q.person_id = l.person_id)
+) checked
+WHERE problem IS NOT NULL
+"""
+
+
+def type_lines(cursor: Any, period: dt.date) -> int:
+    """Type the raw rows that pass the form checks into ``ingest_lines``; how many."""
+    cursor.execute(_TYPE_LINES, {"period": format_month(period)})
+    return int(cursor.rowcount)
+
+
+def form_errors(
+    cursor: Any, columns: list[str], errors: dict[int, dict[str, str]], period: dt.date
+) -> None:
+    """Raw rows the typing query left out: their exact errors from ``parse_line`` (or, if
+    ``parse_line`` accepts one after all, its typed row)."""
+    cursor.execute(
+        f"SELECT r.line_no, {', '.join('r.' + c for c in FIELDS)} FROM ingest_raw r "
+        "WHERE NOT EXISTS (SELECT 1 FROM ingest_lines l WHERE l.line_no = r.line_no) "
+        "ORDER BY r.line_no"
+    )
+    for line_no, *values in cursor.fetchall():
+        if line_no in errors:
+            continue
+        raw = {name: value or "" for name, value in zip(FIELDS, values, strict=True)}
+        raw = {name: raw[name] for name in columns}
+        result = parse_line(raw, line_no=line_no, period=period, csv_row=True)
+        if isinstance(result, dict):
+            errors[line_no] = result
+            continue
+        cursor.execute(
+            f"INSERT INTO ingest_lines VALUES (%s, {_SELECT_PERSON}, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                result.line_no,
+                result.bhxh_code,
+                result.bhxh_code,
+                result.type,
+                result.from_month,
+                result.to_month,
+                result.salary,
+                result.job_title,
+                result.schemes,
+            ),
+        )
+
+
+def digest(cursor: Any) -> str:
+    """The generic path's digest (``receipt.canonical_line`` of every line), built in SQL in
+    slices of 100,000 lines."""
+    digest = hashlib.sha256()
+    cursor.execute(
+        r"""
+        SELECT string_agg(concat_ws(chr(31), line_no, bhxh_code, type,
+                   to_char(from_month, 'YYYY-MM'), coalesce(to_char(to_month, 'YYYY-MM'), ''),
+                   coalesce(salary::text, ''), job_title, schemes) || chr(10), '' ORDER BY line_no)
+        FROM ingest_lines GROUP BY line_no / 100000 ORDER BY line_no / 100000
+        """
+    )
+    for (text,) in cursor:
+        digest.update(text.encode())
+    return digest.hexdigest()
+
+
+def record_errors(cursor: Any, unit: Unit) -> list[tuple[int, dict[str, str]]]:
+    """Unknown codes (``unknown_person_error``) and the employment checks, in line order."""
+    found: list[tuple[int, dict[str, str]]] = []
+    cursor.execute("SELECT line_no, type FROM ingest_lines WHERE person_id IS NULL")
+    found.extend((line_no, unknown_person_error(kind)) for line_no, kind in cursor.fetchall())
+    params = {"unit": unit.pk}
+    cursor.execute(_SINGLE_CHECKS, params)
+    found.extend((line_no, {field: code}) for line_no, field, code in cursor.fetchall())
+    # Persons with several lines: in order, through the generic state machine.
+    cursor.execute(
+        f"""SELECT l.line_no, l.person_id, l.type, l.from_month, s.open_since, s.last_ended
+        FROM ingest_lines l JOIN ingest_seq q USING (person_id)
+        LEFT JOIN ({_STATES}) s USING (person_id)
+        ORDER BY l.line_no""",
+        params,
+    )
+    states: dict[int, EmploymentState] = {}
+    for line_no, person_id, kind, from_month, open_since, last_ended in cursor.fetchall():
+        state = states.setdefault(person_id, EmploymentState(open_since, last_ended))
+        problem = check_employment(state, kind, from_month)
+        if problem:
+            found.append((line_no, problem))
+    found.sort(key=lambda item: item[0])
+    return found

@@ -1,0 +1,230 @@
+"""Deciding a dossier field by field (docs/dossiers.md): the rules each decision must pass,
+the status the fields' states add up to, and what approval changes in the registry.
+
+``check_decisions`` holds the per-field rules of ``services.decide_dossier``: well-formed
+decisions with a reason for each rejection; a field decided for good stays decided; four eyes
+for email and phone (whoever decided such a field once cannot decide it again); and the holds:
+a registration that matched nobody or whose person has an account, a unit's change waiting for
+the person's confirmation or a counter check, a CCCD on record for someone else.
+``record_decisions`` writes the decisions, ``status_of`` is the status they add up to, and
+``apply_approved`` changes the registry as the approved fields say, in the transaction of the
+last decision (an approved email starts the email-change safety; an approved registration gets
+its account).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+from django.utils.translation import gettext as _
+
+from ansinh.accounts import services as accounts
+from ansinh.accounts.models import Role, User
+from ansinh.audit.services import record
+from ansinh.people.models import Person
+from ansinh.people.services import cccd_taken, change_personal_data
+
+from . import emails
+from .email_change import start_email_change
+from .errors import DossierError
+from .filing import FOUR_EYES_FIELDS, invalid_input
+from .models import (
+    ChangeStatus,
+    Decision,
+    Dossier,
+    FieldDecision,
+    FormKind,
+    RequestedChange,
+    Status,
+)
+from .notify import account_of
+
+
+def check_decisions(
+    locked: Dossier,
+    changes: Mapping[str, RequestedChange],
+    *,
+    decisions: Mapping[str, str],
+    reasons: Mapping[str, str],
+    staff: User,
+) -> None:
+    """Raise ``DossierError`` unless every one of ``staff``'s ``decisions`` on ``locked`` (its
+    ``changes`` by field, locked) may be recorded; changes nothing."""
+    bad = {
+        field: _("Not a field of this dossier.")
+        if field not in changes
+        else _("Use approve or reject.")
+        for field, value in decisions.items()
+        if field not in changes or value not in Decision.values
+    }
+    if bad:
+        raise invalid_input(bad)
+    missing_reason = {
+        field: _("Give a reason for the rejection.")
+        for field, value in decisions.items()
+        if value == Decision.REJECT and not (reasons.get(field) or "").strip()
+    }
+    if missing_reason:
+        raise DossierError(
+            400,
+            "reason_required",
+            _("Give a reason for each rejection."),
+            fields=missing_reason,
+        )
+    for field, value in decisions.items():
+        change = changes[field]
+        if change.status in (ChangeStatus.APPROVED, ChangeStatus.REJECTED):
+            raise DossierError(
+                409,
+                "already_decided",
+                _("This field was already decided."),
+                fields={field: _("Already decided.")},
+            )
+        if change.decisions.filter(decided_by=staff).exists():
+            raise DossierError(
+                409,
+                "second_approver_required",
+                _("A change of email or phone needs a second, different approver."),
+                fields={field: _("Another staff member must decide this.")},
+            )
+        if value != Decision.APPROVE:
+            continue
+        if locked.form == FormKind.DK_GD_01 and field == "email":
+            _check_registration_approvable(locked)
+        if field in FOUR_EYES_FIELDS and locked.awaits_person:
+            raise DossierError(
+                409,
+                "person_confirmation_required",
+                _(
+                    "The unit hired this person less than 30 days ago: the person must confirm this change, or a clerk must check their CCCD card at the counter, before it can be approved."
+                ),
+                fields={field: _("Waiting for the person's confirmation.")},
+            )
+        if field == "cccd" and cccd_taken(change.new_value, person=locked.person):
+            raise DossierError(
+                409,
+                "cccd_taken",
+                _("This CCCD number is on record for another person: reject this field."),
+                fields={field: _("On record for another person.")},
+            )
+
+
+def record_decisions(
+    changes: Mapping[str, RequestedChange],
+    *,
+    decisions: Mapping[str, str],
+    reasons: Mapping[str, str],
+    staff: User,
+    now: dt.datetime,
+) -> None:
+    """Write ``staff``'s checked decisions and move each field's state (an email or phone
+    approved once awaits its second approver)."""
+    for field, value in decisions.items():
+        change = changes[field]
+        FieldDecision.objects.create(
+            change=change,
+            decision=value,
+            reason=(reasons.get(field) or "").strip()[:300],
+            decided_by=staff,
+            decided_at=now,
+        )
+        if value == Decision.REJECT:
+            change.status = ChangeStatus.REJECTED
+        elif field in FOUR_EYES_FIELDS and change.status == ChangeStatus.PENDING:
+            change.status = ChangeStatus.AWAITING_SECOND
+        else:
+            change.status = ChangeStatus.APPROVED
+        change.save(update_fields=["status"])
+
+
+def status_of(changes: Sequence[RequestedChange]) -> str:
+    """The dossier status that its fields' states add up to."""
+    states = [c.status for c in changes]
+    if ChangeStatus.PENDING in states:
+        decided = any(s != ChangeStatus.PENDING for s in states)
+        return Status.IN_REVIEW if decided else Status.SUBMITTED
+    if ChangeStatus.AWAITING_SECOND in states:
+        return Status.AWAITING_SECOND_APPROVAL
+    if all(s == ChangeStatus.APPROVED for s in states):
+        return Status.APPROVED
+    if all(s == ChangeStatus.REJECTED for s in states):
+        return Status.REJECTED
+    return Status.PARTLY_APPROVED
+
+
+def _check_registration_approvable(dossier: Dossier) -> None:
+    if dossier.person is None:
+        raise DossierError(
+            409,
+            "no_registry_match",
+            _("The registration's details match nobody in the registry: reject it."),
+        )
+    if account_of(dossier) is not None:
+        raise DossierError(
+            409,
+            "already_registered",
+            _("This person already has an account: reject the registration."),
+        )
+
+
+def apply_approved(dossier: Dossier, actor: User, now: dt.datetime) -> None:
+    """Change the registry as the approved fields say (caller's transaction)."""
+    approved = {
+        c.field: c.new_value for c in dossier.changes.all() if c.status == ChangeStatus.APPROVED
+    }
+    person = dossier.person
+    if not approved or person is None:
+        return
+    new_email = approved.pop("email", None)
+    if approved:
+        change_personal_data(
+            person=person,
+            changes=approved,
+            actor=actor,
+            dossier_ref=dossier.public_id,
+            reason=f"dossier {dossier.form}",
+        )
+    if dossier.form == FormKind.DK_GD_01:
+        if new_email is not None:
+            _check_registration_approvable(dossier)
+            # The registration proved the address by code before it was filed.
+            start_email_change(
+                dossier=dossier, person=person, new_email=new_email, actor=actor, proven=True
+            )
+            _create_account(dossier, person, actor, now)
+    elif new_email is not None:
+        start_email_change(
+            dossier=dossier, person=person, new_email=new_email, actor=actor, proven=False
+        )
+
+
+def _create_account(dossier: Dossier, person: Person, actor: User, now: dt.datetime) -> User:
+    """The e-transaction account of an approved registration, with a temporary password that
+    works once within ``TEMPORARY_PASSWORD_TTL_SECONDS`` and forces a change, emailed to the
+    address the registration confirmed."""
+    registration = dossier.registration
+    person.refresh_from_db()
+    user = User(
+        username=person.bhxh_code,
+        role=Role.CITIZEN,
+        person=person,
+        language=registration.language,
+    )
+    user.set_unusable_password()
+    user.save()
+    temporary = accounts.issue_temporary_password(user=user)
+    emails.send_registration_credentials(
+        user=user,
+        temporary_password=temporary,
+        expires_at=user.password_expires_at or now,
+        dossier_id=dossier.public_id,
+    )
+    record(
+        "account.created",
+        actor=actor,
+        subject=user,
+        channel="backoffice",
+        details={"dossier": dossier.public_id},
+    )
+    return user

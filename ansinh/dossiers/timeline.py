@@ -1,0 +1,34 @@
+"""A dossier's timeline: one event per step (submitted, each status move, the person's
+confirmation, a counter identity check, withdrawal), with who and when (docs/dossiers.md).
+The portal, the app and the back office show the events in order (``present``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from ansinh.accounts.models import User
+
+from .models import Dossier, DossierEvent
+
+
+def add_event(
+    dossier: Dossier,
+    kind: str,
+    *,
+    actor: User | None = None,
+    actor_label: str = "",
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> DossierEvent:
+    """Append an event of ``kind`` at the dossier's current status to its timeline."""
+    return DossierEvent.objects.create(
+        dossier=dossier,
+        kind=kind,
+        status=dossier.status,
+        at=now or timezone.now(),
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=actor_label[:120],
+        note=note[:500],
+    )
