@@ -26,6 +26,7 @@ if not DATABASE_URL:
 if REDIS_URL:
     # Parallel test processes must not share counters.
     CACHES["default"]["KEY_PREFIX"] = "ansinh-test-" + os.environ.get("PYTEST_XDIST_WORKER", "main")
+    CACHES["ratelimit"]["KEY_PREFIX"] = CACHES["default"]["KEY_PREFIX"] + "-rl"
 
 # The e-BHYT card signing key of the test run: generated into a private temporary directory,
 # never the checkout's var/ (ansinh/cards/tests make and rotate their own keys).

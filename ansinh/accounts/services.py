@@ -26,6 +26,9 @@ from ansinh.notifications import emails
 from . import lookups, throttle
 from .backends import normalize_identifier, resolve_identifier
 from .models import AppToken, DeviceSession, TokenKind, User, new_security_stamp
+from .throttle import CaptchaRequired, Throttled
+
+__all__ = ["CaptchaRequired", "Throttled"]  # re-exported for the adapters
 
 TOKEN_PREFIX = "ans_"  # noqa: S105 - a prefix, not a secret
 # Verified against when the identifier names nobody, so unknown users cost one hash too.
@@ -34,12 +37,6 @@ _DUMMY_HASH: str | None = None
 
 class InvalidCredentials(Exception):  # noqa: N818 - a domain outcome, not a bug
     """Unknown user, wrong password, locked, disabled or expired: deliberately one outcome."""
-
-
-class Throttled(Exception):  # noqa: N818
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(retry_after)
-        self.retry_after = retry_after
 
 
 class InvalidToken(Exception):  # noqa: N818
@@ -60,19 +57,20 @@ def _dummy_hash() -> str:
 def _refuse_while_backing_off(
     event: str,
     *,
+    state: throttle.LoginState,
     user: User | None,
     request: HttpRequest,
     channel: str,
     identifier: str = "",
     actor: User | None = None,
+    captcha_passed: bool = True,
 ) -> None:
-    """Raise ``Throttled`` (audited as ``event``) while the account (or the typed identifier)
-    or the client address is in its back-off: the password is then not even checked."""
-    wait = max(
-        throttle.retry_after(throttle.failure_state(user, identifier)),
-        throttle.ip_retry_after(request),
-    )
-    if wait:
+    """Raise ``Throttled`` (audited as ``event``) while the typed identifier is in its back-off,
+    or ``CaptchaRequired`` while the client address is past its failure allowance and no
+    CAPTCHA was solved (accounts/throttle.py): the password is then not even checked."""
+    try:
+        throttle.refuse_if_throttled(state, request, captcha_passed=captcha_passed)
+    except Throttled as exc:
         record(
             event,
             actor=actor,
@@ -80,16 +78,30 @@ def _refuse_while_backing_off(
             identifier=identifier,
             request=request,
             channel=channel,
-            details={"retry_after": wait},
+            details={
+                "retry_after": exc.retry_after,
+                "captcha_required": isinstance(exc, CaptchaRequired),
+            },
         )
-        raise Throttled(wait)
+        raise
 
 
-def authenticate(*, identifier: str, password: str, request: HttpRequest, channel: str) -> User:
+def authenticate(
+    *,
+    identifier: str,
+    password: str,
+    request: HttpRequest,
+    channel: str,
+    captcha_passed: bool = False,
+) -> User:
     """Check a login (``check_credentials``) and record its success (``record_login``, one
     transaction); return the user or raise ``InvalidCredentials`` / ``Throttled``."""
     user = check_credentials(
-        identifier=identifier, password=password, request=request, channel=channel
+        identifier=identifier,
+        password=password,
+        request=request,
+        channel=channel,
+        captcha_passed=captcha_passed,
     )
     with transaction.atomic():
         record_login(user=user, request=request, channel=channel)
@@ -97,7 +109,12 @@ def authenticate(*, identifier: str, password: str, request: HttpRequest, channe
 
 
 def check_credentials(
-    *, identifier: str, password: str, request: HttpRequest, channel: str
+    *,
+    identifier: str,
+    password: str,
+    request: HttpRequest,
+    channel: str,
+    captcha_passed: bool = False,
 ) -> User:
     """Check a login; return the user or raise ``InvalidCredentials`` / ``Throttled``. Records
     failures; the caller records a success with ``record_login``, in the transaction of whatever
@@ -105,14 +122,24 @@ def check_credentials(
 
     Contract (DESIGN §3.2): unknown identifier, wrong password, disabled, locked (≥
     ``LOGIN_MAX_FAILURES``) and used or expired temporary password all raise ``InvalidCredentials``
-    after exactly one password-hash verification, so neither the answer nor its timing tells
-    them apart. Throttling (429) follows the same schedule for known and unknown identifiers
-    and is decided before the password is looked at. Every outcome is audited.
+    after exactly one password-hash verification and the same reads and writes, so neither
+    the answer nor its timing tells them apart. Throttling (429) follows the same schedule for
+    known and unknown identifiers, per identifier as typed, and is decided before the password
+    is looked at; past the client address's failure allowance an attempt needs
+    ``captcha_passed`` (the adapter checked a CAPTCHA) or gets ``CaptchaRequired``
+    (accounts/throttle.py). Every outcome is audited.
     """
     ident = normalize_identifier(identifier)
     user = resolve_identifier(ident)
+    state = throttle.load(user, ident)
     _refuse_while_backing_off(
-        "login.throttled", user=user, identifier=ident, request=request, channel=channel
+        "login.throttled",
+        state=state,
+        user=user,
+        identifier=ident,
+        request=request,
+        channel=channel,
+        captcha_passed=captcha_passed,
     )
 
     if user is None:
@@ -129,33 +156,36 @@ def check_credentials(
         reason = "wrong_password"
     elif not user.is_active:
         reason = "disabled"
-    elif user.failed_logins >= settings.LOGIN_MAX_FAILURES:
+    elif throttle.locked(state):
         reason = "locked"
     elif user.password_expires_at is not None and user.password_expires_at <= now:
         reason = "temporary_password_expired"
 
     if reason:
-        count = throttle.record_failure(request, user, ident)
-        record(
-            "login.failed",
-            subject=user,
-            identifier=ident,
-            request=request,
-            channel=channel,
-            details={"reason": reason, "consecutive_failures": count},
-        )
-        if count in (settings.LOGIN_BACKOFF_AFTER, settings.LOGIN_MAX_FAILURES):
+        # One transaction (one commit) for the counters and the audit, on both paths.
+        with transaction.atomic():
+            count, account_count = throttle.record_failure(request, state)
             record(
-                "login.lockout",
+                "login.failed",
                 subject=user,
                 identifier=ident,
                 request=request,
                 channel=channel,
-                details={"consecutive_failures": count},
+                details={"reason": reason, "consecutive_failures": count},
             )
+            if count == settings.LOGIN_BACKOFF_AFTER or account_count == settings.LOGIN_MAX_FAILURES:
+                record(
+                    "login.lockout",
+                    subject=user,
+                    identifier=ident,
+                    request=request,
+                    channel=channel,
+                    details={"consecutive_failures": count, "account_failures": account_count},
+                )
         raise InvalidCredentials(reason)
 
     assert user is not None  # noqa: S101 - narrowed by the branches above
+    user._login_state = state  # type: ignore[attr-defined]  # for record_login
     return user
 
 
@@ -163,7 +193,8 @@ def record_login(*, user: User, request: HttpRequest, channel: str) -> None:
     """The writes of a successful login: failures forgotten, last login, a used temporary
     password spent, the audit event."""
     now = timezone.now()
-    throttle.record_success(user)
+    state = getattr(user, "_login_state", None) or throttle.load(user, user.username)
+    throttle.record_success(state)
     user.last_login = now
     update = ["last_login"]
     if user.password_expires_at is not None:
@@ -368,18 +399,15 @@ def set_password(
     user.password_change_required = temporary
     user.password_expires_at = now + lifetime if temporary and lifetime else None
     user.password_changed_at = now
-    user.failed_logins = 0
-    user.last_failed_login_at = None
     user.save(
         update_fields=[
             "password",
             "password_change_required",
             "password_expires_at",
             "password_changed_at",
-            "failed_logins",
-            "last_failed_login_at",
         ]
     )
+    throttle.forget_account(user)
 
 
 # Temporary passwords: 16 characters from 56 unambiguous letters and digits (no 0/O/o, 1/l/I),
@@ -418,11 +446,14 @@ def check_password_again(
     the password faster than the login allows. Raises ``WrongCurrentPassword``; audited as
     ``<event>_failed`` / ``<event>_throttled``.
     """
+    # Signed in already: the typed identifier is the username, and no CAPTCHA step-up (the
+    # address allowance is a defence against spraying logins, not against the account owner).
+    state = throttle.load(user, user.username)
     _refuse_while_backing_off(
-        f"{event}_throttled", user=user, actor=user, request=request, channel=channel
+        f"{event}_throttled", state=state, user=user, actor=user, request=request, channel=channel
     )
     if not user.check_password(password):
-        throttle.record_failure(request, user, user.username)
+        throttle.record_failure(request, state)
         record(
             f"{event}_failed",
             actor=user,

@@ -45,6 +45,8 @@ def login_view(
                     password=form.cleaned_data["password"],
                     request=request,
                     channel=channel,
+                    # The form validated its CAPTCHA: the step-up of a busy address is met.
+                    captcha_passed=True,
                 )
             except services.Throttled as exc:
                 minutes = max(1, round(exc.retry_after / 60))

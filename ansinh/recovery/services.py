@@ -161,10 +161,9 @@ def _ip_rate(channel: str) -> str:
 
 
 def _throttle(request: HttpRequest, *, channel: str, buckets: list[tuple[str, str, str]]) -> None:
-    """Count this request in every bucket (group, key, rate); raise if any is over its limit."""
-    wait = max(
-        ratelimit.hit(request, group=group, key=key, rate=rate) for group, key, rate in buckets
-    )
+    """Count this request in every bucket (group, key, rate), or, if any is at its limit, in
+    none (a refused request creates no counter: ``ratelimit.hit_all``) and raise."""
+    wait = ratelimit.hit_all(buckets)
     if wait:
         raise RecoveryThrottled(wait)
 
