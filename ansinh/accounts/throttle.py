@@ -212,8 +212,17 @@ def account_failures(user: User) -> int:
 
 
 def forget_account(user: User) -> None:
-    """A new password (recovery, change, registration): the account's cap starts afresh."""
-    LoginFailureCounter.objects.filter(key=account_key(user, "")).delete()
+    """A new password (recovery, change, registration): the account's cap and the back-off of
+    each of its identifiers start afresh, so a person who recovered signs in at once with
+    either identifier. (Like a successful login, this is the owner's doing, never the
+    outsider's: an outsider's own history of attempts still meets the same schedule for a
+    registered identifier as for an unknown one.)"""
+    identifiers = {user.username.strip().lower()}
+    person = user.person if user.person_id else None
+    if person is not None:
+        identifiers |= {person.bhxh_code, person.cccd}
+    keys = [account_key(user, "")] + [identifier_key(i) for i in identifiers if i]
+    LoginFailureCounter.objects.filter(key__in=keys).delete()
 
 
 def expired(now: dt.datetime | None = None) -> QuerySet[LoginFailureCounter]:
