@@ -18,6 +18,7 @@ copied back. Documented in docs/operations.md ("Redis down").
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -211,5 +212,21 @@ class ResilientRedisCache(RedisCache):
         )
 
     def clear(self) -> None:
+        """Delete this cache's keys (its ``KEY_PREFIX``) only: Django's ``RedisCache.clear``
+        flushes the whole Redis database, other caches' and other processes' keys included
+        (the rate limits of another alias, another test worker's counters)."""
         self._fallback.clear()
-        self._try(lambda: super(ResilientRedisCache, self).clear(), lambda: None)
+        self._try(self._delete_own_keys, lambda: None)
+
+    def _delete_own_keys(self) -> None:
+        django_cache: Any = self  # Django's private helpers are not in its type stubs
+        client = django_cache._cache.get_client(write=True)
+        prefix = re.sub(r"([*?\[\]\\])", r"\\\1", self.key_prefix)
+        batch: list[Any] = []
+        for key in client.scan_iter(match=f"{prefix}:*", count=1000):
+            batch.append(key)
+            if len(batch) >= 500:
+                client.delete(*batch)
+                batch = []
+        if batch:
+            client.delete(*batch)
