@@ -173,7 +173,10 @@ def check_credentials(
                 channel=channel,
                 details={"reason": reason, "consecutive_failures": count},
             )
-            if count == settings.LOGIN_BACKOFF_AFTER or account_count == settings.LOGIN_MAX_FAILURES:
+            if (
+                count == settings.LOGIN_BACKOFF_AFTER
+                or account_count == settings.LOGIN_MAX_FAILURES
+            ):
                 record(
                     "login.lockout",
                     subject=user,

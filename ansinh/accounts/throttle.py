@@ -220,7 +220,7 @@ def forget_account(user: User) -> None:
     identifiers = {user.username.strip().lower()}
     person = user.person if user.person_id else None
     if person is not None:
-        identifiers |= {person.bhxh_code, person.cccd}
+        identifiers |= {person.bhxh_code, person.cccd or ""}
     keys = [account_key(user, "")] + [identifier_key(i) for i in identifiers if i]
     LoginFailureCounter.objects.filter(key__in=keys).delete()
 

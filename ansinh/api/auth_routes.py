@@ -48,7 +48,9 @@ def _captcha_required(exc: services.CaptchaRequired) -> ApiError:
     return ApiError(
         429,
         "captcha_required",
-        _("Many failed sign-ins came from your network. Type the characters in the image to continue."),
+        _(
+            "Many failed sign-ins came from your network. Type the characters in the image to continue."
+        ),
         headers={"Retry-After": str(exc.retry_after)},
         extra={
             "captcha": {

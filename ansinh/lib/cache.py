@@ -79,7 +79,7 @@ class CounterCache(LocMemCache):
             self._cull()
             if len(store._cache) >= store._max_entries:
                 raise CounterStoreFull(f"{len(store._cache)} live counters")
-        super()._set(key, value, timeout)
+        super()._set(key, value, timeout)  # type: ignore[misc]  # private, not in the stubs
         expires = store._expire_info.get(key)
         if expires is not None:
             self._no_expiry_before = min(self._no_expiry_before, expires)

@@ -208,7 +208,9 @@ def _one_failure(api: Any, username: str, monkeypatch: Any) -> tuple[list[str], 
     monkeypatch.setattr(
         hasher,
         "verify",
-        lambda self, password, encoded: verified.append(1) or original_verify(self, password, encoded),
+        lambda self, password, encoded: (
+            verified.append(1) or original_verify(self, password, encoded)
+        ),
     )
     operations: list[str] = []
     from django.conf import settings
@@ -286,7 +288,12 @@ def test_a_busy_address_without_the_captcha_cannot_guess_at_all(api, citizen):
     response = _login(api, "0123456789")
     wrong_captcha = api.post(
         "/auth/login",
-        {"username": "0123456789", "password": WRONG, "captcha_key": "0" * 40, "captcha_answer": "x"},
+        {
+            "username": "0123456789",
+            "password": WRONG,
+            "captcha_key": "0" * 40,
+            "captcha_answer": "x",
+        },
     )
 
     assert response.status_code == 429
@@ -302,7 +309,9 @@ def test_other_addresses_are_not_stepped_up(api, citizen):
     for i in range(3):
         _login(api, f"099999999{i}")
 
-    assert _login(api, "0123456789", CITIZEN_PASSWORD, remote_addr="198.51.100.9").status_code == 200
+    assert (
+        _login(api, "0123456789", CITIZEN_PASSWORD, remote_addr="198.51.100.9").status_code == 200
+    )
 
 
 @override_settings(LOGIN_IP_RATE="3/15m")

@@ -235,7 +235,9 @@ def test_running_demo_again_restores_a_fixed_account_somebody_changed(api):
     user.set_password("Mot-Mat-Khau-Khac-2026")
     user.password_change_required = True
     user.save()
-    LoginFailureCounter.objects.create(key=f"a:{user.pk}", failures=100, last_failed_at=timezone.now())
+    LoginFailureCounter.objects.create(
+        key=f"a:{user.pk}", failures=100, last_failed_at=timezone.now()
+    )
     Person.objects.filter(bhxh_code="0123456789").update(email="khac@example.org")
 
     _demo()
