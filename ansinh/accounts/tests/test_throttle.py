@@ -336,3 +336,33 @@ def test_portal_failures_count_towards_the_address_allowance_of_the_api(api, cli
 
     assert response.status_code == 429
     assert response.json()["error"]["code"] == "captcha_required"
+
+
+@override_settings(LOGIN_IP_RATE="3/15m", CAPTCHA_TEST_MODE=False)
+def test_the_app_captcha_answer_is_checked_and_works_once(api, citizen):
+    from captcha.models import CaptchaStore
+
+    for i in range(3):
+        _login(api, f"099999999{i}")
+    challenge = _login(api, "0123456789", CITIZEN_PASSWORD).json()["error"]["captcha"]
+    answer = CaptchaStore.objects.get(hashkey=challenge["key"]).response
+
+    def with_captcha(key: str, typed: str) -> Any:
+        return api.post(
+            "/auth/login",
+            {
+                "username": "0123456789",
+                "password": CITIZEN_PASSWORD,
+                "captcha_key": key,
+                "captcha_answer": typed,
+            },
+        )
+
+    wrong = with_captcha(challenge["key"], answer + "x")
+    again = with_captcha(challenge["key"], answer)  # spent by the wrong answer
+    fresh = wrong.json()["error"]["captcha"]
+    right = with_captcha(fresh["key"], CaptchaStore.objects.get(hashkey=fresh["key"]).response)
+
+    assert (wrong.status_code, wrong.json()["error"]["code"]) == (429, "captcha_required")
+    assert (again.status_code, again.json()["error"]["code"]) == (429, "captcha_required")
+    assert right.status_code == 200
