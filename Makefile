@@ -10,7 +10,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
 .PHONY: run test test-embedded test-services lint format messages lock clean bench bench-recovery \
-	bench-ingest bench-history bench-statements bench-growth bench-slowclients bench-report-memory soak
+	bench-ingest bench-history bench-statements bench-growth bench-slowclients bench-report-memory bench-login-timing soak
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,11 @@ bench-recovery: $(STAMP)
 ## database BENCH_DB (and flushes Redis db BENCH_REDIS_DB for the history read).
 BENCH_DB ?= ansinh_bench
 BENCH_REDIS_DB ?= 15
+## Login timing (issue 11 k): a wrong password for a registered identifier against an unknown
+## identifier, Welch and Mann-Whitney tests; writes bench/results/login-timing.md.
+bench-login-timing: $(STAMP)
+	$(BIN)/python bench/login_timing.py --database $(BENCH_DB) --redis-db $(BENCH_REDIS_DB) $(BENCH_ARGS)
+
 bench-ingest: $(STAMP)
 	$(BIN)/python bench/contributions.py ingest --database $(BENCH_DB) --output bench/RESULTS.md $(BENCH_ARGS)
 

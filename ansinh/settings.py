@@ -186,19 +186,38 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache (rate limits, login back-off for unknown identifiers) -----------------------
+# --- Caches ---------------------------------------------------------------------------
+# ``default`` holds throw-away values. ``ratelimit`` holds the per-address and per-key rate
+# limit counters (ansinh/lib/ratelimit.py) and nothing else, so no client can push a counter
+# out by filling a shared least-recently-used store (docs/operations.md "Caches"). On Redis it
+# needs a server whose maxmemory-policy is ``noeviction`` (RATELIMIT_REDIS_URL may name one).
 REDIS_URL = ENV.get("REDIS_URL", "")
+CACHE_KEY_PREFIX = ENV.get("CACHE_KEY_PREFIX", "ansinh")
 if REDIS_URL:
     CACHES: dict[str, dict[str, Any]] = {
         "default": {
             # Redis, degrading to process memory while Redis is down (ansinh/lib/cache.py).
             "BACKEND": "ansinh.lib.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": ENV.get("CACHE_KEY_PREFIX", "ansinh"),
-        }
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        },
+        "ratelimit": {
+            "BACKEND": "ansinh.lib.cache.ResilientRedisCache",
+            "LOCATION": ENV.get("RATELIMIT_REDIS_URL", REDIS_URL),
+            "KEY_PREFIX": CACHE_KEY_PREFIX + "-rl",
+        },
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # Bounded, and never evicts a live counter (ansinh/lib/cache.py CounterCache).
+        "ratelimit": {
+            "BACKEND": "ansinh.lib.cache.CounterCache",
+            "LOCATION": "ansinh-ratelimit",
+            "OPTIONS": {"MAX_ENTRIES": env_int("RATELIMIT_MAX_ENTRIES", 200_000)},
+        },
+    }
+RATELIMIT_USE_CACHE = "ratelimit"
 
 # --- Authentication ---------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -229,13 +248,18 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Login throttling (docs/security.md): exponential back-off per account from the Nth
-# consecutive failure, a hard stop after LOGIN_MAX_FAILURES (recovery still works), and a
-# fixed window per client address.
+# consecutive failure of a typed identifier, a hard stop after LOGIN_MAX_FAILURES on an
+# account (recovery still works), and a CAPTCHA step-up per client address
+# (ansinh/accounts/throttle.py).
 LOGIN_BACKOFF_AFTER = env_int("LOGIN_BACKOFF_AFTER", 5)
 LOGIN_BACKOFF_BASE_SECONDS = env_int("LOGIN_BACKOFF_BASE_SECONDS", 2)
 LOGIN_BACKOFF_MAX_SECONDS = env_int("LOGIN_BACKOFF_MAX_SECONDS", 3600)
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 100)
+# Failed logins per client address before a login from there needs a solved CAPTCHA.
 LOGIN_IP_RATE = ENV.get("LOGIN_IP_RATE", "60/15m")
+# A typed identifier's failures are forgotten this long after the last one (registered and
+# unknown identifiers alike); an account's count towards LOGIN_MAX_FAILURES never is.
+LOGIN_FAILURE_MEMORY_SECONDS = env_int("LOGIN_FAILURE_MEMORY_SECONDS", 30 * 24 * 3600)
 # How many reverse proxies in front of us append to X-Forwarded-For; 0 trusts none.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 

@@ -330,12 +330,10 @@ class Bucket:
 
 
 def throttle(buckets: Iterable[Bucket]) -> None:
-    """Count one event in every bucket; ``CodeThrottled`` with the longest wait if any is over
-    its rate. Every bucket is counted, so no key's count depends on another's state."""
-    wait = max(
-        (ratelimit.hit(None, group=b.group, key=b.key, rate=b.rate) for b in buckets if b.rate),
-        default=0,
-    )
+    """Count one event in every bucket, or, if any is at its rate, in none
+    (``ratelimit.hit_all``: a refused request creates no counter) and raise ``CodeThrottled``
+    with the longest wait. Every bucket is keyed by what was typed, never by who it names."""
+    wait = ratelimit.hit_all([(b.group, b.key, b.rate) for b in buckets if b.rate])
     if wait:
         raise CodeThrottled(wait)
 

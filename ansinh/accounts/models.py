@@ -71,9 +71,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     # A temporary password stops working at this time (recovery, registration).
     password_expires_at = models.DateTimeField(null=True, blank=True)
     password_changed_at = models.DateTimeField(null=True, blank=True)
-    # Consecutive failed logins; reset by a successful login or a password reset.
-    failed_logins = models.PositiveIntegerField(default=0)
-    last_failed_login_at = models.DateTimeField(null=True, blank=True)
     # Rotated to end every web session at once (logout-all, password change, recovery).
     security_stamp = models.CharField(max_length=32, default=new_security_stamp)
     language = models.CharField(max_length=2, default="vi")
@@ -107,6 +104,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_office_staff(self) -> bool:
         return self.role in STAFF_ROLES
+
+    @property
+    def failed_logins(self) -> int:
+        """Consecutive failed logins of the account, through any of its identifiers; reset by
+        a successful login or a new password (``accounts.throttle``). Read-only."""
+        from .throttle import account_failures
+
+        return account_failures(self)
 
     @property
     def display_name(self) -> str:
@@ -231,3 +236,22 @@ class OrganisationKey(models.Model):
     def owner_code(self) -> str:
         owner = self.unit or self.organisation
         return owner.code if owner else ""
+
+
+class LoginFailureCounter(models.Model):
+    """Consecutive failed logins counted under one key (``accounts.throttle``): a typed
+    identifier (``i:`` + keyed digest; the back-off) or an account (``a:`` + id; the cap of
+    ``LOGIN_MAX_FAILURES``). Registered and unknown identifiers get the same rows, so
+    recording a failure is the same statement for both (issue 11 g, k). In the database, not
+    a cache: no client can evict a counter, and nothing expires behind the schedule's back.
+    """
+
+    key = models.CharField(max_length=64, primary_key=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["last_failed_at"], name="login_failure_last_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key[:10]}… {self.failures}"

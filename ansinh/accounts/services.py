@@ -26,6 +26,9 @@ from ansinh.notifications import emails
 from . import throttle
 from .backends import normalize_identifier, resolve_identifier
 from .models import DeviceSession, User, new_security_stamp
+from .throttle import CaptchaRequired as CaptchaRequired
+from .throttle import LoginState
+from .throttle import Throttled as Throttled
 from .tokens import TOKEN_PREFIX as TOKEN_PREFIX
 from .tokens import InvalidToken as InvalidToken
 from .tokens import TokenPair as TokenPair
@@ -63,12 +66,6 @@ class WrongDoor(Exception):  # noqa: N818
         self.staff = staff
 
 
-class Throttled(Exception):  # noqa: N818
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(retry_after)
-        self.retry_after = retry_after
-
-
 class WrongCurrentPassword(Exception):  # noqa: N818
     pass
 
@@ -93,59 +90,80 @@ def admits(channel: str, user: User) -> bool:
 def _refuse_while_backing_off(
     event: str,
     *,
+    state: LoginState,
     user: User | None,
     actor: Actor,
     identifier: str = "",
+    captcha_passed: bool = True,
 ) -> None:
-    """Raise ``Throttled`` (audited as ``event``) while the account (or the typed identifier)
-    or the client address is in its back-off: the password is then not even checked."""
-    wait = max(
-        throttle.retry_after(throttle.failure_state(user, identifier)),
-        throttle.ip_retry_after(actor),
-    )
-    if wait:
+    """Raise ``Throttled`` (audited as ``event``) while the typed identifier is in its back-off,
+    or ``CaptchaRequired`` while the client address is past its failure allowance and no
+    CAPTCHA was solved (accounts/throttle.py): the password is then not even checked."""
+    try:
+        throttle.refuse_if_throttled(state, actor, captcha_passed=captcha_passed)
+    except Throttled as exc:
         record(
             event,
             subject=user,
             identifier=identifier,
             by=actor,
-            details={"retry_after": wait},
+            details={
+                "retry_after": exc.retry_after,
+                "captcha_required": isinstance(exc, CaptchaRequired),
+            },
         )
-        raise Throttled(wait)
+        raise
 
 
-def _record_failure(*, user: User | None, identifier: str, actor: Actor, reason: str) -> None:
+def _record_failure(
+    *, state: LoginState, user: User | None, identifier: str, actor: Actor, reason: str
+) -> None:
     """Count and audit one failed login (``login.failed``, and ``login.lockout`` at the
-    thresholds)."""
-    count = throttle.record_failure(actor, user, identifier)
-    record(
-        "login.failed",
-        subject=user,
-        identifier=identifier,
-        by=actor,
-        details={"reason": reason, "consecutive_failures": count},
-    )
-    if count in (settings.LOGIN_BACKOFF_AFTER, settings.LOGIN_MAX_FAILURES):
+    thresholds) in one transaction (one commit), the same work for every reason."""
+    with transaction.atomic():
+        count, account_count = throttle.record_failure(actor, state)
         record(
-            "login.lockout",
+            "login.failed",
             subject=user,
             identifier=identifier,
             by=actor,
-            details={"consecutive_failures": count},
+            details={"reason": reason, "consecutive_failures": count},
         )
+        if count == settings.LOGIN_BACKOFF_AFTER or account_count == settings.LOGIN_MAX_FAILURES:
+            record(
+                "login.lockout",
+                subject=user,
+                identifier=identifier,
+                by=actor,
+                details={"consecutive_failures": count, "account_failures": account_count},
+            )
 
 
-def check_credentials(*, identifier: str, password: str, actor: Actor) -> User:
+def check_credentials(
+    *, identifier: str, password: str, actor: Actor, captcha_passed: bool = False
+) -> User:
     """Check a login at the door ``actor.channel``; return the user or raise
-    ``InvalidCredentials`` / ``Throttled`` / ``WrongDoor``. Records failures; the caller
-    records the success with ``record_login``, in the transaction of whatever else the login
-    writes (the hash is computed outside any transaction).
+    ``InvalidCredentials`` / ``Throttled`` / ``CaptchaRequired`` / ``WrongDoor``. Records
+    failures; the caller records the success with ``record_login``, in the transaction of
+    whatever else the login writes (the hash is computed outside any transaction)."""
+    return _check(
+        identifier=identifier, password=password, actor=actor, captcha_passed=captcha_passed
+    )[0]
+
+
+def _check(
+    *, identifier: str, password: str, actor: Actor, captcha_passed: bool
+) -> tuple[User, LoginState]:
+    """``check_credentials``, also returning the counters it read (for ``record_login``).
 
     Contract (DESIGN §3.2): unknown identifier, wrong password, disabled, locked (≥
     ``LOGIN_MAX_FAILURES``) and used or expired temporary password all raise ``InvalidCredentials``
-    after exactly one password-hash verification, so neither the answer nor its timing tells
-    them apart. Throttling (429) follows the same schedule for known and unknown identifiers
-    and is decided before the password is looked at. Every outcome is audited.
+    after exactly one password-hash verification and the same reads and writes, so neither
+    the answer nor its timing tells them apart. Throttling (429) follows the same schedule for
+    known and unknown identifiers, per identifier as typed, and is decided before the password
+    is looked at; past the client address's failure allowance an attempt needs
+    ``captcha_passed`` (the adapter checked a CAPTCHA) or gets ``CaptchaRequired``
+    (accounts/throttle.py). Every outcome is audited.
 
     Right credentials at the wrong door (``admits``) raise ``WrongDoor``: audited as
     ``login.wrong_door``, neither a success nor a failure, and nothing is consumed (a temporary
@@ -156,7 +174,15 @@ def check_credentials(*, identifier: str, password: str, actor: Actor) -> User:
     """
     ident = normalize_identifier(identifier)
     user = resolve_identifier(ident)
-    _refuse_while_backing_off("login.throttled", user=user, identifier=ident, actor=actor)
+    state = throttle.load(user, ident)
+    _refuse_while_backing_off(
+        "login.throttled",
+        state=state,
+        user=user,
+        identifier=ident,
+        actor=actor,
+        captcha_passed=captcha_passed,
+    )
 
     if user is None:
         check_password(password, _dummy_hash())
@@ -172,23 +198,23 @@ def check_credentials(*, identifier: str, password: str, actor: Actor) -> User:
         reason = "wrong_password"
     elif not user.is_active:
         reason = "disabled"
-    elif user.failed_logins >= settings.LOGIN_MAX_FAILURES:
+    elif throttle.locked(state):
         reason = "locked"
     elif user.password_expires_at is not None and user.password_expires_at <= now:
         reason = "temporary_password_expired"
 
     if reason:
-        _record_failure(user=user, identifier=ident, actor=actor, reason=reason)
+        _record_failure(state=state, user=user, identifier=ident, actor=actor, reason=reason)
         raise InvalidCredentials(reason)
 
     assert user is not None  # noqa: S101 - narrowed by the branches above
     if not admits(actor.channel, user):
         record("login.wrong_door", subject=user, identifier=ident, by=actor)
         raise WrongDoor(staff=user.is_office_staff)
-    return user
+    return user, state
 
 
-def record_login(*, user: User, actor: Actor) -> None:
+def record_login(*, user: User, actor: Actor, state: LoginState | None = None) -> None:
     """The writes of a successful login, inside the caller's transaction: last login, a
     temporary password spent, failures forgotten, the audit event.
 
@@ -214,35 +240,61 @@ def record_login(*, user: User, actor: Actor) -> None:
     user.last_login = now
     if user.password_expires_at is not None:
         user.password_expires_at = now
-    throttle.record_success(user)
+    throttle.record_success(state or throttle.load(user, user.username))
     record("login.succeeded", subject=user, by=actor.as_user(user))
 
 
-def _login(*, identifier: str, password: str, actor: Actor, issue: Callable[[User], _T]) -> _T:
+def _login(
+    *,
+    identifier: str,
+    password: str,
+    actor: Actor,
+    captcha_passed: bool,
+    issue: Callable[[User], _T],
+) -> _T:
     """``check_credentials``, then ``record_login`` and ``issue(user)`` in one transaction
     (one commit: bench/RESULTS.md). A ``StaleLogin`` is counted and audited as a failure."""
-    user = check_credentials(identifier=identifier, password=password, actor=actor)
+    user, state = _check(
+        identifier=identifier, password=password, actor=actor, captcha_passed=captcha_passed
+    )
     try:
         with transaction.atomic():
-            record_login(user=user, actor=actor)
+            record_login(user=user, actor=actor, state=state)
             return issue(user)
     except StaleLogin:
         _record_failure(
-            user=user, identifier=normalize_identifier(identifier), actor=actor, reason="stale"
+            state=state,
+            user=user,
+            identifier=normalize_identifier(identifier),
+            actor=actor,
+            reason="stale",
         )
         raise
 
 
-def authenticate(*, identifier: str, password: str, actor: Actor) -> User:
+def authenticate(
+    *, identifier: str, password: str, actor: Actor, captcha_passed: bool = False
+) -> User:
     """A web login (the portal's or the back office's, by ``actor.channel``): check it and
     record its success; return the user or raise ``InvalidCredentials`` / ``Throttled`` /
     ``WrongDoor``. The caller starts the session (``middleware.start_session``), which is
     bound to the stamp this login claimed."""
-    return _login(identifier=identifier, password=password, actor=actor, issue=lambda user: user)
+    return _login(
+        identifier=identifier,
+        password=password,
+        actor=actor,
+        captcha_passed=captcha_passed,
+        issue=lambda user: user,
+    )
 
 
 def login_with_tokens(
-    *, identifier: str, password: str, device_name: str, actor: Actor
+    *,
+    identifier: str,
+    password: str,
+    device_name: str,
+    actor: Actor,
+    captcha_passed: bool = False,
 ) -> TokenPair:
     """An app login (``POST /auth/login``): check it, record it and start a device session
     bound to the account's security stamp, in one transaction. Raises like ``authenticate``."""
@@ -250,6 +302,7 @@ def login_with_tokens(
         identifier=identifier,
         password=password,
         actor=actor,
+        captcha_passed=captcha_passed,
         issue=lambda user: issue_tokens(user=user, device_name=device_name),
     )
 
@@ -285,8 +338,6 @@ def set_password(
     user.password_change_required = temporary
     user.password_expires_at = now + lifetime if temporary and lifetime else None
     user.password_changed_at = now
-    user.failed_logins = 0
-    user.last_failed_login_at = None
     user.security_stamp = new_security_stamp()
     user.save(
         update_fields=[
@@ -294,11 +345,10 @@ def set_password(
             "password_change_required",
             "password_expires_at",
             "password_changed_at",
-            "failed_logins",
-            "last_failed_login_at",
             "security_stamp",
         ]
     )
+    throttle.forget_account(user)
 
 
 # Temporary passwords: 16 characters from 56 unambiguous letters and digits (no 0/O/o, 1/l/I),
@@ -336,9 +386,12 @@ def check_password_again(*, actor: Actor, password: str, event: str) -> None:
     ``<event>_failed`` / ``<event>_throttled``.
     """
     user = signed_in(actor)
-    _refuse_while_backing_off(f"{event}_throttled", user=user, actor=actor)
+    # Signed in already: the typed identifier is the username, and no CAPTCHA step-up (the
+    # address allowance is a defence against spraying logins, not against the account owner).
+    state = throttle.load(user, user.username)
+    _refuse_while_backing_off(f"{event}_throttled", state=state, user=user, actor=actor)
     if not user.check_password(password):
-        throttle.record_failure(actor, user, user.username)
+        throttle.record_failure(actor, state)
         record(
             f"{event}_failed",
             subject=user,

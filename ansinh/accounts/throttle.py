@@ -1,38 +1,95 @@
-"""Login throttling (DESIGN §3.2, docs/security.md).
+"""Login throttling (DESIGN §3.2, docs/security.md; issue 11 e, g, k, l).
 
-* Per account: exponential back-off from the ``LOGIN_BACKOFF_AFTER``-th consecutive failure
-  (``BASE × 2^(n − AFTER)`` seconds, capped at ``LOGIN_BACKOFF_MAX_SECONDS``); after
-  ``LOGIN_MAX_FAILURES`` consecutive failures the password stops working until the person
-  recovers it, so no account ever takes more than that many guesses. The counter lives on the
-  ``User`` row, so it survives cache restarts.
-* Unknown identifiers get exactly the same schedule, kept in the cache, so a 429 never tells
-  a registered identifier from an unregistered one.
-* Per client address: a fixed window of failures (``LOGIN_IP_RATE``) through django-ratelimit,
-  against password spraying across many accounts.
+Three counters, each decided before the password is looked at:
+
+* **Per typed identifier: the back-off.** Exponential from the ``LOGIN_BACKOFF_AFTER``-th
+  consecutive failure (``BASE × 2^(n − AFTER)`` seconds, capped at
+  ``LOGIN_BACKOFF_MAX_SECONDS``), keyed by a keyed digest of the identifier string as typed
+  (normalised: stripped, lower-case) — for a registered identifier and an unknown one alike,
+  in the same table (``LoginFailureCounter``), with the same expiry (``LOGIN_FAILURE_MEMORY_
+  SECONDS`` after the last failure). So at every point in time an unknown identifier answers
+  exactly as a registered one with the same history would, and a person's BHXH code and CCCD
+  have separate schedules: typing the CCCD after failing with the BHXH code behaves like typing
+  anybody else's identifier, and the back-off never links the two.
+* **Per account: the cap.** Every failure through any of the account's identifiers also counts
+  on the account's row; at ``LOGIN_MAX_FAILURES`` consecutive failures its password stops
+  working until the person recovers it (a new password resets it), so an account never takes
+  more than that many guesses however its identifiers are mixed. The cap shows only as "wrong
+  password" (401), even to the right password, so it tells an outsider nothing. An unknown
+  identifier gets a stand-in account row (``x:`` + digest) written by the same statement, so a
+  wrong password and an unknown identifier do the same work: one read of two rows, one hash,
+  one upsert of two rows, one audit row, one address count (issue 11 k).
+* **Per client address: the step-up.** Failures only (never successes) count in a fixed window
+  (``LOGIN_IP_RATE``) in the ``ratelimit`` cache. Past it, a login from that address is not
+  evaluated without a solved CAPTCHA (``CaptchaRequired``: the app API answers 429
+  ``captcha_required`` with a challenge; the portal and back-office forms always carry one), so
+  a sprayer from a busy address pays a CAPTCHA per guess while the thousands of people behind
+  the same carrier or office address still get in with their right password (issue 11 l).
+
+Both database rows live in the database, not a cache, so no client can flush them; refused
+attempts count nowhere and create nothing (issue 11 e).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db.models import F
+from django.db import connection
+from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django_ratelimit.core import get_usage
 
+from ansinh.lib import ratelimit
 from ansinh.lib.actor import Actor
+from ansinh.lib.clientip import client_ip_key
 
-from .models import User
+from .models import LoginFailureCounter, User
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+
+class Throttled(Exception):  # noqa: N818 - a domain outcome, not a bug
+    """Not now: the typed identifier is in its back-off. ``retry_after`` in seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+class CaptchaRequired(Throttled):
+    """The client address is past its failure allowance: the attempt needs a solved CAPTCHA
+    (``retry_after``: when the address's window ends, for clients that cannot show one)."""
 
 
 @dataclass(frozen=True)
-class FailureState:
-    count: int
-    last_at: dt.datetime | None
+class LoginState:
+    """What the counters say about one login attempt, read in one query."""
+
+    identifier_key: str
+    account_key: str
+    failures: int  # consecutive failures of the typed identifier
+    last_failed_at: dt.datetime | None
+    account_failures: int  # consecutive failures of the account (stand-in row if unknown)
+
+
+def identifier_key(identifier: str) -> str:
+    return "i:" + ratelimit.digest("login-identifier", identifier)
+
+
+def account_key(user: User | None, identifier: str) -> str:
+    """The account's row, or for an identifier that names nobody a stand-in row of the same
+    shape, so both paths write two rows."""
+    if user is not None:
+        return f"a:{user.pk}"
+    return "x:" + ratelimit.digest("login-unknown-account", identifier)
+
+
+def _memory() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.LOGIN_FAILURE_MEMORY_SECONDS)
 
 
 def backoff_seconds(count: int) -> int:
@@ -46,68 +103,131 @@ def backoff_seconds(count: int) -> int:
     )
 
 
-def _cache_key(identifier: str) -> str:
-    return "login-fail:" + hashlib.sha256(identifier.encode()).hexdigest()
+def load(user: User | None, identifier: str, now: dt.datetime | None = None) -> LoginState:
+    """Both counters of an attempt with the (normalised) ``identifier`` naming ``user`` (or
+    nobody), in one query. A typed identifier's row, and a stand-in row, count as empty once
+    ``LOGIN_FAILURE_MEMORY_SECONDS`` have passed since its last failure; an account's never
+    does (the cap holds until a success or a new password)."""
+    now = now or timezone.now()
+    ikey, akey = identifier_key(identifier), account_key(user, identifier)
+    rows = {
+        key: (failures, last_at)
+        for key, failures, last_at in LoginFailureCounter.objects.filter(
+            key__in=[ikey, akey]
+        ).values_list("key", "failures", "last_failed_at")
+    }
+    failures, last_at = rows.get(ikey, (0, None))
+    if last_at is not None and last_at <= now - _memory():
+        failures, last_at = 0, None
+    account_failures, account_last_at = rows.get(akey, (0, None))
+    if akey.startswith("x:") and account_last_at is not None and account_last_at <= now - _memory():
+        account_failures = 0
+    return LoginState(ikey, akey, failures, last_at, account_failures)
 
 
-def failure_state(user: User | None, identifier: str) -> FailureState:
-    if user is not None:
-        return FailureState(user.failed_logins, user.last_failed_login_at)
-    stored = cache.get(_cache_key(identifier))
-    if not stored:
-        return FailureState(0, None)
-    return FailureState(int(stored[0]), dt.datetime.fromtimestamp(stored[1], tz=dt.UTC))
-
-
-def retry_after(state: FailureState, now: dt.datetime | None = None) -> int:
-    """Seconds until the next attempt is allowed (0 = now)."""
-    wait = backoff_seconds(state.count)
-    if not wait or state.last_at is None:
+def retry_after(state: LoginState, now: dt.datetime | None = None) -> int:
+    """Seconds until the typed identifier may be tried again (0 = now)."""
+    wait = backoff_seconds(state.failures)
+    if not wait or state.last_failed_at is None:
         return 0
-    remaining = (state.last_at - (now or timezone.now())).total_seconds() + wait
+    remaining = (state.last_failed_at - (now or timezone.now())).total_seconds() + wait
     return max(0, math.ceil(remaining))
 
 
-def ip_retry_after(actor: Actor) -> int:
-    usage = get_usage(
-        None,
-        group="login-ip",
-        key=lambda _group, _request: actor.ip_key,
-        rate=settings.LOGIN_IP_RATE,
-        increment=False,
-    )
-    # Checked before the attempt, so the limit is reached when the count of failures equals it.
-    if usage is not None and usage["count"] >= usage["limit"]:
-        return max(1, int(usage["time_left"]))
-    return 0
+def locked(state: LoginState) -> bool:
+    """The account has had ``LOGIN_MAX_FAILURES`` consecutive failures: its password no longer
+    works (answered like a wrong one)."""
+    return state.account_failures >= settings.LOGIN_MAX_FAILURES
 
 
-def record_failure(actor: Actor, user: User | None, identifier: str) -> int:
-    """Count one failed attempt for the account (or identifier) and the address.
+def _address(who: HttpRequest | Actor) -> str:
+    return who.ip_key if isinstance(who, Actor) else client_ip_key(who)
 
-    Returns the account's (or identifier's) new count of consecutive failures.
-    """
+
+def address_retry_after(who: HttpRequest | Actor) -> int:
+    """Seconds until the client address is back within its failure allowance (0: it is now).
+    Reads only: asking creates no counter."""
+    return ratelimit.peek(group="login-ip", key=_address(who), rate=settings.LOGIN_IP_RATE)
+
+
+def refuse_if_throttled(
+    state: LoginState, who: HttpRequest | Actor, *, captcha_passed: bool
+) -> None:
+    """Raise ``Throttled`` while the typed identifier backs off, else ``CaptchaRequired`` when
+    the address is past its allowance and no CAPTCHA was solved. Both checks always run, so a
+    refusal costs the same whatever the reason."""
+    identifier_wait = retry_after(state)
+    address_wait = address_retry_after(who)
+    if identifier_wait:
+        raise Throttled(identifier_wait)
+    if address_wait and not captcha_passed:
+        raise CaptchaRequired(address_wait)
+
+
+_UPSERT = """
+INSERT INTO {table} ({key}, {failures}, {last}) VALUES (%s, 1, %s), (%s, 1, %s)
+ON CONFLICT ({key}) DO UPDATE SET
+    {failures} = CASE
+        WHEN {table}.{last} <= %s AND substr({table}.{key}, 1, 2) <> 'a:' THEN 1
+        ELSE {table}.{failures} + 1
+    END,
+    {last} = excluded.{last}
+RETURNING {key}, {failures}
+"""
+
+
+def record_failure(who: HttpRequest | Actor, state: LoginState) -> tuple[int, int]:
+    """Count one failed attempt on the typed identifier, the account (or its stand-in) and the
+    client address. Atomic (one statement for both rows, concurrent failures all count).
+    Returns the new consecutive failures of (identifier, account)."""
     now = timezone.now()
-    get_usage(
-        None,
-        group="login-ip",
-        key=lambda _group, _request: actor.ip_key,
-        rate=settings.LOGIN_IP_RATE,
-        increment=True,
+    quote = connection.ops.quote_name
+    sql = _UPSERT.format(
+        table=quote(LoginFailureCounter._meta.db_table),
+        key=quote("key"),
+        failures=quote("failures"),
+        last=quote("last_failed_at"),
     )
-    if user is not None:
-        User.objects.filter(pk=user.pk).update(
-            failed_logins=F("failed_logins") + 1, last_failed_login_at=now
-        )
-        user.refresh_from_db(fields=["failed_logins", "last_failed_login_at"])
-        return user.failed_logins
-    key = _cache_key(identifier)
-    count = failure_state(None, identifier).count + 1
-    cache.set(key, (count, now.timestamp()), timeout=settings.LOGIN_BACKOFF_MAX_SECONDS * 2)
-    return count
+    at = connection.ops.adapt_datetimefield_value(now)
+    cutoff = connection.ops.adapt_datetimefield_value(now - _memory())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [state.identifier_key, at, state.account_key, at, cutoff])
+        counts = dict(cursor.fetchall())
+    ratelimit.count(group="login-ip", key=_address(who), rate=settings.LOGIN_IP_RATE)
+    return int(counts[state.identifier_key]), int(counts[state.account_key])
 
 
-def record_success(user: User) -> None:
-    if user.failed_logins or user.last_failed_login_at:
-        User.objects.filter(pk=user.pk).update(failed_logins=0, last_failed_login_at=None)
-        user.failed_logins, user.last_failed_login_at = 0, None
+def record_success(state: LoginState) -> None:
+    """A right password: the typed identifier's and the account's failures are forgotten (the
+    account's other identifier keeps its own back-off, so nothing links the two)."""
+    if state.failures or state.account_failures or state.last_failed_at:
+        LoginFailureCounter.objects.filter(
+            key__in=[state.identifier_key, state.account_key]
+        ).delete()
+
+
+def account_failures(user: User) -> int:
+    row = LoginFailureCounter.objects.filter(key=account_key(user, "")).first()
+    return row.failures if row is not None else 0
+
+
+def forget_account(user: User) -> None:
+    """A new password (recovery, change, registration): the account's cap and the back-off of
+    each of its identifiers start afresh, so a person who recovered signs in at once with
+    either identifier. (Like a successful login, this is the owner's doing, never the
+    outsider's: an outsider's own history of attempts still meets the same schedule for a
+    registered identifier as for an unknown one.)"""
+    identifiers = {user.username.strip().lower()}
+    person = user.person if user.person_id else None
+    if person is not None:
+        identifiers |= {person.bhxh_code, person.cccd or ""}
+    keys = [account_key(user, "")] + [identifier_key(i) for i in identifiers if i]
+    LoginFailureCounter.objects.filter(key__in=keys).delete()
+
+
+def expired(now: dt.datetime | None = None) -> QuerySet[LoginFailureCounter]:
+    """Rows that ``load`` already treats as empty (retention purge, ops/retention.py)."""
+    cutoff = (now or timezone.now()) - _memory()
+    return LoginFailureCounter.objects.filter(last_failed_at__lte=cutoff).filter(
+        Q(key__startswith="i:") | Q(key__startswith="x:")
+    )

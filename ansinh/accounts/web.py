@@ -43,6 +43,8 @@ def login_view(
                     identifier=form.cleaned_data["username"],
                     password=form.cleaned_data["password"],
                     actor=Actor.from_request(request, channel).as_user(None),
+                    # The form validated its CAPTCHA: the step-up of a busy address is met.
+                    captcha_passed=True,
                 )
             except services.Throttled as exc:
                 minutes = max(1, round(exc.retry_after / 60))

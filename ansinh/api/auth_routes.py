@@ -1,7 +1,10 @@
 """``/auth/*``: login, token refresh, logout, password change (DESIGN §4)."""
 
+from captcha.fields import CaptchaField
+from captcha.models import CaptchaStore
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 from ninja import Router
@@ -38,6 +41,39 @@ def _too_many_attempts(exc: services.Throttled) -> ApiError:
     )
 
 
+def _captcha_required(exc: services.CaptchaRequired) -> ApiError:
+    """429 ``captcha_required`` with a fresh challenge: the image (and audio) to show, and the
+    key to send back with the answer as ``captcha_key`` / ``captcha_answer``."""
+    key = CaptchaStore.generate_key()
+    return ApiError(
+        429,
+        "captcha_required",
+        _(
+            "Many failed sign-ins came from your network. Type the characters in the image to continue."
+        ),
+        headers={"Retry-After": str(exc.retry_after)},
+        extra={
+            "captcha": {
+                "key": key,
+                "image_url": reverse("captcha-image", args=[key]),
+                "audio_url": reverse("captcha-audio", args=[key]),
+            }
+        },
+    )
+
+
+def _captcha_passed(key: str | None, answer: str | None) -> bool:
+    """The portal form's CAPTCHA check, for the app: each challenge works once, right or
+    wrong; a missing or wrong answer just counts as no CAPTCHA."""
+    if not key or not answer:
+        return False
+    try:
+        CaptchaField().clean([key, answer])
+    except ValidationError:
+        return False
+    return True
+
+
 def _wrong_current_password() -> ApiError:
     return ApiError(400, "wrong_current_password", _("The current password is incorrect."))
 
@@ -68,14 +104,21 @@ def _token_out(pair: services.TokenPair) -> TokenOut:
 @sensitive_variables("payload")
 def login(request: HttpRequest, payload: LoginIn) -> TokenOut:
     """Log in with a BHXH code, CCCD or staff username. Unknown user, wrong password, locked and
-    disabled accounts get the same 401; repeated failures get 429 with ``Retry-After``."""
+    disabled accounts get the same 401; repeated failures of an identifier get 429
+    ``too_many_attempts`` with ``Retry-After``. When many logins failed from the client's
+    address, the login needs a solved CAPTCHA: 429 ``captcha_required`` carries a challenge
+    (``captcha.key``, ``captcha.image_url``, ``captcha.audio_url``); send the answer back as
+    ``captcha_key`` and ``captcha_answer`` with the identifier and password."""
     try:
         pair = services.login_with_tokens(
             identifier=payload.username,
             password=payload.password,
             device_name=payload.device_name or "",
             actor=_anonymous(request),
+            captcha_passed=_captcha_passed(payload.captcha_key, payload.captcha_answer),
         )
+    except services.CaptchaRequired as exc:
+        raise _captcha_required(exc) from None
     except services.Throttled as exc:
         raise _too_many_attempts(exc) from None
     except (services.InvalidCredentials, services.WrongDoor):

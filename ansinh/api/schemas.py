@@ -40,6 +40,9 @@ class LoginIn(StrictIn):
     )
     password: str = Field(min_length=1, max_length=256)
     device_name: str | None = Field(default=None, max_length=100, pattern=PRINTABLE)
+    # Only needed after a 429 captcha_required (accounts/throttle.py).
+    captcha_key: str | None = Field(default=None, max_length=64, pattern=r"^[0-9a-f]+$")
+    captcha_answer: str | None = Field(default=None, max_length=32, pattern=PRINTABLE)
 
 
 class RefreshIn(StrictIn):

@@ -1,4 +1,10 @@
-"""A Redis cache that degrades to this process's memory while Redis is unreachable.
+"""The caches of security counters: a Redis cache that degrades to this process's memory while
+Redis is unreachable, and a bounded in-memory store that never evicts a live counter.
+
+Rate limits and back-off counters live in their own cache alias, ``ratelimit`` (settings
+``CACHES``), never in the general-purpose ``default`` cache: a least-recently-used store that
+anything else can fill would let a client push somebody else's counter out (issue 11 e).
+
 
 What the cache holds here is short-lived counters (rate limits, login back-off of unknown
 identifiers) and throw-away values. If Redis goes away, failing every request would lock
@@ -12,6 +18,7 @@ copied back. Documented in docs/operations.md ("Redis down").
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +31,62 @@ from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 RETRY_AFTER = 5.0
+
+
+class CounterStoreFull(Exception):  # noqa: N818 - a state of the store, not a bug
+    """A ``CounterCache`` holds ``MAX_ENTRIES`` live counters: no new one can be made."""
+
+
+class CounterCache(LocMemCache):
+    """This process's memory, for counters that must not be lost early: a full store never
+    evicts a live entry to make room (Django's ``LocMemCache`` drops the least recently used
+    third). Expired entries are purged when room is needed; if every entry is still live,
+    making a new one raises ``CounterStoreFull`` and ``lib.ratelimit`` refuses the request that
+    needed it (fail closed for new keys, every existing counter intact). ``MAX_ENTRIES``
+    (``OPTIONS``, default 200,000, roughly 60 MB) bounds the memory.
+
+    The embedded profile's ``ratelimit`` cache, and the per-process fallback of
+    ``ResilientRedisCache`` while Redis is down.
+    """
+
+    def __init__(self, name: str, params: dict[str, Any]) -> None:
+        options = dict(params.get("OPTIONS") or {})
+        options.setdefault("MAX_ENTRIES", 200_000)
+        super().__init__(name, {**params, "OPTIONS": options})
+        # Until this time (``time.time()``) no entry can have expired since the last full scan,
+        # so scanning again would be wasted work under the lock.
+        self._no_expiry_before = 0.0
+
+    def _cull(self) -> None:
+        """Called with the lock held when the store is full: drop expired entries only."""
+        store: Any = self  # LocMemCache's private state is not in Django's type stubs
+        now = time.time()
+        if now < self._no_expiry_before:
+            return
+        soonest = float("inf")
+        for key, expires in list(store._expire_info.items()):
+            if expires is None:
+                continue
+            if expires <= now:
+                store._delete(key)
+            else:
+                soonest = min(soonest, expires)
+        self._no_expiry_before = soonest if len(store._cache) >= store._max_entries else 0.0
+
+    def _set(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT) -> None:
+        store: Any = self
+        if key not in store._cache and len(store._cache) >= store._max_entries:
+            self._cull()
+            if len(store._cache) >= store._max_entries:
+                raise CounterStoreFull(f"{len(store._cache)} live counters")
+        super()._set(key, value, timeout)  # type: ignore[misc]  # private, not in the stubs
+        expires = store._expire_info.get(key)
+        if expires is not None:
+            self._no_expiry_before = min(self._no_expiry_before, expires)
+
+    def clear(self) -> None:
+        super().clear()
+        self._no_expiry_before = 0.0
 
 
 class ReusingRedisCacheClient(RedisCacheClient):
@@ -55,7 +118,7 @@ class ResilientRedisCache(RedisCache):
         options.setdefault("socket_timeout", 0.5)
         super().__init__(server, {**params, "OPTIONS": options})
         self._class = ReusingRedisCacheClient
-        self._fallback = LocMemCache(f"ansinh-fallback-{id(self)}", {"MAX_ENTRIES": 100_000})
+        self._fallback = CounterCache(f"ansinh-fallback-{id(self)}", {})
         self._down_until = 0.0
         self._lock = threading.Lock()
 
@@ -149,5 +212,21 @@ class ResilientRedisCache(RedisCache):
         )
 
     def clear(self) -> None:
+        """Delete this cache's keys (its ``KEY_PREFIX``) only: Django's ``RedisCache.clear``
+        flushes the whole Redis database, other caches' and other processes' keys included
+        (the rate limits of another alias, another test worker's counters)."""
         self._fallback.clear()
-        self._try(lambda: super(ResilientRedisCache, self).clear(), lambda: None)
+        self._try(self._delete_own_keys, lambda: None)
+
+    def _delete_own_keys(self) -> None:
+        django_cache: Any = self  # Django's private helpers are not in its type stubs
+        client = django_cache._cache.get_client(write=True)
+        prefix = re.sub(r"([*?\[\]\\])", r"\\\1", self.key_prefix)
+        batch: list[Any] = []
+        for key in client.scan_iter(match=f"{prefix}:*", count=1000):
+            batch.append(key)
+            if len(batch) >= 500:
+                client.delete(*batch)
+                batch = []
+        if batch:
+            client.delete(*batch)

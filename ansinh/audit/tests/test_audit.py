@@ -149,7 +149,7 @@ def test_lockout_and_the_throttled_attempt_after_it_are_audited(api, citizen, se
     assert _events() == ["login.failed"] * 5 + ["login.lockout", "login.throttled"]
     lockout = _only("login.lockout")
     assert (lockout.subject, lockout.occurred_at, lockout.channel) == (citizen, T0, "api")
-    assert lockout.details == {"consecutive_failures": 5}
+    assert lockout.details == {"consecutive_failures": 5, "account_failures": 5}
     row = _only("login.throttled")
     assert (row.actor, row.subject, row.client_ip, row.occurred_at) == (
         None,

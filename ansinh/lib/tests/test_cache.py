@@ -25,12 +25,11 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
+_DEAD_REDIS = f"redis://127.0.0.1:{_closed_port()}/0"
 DOWN = override_settings(
     CACHES={
-        "default": {
-            "BACKEND": "ansinh.lib.cache.ResilientRedisCache",
-            "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0",
-        }
+        alias: {"BACKEND": "ansinh.lib.cache.ResilientRedisCache", "LOCATION": _DEAD_REDIS}
+        for alias in ("default", "ratelimit")
     }
 )
 pytestmark = pytest.mark.django_db
@@ -197,17 +196,18 @@ def test_redis_going_away_mid_run_keeps_limits_per_process_and_readiness_degrade
     location = f"redis://127.0.0.1:{proxy.port}{real.path or '/0'}"
     settings_override = override_settings(
         CACHES={
-            "default": {
+            alias: {
                 "BACKEND": "ansinh.lib.cache.ResilientRedisCache",
                 "LOCATION": location,
                 # Its own keys only: other test processes share this Redis database.
-                "KEY_PREFIX": f"test-cache-{os.getpid()}",
+                "KEY_PREFIX": f"test-cache-{os.getpid()}-{alias}",
             }
+            for alias in ("default", "ratelimit")
         }
     )
     try:
         with settings_override:
-            cache = cast(resilient.ResilientRedisCache, caches["default"])
+            cache = cast(resilient.ResilientRedisCache, caches["ratelimit"])  # recovery limits
             clear_caches()
             assert [_recover(api, i) for i in range(3)] == [202] * 3
             assert not cache.degraded
@@ -221,7 +221,8 @@ def test_redis_going_away_mid_run_keeps_limits_per_process_and_readiness_degrade
 
             proxy.start()  # back, on the same address
             monkeypatch.setattr(resilient, "RETRY_AFTER", 0.0)
-            cache._down_until = 0.0  # noqa: SLF001 - the retry pause has passed
+            for alias in ("default", "ratelimit"):
+                caches[alias]._down_until = 0.0  # noqa: SLF001 - the retry pause has passed
             assert [_recover(api, i) for i in range(9, 12)] == [202] * 2 + [429]
             assert not cache.degraded
             assert client.get("/readyz").json()["checks"]["cache"] == "ok"

@@ -14,8 +14,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
-from ansinh.accounts.models import Role, User
+from ansinh.accounts.models import LoginFailureCounter, Role, User
 from ansinh.lib.identifiers import (
     cccd_facts,
     check_cccd_matches,
@@ -232,9 +233,11 @@ def test_running_demo_again_restores_a_fixed_account_somebody_changed(api):
     _demo()
     user = User.objects.get(username="0123456789")
     user.set_password("Mot-Mat-Khau-Khac-2026")
-    user.failed_logins = 100
     user.password_change_required = True
     user.save()
+    LoginFailureCounter.objects.create(
+        key=f"a:{user.pk}", failures=100, last_failed_at=timezone.now()
+    )
     Person.objects.filter(bhxh_code="0123456789").update(email="khac@example.org")
 
     _demo()
