@@ -43,6 +43,11 @@ class UserAdmin(admin.ModelAdmin[User]):
     readonly_fields = ["username", "failed_logins", "last_login", "password_change_required"]
     actions = ["end_sessions"]
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A citizen's account comes from an approved registration (accounts/creation.py), a
+        # staff account from the operator's commands; never from this form.
+        return False
+
     @admin.action(description=_("End every session and app token of the selected accounts"))
     def end_sessions(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         # "Select all N" across pages makes this "end everybody's sessions".

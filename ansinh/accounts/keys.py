@@ -10,6 +10,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
 from django.db.models import QuerySet
@@ -18,7 +19,11 @@ from django.utils import timezone
 from ansinh.audit.services import record
 from ansinh.people.models import CollectionOrganisation, Unit
 
+from .access import is_approver, require_staff_office
 from .models import OrganisationKey, User
+
+if TYPE_CHECKING:
+    from ansinh.lib.actor import Actor
 
 KEY_PREFIX = "ansk_"
 
@@ -145,3 +150,58 @@ def get_key_for_office(office_id: int, public_id: str) -> OrganisationKey | None
     except ValueError:
         return None
     return keys_for_office(office_id).filter(public_id=parsed).first()
+
+
+# --- The back office's key pages: an office's approvers manage its units' keys ------------------
+
+
+class KeyNotFound(Exception):  # noqa: N818
+    """No such key or owner in the actor's office, or the actor may not manage keys: answered
+    alike (the back office shows its 404 page), so a clerk learns nothing from trying."""
+
+
+def owners_for_office(office_id: int) -> list[tuple[str, str]]:
+    """``("unit:CODE" | "org:CODE", "CODE name")`` for every unit and collection organisation
+    the office manages: the choices of the back office's "issue a key" form."""
+    units = [
+        (f"unit:{u.code}", f"{u.code} {u.name}") for u in Unit.objects.filter(office_id=office_id)
+    ]
+    orgs = [
+        (f"org:{o.code}", f"{o.code} {o.name}")
+        for o in CollectionOrganisation.objects.filter(office_id=office_id)
+    ]
+    return units + orgs
+
+
+def issue_key_for_office(*, actor: Actor, owner: str, label: str) -> IssuedKey:
+    """Issue a key for ``owner`` (``"unit:CODE"`` or ``"org:CODE"``, as ``owners_for_office``
+    names it). Contract: only an approver or administrator of the owner's office;
+    ``StaffOnly`` for anyone not office staff, ``KeyNotFound`` for a clerk and for an owner
+    that is unknown or another office's."""
+    user, office = require_staff_office(actor)
+    if not is_approver(actor):
+        raise KeyNotFound(owner)
+    kind, _sep, code = owner.partition(":")
+    found: dict[str, Any]
+    if kind == "unit":
+        found = {"unit": Unit.objects.filter(code=code, office=office).first()}
+    elif kind == "org":
+        found = {
+            "organisation": CollectionOrganisation.objects.filter(code=code, office=office).first()
+        }
+    else:
+        raise KeyNotFound(owner)
+    if None in found.values():
+        raise KeyNotFound(owner)
+    return issue_key(actor=user, label=label, **found)
+
+
+def revoke_key_for_office(*, actor: Actor, key_id: str) -> bool:
+    """Revoke one key of the actor's office's units or organisations; False if it was already
+    revoked. Contract as ``issue_key_for_office``: a clerk, an unknown or malformed id and
+    another office's key all raise ``KeyNotFound``."""
+    user, office = require_staff_office(actor)
+    key = get_key_for_office(office.pk, key_id)
+    if key is None or not is_approver(actor):
+        raise KeyNotFound(key_id)
+    return revoke_key(key=key, actor=user)

@@ -8,9 +8,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
+from ansinh.accounts.access import CitizensOnly, require_citizen
 from ansinh.accounts.keys import authenticate_key
 from ansinh.accounts.models import DeviceSession, OrganisationKey, User
 from ansinh.accounts.tokens import access_token_device
+from ansinh.lib.actor import Actor, Channel
 
 from .errors import ApiError
 
@@ -47,6 +49,15 @@ def current_device(request: HttpRequest) -> DeviceSession:
 
 def current_user(request: HttpRequest) -> User:
     return current_device(request).user
+
+
+def current_citizen(request: HttpRequest) -> User:
+    """The signed-in citizen (``accounts.access.require_citizen``); anyone else (staff) gets
+    403 ``citizens_only``."""
+    try:
+        return require_citizen(Actor.from_request(request, Channel.API, user=current_user(request)))
+    except CitizensOnly as exc:
+        raise ApiError(403, exc.code, str(exc.message)) from None
 
 
 class OrganisationKeyAuth(HttpBearer):

@@ -15,10 +15,9 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.http.response import HttpResponseBase
-from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Status
 from ninja.errors import ValidationError as NinjaValidationError
@@ -26,16 +25,17 @@ from pydantic import ValidationError as PydanticValidationError
 
 from ansinh.accounts import codes
 from ansinh.accounts.models import User
-from ansinh.dossiers import access, email_change, services
+from ansinh.dossiers import access, email_change, email_dispute, services
 from ansinh.dossiers.errors import DossierError
-from ansinh.dossiers.models import Attachment, Channel
+from ansinh.dossiers.models import Channel
 from ansinh.dossiers.present import detail, summary
 from ansinh.dossiers.uploads import UploadRejected, check_files, install_upload_limits
+from ansinh.dossiers.web import file_response
 from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import mask_email
 
 from . import errors, parser
-from .auth import current_org_key, current_user, org_key_auth, token_auth
+from .auth import current_citizen, current_org_key, current_user, org_key_auth, token_auth
 from .dossier_schemas import (
     ChangeRequestIn,
     DecisionIn,
@@ -105,20 +105,6 @@ def _created(dossier: Any) -> Status[DossierCreatedOut]:
     )
 
 
-def _file_response(attachment: Attachment) -> HttpResponseBase:
-    """A stored document, never rendered by the browser as a page of this site."""
-    response = FileResponse(
-        attachment.file.open("rb"),
-        content_type=attachment.content_type,
-        as_attachment=attachment.content_type == "application/pdf",
-        filename=f"{attachment.public_id}.{attachment.file.name.rsplit('.', 1)[-1]}",
-    )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    add_never_cache_headers(response)
-    return response
-
-
 # --- /unit/dossiers ------------------------------------------------------------------------------
 
 
@@ -174,7 +160,7 @@ def staff_queue(
     user = _staff(request)
     dossiers = access.dossiers_for_staff(
         user, form=form or "", status=status or "", overdue=overdue, flagged=flagged
-    ).prefetch_related("changes")
+    )
     return StaffDossierListOut(
         count=dossiers.count(),
         items=[summary(d, staff=True) for d in dossiers[offset : offset + limit]],  # type: ignore[misc]
@@ -247,15 +233,16 @@ def staff_resolve_dispute(
     """Decide an email change the old address reported as "this wasn't me" (approvers):
     ``cancel`` keeps the old address, ``release`` sends the new one a fresh code."""
     user = _staff(request)
+    actor = _actor(request, user)
     dossier = access.get_dossier_for_staff(user, dossier_id)
-    email_change.resolve_dispute(
+    email_dispute.resolve_dispute(
         dossier=dossier,
-        actor=Actor.from_request(request, Channel.API, user=user),
+        actor=actor,
         release=payload.action == "release",
         reason=payload.reason,
     )
-    dossier.refresh_from_db()
-    return StaffDossierOut(**access.staff_detail(_actor(request, user), dossier))
+    dossier = access.get_dossier_for_staff(user, dossier_id)
+    return StaffDossierOut(**access.staff_detail(actor, dossier))
 
 
 @staff_router.get("/{dossier_id}/attachments/{attachment_id}", response={200: None, **ERRORS})
@@ -265,24 +252,21 @@ def staff_attachment(request: HttpRequest, dossier_id: str, attachment_id: str) 
     dossier = access.get_dossier_for_staff(user, dossier_id)
     attachment = access.get_attachment(dossier, attachment_id)
     access.log_staff_read(_actor(request, user), dossier, what="attachment")
-    return _file_response(attachment)
+    return file_response(attachment)
 
 
 # --- /me/dossiers --------------------------------------------------------------------------------
 
 
 def _citizen(request: HttpRequest) -> User:
-    user = current_user(request)
-    if not (user.is_citizen and user.person_id):
-        raise ApiError(403, "citizens_only", _("Only the person may do this."))
-    return user
+    return current_citizen(request)
 
 
 @me_router.get("", response={200: DossierListOut, **ERRORS})
 def my_dossiers(request: HttpRequest) -> DossierListOut:
     """Every dossier about me, whoever filed it, newest first ("Hồ sơ của tôi")."""
     user = _citizen(request)
-    dossiers = access.dossiers_for_citizen(user).prefetch_related("changes")
+    dossiers = access.dossiers_for_citizen(user)
     return DossierListOut(
         count=dossiers.count(),
         items=[summary(d, staff=False) for d in dossiers[:200]],  # type: ignore[misc]
@@ -409,7 +393,7 @@ def my_confirm(request: HttpRequest, dossier_id: str) -> DossierOut:
 def my_attachment(request: HttpRequest, dossier_id: str, attachment_id: str) -> HttpResponseBase:
     """A document of one of my dossiers."""
     dossier = access.get_dossier_for_citizen(_citizen(request), dossier_id)
-    return _file_response(access.get_attachment(dossier, attachment_id))
+    return file_response(access.get_attachment(dossier, attachment_id))
 
 
 # --- /me/email -----------------------------------------------------------------------------------

@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from ninja import Router
 
 from ansinh.audit.access_log import access_log_of
-from ansinh.notifications.services import mark_read, notices_of
+from ansinh.notifications.services import mark_read, notices_of, unread_count
 
-from .auth import current_user, token_auth
+from .auth import current_citizen, current_user, token_auth
 from .dossier_schemas import AccessLogOut, MarkedOut, NoticeListOut, NoticeOut, NoticesReadIn
 from .errors import ApiError
 from .parser import Limit
@@ -24,9 +24,10 @@ access_router = Router(tags=["me"], auth=token_auth)
 @notices_router.get("", response={200: NoticeListOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut})
 def notifications(request: HttpRequest, limit: Limit = 50) -> NoticeListOut:
     """My notices, newest first, and how many are unread."""
-    notices = notices_of(current_user(request))
+    user = current_user(request)
+    notices = notices_of(user)
     return NoticeListOut(
-        unread=notices.filter(read_at__isnull=True).count(),
+        unread=unread_count(user),
         items=[
             NoticeOut(
                 id=str(n.public_id),
@@ -64,7 +65,5 @@ def notifications_read(request: HttpRequest, payload: NoticesReadIn) -> MarkedOu
 @access_router.get("", response={200: AccessLogOut, 401: ErrorOut, 403: ErrorOut})
 def access_log(request: HttpRequest) -> AccessLogOut:
     """Which BHXH staff member, unit or collection organisation read my record, and when."""
-    user = current_user(request)
-    if not (user.is_citizen and user.person_id):
-        raise ApiError(403, "citizens_only", _("Only the person may do this."))
+    user = current_citizen(request)
     return AccessLogOut(items=access_log_of(user.person))  # type: ignore[arg-type]

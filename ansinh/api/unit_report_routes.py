@@ -24,7 +24,7 @@ from ninja import Router, Schema, Status
 from pydantic import WithJsonSchema
 
 from ansinh.contributions import statements
-from ansinh.contributions.access import NotAUnit, unit_of_key
+from ansinh.contributions.access import NotAUnit, get_report_for_unit, unit_of_key
 from ansinh.contributions.models import SCHEME_BITS, Channel, LineType, Report
 from ansinh.contributions.months import format_month, parse_month
 from ansinh.contributions.parsing import (
@@ -381,11 +381,7 @@ def submit_report(request: HttpRequest) -> Any:
 def get_report(request: HttpRequest, report_id: str) -> Any:
     """A report this unit sent, by its ``report_id``."""
     unit = _unit(request)
-    report = (
-        Report.objects.filter(unit=unit, public_id__iexact=report_id[:36]).first()
-        if len(report_id) == 36
-        else None
-    )
+    report = get_report_for_unit(unit, report_id)
     if report is None:
         raise ApiError(404, "not_found", _("Not found."))
     return Status(200, _report_out(report))

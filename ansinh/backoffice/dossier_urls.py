@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import dossiers
+from . import dossiers, keys
 
 urlpatterns = [
     path("dossiers/", dossiers.queue, name="queue"),
@@ -20,6 +20,6 @@ urlpatterns = [
         dossiers.attachment,
         name="attachment",
     ),
-    path("keys/", dossiers.api_keys, name="api_keys"),
-    path("keys/<str:key_id>/revoke/", dossiers.revoke_key, name="revoke_key"),
+    path("keys/", keys.api_keys, name="api_keys"),
+    path("keys/<str:key_id>/revoke/", keys.revoke_key, name="revoke_key"),
 ]

@@ -1,67 +1,44 @@
 """The back office's dossier pages: the office's queue (filters, overdue and disputed rows
 stand out), a dossier with its old → new diff and per-field decisions, counter intake of
-02/SĐ-GD, disputed email changes, and the API keys of the office's units and collection
-organisations. Parse → services → render; every page that shows a person's data logs it."""
+02/SĐ-GD and disputed email changes (the API-key pages are in ``keys.py``). Parse → services → render; every page that shows a person's data logs it."""
 
 from __future__ import annotations
 
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
-from ansinh.accounts import keys
-from ansinh.accounts.models import Role, User
-from ansinh.dossiers import access, email_change, services
+from ansinh.accounts.access import is_approver
+from ansinh.accounts.models import User
+from ansinh.dossiers import access, email_dispute, services
 from ansinh.dossiers.errors import DossierError
 from ansinh.dossiers.forms import (
     CounterIntakeForm,
     DecisionForm,
     DisputeForm,
-    KeyIssueForm,
     PersonLookupForm,
     QueueFilterForm,
 )
-from ansinh.dossiers.models import ChangeStatus, Channel
+from ansinh.dossiers.models import ChangeStatus
 from ansinh.dossiers.present import summary
+from ansinh.dossiers.web import add_errors, file_response
 from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import mask_email, mask_middle, mask_phone
-from ansinh.people.models import CollectionOrganisation, Unit
-from ansinh.portal.dossiers import add_errors, file_response
 
-from .views import staff_required
+from .views import staff_actor, staff_page, staff_user
 
 
 def _staff(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 - staff_required guarantees it
-    return user
+    return staff_user(request)
 
 
 def _actor(request: HttpRequest) -> Actor:
-    return Actor.from_request(request, Channel.BACKOFFICE, user=_staff(request))
-
-
-def staff_page(view: Any) -> Any:
-    """Staff only, never cached, CSRF-checked; staff without an office get 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except DossierError as exc:
-            if exc.status != 403:
-                raise
-            return HttpResponseForbidden(exc.message)
-
-    return never_cache(staff_required(csrf_protect(wrapper)))
+    return staff_actor(request)
 
 
 @staff_page
@@ -72,7 +49,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     filters: dict[str, Any] = {}
     if form.is_valid():
         filters = {k: v for k, v in form.cleaned_data.items() if v}
-    dossiers = access.dossiers_for_staff(user, **filters).prefetch_related("changes")[:500]
+    dossiers = access.dossiers_for_staff(user, **filters)[:500]
     return render(
         request,
         "backoffice/dossiers/queue.html",
@@ -121,7 +98,7 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
                 return redirect("backoffice:dossier", dossier_id=found.public_id)
         else:
             status = 400
-    mine = {c.field for c in found.changes.all() if c.decisions.filter(decided_by=user).exists()}
+    mine = access.fields_decided_by(found, user)
     rows = []
     for change in data["changes"]:
         field = change["field"]
@@ -144,8 +121,8 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
             "dossier": data,
             "rows": rows,
             "form": form,
-            "dispute_form": DisputeForm() if email_change.disputed_change(found) else None,
-            "can_resolve": user.role in (Role.APPROVER, Role.ADMIN),
+            "dispute_form": DisputeForm() if email_dispute.disputed_change(found) else None,
+            "can_resolve": is_approver(actor),
         },
         status=status,
     )
@@ -161,9 +138,9 @@ def resolve_dispute(request: HttpRequest, dossier_id: str) -> HttpResponse:
         messages.error(request, _("Choose a decision and give a reason."))
         return redirect("backoffice:dossier", dossier_id=found.public_id)
     try:
-        email_change.resolve_dispute(
+        email_dispute.resolve_dispute(
             dossier=found,
-            actor=Actor.from_request(request, Channel.BACKOFFICE, user=user),
+            actor=_actor(request),
             release=form.cleaned_data["action"] == "release",
             reason=form.cleaned_data["reason"],
         )
@@ -262,71 +239,3 @@ def intake_person(request: HttpRequest, person_id: str) -> HttpResponse:
         },
         status=status,
     )
-
-
-# --- API keys of the office's units and collection organisations --------------------------------
-
-
-def _owners(office_id: int) -> list[tuple[str, str]]:
-    units = [
-        (f"unit:{u.code}", f"{u.code} {u.name}") for u in Unit.objects.filter(office_id=office_id)
-    ]
-    orgs = [
-        (f"org:{o.code}", f"{o.code} {o.name}")
-        for o in CollectionOrganisation.objects.filter(office_id=office_id)
-    ]
-    return units + orgs
-
-
-def _can_manage_keys(user: User) -> bool:
-    return user.role in (Role.APPROVER, Role.ADMIN)
-
-
-@staff_page
-def api_keys(request: HttpRequest) -> HttpResponse:
-    """List the keys (never the keys themselves); approvers issue (shown once) and revoke."""
-    user = _staff(request)
-    office = access.staff_office(user)
-    form = KeyIssueForm(
-        request.POST if request.method == "POST" else None, owners=_owners(office.pk)
-    )
-    issued = ""
-    status = 200
-    if request.method == "POST":
-        if not _can_manage_keys(user):
-            raise Http404
-        if form.is_valid():
-            kind, _sep, code = form.cleaned_data["owner"].partition(":")
-            owner: dict[str, Any] = (
-                {"unit": Unit.objects.get(code=code, office=office)}
-                if kind == "unit"
-                else {"organisation": CollectionOrganisation.objects.get(code=code, office=office)}
-            )
-            issued = keys.issue_key(actor=user, label=form.cleaned_data["label"], **owner).raw
-            form = KeyIssueForm(owners=_owners(office.pk))
-        else:
-            status = 400
-    return render(
-        request,
-        "backoffice/keys.html",
-        {
-            "keys": keys.keys_for_office(office.pk),
-            "form": form,
-            "issued": issued,
-            "can_manage": _can_manage_keys(user),
-        },
-        status=status,
-    )
-
-
-@require_POST
-@staff_page
-def revoke_key(request: HttpRequest, key_id: str) -> HttpResponse:
-    user = _staff(request)
-    office = access.staff_office(user)
-    key = keys.get_key_for_office(office.pk, key_id)
-    if key is None or not _can_manage_keys(user):
-        raise Http404
-    if keys.revoke_key(key=key, actor=user):
-        messages.success(request, _("The key was revoked."))
-    return redirect("backoffice:api_keys")

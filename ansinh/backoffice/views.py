@@ -4,30 +4,66 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
 from ansinh.accounts import web
+from ansinh.accounts.access import AccessDenied, StaffOnly, require_staff
 from ansinh.accounts.forms import StaffLoginForm
 from ansinh.accounts.models import User
 from ansinh.accounts.profile import profile_of
-from ansinh.lib.actor import Channel
+from ansinh.dossiers.errors import DossierError
+from ansinh.lib.actor import Actor, Channel
+
+
+def staff_actor(request: HttpRequest) -> Actor:
+    """The back office's actor of a request (the signed-in user, if any)."""
+    return Actor.from_request(request, Channel.BACKOFFICE)
+
+
+def staff_user(request: HttpRequest) -> User:
+    """The signed-in staff member (``staff_required`` let them in)."""
+    return require_staff(staff_actor(request))
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Office staff only (``accounts.access.require_staff``); anyone else goes to the back
+    office's login page."""
+
     @wraps(view)
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        user = request.user
-        if not (isinstance(user, User) and user.is_office_staff):
+        try:
+            require_staff(staff_actor(request))
+        except StaffOnly:
             return redirect_to_login(request.get_full_path(), reverse("backoffice:login"))
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def staff_page(view: Any) -> Any:
+    """Staff only, never cached, CSRF-checked; a refusal by an access rule (staff without an
+    office, for instance) is a 403 page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except DossierError as exc:
+            if exc.status != 403:
+                raise
+            return HttpResponseForbidden(exc.message)
+        except AccessDenied as exc:
+            return HttpResponseForbidden(str(exc.message))
+
+    return never_cache(staff_required(csrf_protect(wrapper)))
 
 
 @web.protect
@@ -53,9 +89,7 @@ def logout(request: HttpRequest) -> HttpResponse:
 @never_cache
 @staff_required
 def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101
-    return render(request, "backoffice/home.html", {"profile": profile_of(user)})
+    return render(request, "backoffice/home.html", {"profile": profile_of(staff_user(request))})
 
 
 @staff_required

@@ -21,6 +21,8 @@ from ansinh.lib.actor import Channel
 from ansinh.lib.identifiers import UNIT_CODE_RE
 from ansinh.people.models import Office, Person, Unit
 
+from .models import Report
+
 if TYPE_CHECKING:
     from ansinh.accounts.models import OrganisationKey, User
     from ansinh.lib.actor import Actor
@@ -166,6 +168,14 @@ def log_staff_reads(actor: Actor, persons: Iterable[Person], *, what: str) -> No
         log_access(person=person, what=what, by=actor)
 
 
+def get_report_for_unit(unit: Unit, report_id: str) -> Report | None:
+    """A report ``unit`` sent, by its public id (any case); ``None`` for another unit's, an
+    unknown or a malformed id alike, so a key learns nothing about other units' reports."""
+    if len(report_id or "") != 36:
+        return None
+    return Report.objects.filter(unit=unit, public_id__iexact=report_id).first()
+
+
 __all__ = [
     "ApproverRequired",
     "ContributionAccessError",
@@ -174,6 +184,7 @@ __all__ = [
     "NotAUnit",
     "StaffOnly",
     "UnitNotFound",
+    "get_report_for_unit",
     "get_unit_for_staff",
     "log_staff_reads",
     "may_move_money",

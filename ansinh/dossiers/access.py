@@ -83,7 +83,7 @@ def dossiers_for_citizen(user: User) -> QuerySet[Dossier]:
     """Every dossier about the signed-in citizen, newest first."""
     if not (user.is_citizen and user.person_id):
         return Dossier.objects.none()
-    return _dossiers().filter(person_id=user.person_id)
+    return _dossiers().filter(person_id=user.person_id).prefetch_related("changes")
 
 
 def dossiers_for_staff(
@@ -105,7 +105,24 @@ def dossiers_for_staff(
         dossiers = dossiers.filter(status__in=OPEN_STATUSES, due_date__lt=timezone.localdate())
     if flagged:
         dossiers = dossiers.filter(flagged_at__isnull=False)
-    return dossiers.order_by("due_date", "submitted_at", "pk")
+    return dossiers.order_by("due_date", "submitted_at", "pk").prefetch_related("changes")
+
+
+def fields_decided_by(dossier: Dossier, user: User) -> set[str]:
+    """The fields of ``dossier`` that ``user`` already decided (the four-eyes rule: the page
+    tells the first approver that a second one must decide)."""
+    return set(dossier.changes.filter(decisions__decided_by=user).values_list("field", flat=True))
+
+
+def person_of_citizen(user: User) -> Person:
+    """The signed-in citizen's own registry record, read afresh (after a service changed it);
+    ``Http404`` for anyone without one."""
+    person = None
+    if user.is_authenticated and user.is_citizen and user.person_id:
+        person = Person.objects.filter(pk=user.person_id).first()
+    if person is None:
+        raise Http404
+    return person
 
 
 def get_attachment(dossier: Dossier, attachment_id: str) -> Attachment:
@@ -219,6 +236,7 @@ def office_of_key(key: OrganisationKey) -> Office:
 __all__ = [
     "dossiers_for_citizen",
     "dossiers_for_staff",
+    "fields_decided_by",
     "find_person_for_staff",
     "get_attachment",
     "get_dossier_for_citizen",
@@ -229,6 +247,7 @@ __all__ = [
     "log_person_read",
     "log_staff_read",
     "office_of_key",
+    "person_of_citizen",
     "receiving_office",
     "staff_detail",
     "staff_office",

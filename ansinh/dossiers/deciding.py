@@ -20,8 +20,9 @@ from collections.abc import Mapping, Sequence
 from django.utils.translation import gettext as _
 
 from ansinh.accounts import services as accounts
-from ansinh.accounts.models import Role, User
-from ansinh.audit.services import record
+from ansinh.accounts.creation import create_citizen_account
+from ansinh.accounts.models import User
+from ansinh.lib.actor import Actor, Channel
 from ansinh.people.models import Person
 from ansinh.people.services import cccd_taken, change_personal_data
 
@@ -205,26 +206,18 @@ def _create_account(dossier: Dossier, person: Person, actor: User, now: dt.datet
     address the registration confirmed."""
     registration = dossier.registration
     person.refresh_from_db()
-    user = User(
-        username=person.bhxh_code,
-        role=Role.CITIZEN,
+    user = create_citizen_account(
         person=person,
+        # The decision's audit row has the address; this one keeps the door (as before).
+        by=Actor(channel=Channel.BACKOFFICE, user=actor),
         language=registration.language,
+        details={"dossier": dossier.public_id},
     )
-    user.set_unusable_password()
-    user.save()
     temporary = accounts.issue_temporary_password(user=user)
     emails.send_registration_credentials(
         user=user,
         temporary_password=temporary,
         expires_at=user.password_expires_at or now,
         dossier_id=dossier.public_id,
-    )
-    record(
-        "account.created",
-        actor=actor,
-        subject=user,
-        channel="backoffice",
-        details={"dossier": dossier.public_id},
     )
     return user

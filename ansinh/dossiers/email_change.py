@@ -18,6 +18,8 @@ An approved new email does not replace the recovery address by itself:
 4. ``resolve_dispute``: an approver cancels the change for good or releases it (a fresh code
    goes to the new address, whose owner must confirm again).
 
+Steps 3 and 4 are in ``email_dispute.py``; the link is made here, when a change starts.
+
 A registration (01/ĐK-GD) proved its address by code before it was filed, so its change
 starts confirmed (``proven``); the old address, if any, is told all the same.
 """
@@ -25,7 +27,6 @@ starts confirmed (``proven``); the old address, if any, is told all the same.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 from django.conf import settings
 from django.core import signing
@@ -36,8 +37,7 @@ from django.utils.translation import gettext as _
 
 from ansinh.accounts import codes
 from ansinh.accounts.codes import CodeEvent
-from ansinh.accounts.models import Role, User
-from ansinh.accounts.services import end_all_sessions
+from ansinh.accounts.models import User
 from ansinh.audit.services import record
 from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import mask_email
@@ -51,7 +51,7 @@ from ansinh.people.services import (
 from . import emails
 from .errors import DossierError
 from .models import Dossier, DossierEvent, EmailChange, EmailChangeStatus, EventKind
-from .notify import EMAIL_CODE_SENT, account_of, alert_office, announce
+from .notify import EMAIL_CODE_SENT, account_of, announce
 
 # A wrong code: ``codes.InvalidCode``; an expired one: ``codes.CodeExpired``; a resend too soon
 # or too often: ``codes.CodeThrottled``.
@@ -60,15 +60,9 @@ InvalidCode = codes.InvalidCode
 DISPUTE_SALT = "ansinh.dossiers.email-change-dispute"
 
 
-class DisputeLinkInvalid(Exception):  # noqa: N818
-    """Forged, altered or expired link."""
-
-
-class DisputeLinkUsed(Exception):  # noqa: N818
-    """The link was already used, or the change it names no longer stands."""
-
-
-def _event(dossier: Dossier, kind: str, *, actor: User | None, label: str = "") -> DossierEvent:
+def timeline_event(
+    dossier: Dossier, kind: str, *, actor: User | None, label: str = ""
+) -> DossierEvent:
     return DossierEvent.objects.create(
         dossier=dossier,
         kind=kind,
@@ -95,7 +89,7 @@ def dispute_url(change: EmailChange) -> str:
     return settings.SITE_URL + reverse("portal:email_dispute", args=[dispute_token(change)])
 
 
-def _issue_code(change: EmailChange, now: dt.datetime) -> None:
+def send_new_code(change: EmailChange, now: dt.datetime) -> None:
     """A fresh code (the previous one stops working) to the NEW address."""
     policy = codes.email_change_policy()
     code = codes.issue(change, policy, now=now)
@@ -150,7 +144,7 @@ def start_email_change(
         confirmed_at=now if proven else None,
     )
     if not proven:
-        _issue_code(change, now)
+        send_new_code(change, now)
         if (user := account_of(dossier)) is not None:
             from ansinh.notifications.services import notify
 
@@ -272,7 +266,7 @@ def confirm_email_change(*, code: str, actor: Actor) -> EmailChange:
             change.status, change.confirmed_at = EmailChangeStatus.CONFIRMED, now
             codes.void(change)
             change.save(update_fields=["status", "confirmed_at", "code_digest"])
-            event = _event(change.dossier, EventKind.EMAIL_CONFIRMED, actor=user)
+            event = timeline_event(change.dossier, EventKind.EMAIL_CONFIRMED, actor=user)
             codes.audit(
                 policy,
                 CodeEvent.COMPLETED,
@@ -300,7 +294,7 @@ def resend_email_code(*, actor: Actor) -> EmailChange:
         codes.throttle(codes.mailbox_buckets(policy, change.new_email))
         codes.resent(change)
         change.save(update_fields=["resends"])
-        _issue_code(change, now)
+        send_new_code(change, now)
         codes.audit(
             policy,
             CodeEvent.RESENT,
@@ -312,161 +306,3 @@ def resend_email_code(*, actor: Actor) -> EmailChange:
 
 
 # --- "This wasn't me" ---------------------------------------------------------------------------
-
-
-def read_dispute_token(token: str) -> EmailChange:
-    """The change a "this wasn't me" link names. ``DisputeLinkInvalid`` if it was forged,
-    altered or is older than ``EMAIL_CHANGE_DISPUTE_DAYS``."""
-    try:
-        value = signing.loads(
-            token, salt=DISPUTE_SALT, max_age=settings.EMAIL_CHANGE_DISPUTE_DAYS * 86400
-        )
-        parsed = uuid.UUID(str(value))
-    except (signing.BadSignature, ValueError, TypeError):
-        raise DisputeLinkInvalid from None
-    change = (
-        EmailChange.objects.select_related("dossier", "person").filter(public_id=parsed).first()
-    )
-    if change is None:
-        raise DisputeLinkInvalid
-    return change
-
-
-def dispute_email_change(*, token: str, actor: Actor) -> EmailChange:
-    """The old address says the change was not the person's. Single use: a second click, or a
-    click on a change that no longer stands (cancelled, superseded, failed), raises
-    ``DisputeLinkUsed`` and changes nothing."""
-    found = read_dispute_token(token)
-    now = timezone.now()
-    with transaction.atomic():
-        change = (
-            EmailChange.objects.select_for_update(of=("self",))
-            .select_related("dossier", "person")
-            .get(pk=found.pk)
-        )
-        if change.disputed_at is not None or change.status not in (
-            EmailChangeStatus.PENDING,
-            EmailChangeStatus.CONFIRMED,
-        ):
-            raise DisputeLinkUsed
-        person, dossier = change.person, change.dossier
-        was_confirmed = change.status == EmailChangeStatus.CONFIRMED
-        if was_confirmed and change.old_email:
-            # Undo: the old address is the recovery address again, and whoever used the new
-            # one to get in (a recovery through it, or a registration's credentials) is signed
-            # out everywhere and loses the password: only a recovery through the old address
-            # sets a new one.
-            change_personal_data(
-                person=person,
-                changes={"email": change.old_email},
-                actor=None,
-                dossier_ref=dossier.public_id,
-                reason="email change disputed by the old address",
-                email_confirmed=True,
-            )
-            account = getattr(person, "account", None)
-            if isinstance(account, User):
-                account.set_unusable_password()
-                account.save(update_fields=["password"])
-                end_all_sessions(user=account, reason="email_change_disputed")
-        change.status, change.disputed_at = EmailChangeStatus.DISPUTED, now
-        change.save(update_fields=["status", "disputed_at"])
-        dossier.flagged_at, dossier.flag_reason = now, "email_change_disputed"
-        dossier.save(update_fields=["flagged_at", "flag_reason"])
-        event = _event(dossier, EventKind.EMAIL_CHANGE_DISPUTED, actor=None, label="old address")
-        record(
-            "email_change.disputed",
-            subject=account_of(dossier),
-            by=actor,
-            details={
-                "dossier": dossier.public_id,
-                "change": str(change.public_id),
-                "was_confirmed": was_confirmed,
-            },
-        )
-        alert_office(dossier)
-        announce(dossier, event)
-    return change
-
-
-def disputed_change(dossier: Dossier) -> EmailChange | None:
-    return dossier.email_changes.filter(status=EmailChangeStatus.DISPUTED).first()
-
-
-def resolve_dispute(*, dossier: Dossier, actor: Actor, release: bool, reason: str) -> EmailChange:
-    """An approver (or admin) of the dossier's office decides a disputed email change:
-    ``release=False`` cancels it for good (the old address stays), ``release=True`` lets it go
-    on (the new address gets a fresh code; its owner must confirm again). Both need a reason
-    (400 ``reason_required``); clerks get 403 ``approver_required``; nothing disputed: 409
-    ``nothing_to_resolve``."""
-    staff = actor.user
-    if staff is None or staff.role not in (Role.APPROVER, Role.ADMIN):
-        raise DossierError(
-            403, "approver_required", _("Only an approver may decide a disputed email change.")
-        )
-    if not (reason or "").strip():
-        raise DossierError(
-            400,
-            "reason_required",
-            _("Give a reason for the decision."),
-            fields={"reason": _("Required.")},
-        )
-    now = timezone.now()
-    with transaction.atomic():
-        locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
-        change = (
-            EmailChange.objects.select_for_update(of=("self",))
-            .select_related("person")
-            .filter(dossier=locked, status=EmailChangeStatus.DISPUTED)
-            .first()
-        )
-        if change is None:
-            raise DossierError(409, "nothing_to_resolve", _("Nothing here waits for a decision."))
-        person = change.person
-        if release:
-            change_personal_data(
-                person=person,
-                changes={"email": change.new_email},
-                actor=staff,
-                dossier_ref=locked.public_id,
-                reason="email change released by staff",
-            )
-            change.status, change.attempts, change.resends = EmailChangeStatus.PENDING, 0, 0
-            change.confirmed_at = None
-            change.save(update_fields=["status", "attempts", "resends", "confirmed_at"])
-            _issue_code(change, now)
-            kind = EventKind.EMAIL_CHANGE_RELEASED
-        else:
-            clear_pending_email(
-                person=person,
-                actor=staff,
-                dossier_ref=locked.public_id,
-                reason="email change cancelled by staff",
-            )
-            change.status = EmailChangeStatus.CANCELLED
-            change.save(update_fields=["status"])
-            kind = EventKind.EMAIL_CHANGE_CANCELLED
-        EmailChange.objects.filter(pk=change.pk).update(resolved_at=now, resolved_by=staff)
-        locked.flagged_at, locked.flag_reason = None, ""
-        locked.save(update_fields=["flagged_at", "flag_reason"])
-        event = DossierEvent.objects.create(
-            dossier=locked,
-            kind=kind,
-            status=locked.status,
-            at=now,
-            actor=staff,
-            note=reason.strip()[:500],
-        )
-        record(
-            "email_change.resolved",
-            subject=account_of(locked),
-            by=actor,
-            details={
-                "dossier": locked.public_id,
-                "change": str(change.public_id),
-                "released": release,
-            },
-        )
-        announce(locked, event)
-    change.refresh_from_db()
-    return change

@@ -36,6 +36,11 @@ def notices_of(user: User) -> QuerySet[Notice]:
     return Notice.objects.filter(user=user)
 
 
+def unread_count(user: User) -> int:
+    """How many of the user's notices are unread (the badge of the in-app list)."""
+    return Notice.objects.filter(user=user, read_at__isnull=True).count()
+
+
 def mark_read(*, user: User, public_ids: list[str] | None = None) -> int:
     """Mark the user's notices read (all of them, or those listed); returns how many."""
     notices = Notice.objects.filter(user=user, read_at__isnull=True)

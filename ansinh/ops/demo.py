@@ -23,8 +23,10 @@ from typing import Any, TypeVar
 
 from django.db import models, transaction
 
+from ansinh.accounts.creation import citizen_account, create_citizen_account
 from ansinh.accounts.models import Role, User
 from ansinh.accounts.services import set_password
+from ansinh.lib.actor import Actor
 from ansinh.people.models import (
     CollectionOrganisation,
     Employment,
@@ -133,6 +135,9 @@ def _load_fixed_accounts(offices: dict[str, Office]) -> None:
              "email_verified": bool(citizen.email), "pending_email": "", "nationality": "VN",
              "ethnicity": "Kinh"},
         )  # fmt: skip
+        if not User.objects.filter(username=citizen.bhxh_code).exists():
+            create_citizen_account(person=person, by=Actor.command(), details={"source": "demo"})
+        # An existing demo account is put back as the demo describes it.
         user = _upsert(
             User, {"username": citizen.bhxh_code},
             {"role": Role.CITIZEN, "person_id": person.pk, "office_id": None, "full_name": "",
@@ -197,9 +202,8 @@ def _load_synthetic(people: list[SyntheticPerson]) -> int:
     for code in wanted:
         if code in taken:
             continue
-        user = User(username=code, role=Role.CITIZEN, person_id=pks[code])
-        user.set_unusable_password()  # nobody logs in as a synthetic person
-        accounts.append(user)
+        # Nobody logs in as a synthetic person: no usable password, and no audit row each.
+        accounts.append(citizen_account(bhxh_code=code, person_id=pks[code]))
     User.objects.bulk_create(accounts, batch_size=_CHUNK)
     return len(ours)
 

@@ -1,74 +1,43 @@
 """The citizen's dossier pages on the portal: "Hồ sơ của tôi" (list, timeline, new change
-request with documents, withdraw), confirming a new email by code, the notification list and
-"Ai đã xem hồ sơ của tôi". Parse → ``ansinh.dossiers`` services → render."""
+request with documents, withdraw) and confirming a new email by code. Parse →
+``ansinh.dossiers`` services → render. The notification list and "Ai đã xem hồ sơ của tôi" are
+in ``notifications.py``, "this wasn't me" in ``email_dispute.py``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils.cache import add_never_cache_headers
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from ansinh.accounts import codes
 from ansinh.accounts.models import User
-from ansinh.audit.access_log import access_log_of
 from ansinh.dossiers import access, email_change, services
 from ansinh.dossiers.errors import DossierError
 from ansinh.dossiers.forms import ChangeRequestForm, CodeForm
-from ansinh.dossiers.models import Attachment, Channel
+from ansinh.dossiers.models import Channel
 from ansinh.dossiers.present import detail, summary
 from ansinh.dossiers.uploads import UploadRejected, check_files, install_upload_limits
+from ansinh.dossiers.web import add_errors, file_response
 from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import mask_email
-from ansinh.notifications.services import mark_read, notices_of
 
-
-def citizen_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Signed-in citizens only (staff go to the back office); never cached."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        user = request.user
-        if isinstance(user, User) and user.is_office_staff:
-            return redirect("backoffice:home")
-        return view(request, *args, **kwargs)
-
-    return never_cache(login_required(wrapper))
+from .views import citizen_page, citizen_user
 
 
 def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 - citizen_page guarantees it
-    return user
-
-
-def add_errors(form: Any, exc: DossierError) -> None:
-    """Show a service's refusal on the form: per field where it names fields."""
-    placed = False
-    for field, message in exc.fields.items():
-        if field in form.fields:
-            form.add_error(field, message)
-            placed = True
-    if not placed or exc.code not in ("invalid_input",):
-        form.add_error(None, exc.message)
+    return citizen_user(request)
 
 
 @citizen_page
 def my_dossiers(request: HttpRequest) -> HttpResponse:
-    dossiers = access.dossiers_for_citizen(_user(request)).prefetch_related("changes")[:200]
+    dossiers = access.dossiers_for_citizen(_user(request))[:200]
     return render(
         request,
         "portal/dossiers/list.html",
@@ -129,19 +98,6 @@ def withdraw(request: HttpRequest, dossier_id: str) -> HttpResponse:
 def attachment(request: HttpRequest, dossier_id: str, attachment_id: str) -> HttpResponseBase:
     dossier = access.get_dossier_for_citizen(_user(request), dossier_id)
     return file_response(access.get_attachment(dossier, attachment_id))
-
-
-def file_response(item: Attachment) -> HttpResponseBase:
-    """A stored document, never rendered as a page of this site (sandboxed, no sniffing)."""
-    response = FileResponse(
-        item.file.open("rb"),
-        content_type=item.content_type,
-        as_attachment=item.content_type == "application/pdf",
-        filename=f"{item.public_id}.{item.file.name.rsplit('.', 1)[-1]}",
-    )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    add_never_cache_headers(response)
-    return response
 
 
 # The upload limits must be in place before anything reads request.POST, and Django's CSRF
@@ -209,9 +165,6 @@ def _new_dossier(request: HttpRequest) -> HttpResponse:
 def confirm_email(request: HttpRequest) -> HttpResponse:
     """Enter the code sent to the new email address (or ask for a new one)."""
     user = _user(request)
-    person = user.person
-    if person is None:
-        raise Http404
     form = CodeForm(
         request.POST if request.method == "POST" and "resend" not in request.POST else None
     )
@@ -251,7 +204,7 @@ def confirm_email(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Your new email address is confirmed."))
                 return redirect("portal:home")
         status = 400
-    person.refresh_from_db()
+    person = access.person_of_citizen(user)
     pending = email_change.pending_change(person)
     return render(
         request,
@@ -264,23 +217,4 @@ def confirm_email(request: HttpRequest) -> HttpResponse:
             "expires_at": pending.expires_at if pending else None,
         },
         status=status,
-    )
-
-
-@citizen_page
-@csrf_protect
-def notifications(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    if request.method == "POST":
-        mark_read(user=user)
-        return redirect("portal:notifications")
-    notices = list(notices_of(user)[:100])
-    return render(request, "portal/dossiers/notifications.html", {"notices": notices})
-
-
-@citizen_page
-def access_log(request: HttpRequest) -> HttpResponse:
-    """ "Ai đã xem hồ sơ của tôi": who read my record, when."""
-    return render(
-        request, "portal/dossiers/access_log.html", {"rows": access_log_of(_user(request).person)}
     )

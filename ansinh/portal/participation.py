@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from ansinh.accounts.models import User
@@ -13,6 +13,8 @@ from ansinh.contributions.access import NotACitizen, person_of_citizen
 from ansinh.contributions.models import Scheme
 from ansinh.contributions.participation import owed_by_unit, participation_document
 from ansinh.people.models import Person
+
+from .views import citizen_page
 
 # URL slug → scheme code, in the order of the tabs.
 SCHEME_SLUGS: dict[str, str] = {
@@ -32,12 +34,8 @@ def _person(request: HttpRequest) -> Person:
         raise Http404 from None
 
 
-@never_cache
-@login_required
+@citizen_page
 def history(request: HttpRequest, scheme: str = "bhxh") -> HttpResponse:
-    user = request.user
-    if isinstance(user, User) and user.is_office_staff:
-        return redirect("backoffice:home")
     code = SCHEME_SLUGS.get(scheme)
     if code is None:
         raise Http404

@@ -1,7 +1,7 @@
-""" "Đăng ký" (01/ĐK-GD) and "this wasn't me" on the portal: parse → services → render.
+""" "Đăng ký" (01/ĐK-GD) on the portal: parse → services → render.
 
-Like recovery, the registration id and the dispute token live in the session, never in a URL
-the page keeps; these pages send no referrer and are never cached.
+Like recovery, the registration id lives in the session, never in a URL the page keeps; these
+pages send no referrer and are never cached.
 """
 
 from __future__ import annotations
@@ -13,17 +13,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from ansinh.accounts import codes
-from ansinh.dossiers import email_change, registration
+from ansinh.dossiers import registration
 from ansinh.dossiers.errors import DossierError
 from ansinh.dossiers.forms import CodeForm, RegistrationForm
+from ansinh.dossiers.web import add_errors
 from ansinh.lib.actor import Actor, Channel
 from ansinh.lib.csrf import no_referrer_page
 
-from .dossiers import add_errors
-
 SESSION_REGISTRATION = "registration_id"
 SESSION_REGISTRATION_DONE = "registration_dossier"
-SESSION_DISPUTE = "email_dispute_token"
 
 
 @no_referrer_page
@@ -125,43 +123,3 @@ def register_done(request: HttpRequest) -> HttpResponse:
     if not dossier_id:
         return redirect("portal:register")
     return render(request, "portal/register/done.html", {"dossier_id": dossier_id})
-
-
-# --- "This wasn't me" ----------------------------------------------------------------------------
-
-
-@no_referrer_page
-def email_dispute(request: HttpRequest, token: str) -> HttpResponse:
-    """The link from the email to the old address. Nothing happens on GET (mail scanners open
-    links): the token moves into the session and the browser goes to a page without it."""
-    request.session[SESSION_DISPUTE] = token
-    return redirect("portal:email_dispute_confirm")
-
-
-@no_referrer_page
-@sensitive_post_parameters()
-def email_dispute_confirm(request: HttpRequest) -> HttpResponse:
-    """Show what the link is about and, on POST (with CSRF), freeze the change."""
-    token = request.session.get(SESSION_DISPUTE, "")
-    try:
-        change = email_change.read_dispute_token(token)
-    except email_change.DisputeLinkInvalid:
-        return render(request, "portal/email_dispute/invalid.html", status=400)
-    if request.method == "POST":
-        try:
-            email_change.dispute_email_change(
-                token=token, actor=Actor.from_request(request, Channel.PORTAL)
-            )
-        except email_change.DisputeLinkInvalid:
-            return render(request, "portal/email_dispute/invalid.html", status=400)
-        except email_change.DisputeLinkUsed:
-            return render(request, "portal/email_dispute/used.html", status=409)
-        request.session.pop(SESSION_DISPUTE, None)
-        return render(
-            request, "portal/email_dispute/done.html", {"dossier_id": change.dossier.public_id}
-        )
-    if change.disputed_at is not None:
-        return render(request, "portal/email_dispute/used.html", status=409)
-    return render(
-        request, "portal/email_dispute/confirm.html", {"dossier_id": change.dossier.public_id}
-    )

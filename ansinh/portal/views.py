@@ -2,19 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from ansinh.accounts import web
+from ansinh.accounts.access import CitizensOnly, require_citizen
 from ansinh.accounts.forms import LoginForm
 from ansinh.accounts.models import User
 from ansinh.accounts.profile import profile_of
 from ansinh.dossiers import email_change
-from ansinh.lib.actor import Channel
+from ansinh.lib.actor import Actor, Channel
+
+
+def citizen_actor(request: HttpRequest) -> Actor:
+    """The portal's actor of a request (the signed-in user, if any)."""
+    return Actor.from_request(request, Channel.PORTAL)
+
+
+def citizen_user(request: HttpRequest) -> User:
+    """The signed-in citizen (``citizen_page`` let them in)."""
+    return require_citizen(citizen_actor(request))
+
+
+def citizen_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Signed-in citizens only (``accounts.access.require_citizen``): anyone else signed in is
+    staff and goes to the back office; never cached."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            require_citizen(citizen_actor(request))
+        except CitizensOnly:
+            return redirect("backoffice:home")
+        return view(request, *args, **kwargs)
+
+    return never_cache(login_required(wrapper))
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -41,13 +72,9 @@ def logout(request: HttpRequest) -> HttpResponse:
     return web.logout_view(request, next_url=reverse("portal:index"), channel=Channel.PORTAL)
 
 
-@never_cache
-@login_required
+@citizen_page
 def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101
-    if user.is_office_staff:
-        return redirect("backoffice:home")
+    user = citizen_user(request)
     pending = email_change.pending_change(user.person) if user.person else None
     return render(
         request,

@@ -85,7 +85,9 @@ QUERY_METHODS = frozenset(
 )  # fmt: skip
 MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
 # Who may do what is decided by services and access.py helpers from the Actor, never here.
-ROLE_ATTRIBUTES = frozenset({"role", "is_staff", "is_superuser", "office", "office_id"})
+ROLE_ATTRIBUTES = frozenset(
+    {"role", "is_staff", "is_superuser", "is_citizen", "is_office_staff", "office", "office_id"}
+)
 ROLE_NAMES = frozenset({"Role", "get_object_or_404", "get_list_or_404"})
 
 
@@ -139,3 +141,17 @@ def test_the_adapter_check_finds_a_query_and_a_role_check(tmp_path):
     assert any(".filter()" in line for line in found)
     assert any(".role" in line for line in found)
     assert any("uses Role" in line for line in found)
+
+
+def test_the_adapter_check_finds_a_door_check_through_the_user_properties(tmp_path):
+    sample = tmp_path / "view.py"
+    sample.write_text(
+        "def view(request):\n"
+        "    if not request.user.is_citizen:\n"
+        "        return None\n"
+        "    return request.user.is_office_staff\n"
+    )
+    found = _adapter_findings(sample)
+
+    assert any(".is_citizen" in line for line in found)
+    assert any(".is_office_staff" in line for line in found)

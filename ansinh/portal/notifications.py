@@ -1,0 +1,34 @@
+"""The citizen's notification list and "Ai đã xem hồ sơ của tôi" (who read my record, when)
+on the portal, like ``/me/notifications`` and ``/me/access-log`` in the API."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_protect
+
+from ansinh.audit.access_log import access_log_of
+from ansinh.notifications.services import mark_read, notices_of
+
+from .views import citizen_page, citizen_user
+
+
+@citizen_page
+@csrf_protect
+def notifications(request: HttpRequest) -> HttpResponse:
+    user = citizen_user(request)
+    if request.method == "POST":
+        mark_read(user=user)
+        return redirect("portal:notifications")
+    notices = list(notices_of(user)[:100])
+    return render(request, "portal/dossiers/notifications.html", {"notices": notices})
+
+
+@citizen_page
+def access_log(request: HttpRequest) -> HttpResponse:
+    """ "Ai đã xem hồ sơ của tôi": who read my record, when."""
+    return render(
+        request,
+        "portal/dossiers/access_log.html",
+        {"rows": access_log_of(citizen_user(request).person)},
+    )
