@@ -201,8 +201,9 @@ class JsonObjectStream:
                 raise JsonBodyError("invalid_json", str(exc)[:200]) from None
             except ValueError:
                 value, end = None, -1
-            # A number that ends with the buffer may go on in the next chunk.
-            if end != -1 and (end < len(self._buf) or self._eof):
+            # A number that ends with the buffer may go on in the next chunk, and so may one
+            # the decoder stopped short of ("1." or "1e" at the end decode as 1).
+            if end != -1 and (self._eof or not self._number_may_go_on(value, end)):
                 if end - self._pos > self.max_value_chars:
                     raise JsonBodyError("value_too_large")
                 check_depth(self._buf[self._pos : end], levels)
@@ -214,6 +215,14 @@ class JsonObjectStream:
             if pending > self.max_value_chars:
                 raise JsonBodyError("value_too_large")
             self._more(max(pending, 4096))
+
+    def _number_may_go_on(self, value: Any, end: int) -> bool:
+        """Is ``value`` a number whose text may continue past the buffer (everything from
+        ``end`` to the buffer's end could still be part of it)?"""
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return False
+        rest = self._buf[end:]
+        return len(rest.lstrip("0123456789.eE+-")) == 0
 
     def _key(self) -> str:
         if self._peek() != '"':

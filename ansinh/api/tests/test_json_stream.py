@@ -117,3 +117,10 @@ def test_the_stream_pulls_chunks_only_as_lines_are_taken():
 
     assert first == [{"n": i} for i in range(10)]
     assert len(pulled) <= 2 < len(body) // 1024
+
+
+@pytest.mark.parametrize("sizes", [[5, 2], [6, 1], [7, 3]])
+def test_a_number_cut_after_its_point_or_exponent_is_read_whole(sizes):
+    data = b'{"": 1.5, "x": 2e3, "lines": [[1], -0.25]}'
+
+    assert _read(data, sizes) == json.loads(data)
