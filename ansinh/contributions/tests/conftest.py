@@ -39,7 +39,11 @@ def other_unit_key(other_unit: Unit) -> str:
 
 # The personas' dates of birth (``ansinh/conftest.py``), as a unit's HR clerk types them on a
 # hire line: the employer knows the person it hires (issue 11 c).
-PERSONA_BIRTHS = {"0123456789": "1990-05-17", "0123456790": "1992-03-08", "7912345678": "1985-01-02"}
+PERSONA_BIRTHS = {
+    "0123456789": "1990-05-17",
+    "0123456790": "1992-03-08",
+    "7912345678": "1985-01-02",
+}
 
 
 def line(bhxh_code: str, type: str, from_month: str, **fields: Any) -> dict[str, Any]:  # noqa: A002

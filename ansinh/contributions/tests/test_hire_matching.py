@@ -149,6 +149,7 @@ def test_the_budget_refuses_past_20_unmatched_hire_lines_a_day_per_key(
     assert one_more.status_code == 429, one_more.content
     error = one_more.json()["error"]
     assert error["code"] == "too_many_unmatched_people"
+    assert "ngày sinh" in error["message"]  # Vietnamese first
     assert "lines" not in error  # no line errors past the budget
     assert int(one_more["Retry-After"]) > 0
     # Past the budget, a right pair is refused too: "stored" against "refused" would still
@@ -168,7 +169,10 @@ def test_the_budget_refuses_past_20_unmatched_hire_lines_a_day_per_key(
     assert _entries(other) == [{"line": 1, "fields": {"bhxh_code": "person_not_matched"}}]
 
     # A report without hires is not affected; the next day the key may hire again.
-    assert send(api, unit_key, "R-5", "2026-10", [line("0123456789", "leave", "2026-10")]).status_code == 422
+    assert (
+        send(api, unit_key, "R-5", "2026-10", [line("0123456789", "leave", "2026-10")]).status_code
+        == 422
+    )
     _clock.shift(dt.timedelta(days=1))
     assert send(api, unit_key, "R-3", "2026-10", right).status_code == 201
 
@@ -181,3 +185,11 @@ def test_one_report_that_goes_past_the_budget_is_refused_whole(api, citizen, uni
 
     assert response.status_code == 429
     assert response.json()["error"]["code"] == "too_many_unmatched_people"
+
+
+def test_the_openapi_document_shows_the_date_of_birth_of_a_line_and_the_429(api):
+    document = api.get("/openapi.json").json()
+    operation = document["paths"]["/api/v1/unit/reports"]["post"]
+    line_schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert "date_of_birth" in line_schema["properties"]["lines"]["items"]["properties"]
+    assert "429" in operation["responses"]

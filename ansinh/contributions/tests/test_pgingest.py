@@ -354,7 +354,9 @@ def test_json_reports_give_the_same_rows_and_errors(settings, persons, unit, oth
             json_report(unit, "J1", "2026-10", bad),
             json_report(unit, "J2", "2026-10", good),
             json_report(unit, "J2", "2026-10", good),
-            csv_report(unit, "J2", "2026-10", HEADER + f"{code(12)},hire,2026-10,,5000000,,,1990-01-01\n"),
+            csv_report(
+                unit, "J2", "2026-10", HEADER + f"{code(12)},hire,2026-10,,5000000,,,1990-01-01\n"
+            ),
         ],
     )
 
@@ -380,7 +382,9 @@ def test_a_csv_report_replays_a_json_report_of_the_same_lines(settings, persons,
         settings,
         [
             json_report(unit, "X", "2026-10", [line]),
-            csv_report(unit, "X", "2026-10", HEADER + f"{code(1)},hire,2026-10,,5000000,,,1990-01-01\n"),
+            csv_report(
+                unit, "X", "2026-10", HEADER + f"{code(1)},hire,2026-10,,5000000,,,1990-01-01\n"
+            ),
         ],
     )
 
@@ -459,7 +463,8 @@ def test_an_empty_or_too_long_report_is_rejected_the_same_way(settings, persons,
                 unit,
                 "L",
                 "2026-10",
-                HEADER + "".join(f"{code(n)},hire,2026-10,,5000000,,,1990-01-01\n" for n in range(1, 5)),
+                HEADER
+                + "".join(f"{code(n)},hire,2026-10,,5000000,,,1990-01-01\n" for n in range(1, 5)),
             ),
             json_report(unit, "E2", "2026-10", []),
             json_report(
@@ -487,13 +492,19 @@ def test_a_failure_while_applying_leaves_no_rows(settings, persons, unit, monkey
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(statements, "refresh_statements", broken)
-    body = HEADER + "".join(f"{code(n)},hire,2026-0{n},,5000000,,,1990-01-01\n" for n in range(1, 9))
+    body = HEADER + "".join(
+        f"{code(n)},hire,2026-0{n},,5000000,,,1990-01-01\n" for n in range(1, 9)
+    )
     with pytest.raises(RuntimeError):
-        csv_report(unit, "F", "2026-10", body + f"{code(8)},correct_period,2026-08,2026-09,1,,,\n")()
+        csv_report(
+            unit, "F", "2026-10", body + f"{code(8)},correct_period,2026-08,2026-09,1,,,\n"
+        )()
 
     assert snapshot() == before
     monkeypatch.undo()
-    assert outcome(csv_report(unit, "F", "2026-10", HEADER + f"{code(1)},hire,2026-10,,1,,,1990-01-01\n"))
+    assert outcome(
+        csv_report(unit, "F", "2026-10", HEADER + f"{code(1)},hire,2026-10,,1,,,1990-01-01\n")
+    )
 
 
 @pytest.mark.parametrize("sql", [False, True], ids=["generic", "sql"])
