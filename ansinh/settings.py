@@ -550,3 +550,8 @@ LOGGING = {
 # A unit's email or phone change for a person it hired less than this many days before needs
 # the person's confirmation or a counter identity check (issue 11 c, docs/dossiers.md).
 UNIT_HIRE_CONFIRMATION_DAYS = env_int("UNIT_HIRE_CONFIRMATION_DAYS", 30)
+
+# Hire lines whose BHXH code and date of birth name no one, allowed per unit/organisation key
+# and day; past it a report with such a line is refused whole (429 too_many_unmatched_people),
+# so a key cannot guess dates of birth (issue 11 c, docs/contributions.md).
+UNIT_UNMATCHED_HIRES_PER_DAY = env_int("UNIT_UNMATCHED_HIRES_PER_DAY", 20)

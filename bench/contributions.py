@@ -105,9 +105,11 @@ def _persons(count: int) -> None:
 
 def _csv(count: int, offset: int = 0) -> bytes:
     out = io.StringIO()
-    out.write("bhxh_code,type,from_month,to_month,salary,job_title,schemes\n")
+    out.write("bhxh_code,type,from_month,to_month,salary,job_title,schemes,date_of_birth\n")
     for i in range(offset, offset + count):
-        out.write(f"{_code(i)},hire,{PERIOD},,{5_000_000 + (i % 200) * 100_000},Công nhân may,\n")
+        # A hire names its person by code and date of birth (the registry's, see ``_persons``).
+        salary = 5_000_000 + (i % 200) * 100_000
+        out.write(f"{_code(i)},hire,{PERIOD},,{salary},Công nhân may,,1990-01-01\n")
     return out.getvalue().encode()
 
 
@@ -151,7 +153,7 @@ def ingest(args: argparse.Namespace) -> str:
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TABLE bench_raw_lines (bhxh_code text, type text, from_month text, "
-            "to_month text, salary bigint, job_title text, schemes text)"
+            "to_month text, salary bigint, job_title text, schemes text, date_of_birth text)"
         )
     rows = []
     for rep in range(args.repeat):

@@ -25,6 +25,7 @@ from pydantic import WithJsonSchema
 
 from ansinh.contributions import statements
 from ansinh.contributions.access import NotAUnit, get_report_for_unit, unit_of_key
+from ansinh.contributions.hirebudget import TooManyUnmatchedPeople
 from ansinh.contributions.models import SCHEME_BITS, Channel, LineType, Report
 from ansinh.contributions.months import format_month, parse_month
 from ansinh.contributions.parsing import (
@@ -220,6 +221,14 @@ _LINE = {
             "items": {"type": "string", "enum": sorted(SCHEME_BITS)},
             "uniqueItems": True,
         },
+        "date_of_birth": {
+            "type": "string",
+            "format": "date",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+            "description": "The person's date of birth (YYYY-MM-DD): required for a hire, "
+            "refused on other lines. A hire whose code and date of birth name no one answers "
+            "person_not_matched (an unknown code the same way)",
+        },
     },
 }
 # The body is read by hand (three media types, streamed with a size cap), so ninja cannot
@@ -246,9 +255,9 @@ REPORT_BODY = {
             "text/csv": {
                 "schema": {
                     "type": "string",
-                    "description": "A header line of column names (those of a JSON line; "
-                    "schemes joined by |), then one line per row; reference and period "
-                    "as query parameters",
+                    "description": "A header line of column names (those of a JSON line, "
+                    "date_of_birth included when the report hires; schemes joined by |), "
+                    "then one line per row; reference and period as query parameters",
                 }
             },
             "multipart/form-data": {
@@ -279,6 +288,7 @@ REPORT_BODY = {
         413: ErrorOut,
         415: ErrorOut,
         422: ErrorOut,
+        429: ErrorOut,
     },
     openapi_extra={
         **REPORT_BODY,
@@ -300,7 +310,9 @@ def submit_report(request: HttpRequest) -> Any:
     same ``report_id`` when the same report is sent again, 409 ``reference_conflict`` for a
     different body under a used reference, 422 ``invalid_report`` with ``error.fields``
     (report-level errors) and ``error.lines`` (``[{"line": n, "fields": {field: code}}]``,
-    every bad line up to ``REPORT_MAX_LINE_ERRORS``, ``error.error_count`` counts them all)."""
+    every bad line up to ``REPORT_MAX_LINE_ERRORS``, ``error.error_count`` counts them all),
+    429 ``too_many_unmatched_people`` (with ``Retry-After``, no line errors) once the key's
+    daily budget of hire lines that name no one is spent."""
     unit = _unit(request)
     key = current_org_key(request)
     content_type = request.content_type or ""
@@ -356,6 +368,17 @@ def submit_report(request: HttpRequest) -> Any:
         raise _csv_format_error(exc) from None
     except JsonBodyError as exc:
         raise _json_error(exc) from None
+    except TooManyUnmatchedPeople as exc:
+        raise ApiError(
+            429,
+            "too_many_unmatched_people",
+            _(
+                "Too many hire lines today named no one (BHXH code and date of birth); "
+                "nothing was stored. Check the lines and send the report again later."
+            ),
+            fields=exc.fields,
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from None
     except ReportRejected as exc:
         raise ApiError(
             422,

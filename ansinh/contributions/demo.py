@@ -94,7 +94,11 @@ def load_contribution_demo(*, synthetic_codes: list[str]) -> None:
     if DEMO_UNIT not in units:
         return
     codes = [*FIXED, *synthetic_codes]
-    persons = dict(Person.objects.filter(bhxh_code__in=codes).values_list("bhxh_code", "pk"))
+    registry = Person.objects.filter(bhxh_code__in=codes).values_list(
+        "bhxh_code", "pk", "date_of_birth"
+    )
+    persons = {code: pk for code, pk, _born in registry}
+    births = {code: born for code, _pk, born in registry}
     employed = set(
         Employment.objects.filter(person_id__in=persons.values()).values_list(
             "person__bhxh_code", flat=True
@@ -111,6 +115,10 @@ def load_contribution_demo(*, synthetic_codes: list[str]) -> None:
         if code in persons and code not in employed:
             for unit_code, line in _synthetic_history(code, unit_codes, now):
                 by_unit[unit_code].append(line)
+    for unit_lines in by_unit.values():
+        for line in unit_lines:
+            if line["type"] == "hire":  # a hire names the person by code and date of birth
+                line["date_of_birth"] = births[line["bhxh_code"]].isoformat()
     order = {"hire": 0, "adjust_salary": 1, "leave": 2}
     for unit_code, unit_lines in sorted(by_unit.items()):
         # A person has at most a hire, a change and a leave per unit, in that order: sorting

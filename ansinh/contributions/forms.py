@@ -41,7 +41,8 @@ class ReportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_(
-            "Columns: bhxh_code, type, from_month, to_month, salary, job_title, schemes (see the documentation)."
+            "Columns: bhxh_code, type, from_month, to_month, salary, job_title, schemes, "
+            "date_of_birth (YYYY-MM-DD, required on hire lines; see the documentation)."
         ),
     )
 

@@ -22,7 +22,16 @@ from ansinh.lib.identifiers import BHXH_CODE_RE
 from .models import ALL_SCHEMES, SCHEME_BITS, LineType
 from .months import parse_month
 
-FIELDS = ("bhxh_code", "type", "from_month", "to_month", "salary", "job_title", "schemes")
+FIELDS = (
+    "bhxh_code",
+    "type",
+    "from_month",
+    "to_month",
+    "salary",
+    "job_title",
+    "schemes",
+    "date_of_birth",
+)
 REQUIRED = ("bhxh_code", "type", "from_month")
 MAX_SALARY = 10**12  # đồng; far above any real salary, well inside a BIGINT
 MAX_JOB_TITLE = 100
@@ -31,6 +40,10 @@ SALARY_RE = re.compile(r"[1-9][0-9]{0,12}", re.ASCII)
 # Printable text only: no control characters (CR/LF, NUL, …) and no lone surrogates (a JSON
 # "\ud800" is not encodable as UTF-8: it once answered 500, found by the API fuzzer).
 JOB_TITLE_RE = re.compile(r"[^\x00-\x1f\x7f\ud800-\udfff]*")
+# A hire line's date of birth (ISO ``YYYY-MM-DD``): the employer knows the person it hires, as
+# on a real D02-LT. Checked against the registry, never stored (``validation.hire_matches``).
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+EARLIEST_BIRTH_YEAR = 1900
 CSV_SCHEME_SEPARATOR = "|"
 LINE_TYPES = frozenset(LineType.values)
 
@@ -45,6 +58,7 @@ class ParsedLine:
     salary: int | None
     job_title: str
     schemes: int
+    date_of_birth: dt.date | None = None  # hire lines only
 
 
 def _text(value: Any, *, csv_row: bool) -> str | None:
@@ -157,6 +171,19 @@ def parse_line(
     elif not JOB_TITLE_RE.fullmatch(job_title):
         errors["job_title"] = "invalid_characters"
 
+    date_of_birth: dt.date | None = None
+    birth = text("date_of_birth")
+    if birth is not None:
+        try:
+            if not DATE_RE.fullmatch(birth):
+                raise ValueError(birth)
+            date_of_birth = dt.date.fromisoformat(birth)
+        except ValueError:
+            errors["date_of_birth"] = "invalid_date"
+        else:
+            if date_of_birth.year < EARLIEST_BIRTH_YEAR:
+                errors["date_of_birth"] = "invalid_date"
+
     schemes = ALL_SCHEMES
     try:
         schemes = _schemes(raw.get("schemes"), csv_row=csv_row)
@@ -176,6 +203,13 @@ def parse_line(
             errors.setdefault("to_month", "before_from_month")
     elif kind is not None and raw.get("to_month") not in (None, ""):
         errors.setdefault("to_month", "only_for_corrections")
+    # A hire names the person by code and date of birth; other lines refuse the date (it would
+    # be checked against nothing, and a unit must not think it was).
+    if kind == LineType.HIRE:
+        if birth is None and "date_of_birth" not in errors:
+            errors["date_of_birth"] = "required"
+    elif kind is not None and (birth is not None or "date_of_birth" in errors):
+        errors["date_of_birth"] = "only_for_hires"
     if kind == LineType.LEAVE:
         for name in ("salary", "job_title", "schemes"):
             if raw.get(name) not in (None, "", []):
@@ -193,6 +227,7 @@ def parse_line(
         salary=salary,
         job_title=job_title,
         schemes=schemes,
+        date_of_birth=date_of_birth,
     )
 
 

@@ -22,9 +22,21 @@ from .months import format_month
 from .parsing import FIELDS, parse_line
 from .validation import EmploymentState, check_employment, unknown_person_error
 
-_SELECT_PERSON = "(SELECT p.id FROM people_person p WHERE p.bhxh_code = %s)"
+# The person a line names (``validation.hire_matches``: a hire names its person by code and
+# date of birth; an unmatched hire gets no person, exactly like an unknown code).
+_SELECT_PERSON = (
+    "(SELECT p.id FROM people_person p WHERE p.bhxh_code = %s "
+    "AND (%s <> 'hire' OR p.date_of_birth = %s))"
+)
+# A date of birth as ``parsing.parse_line`` accepts it: ISO, a real date, the year from 1900
+# (the CASE keeps ``make_date`` away from text that is not a date).
+_VALID_BIRTH = r"""CASE
+    WHEN r.date_of_birth ~ '^(19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$'
+    THEN to_char(make_date(left(r.date_of_birth, 4)::int, substr(r.date_of_birth, 6, 2)::int, 1)
+                 + (right(r.date_of_birth, 2)::int - 1), 'YYYY-MM-DD') = r.date_of_birth
+    ELSE false END"""
 
-_TYPE_LINES = """
+_TYPE_LINES = f"""
 INSERT INTO ingest_lines
 SELECT r.line_no, p.id, r.bhxh_code, r.type, make_date(left(r.from_month, 4)::int,
        right(r.from_month, 2)::int, 1),
@@ -34,15 +46,19 @@ SELECT r.line_no, p.id, r.bhxh_code, r.type, make_date(left(r.from_month, 4)::in
 FROM ingest_raw r
 JOIN ingest_schemes s ON s.name = coalesce(r.schemes, '')
 LEFT JOIN people_person p ON p.bhxh_code = r.bhxh_code
+    AND (r.type <> 'hire' OR to_char(p.date_of_birth, 'YYYY-MM-DD') = r.date_of_birth)
 WHERE r.from_month COLLATE "C" BETWEEN '1995-01' AND %(period)s
   AND (coalesce(r.to_month, '') = '' OR r.to_month COLLATE "C" BETWEEN '1995-01' AND %(period)s)
   AND CASE r.type
       WHEN 'hire' THEN coalesce(r.salary, '') <> '' AND coalesce(r.to_month, '') = ''
+           AND {_VALID_BIRTH}
       WHEN 'adjust_salary' THEN coalesce(r.salary, '') <> '' AND coalesce(r.to_month, '') = ''
+           AND coalesce(r.date_of_birth, '') = ''
       WHEN 'leave' THEN coalesce(r.salary, '') = '' AND coalesce(r.to_month, '') = ''
            AND coalesce(r.job_title, '') = '' AND coalesce(r.schemes, '') = ''
+           AND coalesce(r.date_of_birth, '') = ''
       WHEN 'correct_period' THEN coalesce(r.salary, '') <> '' AND coalesce(r.to_month, '') <> ''
-           AND r.to_month COLLATE "C" >= r.from_month
+           AND r.to_month COLLATE "C" >= r.from_month AND coalesce(r.date_of_birth, '') = ''
       ELSE false END
 """
 
@@ -110,6 +126,8 @@ def form_errors(
             (
                 result.line_no,
                 result.bhxh_code,
+                result.type,
+                result.date_of_birth,
                 result.bhxh_code,
                 result.type,
                 result.from_month,
@@ -138,8 +156,20 @@ def digest(cursor: Any) -> str:
     return digest.hexdigest()
 
 
+def hire_counts(cursor: Any) -> tuple[int, int]:
+    """The typed hire lines and those that name no one (``validation.hire_matches``), for the
+    key's budget (``hirebudget.charge``)."""
+    cursor.execute(
+        "SELECT count(*), count(*) FILTER (WHERE person_id IS NULL) FROM ingest_lines "
+        "WHERE type = 'hire'"
+    )
+    hires, unmatched = cursor.fetchone()
+    return int(hires), int(unmatched)
+
+
 def record_errors(cursor: Any, unit: Unit) -> list[tuple[int, dict[str, str]]]:
-    """Unknown codes (``unknown_person_error``) and the employment checks, in line order."""
+    """Unknown codes and unmatched hires (``unknown_person_error``) and the employment checks,
+    in line order."""
     found: list[tuple[int, dict[str, str]]] = []
     cursor.execute("SELECT line_no, type FROM ingest_lines WHERE person_id IS NULL")
     found.extend((line_no, unknown_person_error(kind)) for line_no, kind in cursor.fetchall())

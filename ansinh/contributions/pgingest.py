@@ -18,7 +18,9 @@ no rows, and the staging tables (``ON COMMIT DROP``) go with it.
    (months within 1995-01 … the period, what each type needs and refuses, schemes) into typed
    rows of ``ingest_lines``, joined to the registry (``person_id``). The rows it leaves out
    are parsed again by ``parse_line`` for their exact errors.
-3. **Check.** ``no_rates_for_month``, ``unknown_person`` and the employment checks are queries;
+3. **Check.** ``no_rates_for_month``, unknown codes and unmatched hires (a hire's date of birth
+   is joined with the registry's: ``validation.hire_matches``) and the employment checks are
+   queries; the hire lines are charged to the key's budget (``hirebudget``);
    persons with one line are checked in SQL, persons with several lines (order matters) by the
    same state machine as the generic path (``validation.check_employment``).
 4. **Apply.** Persons with one line: one statement per line type (hires: ``INSERT … SELECT``
@@ -45,7 +47,7 @@ from django.utils import timezone
 
 from ansinh.people.models import Unit
 
-from . import pgapply, pgcheck, pgstage
+from . import hirebudget, pgapply, pgcheck, pgstage
 from .models import LineType, Report
 from .parsing import FIELDS, CsvRows
 from .rates import first_covered_month
@@ -186,6 +188,8 @@ def _ingest(
         )
         for line_no, fields in pgcheck.record_errors(cursor, unit):
             form_errors.add(line_no, fields)
+        hires, unmatched = pgcheck.hire_counts(cursor)
+        hirebudget.charge(key=key, hires=hires, unmatched=unmatched)
         clock.lap("registry and employment checks")
         if form_errors.count:
             form_errors.lines.sort(key=lambda item: item["line"])

@@ -48,6 +48,7 @@ _FIELD_RE = {
     "salary": r"(?:[1-9][0-9]{0,11})?",
     "job_title": rf'(?:{_TITLE_END}(?:[^,"\x00-\x1f\x7f]{{0,98}}{_TITLE_END})?)?',
     "schemes": r"[A-Z_|]*",
+    "date_of_birth": r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2})?",
 }
 SCHEME_NAMES = list(SCHEME_BITS)
 
@@ -104,6 +105,7 @@ def plain_values(line: ParsedLine) -> dict[str, str]:
         "salary": str(line.salary) if line.salary is not None else "",
         "job_title": line.job_title,
         "schemes": _scheme_text(line.schemes) if line.schemes != ALL_SCHEMES else "",
+        "date_of_birth": line.date_of_birth.isoformat() if line.date_of_birth else "",
     }
 
 

@@ -3,8 +3,8 @@
 ``ingest_report`` is the one entry point of the unit API, the back-office upload and the
 commands. A report is checked whole before anything is written: every line's form
 (``parsing.parse_line``), then, against the registry and the unit's employments, whether each
-person exists and, for ``leave`` and ``adjust_salary``, is employed by the unit (earlier lines
-of the same report count). One bad line rejects the report with every bad line's errors and
+person exists (a ``hire`` names the person by code and date of birth), and, for ``leave`` and
+``adjust_salary``, is employed by the unit (earlier lines of the same report count). One bad line rejects the report with every bad line's errors and
 stores nothing. A report is stored once per (unit, reference): the same body again answers
 the stored report, another body with that reference is a conflict.
 
@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from ansinh.people.models import Unit
 
-from . import bulk
+from . import bulk, hirebudget
 from .employments import apply_report
 from .models import Channel, LineType, Report, ReportLine
 from .months import month_of
@@ -85,7 +85,8 @@ def ingest_report(
     """Validate, store and apply one report of ``unit`` (docs/contributions.md).
 
     ``lines`` are JSON objects or CSV rows (``csv_rows``), consumed once, as they arrive.
-    Raises ``ReportRejected`` (nothing stored) or ``ReportConflict``.
+    Raises ``ReportRejected`` (nothing stored; ``hirebudget.TooManyUnmatchedPeople`` when the
+    key's budget of unmatched hire lines is spent) or ``ReportConflict``.
     """
     from .months import parse_month
 
@@ -99,20 +100,37 @@ def ingest_report(
     if period_month > current_month():
         raise ReportRejected(fields={"period": "future_period"})
 
-    if settings.REPORT_INGEST_SQL and connection.vendor == "postgresql":
-        from .pgingest import ingest_sql
+    try:
+        if settings.REPORT_INGEST_SQL and connection.vendor == "postgresql":
+            from .pgingest import ingest_sql
 
-        return ingest_sql(
-            unit=unit,
-            reference=reference,
-            period=period_month,
-            lines=lines,
-            csv_rows=csv_rows,
-            channel=channel,
-            key=key,
-            staff=staff,
-        )
+            return ingest_sql(
+                unit=unit,
+                reference=reference,
+                period=period_month,
+                lines=lines,
+                csv_rows=csv_rows,
+                channel=channel,
+                key=key,
+                staff=staff,
+            )
+        return _ingest(unit, reference, period_month, lines, csv_rows, channel, key, staff)
+    except hirebudget.TooManyUnmatchedPeople:
+        hirebudget.record_refusal(unit=unit, key=key, channel=channel, reference=reference)
+        raise
 
+
+def _ingest(
+    unit: Unit,
+    reference: str,
+    period_month: dt.date,
+    lines: Iterable[Mapping[str, Any]],
+    csv_rows: bool,
+    channel: str,
+    key: OrganisationKey | None,
+    staff: User | None,
+) -> IngestResult:
+    """The generic path of ``ingest_report`` (reference and period already checked)."""
     errors = LineErrors(limit=settings.REPORT_MAX_LINE_ERRORS)
     parsed: list[ParsedLine] = []
     digest = hashlib.sha256()
@@ -137,6 +155,7 @@ def ingest_report(
     # Every line's errors at once: the lines whose form is right are checked against the
     # registry and the unit's employments even when other lines are malformed.
     person_ids = check_against_records(unit, parsed, errors)
+    hirebudget.charge(key=key, hires=errors.hires, unmatched=errors.unmatched_hires)
     if errors.count:
         errors.lines.sort(key=lambda item: item["line"])
         raise ReportRejected(lines=errors.lines, error_count=errors.count)

@@ -51,6 +51,10 @@ class LineErrors:
     limit: int
     lines: list[dict[str, Any]] = field(default_factory=list)
     count: int = 0
+    # Hire lines checked against the registry, and those naming no one (``hire_matches``):
+    # charged to the key's daily budget before any error is shown (``hirebudget``).
+    hires: int = 0
+    unmatched_hires: int = 0
 
     def add(self, line_no: int, fields: dict[str, str]) -> None:
         self.count += 1
@@ -89,7 +93,7 @@ def check_employment(
 
     A correction needs an employment at the unit at some time (before or earlier in the
     report): like a leave or a salary change of someone the unit does not employ, it answers
-    ``not_employed``, the same code an unknown BHXH code gets (``UNKNOWN_PERSON_ERROR``), so
+    ``not_employed``, the same code an unknown BHXH code gets (``unknown_person_error``), so
     a report cannot tell a unit which codes exist (issue 11 c)."""
     if kind == LineType.CORRECT_PERIOD:
         if state.open_since is None and state.last_ended is None:
@@ -113,14 +117,23 @@ def check_employment(
     return None
 
 
+def hire_matches(line: ParsedLine, date_of_birth: dt.date | None) -> bool:
+    """Whether a hire line names a person of the registry: the BHXH code is someone's
+    (``date_of_birth`` is that person's, None for an unknown code) and the line's date of birth
+    is theirs. The PostgreSQL path applies the same rule in its join (``pgcheck``)."""
+    return date_of_birth is not None and line.date_of_birth == date_of_birth
+
+
 def unknown_person_error(kind: str) -> dict[str, str]:
-    """The error of a line whose BHXH code is in no one's record. For anything but a hire it is
-    exactly the error of a person the unit does not employ (``not_employed``): a rejected
-    report must not tell a unit which codes exist. A hire of an unknown code cannot be told
-    apart that way (a hire of a real person succeeds); it answers ``unknown_person``, and every
-    hire that succeeds is announced to the person (``contributions.hires``)."""
+    """The error of a line whose BHXH code is in no one's record, or of a hire whose date of
+    birth is not the person's (``hire_matches``). For anything but a hire it is exactly the
+    error of a person the unit does not employ (``not_employed``): a rejected report must not
+    tell a unit which codes exist. A hire answers ``person_not_matched`` whether the code is
+    unknown or the date of birth wrong, so a hire line tells only what its sender knew already
+    (code and date of birth together); guesses are bounded per key and day (``hirebudget``),
+    and every hire that succeeds is announced to the person (``contributions.hires``)."""
     if kind == LineType.HIRE:
-        return {"bhxh_code": "unknown_person"}
+        return {"bhxh_code": "person_not_matched"}
     return {"bhxh_code": "not_employed"}
 
 
@@ -130,12 +143,22 @@ def check_against_records(
     """Check persons and employments; return BHXH code → person id for the valid lines."""
     codes = sorted({line.bhxh_code for line in lines})
     person_ids: dict[str, int] = {}
+    births: dict[str, dt.date] = {}
     for chunk in chunks(codes):
-        person_ids.update(Person.objects.filter(bhxh_code__in=chunk).values_list("bhxh_code", "pk"))
+        rows = Person.objects.filter(bhxh_code__in=chunk).values_list(
+            "bhxh_code", "pk", "date_of_birth"
+        )
+        for bhxh_code, pk, born in rows:
+            person_ids[bhxh_code], births[bhxh_code] = pk, born
     touched = sorted({person_ids[line.bhxh_code] for line in lines if line.bhxh_code in person_ids})
     states = load_states(unit, touched)
     for line in lines:
         person_id = person_ids.get(line.bhxh_code)
+        if line.type == LineType.HIRE:
+            errors.hires += 1
+            if not hire_matches(line, births.get(line.bhxh_code)):
+                errors.unmatched_hires += 1
+                person_id = None  # answered exactly as an unknown code
         if person_id is None:
             errors.add(line.line_no, unknown_person_error(line.type))
             continue

@@ -82,10 +82,10 @@ def peek(*, group: str, key: str, rate: str) -> int:
     return _wait(end, now) if count >= limit else 0
 
 
-def count(*, group: str, key: str, rate: str) -> int:
-    """Count one event of ``key`` in ``group`` whatever the count; return the new count (the
-    caller decided already that the event happens, e.g. a failed login). Returns the limit
-    plus one if the store cannot make the counter."""
+def count(*, group: str, key: str, rate: str, amount: int = 1) -> int:
+    """Count one event (``amount`` events) of ``key`` in ``group`` whatever the count; return
+    the new count (the caller decided already that the event happens, e.g. a failed login).
+    Returns the limit plus ``amount`` if the store cannot make the counter."""
     limit, period = parse_rate(rate)
     now = time.time()
     cache_key, end = _window(f"{group}:{key}", period, now)
@@ -93,18 +93,20 @@ def count(*, group: str, key: str, rate: str) -> int:
     # The counter outlives its window by a little, so a clock step does not revive it.
     timeout = int(end - now) + 60
     try:
-        if store.add(cache_key, 1, timeout):
-            return 1
-        return int(store.incr(cache_key))
+        if store.add(cache_key, amount, timeout):
+            return amount
+        return int(store.incr(cache_key, amount))
     except ValueError:
         # Expired between ``add`` and ``incr``: this event starts the new window.
         try:
-            return 1 if store.add(cache_key, 1, timeout) else int(store.incr(cache_key))
+            if store.add(cache_key, amount, timeout):
+                return amount
+            return int(store.incr(cache_key, amount))
         except (ValueError, CounterStoreFull):
-            return limit + 1
+            return limit + amount
     except CounterStoreFull:
         logger.error("rate-limit store full: refusing new counters (%s)", group)
-        return limit + 1
+        return limit + amount
 
 
 def hit_all(buckets: list[tuple[str, str, str]]) -> int:

@@ -188,6 +188,7 @@ def _seed(api: Api) -> World:
                     "type": "hire",
                     "from_month": "2026-10",
                     "salary": 12_000_000,
+                    "date_of_birth": "1990-05-17",
                 }
             ],
         },

@@ -81,7 +81,8 @@ def test_a_control_character_or_lone_surrogate_in_a_change_is_400_and_files_noth
 def test_a_lone_surrogate_in_a_report_job_title_is_a_line_error(api: Api, unit_key: str) -> None:
     raw = (
         '{"reference": "R-1", "period": "2026-10", "lines": [{"bhxh_code": "0123456789", '
-        '"type": "hire", "from_month": "2026-10", "salary": 9000000, "job_title": "K\\ud800"}]}'
+        '"type": "hire", "from_month": "2026-10", "salary": 9000000, "job_title": "K\\ud800", '
+        '"date_of_birth": "1990-05-17"}]}'
     )
 
     response = api.call("POST", "/unit/reports", raw=raw, headers={"X-API-Key": unit_key})

@@ -37,7 +37,20 @@ def other_unit_key(other_unit: Unit) -> str:
     return issue_key(unit=other_unit, actor=None, label="test").raw
 
 
+# The personas' dates of birth (``ansinh/conftest.py``), as a unit's HR clerk types them on a
+# hire line: the employer knows the person it hires (issue 11 c).
+PERSONA_BIRTHS = {
+    "0123456789": "1990-05-17",
+    "0123456790": "1992-03-08",
+    "7912345678": "1985-01-02",
+}
+
+
 def line(bhxh_code: str, type: str, from_month: str, **fields: Any) -> dict[str, Any]:  # noqa: A002
+    """A report line; a hire of a persona carries the persona's date of birth unless
+    ``date_of_birth`` is given."""
+    if type == "hire" and bhxh_code in PERSONA_BIRTHS:
+        fields.setdefault("date_of_birth", PERSONA_BIRTHS[bhxh_code])
     return {"bhxh_code": bhxh_code, "type": type, "from_month": from_month, **fields}
 
 

@@ -37,7 +37,10 @@ def test_a_clerk_uploads_a_report_and_an_approver_records_a_payment(
     login(client, "canbo1", STAFF_PASSWORD, path=BACKOFFICE_LOGIN)
 
     response = _upload(
-        client, unit, b"bhxh_code,type,from_month,salary\n0123456789,hire,2026-10,10000000\n"
+        client,
+        unit,
+        b"bhxh_code,type,from_month,salary,date_of_birth\n"
+        b"0123456789,hire,2026-10,10000000,1990-05-17\n",
     )
 
     assert response.status_code == 302
@@ -67,11 +70,13 @@ def test_a_rejected_upload_lists_the_line_errors_and_stores_nothing(client, cler
     login(client, "canbo1", STAFF_PASSWORD, path=BACKOFFICE_LOGIN)
 
     response = _upload(
-        client, unit, b"bhxh_code,type,from_month,salary\n9999999999,hire,2026-10,1\n"
+        client,
+        unit,
+        b"bhxh_code,type,from_month,salary,date_of_birth\n9999999999,hire,2026-10,1,1990-01-01\n",
     )
 
     assert response.status_code == 422
-    assert "unknown_person" in response.content.decode()
+    assert "person_not_matched" in response.content.decode()
     assert not Report.objects.exists()
 
 

@@ -31,7 +31,9 @@ REPORTS = "/backoffice/contributions/reports/"
 PAYMENTS = "/backoffice/contributions/payments/"
 STATEMENT = "/backoffice/contributions/statement/"
 UNKNOWN_UNIT = "ZZ99999"
-HIRE_CSV = b"bhxh_code,type,from_month,salary\n7912345678,hire,2026-10,10000000\n"
+HIRE_CSV = (
+    b"bhxh_code,type,from_month,salary,date_of_birth\n7912345678,hire,2026-10,10000000,1985-01-02\n"
+)
 
 
 @pytest.fixture
@@ -52,12 +54,19 @@ def staffed(unit: Unit, citizen: User, citizen_no_email: User) -> Unit:
         reference="SETUP-1",
         period="2026-10",
         lines=[
-            {"bhxh_code": "0123456789", "type": "hire", "from_month": "2026-10", "salary": 10**7},
+            {
+                "bhxh_code": "0123456789",
+                "type": "hire",
+                "from_month": "2026-10",
+                "salary": 10**7,
+                "date_of_birth": "1990-05-17",
+            },
             {
                 "bhxh_code": "0123456790",
                 "type": "hire",
                 "from_month": "2026-10",
                 "salary": 8 * 10**6,
+                "date_of_birth": "1992-03-08",
             },
         ],
     )

@@ -37,6 +37,9 @@ def valid_lines(draw):
         line["job_title"] = draw(titles)
         if draw(st.booleans()):
             line["schemes"] = draw(scheme_sets)
+    if kind == "hire":
+        born = draw(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2026, 12, 31)))
+        line["date_of_birth"] = born.isoformat()
     if kind == "correct_period":
         end = draw(months.filter(lambda m: m >= start))
         line["to_month"] = f"{end:%Y-%m}"
@@ -67,6 +70,9 @@ def test_valid_lines_parse_the_same_from_json_and_csv(line):
     assert from_csv == from_json
     assert from_json.bhxh_code == line["bhxh_code"]
     assert from_json.salary == line.get("salary")
+    assert from_json.date_of_birth == (
+        dt.date.fromisoformat(line["date_of_birth"]) if "date_of_birth" in line else None
+    )
     expected = ALL_SCHEMES
     if "schemes" in line:
         expected = sum(SCHEME_BITS[name] for name in line["schemes"])

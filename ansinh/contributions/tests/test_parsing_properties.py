@@ -44,6 +44,8 @@ LINE_CODES = {
     "before_from_month",
     "only_for_corrections",
     "not_for_leave",
+    "invalid_date",
+    "only_for_hires",
 }
 CSV_CODES = {
     "invalid_encoding",

@@ -37,7 +37,7 @@ pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the SQL path exists on PostgreSQL only"
 )
 
-HEADER = "bhxh_code,type,from_month,to_month,salary,job_title,schemes\n"
+HEADER = "bhxh_code,type,from_month,to_month,salary,job_title,schemes,date_of_birth\n"
 
 
 def code(n: int) -> str:
@@ -161,7 +161,8 @@ def setup_steps(unit: Unit, other_unit: Unit) -> list[Step]:
     other unit, 6 since 2026-03, 9 from 2024-01 to 2024-12; a payment for the first months."""
 
     def hire(n: int, month: str, salary: int) -> dict[str, Any]:
-        return {"bhxh_code": code(n), "type": "hire", "from_month": month, "salary": salary}
+        return {"bhxh_code": code(n), "type": "hire", "from_month": month, "salary": salary,
+                "date_of_birth": "1990-01-01"}  # fmt: skip
 
     def pay() -> None:
         unit_statements = Statement.objects.filter(unit=unit).order_by("month")[:20]
@@ -195,58 +196,75 @@ def setup_steps(unit: Unit, other_unit: Unit) -> list[Step]:
 
 VALID = (
     HEADER
-    + f"{code(4)},hire,2026-08,,6000000,Công nhân,BHYT|BHXH\n"
-    + f'{code(2)},hire,2026-02,,7000000,"Kế toán, tổng hợp",\n'
-    + f"{code(3)},adjust_salary,2026-09,,9500000,,\n"
-    + f"{code(1)},leave,2026-07,,,,\n"
-    + f"{code(1)},correct_period,2024-11,2025-02,7700000,Nhân viên,\n"
-    + f"{code(6)},correct_period,2026-03,2026-04,5500000,,BHXH|BHYT|BHTN\n"
+    + f"{code(4)},hire,2026-08,,6000000,Công nhân,BHYT|BHXH,1990-01-01\n"
+    + f'{code(2)},hire,2026-02,,7000000,"Kế toán, tổng hợp",,1990-01-01\n'
+    + f"{code(3)},adjust_salary,2026-09,,9500000,,,\n"
+    + f"{code(1)},leave,2026-07,,,,,\n"
+    + f"{code(1)},correct_period,2024-11,2025-02,7700000,Nhân viên,,\n"
+    + f"{code(6)},correct_period,2026-03,2026-04,5500000,,BHXH|BHYT|BHTN,\n"
     + "\n"
     # A correction needs an employment at the unit at some time (issue 11 c): person 9's.
-    + f"{code(9)},correct_period,2024-01,2024-03,4800000,Kỹ sư,BHTNLD_BNN\r\n"
-    + f"{code(7)},hire,2026-10,,5000000,,\n"
-    + f"{code(7)},adjust_salary,2026-10,,5200000,Tổ trưởng,\n"
-    + f" {code(6)} , adjust_salary , 2026-05 ,, 6600000 , Thợ máy , BHXH | BHYT \n"
-    + f"{code(10)},hire,2026-10,,1000000000000,Giám đốc,\n"
-    + f"{code(11)},hire,2026-10,,5000000,Kỹ sư,\n"
-    + f"{code(15)},leave,2026-04,,,,\n"
+    + f"{code(9)},correct_period,2024-01,2024-03,4800000,Kỹ sư,BHTNLD_BNN,\r\n"
+    + f"{code(7)},hire,2026-10,,5000000,,,1990-01-01\n"
+    + f"{code(7)},adjust_salary,2026-10,,5200000,Tổ trưởng,,\n"
+    + f" {code(6)} , adjust_salary , 2026-05 ,, 6600000 , Thợ máy , BHXH | BHYT ,\n"
+    + f"{code(10)},hire,2026-10,,1000000000000,Giám đốc,,1990-01-01\n"
+    + f"{code(11)},hire,2026-10,,5000000,Kỹ sư,,1990-01-01\n"
+    + f"{code(15)},leave,2026-04,,,,,\n"
 )
 
 INVALID = (
     HEADER
-    + "abc,fire,2026-13,,x,,\n"
-    + f"{code(4)},hire,1990-01,,5000000,,\n"
-    + f"{code(12)},hire,2026-11,,5000000,,\n"
-    + f"{code(12)},hire,2026-10,,0,,\n"
-    + f"{code(12)},hire,2026-10,,,,\n"
-    + f"{code(12)},hire,2026-10,2026-10,5000000,,\n"
-    + f"{code(12)},correct_period,2026-05,2026-04,5000000,,\n"
-    + f"{code(12)},correct_period,2026-05,,5000000,,\n"
-    + f"{code(12)},leave,2026-05,,5000000,X,BHXH\n"
-    + f"{code(12)},hire,2026-10,,5000000,{'x' * 101},\n"
-    + f"{code(12)},hire,2026-10,,5000000,,BHXH|BHXH\n"
-    + f"{code(12)},hire,2026-10,,5000000,,FOO\n"
+    + "abc,fire,2026-13,,x,,,\n"
+    + f"{code(4)},hire,1990-01,,5000000,,,1990-01-01\n"
+    + f"{code(12)},hire,2026-11,,5000000,,,1990-01-01\n"
+    + f"{code(12)},hire,2026-10,,0,,,1990-01-01\n"
+    + f"{code(12)},hire,2026-10,,,,,1990-01-01\n"
+    + f"{code(12)},hire,2026-10,2026-10,5000000,,,1990-01-01\n"
+    + f"{code(12)},correct_period,2026-05,2026-04,5000000,,,\n"
+    + f"{code(12)},correct_period,2026-05,,5000000,,,\n"
+    + f"{code(12)},leave,2026-05,,5000000,X,BHXH,\n"
+    + f"{code(12)},hire,2026-10,,5000000,{'x' * 101},,1990-01-01\n"
+    + f"{code(12)},hire,2026-10,,5000000,,BHXH|BHXH,1990-01-01\n"
+    + f"{code(12)},hire,2026-10,,5000000,,FOO,1990-01-01\n"
     + f"{code(12)},hire\n"
-    + ",hire,2026-10,,5000000,,\n"
-    + "0999999999,hire,2026-10,,5000000,,\n"
-    + f"{code(3)},hire,2026-10,,5000000,,\n"
-    + f"{code(9)},hire,2024-10,,5000000,,\n"
-    + f"{code(5)},leave,2026-10,,,,\n"
-    + f"{code(5)},adjust_salary,2026-10,,6000000,,\n"
-    + f"{code(3)},leave,2026-01,,,,\n"
-    + f"{code(3)},adjust_salary,2025-12,,6000000,,\n"
-    + f"{code(4)},hire,2014-12,,5000000,,\n"
-    + f"{code(13)},hire,2026-10,,5000000,,\n"
-    + f"{code(13)},hire,2026-10,,5000000,,\n"
-    + f"{code(9)},hire,2026-05,,5000000,,\n"
-    + f"{code(9)},leave,2026-05,,,,\n"
-    + f'{code(12)},hire,2026-10,,5000000,"two\nlines",\n'
-    + f"{code(12)},hire,2026-10,,5000000,\x7fdel,\n"
-    + f"{code(12)},hire,2026-10,,5000000,trailing\u00a0,\n"
-    + f"{code(14)},hire,2026-10,,5000000,,\n"
+    + ",hire,2026-10,,5000000,,,1990-01-01\n"
+    + "0999999999,hire,2026-10,,5000000,,,1990-01-01\n"
+    + f"{code(3)},hire,2026-10,,5000000,,,1990-01-01\n"
+    + f"{code(9)},hire,2024-10,,5000000,,,1990-01-01\n"
+    + f"{code(5)},leave,2026-10,,,,,\n"
+    + f"{code(5)},adjust_salary,2026-10,,6000000,,,\n"
+    + f"{code(3)},leave,2026-01,,,,,\n"
+    + f"{code(3)},adjust_salary,2025-12,,6000000,,,\n"
+    + f"{code(4)},hire,2014-12,,5000000,,,1990-01-01\n"
+    + f"{code(13)},hire,2026-10,,5000000,,,1990-01-01\n"
+    + f"{code(13)},hire,2026-10,,5000000,,,1990-01-01\n"
+    + f"{code(9)},hire,2026-05,,5000000,,,1990-01-01\n"
+    + f"{code(9)},leave,2026-05,,,,,\n"
+    + f'{code(12)},hire,2026-10,,5000000,"two\nlines",,1990-01-01\n'
+    + f"{code(12)},hire,2026-10,,5000000,\x7fdel,,1990-01-01\n"
+    + f"{code(12)},hire,2026-10,,5000000,trailing\u00a0,,1990-01-01\n"
+    + f"{code(14)},hire,2026-10,,5000000,,,1990-01-01\n"
     # Issue 11 c: an unknown code and a person never employed here answer alike.
-    + "0999999998,leave,2026-10,,,,\n"
-    + f"{code(8)},correct_period,2025-01,2025-03,4800000,,\n"
+    + "0999999998,leave,2026-10,,,,,\n"
+    + f"{code(8)},correct_period,2025-01,2025-03,4800000,,,\n"
+    # Issue 11 c: an unknown code and a wrong date of birth answer alike (person_not_matched),
+    # also for a person the unit employs or a hire followed by other lines of the person.
+    + f"{code(16)},hire,2026-10,,5000000,,,1990-01-02\n"
+    + "0999999997,hire,2026-10,,5000000,,,1990-01-01\n"
+    + f"{code(3)},hire,2026-10,,5000000,,,1991-01-01\n"
+    + f"{code(17)},hire,2026-10,,5000000,,,1990-01-02\n"
+    + f"{code(17)},adjust_salary,2026-10,,6000000,,,\n"
+    + f"{code(18)},hire,2026-10,,5000000,,,2999-01-01\n"
+    + f"{code(19)},hire,2026-10,,5000000,,,1990-02-30\n"
+    + f"{code(19)},hire,2026-10,,5000000,,,1899-12-31\n"
+    + f"{code(19)},hire,2026-10,,5000000,,,90-01-01\n"
+    + f"{code(19)},hire,2026-10,,5000000,,,\n"
+    + f"{code(19)},leave,2026-10,,,,,1990-01-01\n"
+    + f"{code(19)},correct_period,2026-01,2026-02,1,,,1990-01-01\n"
+    + f"{code(20)},hire,2026-10,,5000000,,, 1990-01-01 \n"
+    + f'{code(21)},hire,2026-10,,5000000,,,"1990-01-01"\n'
+    + f"{code(22)},hire,2026-10,,5000000,,,1990-01-01x\n"
 )
 
 
@@ -266,37 +284,65 @@ def test_a_report_with_every_kind_of_line_gives_the_same_rows_and_errors(
 
     assert results[3] == ("stored", True, "R1", 13)
     rejected = results[4]
-    assert rejected[0] == "rejected" and rejected[3] == 29
-    assert rejected[2][-2:] == [
+    assert rejected[0] == "rejected" and rejected[3] == 42
+    assert rejected[2][-15:] == [
         {"line": 31, "fields": {"bhxh_code": "not_employed"}},
         {"line": 32, "fields": {"bhxh_code": "not_employed"}},
+        # The probes of issue 11 c: every unmatched hire gives the one entry.
+        {"line": 33, "fields": {"bhxh_code": "person_not_matched"}},
+        {"line": 34, "fields": {"bhxh_code": "person_not_matched"}},
+        {"line": 35, "fields": {"bhxh_code": "person_not_matched"}},
+        {"line": 36, "fields": {"bhxh_code": "person_not_matched"}},
+        {"line": 37, "fields": {"bhxh_code": "not_employed"}},
+        {"line": 38, "fields": {"bhxh_code": "person_not_matched"}},
+        {"line": 39, "fields": {"date_of_birth": "invalid_date"}},
+        {"line": 40, "fields": {"date_of_birth": "invalid_date"}},
+        {"line": 41, "fields": {"date_of_birth": "invalid_date"}},
+        {"line": 42, "fields": {"date_of_birth": "required"}},
+        {"line": 43, "fields": {"date_of_birth": "only_for_hires"}},
+        {"line": 44, "fields": {"date_of_birth": "only_for_hires"}},
+        {"line": 47, "fields": {"date_of_birth": "invalid_date"}},
     ]
     codes = {code for line in rejected[2] for code in line["fields"].values()}
     assert codes >= {
         "invalid_bhxh_code", "invalid_type", "invalid_month", "invalid_salary", "month_too_early",
         "after_report_period", "required", "only_for_corrections", "before_from_month",
         "not_for_leave", "too_long", "invalid_schemes", "wrong_number_of_columns",
-        "unknown_person", "already_employed", "overlaps_previous_employment", "not_employed",
+        "person_not_matched", "already_employed", "overlaps_previous_employment", "not_employed",
         "not_after_start", "before_start", "no_rates_for_month", "invalid_characters",
+        "invalid_date", "only_for_hires",
     }  # fmt: skip
     assert results[5] == ("stored", False, "R1", 13)
     assert results[6] == ("conflict",)
 
 
 def test_json_reports_give_the_same_rows_and_errors(settings, persons, unit, other_unit):
+    born = {"date_of_birth": "1990-01-01"}
     bad = [
         "not an object",
-        {"bhxh_code": 123, "type": "hire", "from_month": "2026-10", "salary": 5_000_000},
-        {"bhxh_code": code(12), "type": "hire", "from_month": "2026-10", "salary": "5000000"},
+        {"bhxh_code": 123, "type": "hire", "from_month": "2026-10", "salary": 5_000_000} | born,
+        {"bhxh_code": code(12), "type": "hire", "from_month": "2026-10", "salary": "5000000"}
+        | born,
         {"bhxh_code": code(12), "type": "hire", "from_month": "2026-10", "salary": 1,
-         "schemes": "BHXH"},
-        {"bhxh_code": code(12), "type": "hire", "from_month": "2026-10", "salary": 1, "bonus": 1},
-        {"bhxh_code": code(3), "type": "hire", "from_month": "2026-10", "salary": 1},
+         "schemes": "BHXH"} | born,
+        {"bhxh_code": code(12), "type": "hire", "from_month": "2026-10", "salary": 1, "bonus": 1}
+        | born,
+        {"bhxh_code": code(3), "type": "hire", "from_month": "2026-10", "salary": 1} | born,
         {"bhxh_code": code(12), "type": "leave", "from_month": "2026-10"},
+        # Issue 11 c: a hire names its person by code and date of birth.
+        {"bhxh_code": code(16), "type": "hire", "from_month": "2026-10", "salary": 1,
+         "date_of_birth": "1990-01-02"},
+        {"bhxh_code": "0999999997", "type": "hire", "from_month": "2026-10", "salary": 1} | born,
+        {"bhxh_code": code(17), "type": "hire", "from_month": "2026-10", "salary": 1},
+        {"bhxh_code": code(17), "type": "hire", "from_month": "2026-10", "salary": 1,
+         "date_of_birth": 19900101},
+        {"bhxh_code": code(17), "type": "leave", "from_month": "2026-10"} | born,
+        {"bhxh_code": code(17), "type": "hire", "from_month": "2026-10", "salary": 1,
+         "date_of_birth": "1990-1-1"},
     ]  # fmt: skip
     good = [
         {"bhxh_code": code(12), "type": "hire", "from_month": "2026-10", "salary": 5_000_000,
-         "job_title": " padded ", "schemes": ["BHTN", "BHXH"]},
+         "job_title": " padded ", "schemes": ["BHTN", "BHXH"]} | born,
         {"bhxh_code": code(3), "type": "leave", "from_month": "2026-10"},
         {"bhxh_code": code(1), "type": "correct_period", "from_month": "2024-12",
          "to_month": "2025-01", "salary": 7_000_000},
@@ -308,23 +354,37 @@ def test_json_reports_give_the_same_rows_and_errors(settings, persons, unit, oth
             json_report(unit, "J1", "2026-10", bad),
             json_report(unit, "J2", "2026-10", good),
             json_report(unit, "J2", "2026-10", good),
-            csv_report(unit, "J2", "2026-10", HEADER + f"{code(12)},hire,2026-10,,5000000,,\n"),
+            csv_report(
+                unit, "J2", "2026-10", HEADER + f"{code(12)},hire,2026-10,,5000000,,,1990-01-01\n"
+            ),
         ],
     )
 
-    assert results[3][0] == "rejected" and results[3][3] == 7
+    assert results[3][0] == "rejected" and results[3][3] == 13
+    assert results[3][2][6:] == [
+        {"line": 7, "fields": {"bhxh_code": "not_employed"}},
+        {"line": 8, "fields": {"bhxh_code": "person_not_matched"}},
+        {"line": 9, "fields": {"bhxh_code": "person_not_matched"}},
+        {"line": 10, "fields": {"date_of_birth": "required"}},
+        {"line": 11, "fields": {"date_of_birth": "must_be_text"}},
+        {"line": 12, "fields": {"date_of_birth": "only_for_hires"}},
+        {"line": 13, "fields": {"date_of_birth": "invalid_date"}},
+    ]
     assert results[4] == ("stored", True, "J2", 3)
     assert results[5] == ("stored", False, "J2", 3)
     assert results[6] == ("conflict",)
 
 
 def test_a_csv_report_replays_a_json_report_of_the_same_lines(settings, persons, unit):
-    line = {"bhxh_code": code(1), "type": "hire", "from_month": "2026-10", "salary": 5_000_000}
+    line = {"bhxh_code": code(1), "type": "hire", "from_month": "2026-10", "salary": 5_000_000,
+            "date_of_birth": "1990-01-01"}  # fmt: skip
     results = both_paths(
         settings,
         [
             json_report(unit, "X", "2026-10", [line]),
-            csv_report(unit, "X", "2026-10", HEADER + f"{code(1)},hire,2026-10,,5000000,,\n"),
+            csv_report(
+                unit, "X", "2026-10", HEADER + f"{code(1)},hire,2026-10,,5000000,,,1990-01-01\n"
+            ),
         ],
     )
 
@@ -337,7 +397,7 @@ def test_a_large_plain_report_streamed_in_small_chunks_gives_the_same_rows(
 ):
     monkeypatch.setattr(pgingest, "BULK_LINES", bulk_lines)  # the plans of large reports
     body = "".join(
-        f"{code(n)},hire,2026-{1 + n % 10:02d},,{5_000_000 + n},Công nhân may,\n"
+        f"{code(n)},hire,2026-{1 + n % 10:02d},,{5_000_000 + n},Công nhân may,,1990-01-01\n"
         for n in range(100, 2100)
     )
     odd = body.replace(f"{code(1500)},hire", f'"{code(1500)}",hire')  # one quoted field
@@ -369,7 +429,7 @@ def test_the_error_list_is_cut_the_same_way(settings, persons, unit, other_unit)
         settings, [*setup_steps(unit, other_unit), csv_report(unit, "R2", "2026-10", INVALID)]
     )
 
-    assert len(results[3][2]) == 4 and results[3][3] == 28
+    assert len(results[3][2]) == 4 and results[3][3] == 41
 
 
 @pytest.mark.parametrize(
@@ -403,7 +463,8 @@ def test_an_empty_or_too_long_report_is_rejected_the_same_way(settings, persons,
                 unit,
                 "L",
                 "2026-10",
-                HEADER + "".join(f"{code(n)},hire,2026-10,,5000000,,\n" for n in range(1, 5)),
+                HEADER
+                + "".join(f"{code(n)},hire,2026-10,,5000000,,,1990-01-01\n" for n in range(1, 5)),
             ),
             json_report(unit, "E2", "2026-10", []),
             json_report(
@@ -431,13 +492,19 @@ def test_a_failure_while_applying_leaves_no_rows(settings, persons, unit, monkey
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(statements, "refresh_statements", broken)
-    body = HEADER + "".join(f"{code(n)},hire,2026-0{n},,5000000,,\n" for n in range(1, 9))
+    body = HEADER + "".join(
+        f"{code(n)},hire,2026-0{n},,5000000,,,1990-01-01\n" for n in range(1, 9)
+    )
     with pytest.raises(RuntimeError):
-        csv_report(unit, "F", "2026-10", body + f"{code(8)},correct_period,2026-08,2026-09,1,,\n")()
+        csv_report(
+            unit, "F", "2026-10", body + f"{code(8)},correct_period,2026-08,2026-09,1,,,\n"
+        )()
 
     assert snapshot() == before
     monkeypatch.undo()
-    assert outcome(csv_report(unit, "F", "2026-10", HEADER + f"{code(1)},hire,2026-10,,1,,\n"))
+    assert outcome(
+        csv_report(unit, "F", "2026-10", HEADER + f"{code(1)},hire,2026-10,,1,,,1990-01-01\n")
+    )
 
 
 @pytest.mark.parametrize("sql", [False, True], ids=["generic", "sql"])
@@ -455,7 +522,7 @@ def test_a_report_stored_meanwhile_by_a_concurrent_request_is_replayed(
         salary=5_000_000,
         covered_to=dt.date(2024, 12, 1),
     )
-    body = HEADER + f"{code(1)},correct_period,2026-01,2026-03,5000000,,\n"
+    body = HEADER + f"{code(1)},correct_period,2026-01,2026-03,5000000,,,\n"
     first = csv_report(unit, "RACE", "2026-10", body)()
     real_filter = Report.objects.filter
     calls: list[int] = []

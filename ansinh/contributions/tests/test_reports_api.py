@@ -99,7 +99,7 @@ def test_one_bad_line_rejects_the_report_with_every_lines_errors_and_stores_noth
             line("0123456789", "hire", "2026-10", salary=9_000_000),
             line("012345678", "hire", "2026-13", salary=-5),
             line("0123456790", "leave", "2026-10"),
-            line("9999999999", "hire", "2026-10", salary=1),
+            line("9999999999", "hire", "2026-10", salary=1, date_of_birth="1990-05-17"),
             line("0123456790", "correct_period", "2026-09", salary=5_000_000),
         ],
     )
@@ -113,9 +113,10 @@ def test_one_bad_line_rejects_the_report_with_every_lines_errors_and_stores_noth
         "bhxh_code": "invalid_bhxh_code",
         "from_month": "invalid_month",
         "salary": "invalid_salary",
+        "date_of_birth": "required",
     }
     assert by_line[3] == {"bhxh_code": "not_employed"}
-    assert by_line[4] == {"bhxh_code": "unknown_person"}
+    assert by_line[4] == {"bhxh_code": "person_not_matched"}
     assert by_line[5] == {"to_month": "required"}
     assert set(by_line) == {2, 3, 4, 5}
     assert not Report.objects.exists()
@@ -129,13 +130,13 @@ def test_one_bad_line_rejects_the_report_with_every_lines_errors_and_stores_noth
         [
             line("0123456789", "hire", "2026-10", salary=9_000_000),
             line("0123456790", "leave", "2026-10"),
-            line("9999999999", "hire", "2026-10", salary=1),
+            line("9999999999", "hire", "2026-10", salary=1, date_of_birth="1990-05-17"),
         ],
     )
     assert response.status_code == 422
     assert response.json()["error"]["lines"] == [
         {"line": 2, "fields": {"bhxh_code": "not_employed"}},
-        {"line": 3, "fields": {"bhxh_code": "unknown_person"}},
+        {"line": 3, "fields": {"bhxh_code": "person_not_matched"}},
     ]
     assert not Report.objects.exists() and not Employment.objects.exists()
 
@@ -240,9 +241,9 @@ def test_schemes_restrict_which_tabs_show_the_months(api, citizen, unit_key):
 
 def test_csv_report_with_the_same_columns(client, api, citizen, citizen_no_email, unit_key):
     body = (
-        "bhxh_code,type,from_month,to_month,salary,job_title,schemes\n"
-        '0123456789,hire,2026-09,,10000000,"Kế toán, tổng hợp",\n'
-        "0123456790,hire,2026-10,,6000000,Thủ kho,BHXH|BHYT\n"
+        "bhxh_code,type,from_month,to_month,salary,job_title,schemes,date_of_birth\n"
+        '0123456789,hire,2026-09,,10000000,"Kế toán, tổng hợp",,1990-05-17\n'
+        "0123456790,hire,2026-10,,6000000,Thủ kho,BHXH|BHYT,1992-03-08\n"
     )
 
     response = _post_csv(client, unit_key, body)
@@ -259,7 +260,7 @@ def test_csv_report_as_a_multipart_upload(client, citizen, unit_key):
 
     upload = SimpleUploadedFile(
         "d02.csv",
-        b"bhxh_code,type,from_month,salary\n0123456789,hire,2026-10,7000000\n",
+        b"bhxh_code,type,from_month,salary,date_of_birth\n0123456789,hire,2026-10,7000000,1990-05-17\n",
         "text/csv",
     )
     response = client.post(
@@ -272,7 +273,10 @@ def test_csv_report_as_a_multipart_upload(client, citizen, unit_key):
 
 
 def test_csv_errors_are_reported_per_line(client, citizen, unit_key):
-    body = "bhxh_code,type,from_month,salary\n0123456789,hire,2026-10,7000000\nabc,fire,2026-10,x\n0123456789,hire\n"
+    body = (
+        "bhxh_code,type,from_month,salary,date_of_birth\n0123456789,hire,2026-10,7000000,1990-05-17\n"
+        "abc,fire,2026-10,x,\n0123456789,hire\n"
+    )
 
     response = _post_csv(client, unit_key, body)
 

@@ -48,7 +48,15 @@ def _hire(api, bhxh_code: str = OUTSIDER, *, reference: str = "D02-HIRE-1"):
     response = _report(
         api,
         reference,
-        [{"bhxh_code": bhxh_code, "type": "hire", "from_month": "2026-03", "salary": 9_000_000}],
+        [
+            {
+                "bhxh_code": bhxh_code,
+                "type": "hire",
+                "from_month": "2026-03",
+                "salary": 9_000_000,
+                "date_of_birth": "1985-01-02",  # the outsider's: the employer knows it
+            }
+        ],
     )
     assert response.status_code == 201, response.content
     return response

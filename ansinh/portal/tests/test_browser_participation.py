@@ -37,7 +37,7 @@ def test_citizen_sees_the_history_per_scheme_and_the_card_with_its_qr(page: Page
         period=format_month(now),
         lines=[
             {"bhxh_code": "0123456789", "type": "hire", "from_month": format_month(start),
-             "salary": 9_000_000, "job_title": "Kế toán"},
+             "salary": 9_000_000, "job_title": "Kế toán", "date_of_birth": "1990-05-17"},
             {"bhxh_code": "0123456789", "type": "adjust_salary", "from_month": format_month(change),
              "salary": 11_000_000},
         ],
