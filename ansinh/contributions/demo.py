@@ -27,7 +27,7 @@ from django.utils import timezone
 from ansinh.cards.models import Card
 from ansinh.people.models import HealthFacility, Person, Unit
 
-from .models import Employment, Payment, PaymentSource, Statement
+from .models import Channel, Employment, Payment, PaymentSource, Statement
 from .months import add_months, format_month, month_of
 from .services import ingest_report
 from .statements import settle
@@ -127,7 +127,11 @@ def load_contribution_demo(*, synthetic_codes: list[str]) -> None:
         body = repr(lines).encode()
         reference = f"DEMO-{format_month(now)}-{hashlib.sha256(body).hexdigest()[:12]}"
         ingest_report(
-            unit=units[unit_code], reference=reference, period=format_month(now), lines=lines
+            unit=units[unit_code],
+            reference=reference,
+            period=format_month(now),
+            lines=lines,
+            channel=Channel.CLI,
         )
     _pay(units, now)
     _cards(persons, now)

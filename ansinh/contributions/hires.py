@@ -26,7 +26,7 @@ from django_tasks import task
 
 from ansinh.notifications.emails import queue_email
 
-from .models import LineType, Report, ReportLine
+from .models import Channel, LineType, Report, ReportLine
 
 if TYPE_CHECKING:
     from ansinh.people.models import Person, Unit
@@ -84,8 +84,12 @@ def hired_within(*, person: Person, unit: Unit, days: int, now: dt.datetime) -> 
 
 
 def schedule_hire_notices(report: Report) -> None:
-    """Enqueue ``announce_hires`` once the report's transaction commits (caller's transaction)."""
-    if not (report.counts or {}).get(LineType.HIRE):
+    """Enqueue ``announce_hires`` once the report's transaction commits (caller's transaction).
+
+    Hires a unit reports (the unit API) or a clerk uploads (the back office) are announced.
+    Reports the operator loads from the command line — the demo data, history carried over
+    from another system — are not: nobody is told in 2026 of a hire from 2015."""
+    if not (report.counts or {}).get(LineType.HIRE) or report.channel == Channel.CLI:
         return
     report_id = report.pk
     transaction.on_commit(lambda: announce_hires.enqueue(report_id), robust=True)

@@ -280,3 +280,13 @@ def test_demo_refuses_an_out_of_range_synthetic_count(count):
         _demo(count)
 
     assert not Person.objects.exists()
+
+
+def test_the_demo_history_announces_no_new_employer(mailoutbox):
+    from ansinh.notifications.models import Notice, OutboundEmail
+
+    _demo()
+
+    # The demo's hires are history loaded by the operator, not hires a unit reports today.
+    assert not OutboundEmail.objects.filter(kind="new_employer").exists()
+    assert not Notice.objects.filter(kind="new_employer").exists()
