@@ -282,10 +282,11 @@ def test_demo_refuses_an_out_of_range_synthetic_count(count):
     assert not Person.objects.exists()
 
 
-def test_the_demo_history_announces_no_new_employer(mailoutbox):
+def test_the_demo_history_announces_no_new_employer(django_capture_on_commit_callbacks):
     from ansinh.notifications.models import Notice, OutboundEmail
 
-    _demo()
+    with django_capture_on_commit_callbacks(execute=True):
+        _demo()
 
     # The demo's hires are history loaded by the operator, not hires a unit reports today.
     assert not OutboundEmail.objects.filter(kind="new_employer").exists()
