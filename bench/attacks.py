@@ -147,6 +147,15 @@ class Answer:
         except ValueError:
             return {}
 
+    def error(self) -> dict[str, Any]:
+        """The ``error`` object of an API error answer (code, message, fields, extras)."""
+        body = self.json()
+        found = body.get("error") if isinstance(body, dict) else None
+        return found if isinstance(found, dict) else {}
+
+    def code(self) -> str | None:
+        return self.error().get("code")
+
     def header(self, name: str) -> str:
         return next((v for k, v in self.headers if k.lower() == name.lower()), "")
 
@@ -646,13 +655,19 @@ class Attacks:
             "/api/v1/unit/reports",
             ip=new_ip(),
             headers={"X-API-Key": DEMO_UNIT_KEY},
-            json_body={"reference": f"probe-{uuid.uuid4().hex[:8]}", "period": "2026-01", "lines": lines},
+            json_body={
+                "reference": f"probe-{uuid.uuid4().hex[:8]}",
+                "period": "2026-01",
+                "lines": lines,
+            },
         )
         errors = {}
-        for line in answer.json().get("lines", []):
+        for line in answer.error().get("lines", []):
             number = int(line.get("line", 0))
             if 1 <= number <= len(lines):
-                errors[lines[number - 1]["bhxh_code"]] = json.dumps(line.get("fields"), sort_keys=True)
+                errors[lines[number - 1]["bhxh_code"]] = json.dumps(
+                    line.get("fields"), sort_keys=True
+                )
         seen_existing = {errors.get(c, "(no error)") for c in existing}
         seen_unknown = {errors.get(c, "(no error)") for c in unknown}
         same = answer.status < 500 and seen_existing == seen_unknown and len(seen_existing) == 1
@@ -710,21 +725,24 @@ class Attacks:
             statuses[answer.status] = statuses.get(answer.status, 0) + 1
         i = self.account()
         right = self.client.login(code(i), PASSWORD, ip=ip)
-        body = right.json()
-        key = (body.get("captcha") or {}).get("key") if right.status == 429 else None
+        key = (right.error().get("captcha") or {}).get("key") if right.status == 429 else None
         if right.status == 200:
             l_ok, l_fig = True, "right password answered 200 without a challenge"
         elif key:
             solved = self.client.login(
-                code(i), PASSWORD, ip=ip, captcha_key=key, captcha_answer=solve_captcha(self.target, key)
+                code(i),
+                PASSWORD,
+                ip=ip,
+                captcha_key=key,
+                captcha_answer=solve_captcha(self.target, key),
             )
             l_ok = solved.status == 200
             l_fig = (
-                f"right password → {right.status} {body.get('code')}; with the CAPTCHA solved "
+                f"right password → {right.status} {right.code()}; with the CAPTCHA solved "
                 f"(answer read from captcha_captchastore) → {solved.status}"
             )
         else:
-            l_ok, l_fig = False, f"right password → {right.status} {body.get('code')}, no challenge"
+            l_ok, l_fig = False, f"right password → {right.status} {right.code()}, no challenge"
         self.verdict(
             "l",
             "60 failures from one address lock out the right password",
@@ -742,13 +760,13 @@ class Attacks:
             )
             flood[answer.status] = flood.get(answer.status, 0) + 1
         after = self.client.login(str(9_600_000_999), "wrong-password-123", ip=ip)
-        held = after.status == 429 and after.json().get("code") == "captcha_required"
+        held = after.status == 429 and after.code() == "captcha_required"
         self.verdict(
             "e",
             "a recovery flood evicts the address's login counter",
             held,
             f"500 recovery requests: {flood}; next failed login from that address → "
-            f"{after.status} {after.json().get('code')}",
+            f"{after.status} {after.code()}",
         )
 
     # -- f. recovery tells whether the typed email is on record ----------------------------------
@@ -832,7 +850,12 @@ class Attacks:
 
     def attack_j(self) -> None:
         depth = 100_000
-        nested = b'{"reference": "probe-nested", "period": "2026-01", "lines": ' + b"[" * depth + b"]" * depth + b"}"
+        nested = (
+            b'{"reference": "probe-nested", "period": "2026-01", "lines": '
+            + b"[" * depth
+            + b"]" * depth
+            + b"}"
+        )
         report = self.client.call(
             "POST",
             "/api/v1/unit/reports",
@@ -844,7 +867,7 @@ class Attacks:
         i = self.account()
         token = self.client.login(code(i), PASSWORD, ip=new_ip()).json()["access_token"]
         boundary = "probe" + uuid.uuid4().hex
-        payload = "[" * depth + "]" * depth
+        payload = "[" * 10_000 + "]" * 10_000  # under the 64 KB form-field limit
         multipart = (
             f'--{boundary}\r\nContent-Disposition: form-data; name="payload"\r\n\r\n{payload}\r\n'
             f'--{boundary}\r\nContent-Disposition: form-data; name="documents"; filename="a.pdf"\r\n'
@@ -870,9 +893,9 @@ class Attacks:
             "j",
             "nested JSON / offset 2^63",
             all(400 <= s < 500 for s in statuses) and offset.status == 400 and report.status == 400,
-            f"nested report ({depth} levels) → {report.status} {report.json().get('code')}; "
-            f"nested payload → {dossier.status} {dossier.json().get('code')}; staff queue "
-            f"offset=2^63 → {offset.status} {offset.json().get('code')}",
+            f"nested report ({depth} levels) → {report.status} {report.code()}; "
+            f"nested payload (10000 levels) → {dossier.status} {dossier.code()}; staff queue "
+            f"offset=2^63 → {offset.status} {offset.code()}",
         )
 
     # -- m. filing a taken CCCD -------------------------------------------------------------------
@@ -900,7 +923,7 @@ class Attacks:
                 body=body,
                 content_type=f"multipart/form-data; boundary={boundary}",
             )
-            answers[label] = (answer.status, answer.json().get("code"))
+            answers[label] = (answer.status, answer.code())
         self.verdict(
             "m",
             "filing a taken CCCD",
@@ -911,16 +934,18 @@ class Attacks:
     # -- o. registration codes to spelling variants ----------------------------------------------
 
     def attack_o(self) -> None:
+        # gmail.com: where dots of the local part do not matter (any domain ignores +tags and
+        # case). The servers' relay is the loopback sink: nothing leaves this machine.
         local = f"flood{uuid.uuid4().hex[:6]}"
         variants = [
-            f"{local}@example.test",
-            f"{local.upper()}@example.test",
-            f"{local[:3]}.{local[3:]}@example.test",
-            f"{local}+a@example.test",
-            f"{local}+b@EXAMPLE.test",
-            f"{local[:2]}.{local[2:]}+c@example.test",
-            f"{local}+d@example.test",
-            f"{local.capitalize()}+e@example.test",
+            f"{local}@gmail.com",
+            f"{local.upper()}@gmail.com",
+            f"{local[:3]}.{local[3:]}@gmail.com",
+            f"{local}+a@gmail.com",
+            f"{local}+b@GMAIL.com",
+            f"{local[:2]}.{local[2:]}+c@gmail.com",
+            f"{local}+d@gmail.com",
+            f"{local.capitalize()}+e@gmail.com",
         ]
         statuses = []
         for n, typed in enumerate(variants):
@@ -964,8 +989,12 @@ class Attacks:
         old = next(line.split(" ", 1)[1] for line in first.splitlines() if line.startswith("QR "))
         second = self.target.shell(ISSUE_CARD.replace("CODE", repr(code(i))))
         new = next(line.split(" ", 1)[1] for line in second.splitlines() if line.startswith("QR "))
-        verify_old = self.client.call("POST", "/api/v1/cards/verify", ip=new_ip(), json_body={"qr": old})
-        verify_new = self.client.call("POST", "/api/v1/cards/verify", ip=new_ip(), json_body={"qr": new})
+        verify_old = self.client.call(
+            "POST", "/api/v1/cards/verify", ip=new_ip(), json_body={"qr": old}
+        )
+        verify_new = self.client.call(
+            "POST", "/api/v1/cards/verify", ip=new_ip(), json_body={"qr": new}
+        )
         o, n = verify_old.json(), verify_new.json()
         self.verdict(
             "p",
@@ -1012,7 +1041,9 @@ class Attacks:
             },
         )
         i = self.account()
-        login = browser.post_form("/dang-nhap/", self._login_fields(browser.get("/dang-nhap/").body, code(i), PASSWORD))
+        login = browser.post_form(
+            "/dang-nhap/", self._login_fields(browser.get("/dang-nhap/").body, code(i), PASSWORD)
+        )
         cookies = page.cookies() + lang.cookies() + login.cookies()
         bad = []
         names = set()
@@ -1059,15 +1090,20 @@ def run_attacks(attacks: Attacks, only: set[str]) -> None:
         "d": attacks.attack_d,
     }
     for letter in ORDER:
-        if only and letter not in only and not (letter == "g" and "k" in only) and not (
-            letter == "l" and "e" in only
+        if (
+            only
+            and letter not in only
+            and not (letter == "g" and "k" in only)
+            and not (letter == "l" and "e" in only)
         ):
             continue
         with step(f"{attacks.target.name}: attack {letter}"):
             try:
                 methods[letter]()
             except (BenchError, OSError, KeyError, ValueError, TypeError) as exc:
-                attacks.verdict(letter, "could not be replayed", False, f"ERROR {type(exc).__name__}: {exc}")
+                attacks.verdict(
+                    letter, "could not be replayed", False, f"ERROR {type(exc).__name__}: {exc}"
+                )
 
 
 def main() -> int:
@@ -1111,12 +1147,19 @@ def main() -> int:
             + markdown_table(
                 ["attack", "what", "verdict", "figures"],
                 [
-                    (v.letter, v.title, "PASS" if v.passed else "**FAIL**", v.figures.replace("|", "/"))
+                    (
+                        v.letter,
+                        v.title,
+                        "PASS" if v.passed else "**FAIL**",
+                        v.figures.replace("|", "/"),
+                    )
                     for v in attacks.verdicts
                 ],
             ),
         )
-    summary = "every attack replayed failed" if not failed else f"still working: {', '.join(failed)}"
+    summary = (
+        "every attack replayed failed" if not failed else f"still working: {', '.join(failed)}"
+    )
     report.sections.insert(
         0,
         (
