@@ -1064,7 +1064,7 @@ class Attacks:
         self.verdict(
             "r",
             "cookies of the production profile",
-            not bad and "django_language" in names,
+            not bad and any(n.endswith("django_language") for n in names),
             f"cookies seen {sorted(names)}; without Secure or SameSite: {sorted(set(bad)) or 'none'}",
         )
 
