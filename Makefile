@@ -10,7 +10,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
 .PHONY: run test test-embedded test-services lint format messages lock clean bench bench-recovery \
-	bench-ingest bench-history bench-statements bench-growth bench-slowclients bench-report-memory bench-login-timing soak
+	bench-ingest bench-history bench-statements bench-growth bench-slowclients bench-report-memory bench-login-timing bench-attacks soak
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -96,6 +96,15 @@ bench-growth: $(STAMP)
 ## meanwhile; writes bench/results/slowclients.md (about 2 minutes).
 bench-slowclients: $(STAMP)
 	$(BIN)/python bench/slowclients.py --database $(BENCH_DB) --redis-db $(BENCH_REDIS_DB) $(BENCH_ARGS)
+
+## Replay of issue 11's hostile probe over HTTP (bench/README.md) against `ansinh serve`
+## (production profile; PostgreSQL database ATTACKS_DB dropped and re-created, Redis db
+## ATTACKS_REDIS_DB flushed) and `ansinh run` (temporary SQLite); writes
+## bench/results/attacks.md, exit status 1 when an attack still works (about 5 minutes).
+ATTACKS_DB ?= ansinh_attacks
+ATTACKS_REDIS_DB ?= 13
+bench-attacks: $(STAMP)
+	$(BIN)/python bench/attacks.py --database $(ATTACKS_DB) --redis-db $(ATTACKS_REDIS_DB) $(BENCH_ARGS)
 
 ## Soak, a benchmark, not a CI test (bench/README.md): 30 minutes of mixed traffic on the
 ## production profile; writes bench/results/soak.md; exit status 1 on FAIL.
