@@ -5,7 +5,7 @@ answered exactly like a URL that does not exist, on the back office and on the p
 from __future__ import annotations
 
 import pytest
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 
 from ansinh.conftest import CITIZEN_PASSWORD, STAFF_PASSWORD, make_staff
@@ -56,10 +56,10 @@ def test_someone_elses_dossier_on_the_portal_is_the_page_of_an_unknown_url(
 
 
 def _page_for(exc: Exception) -> HttpResponse | None:
-    def view(request: object) -> HttpResponse:
+    def view(request: HttpRequest) -> HttpResponse:
         raise AssertionError("not called")
 
-    middleware = DomainErrorMiddleware(view)  # type: ignore[arg-type]
+    middleware = DomainErrorMiddleware(view)
     return middleware.process_exception(RequestFactory().get("/ca-nhan/ho-so/"), exc)
 
 
