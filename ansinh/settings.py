@@ -120,6 +120,8 @@ MIDDLEWARE = [
     "ansinh.lib.apimiddleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ansinh.accounts.middleware.PasswordChangeRequiredMiddleware",
+    # A domain refusal a page did not handle: NotFound → the 404 page, Forbidden → 403, …
+    "ansinh.lib.middleware.DomainErrorMiddleware",
 ]
 
 # security.W003 looks for Django's CSRF middleware by name; ours is a subclass of it

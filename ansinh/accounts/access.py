@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from ansinh.lib.errors import Forbidden
 
 from .models import STAFF_ROLES, Role
 
@@ -25,14 +26,9 @@ if TYPE_CHECKING:
 APPROVER_ROLES = (Role.APPROVER, Role.ADMIN)
 
 
-class AccessDenied(Exception):  # noqa: N818
-    """Refused by a door rule. ``code`` is stable (API bodies, tests), ``message`` readable."""
-
-    code = "forbidden"
-    message: str | Promise = _("You may not do this.")
-
-    def __init__(self) -> None:
-        super().__init__(self.code)
+class AccessDenied(Forbidden):
+    """Refused by a door rule (a ``Forbidden`` of ``ansinh.lib.errors``). ``code`` is stable
+    (API bodies, tests), ``message`` readable."""
 
 
 class StaffOnly(AccessDenied):  # noqa: N818

@@ -26,7 +26,6 @@ from pydantic import ValidationError as PydanticValidationError
 from ansinh.accounts import codes
 from ansinh.accounts.models import User
 from ansinh.dossiers import access, email_change, email_dispute, services
-from ansinh.dossiers.errors import DossierError
 from ansinh.dossiers.models import Channel
 from ansinh.dossiers.present import detail, summary
 from ansinh.dossiers.uploads import UploadRejected, check_files, install_upload_limits
@@ -63,13 +62,7 @@ ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: Erro
 
 
 def install(api: NinjaAPI) -> None:
-    """Answer the dossiers' domain errors in the API's error format."""
-
-    @api.exception_handler(DossierError)
-    def _dossier_error(request: HttpRequest, exc: DossierError) -> HttpResponse:
-        return errors.error_response(
-            api, request, status=exc.status, code=exc.code, message=exc.message, fields=exc.fields
-        )
+    """Answer a rejected upload in the API's error format (domain errors: ``errors.install``)."""
 
     @api.exception_handler(UploadRejected)
     def _upload_rejected(request: HttpRequest, exc: UploadRejected) -> HttpResponse:

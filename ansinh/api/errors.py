@@ -16,11 +16,23 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from ansinh.lib.errors import DomainError, Kind, Throttled
 from ansinh.lib.faults import RETRY_AFTER_SECONDS
 
 from .parser import JsonBodyError
 
 logger = logging.getLogger(__name__)
+
+
+# The API's one mapping of a domain refusal's kind (``ansinh.lib.errors``) to a status.
+STATUS: dict[Kind, int] = {
+    Kind.NOT_FOUND: 404,
+    Kind.FORBIDDEN: 403,
+    Kind.CONFLICT: 409,
+    Kind.GONE: 410,
+    Kind.INVALID: 400,
+    Kind.THROTTLED: 429,
+}
 
 
 class ApiError(Exception):
@@ -116,6 +128,23 @@ def install(api: NinjaAPI) -> None:
             fields=exc.fields,
             headers=exc.headers,
             extra=exc.extra,
+        )
+
+    @api.exception_handler(DomainError)
+    def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        # Services and access helpers say what kind of refusal it is; the status is chosen
+        # here. NotFound answers exactly like an unknown URL (404 "not_found").
+        headers: dict[str, str] = {}
+        if isinstance(exc, Throttled):
+            headers["Retry-After"] = str(exc.retry_after)
+        return error_response(
+            api,
+            request,
+            status=STATUS[exc.kind],
+            code=exc.code,
+            message=str(exc.message),
+            fields=exc.fields,
+            headers=headers,
         )
 
     @api.exception_handler(ValidationError)

@@ -33,6 +33,7 @@ from ansinh.contributions.services import ingest_report
 from ansinh.contributions.statements import statement_for_staff
 from ansinh.contributions.validation import ReportRejected
 from ansinh.lib.actor import Actor, Channel
+from ansinh.lib.middleware import page_status
 
 from .views import staff_required
 
@@ -44,11 +45,8 @@ def _actor(request: HttpRequest) -> Actor:
 def _refused(form: forms.Form, exc: ContributionAccessError) -> int:
     """Show a refusal on ``form``; the status to answer with. An unknown unit and another
     office's unit get the same error on the same field, hence the same page."""
-    if isinstance(exc, UnitNotFound):
-        form.add_error("unit", str(exc.message))
-        return 404
-    form.add_error(None, str(exc.message))
-    return 403
+    form.add_error("unit" if isinstance(exc, UnitNotFound) else None, str(exc.message))
+    return page_status(exc)
 
 
 @never_cache

@@ -29,6 +29,7 @@ from ansinh.dossiers.present import summary
 from ansinh.dossiers.web import add_errors, file_response
 from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import mask_email, mask_middle, mask_phone
+from ansinh.lib.middleware import page_status
 
 from .views import staff_actor, staff_page, staff_user
 
@@ -92,7 +93,7 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
                     if name in form.fields:
                         form.add_error(name, message)
                 form.add_error(None, exc.message)
-                status = exc.status
+                status = page_status(exc)
             else:
                 messages.success(request, _("Your decision was recorded."))
                 return redirect("backoffice:dossier", dossier_id=found.public_id)

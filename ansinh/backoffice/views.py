@@ -15,12 +15,12 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
 from ansinh.accounts import web
-from ansinh.accounts.access import AccessDenied, StaffOnly, require_staff
+from ansinh.accounts.access import StaffOnly, require_staff
 from ansinh.accounts.forms import StaffLoginForm
 from ansinh.accounts.models import User
 from ansinh.accounts.profile import profile_of
-from ansinh.dossiers.errors import DossierError
 from ansinh.lib.actor import Actor, Channel
+from ansinh.lib.errors import Forbidden
 
 
 def staff_actor(request: HttpRequest) -> Actor:
@@ -56,11 +56,7 @@ def staff_page(view: Any) -> Any:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
-        except DossierError as exc:
-            if exc.status != 403:
-                raise
-            return HttpResponseForbidden(exc.message)
-        except AccessDenied as exc:
+        except Forbidden as exc:
             return HttpResponseForbidden(str(exc.message))
 
     return never_cache(staff_required(csrf_protect(wrapper)))

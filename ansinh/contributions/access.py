@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ansinh.accounts.models import Role
 from ansinh.lib.actor import Channel
+from ansinh.lib.errors import DomainError, Forbidden, NotFound
 from ansinh.lib.identifiers import UNIT_CODE_RE
 from ansinh.people.models import Office, Person, Unit
 
@@ -39,32 +39,27 @@ class NotAUnit(Exception):  # noqa: N818
     """The key belongs to a collection organisation, not to an employer unit."""
 
 
-class ContributionAccessError(Exception):
+class ContributionAccessError(DomainError):
     """Refused by an access rule. ``code`` is stable (for tests and logs), ``message`` readable;
-    no HTTP status: each adapter maps the class (``UnitNotFound`` → 404, the others → 403)."""
-
-    code = "forbidden"
-    message: str | Promise = _("You may not do this.")
-
-    def __init__(self) -> None:
-        super().__init__(self.code)
+    no HTTP status: each is one of the kinds of ``ansinh.lib.errors`` (``UnitNotFound`` a
+    ``NotFound``, the others ``Forbidden``), which each adapter maps."""
 
 
-class StaffOnly(ContributionAccessError):  # noqa: N818
+class StaffOnly(ContributionAccessError, Forbidden):  # noqa: N818
     """The actor is not BHXH staff with an office (a citizen, a unit key, staff without one)."""
 
     code = "staff_only"
     message = _("Only BHXH office staff may do this.")
 
 
-class UnitNotFound(ContributionAccessError):  # noqa: N818
+class UnitNotFound(ContributionAccessError, NotFound):  # noqa: N818
     """No unit with that code in the actor's office: unknown, malformed or another office's."""
 
     code = "unit_not_found"
     message = _("There is no unit with this code in your office.")
 
 
-class ApproverRequired(ContributionAccessError):  # noqa: N818
+class ApproverRequired(ContributionAccessError, Forbidden):  # noqa: N818
     """Recording or importing payments needs the approver role."""
 
     code = "approver_required"

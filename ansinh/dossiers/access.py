@@ -13,7 +13,6 @@ import uuid
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +23,7 @@ from ansinh.lib.identifiers import BHXH_CODE_RE, CCCD_RE
 from ansinh.people.models import Office, Person
 from ansinh.people.services import is_current_employee, is_registered_participant
 
-from .errors import DossierError
+from .errors import Forbidden, NotFound
 from .models import OPEN_STATUSES, Attachment, Dossier
 
 PUBLIC_ID_RE = re.compile(r"HS-[0-9]{4}-[2-9A-HJ-NP-Z]{8}", re.ASCII)
@@ -41,41 +40,41 @@ def _dossiers() -> QuerySet[Dossier]:
 
 
 def staff_office(user: User) -> Office:
-    """The office a staff member works for; ``DossierError(403, "staff_only")`` for anyone
+    """The office a staff member works for; ``Forbidden("staff_only")`` for anyone
     else (citizens, staff without an office)."""
     if not (user.is_authenticated and user.is_office_staff and user.office_id and user.office):
-        raise DossierError(403, "staff_only", _("Only BHXH office staff may do this."))
+        raise Forbidden("staff_only", _("Only BHXH office staff may do this."))
     return user.office
 
 
 def get_dossier_for_staff(user: User, public_id: str, *, lock: bool = False) -> Dossier:
     """The dossier ``public_id`` if ``user`` is staff of the office responsible for it.
 
-    Contract: non-staff get ``DossierError(403)``; a malformed or unknown id and a dossier of
-    another office raise ``Http404`` alike. ``lock`` takes a row lock (call inside a
+    Contract: non-staff get ``Forbidden("staff_only")``; a malformed or unknown id and a dossier of
+    another office raise ``NotFound`` alike. ``lock`` takes a row lock (call inside a
     transaction) so that concurrent decisions on one dossier are serialised.
     """
     office = staff_office(user)
     if not PUBLIC_ID_RE.fullmatch(public_id or ""):
-        raise Http404
+        raise NotFound
     dossiers = _dossiers()
     if lock:
         dossiers = dossiers.select_for_update(of=("self",))
     dossier = dossiers.filter(public_id=public_id, office=office).first()
     if dossier is None:
-        raise Http404
+        raise NotFound
     return dossier
 
 
 def get_dossier_for_citizen(user: User, public_id: str) -> Dossier:
-    """A dossier about the signed-in citizen (whoever filed it); anything else is ``Http404``."""
+    """A dossier about the signed-in citizen (whoever filed it); anything else is ``NotFound``."""
     if not (user.is_authenticated and user.is_citizen and user.person_id):
-        raise Http404
+        raise NotFound
     if not PUBLIC_ID_RE.fullmatch(public_id or ""):
-        raise Http404
+        raise NotFound
     dossier = _dossiers().filter(public_id=public_id, person_id=user.person_id).first()
     if dossier is None:
-        raise Http404
+        raise NotFound
     return dossier
 
 
@@ -116,12 +115,12 @@ def fields_decided_by(dossier: Dossier, user: User) -> set[str]:
 
 def person_of_citizen(user: User) -> Person:
     """The signed-in citizen's own registry record, read afresh (after a service changed it);
-    ``Http404`` for anyone without one."""
+    ``NotFound`` for anyone without one."""
     person = None
     if user.is_authenticated and user.is_citizen and user.person_id:
         person = Person.objects.filter(pk=user.person_id).first()
     if person is None:
-        raise Http404
+        raise NotFound
     return person
 
 
@@ -130,10 +129,10 @@ def get_attachment(dossier: Dossier, attachment_id: str) -> Attachment:
     try:
         parsed = uuid.UUID(str(attachment_id))
     except ValueError:
-        raise Http404 from None
+        raise NotFound from None
     attachment = Attachment.objects.filter(dossier=dossier, public_id=parsed).first()
     if attachment is None:
-        raise Http404
+        raise NotFound
     return attachment
 
 
@@ -154,10 +153,10 @@ def get_person_for_staff(user: User, person_public_id: str) -> Person:
     try:
         parsed = uuid.UUID(str(person_public_id))
     except ValueError:
-        raise Http404 from None
+        raise NotFound from None
     person = Person.objects.filter(public_id=parsed).first()
     if person is None:
-        raise Http404
+        raise NotFound
     return person
 
 
@@ -166,11 +165,10 @@ def get_person_for_key(key: OrganisationKey, bhxh_code: str) -> Person:
     registered participant of the key's collection organisation.
 
     Contract: anyone else — a stranger, a former employee, an unknown or malformed BHXH code —
-    raises the same ``DossierError(403, "not_your_employee")``, so a key cannot be used to
+    raises the same ``Forbidden("not_your_employee")``, so a key cannot be used to
     probe which codes exist.
     """
-    refused = DossierError(
-        403,
+    refused = Forbidden(
         "not_your_employee",
         _("This person is not a current employee or participant of your organisation."),
     )
@@ -188,15 +186,15 @@ def get_person_for_key(key: OrganisationKey, bhxh_code: str) -> Person:
 
 def get_person_for_counter(actor: Actor, bhxh_code: str) -> Person:
     """The person a clerk takes a counter form (02/SĐ-GD) for, by BHXH code; staff only
-    (``DossierError(403)``), an unknown code ``DossierError(404, "not_found")``."""
+    (``Forbidden("staff_only")``), an unknown code ``NotFound("not_found")``."""
     if actor.user is None:
-        raise DossierError(403, "staff_only", _("Only BHXH office staff may do this."))
+        raise Forbidden("staff_only", _("Only BHXH office staff may do this."))
     staff_office(actor.user)
     person = None
     if BHXH_CODE_RE.fullmatch(bhxh_code or ""):
         person = Person.objects.filter(bhxh_code=bhxh_code).first()
     if person is None:
-        raise DossierError(404, "not_found", _("Not found."))
+        raise NotFound("not_found", _("Not found."))
     return person
 
 

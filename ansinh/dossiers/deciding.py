@@ -28,7 +28,7 @@ from ansinh.people.services import cccd_taken, change_personal_data
 
 from . import emails
 from .email_change import start_email_change
-from .errors import DossierError
+from .errors import Conflict, Invalid
 from .filing import FOUR_EYES_FIELDS, invalid_input
 from .models import (
     ChangeStatus,
@@ -50,7 +50,7 @@ def check_decisions(
     reasons: Mapping[str, str],
     staff: User,
 ) -> None:
-    """Raise ``DossierError`` unless every one of ``staff``'s ``decisions`` on ``locked`` (its
+    """Raise a ``DomainError`` unless every one of ``staff``'s ``decisions`` on ``locked`` (its
     ``changes`` by field, locked) may be recorded; changes nothing."""
     bad = {
         field: _("Not a field of this dossier.")
@@ -67,8 +67,7 @@ def check_decisions(
         if value == Decision.REJECT and not (reasons.get(field) or "").strip()
     }
     if missing_reason:
-        raise DossierError(
-            400,
+        raise Invalid(
             "reason_required",
             _("Give a reason for each rejection."),
             fields=missing_reason,
@@ -76,15 +75,13 @@ def check_decisions(
     for field, value in decisions.items():
         change = changes[field]
         if change.status in (ChangeStatus.APPROVED, ChangeStatus.REJECTED):
-            raise DossierError(
-                409,
+            raise Conflict(
                 "already_decided",
                 _("This field was already decided."),
                 fields={field: _("Already decided.")},
             )
         if change.decisions.filter(decided_by=staff).exists():
-            raise DossierError(
-                409,
+            raise Conflict(
                 "second_approver_required",
                 _("A change of email or phone needs a second, different approver."),
                 fields={field: _("Another staff member must decide this.")},
@@ -94,8 +91,7 @@ def check_decisions(
         if locked.form == FormKind.DK_GD_01 and field == "email":
             _check_registration_approvable(locked)
         if field in FOUR_EYES_FIELDS and locked.awaits_person:
-            raise DossierError(
-                409,
+            raise Conflict(
                 "person_confirmation_required",
                 _(
                     "The unit hired this person less than 30 days ago: the person must confirm this change, or a clerk must check their CCCD card at the counter, before it can be approved."
@@ -103,8 +99,7 @@ def check_decisions(
                 fields={field: _("Waiting for the person's confirmation.")},
             )
         if field == "cccd" and cccd_taken(change.new_value, person=locked.person):
-            raise DossierError(
-                409,
+            raise Conflict(
                 "cccd_taken",
                 _("This CCCD number is on record for another person: reject this field."),
                 fields={field: _("On record for another person.")},
@@ -156,14 +151,12 @@ def status_of(changes: Sequence[RequestedChange]) -> str:
 
 def _check_registration_approvable(dossier: Dossier) -> None:
     if dossier.person is None:
-        raise DossierError(
-            409,
+        raise Conflict(
             "no_registry_match",
             _("The registration's details match nobody in the registry: reject it."),
         )
     if account_of(dossier) is not None:
-        raise DossierError(
-            409,
+        raise Conflict(
             "already_registered",
             _("This person already has an account: reject the registration."),
         )

@@ -49,7 +49,7 @@ from ansinh.people.services import (
 )
 
 from . import emails
-from .errors import DossierError
+from .errors import NotFound
 from .models import Dossier, DossierEvent, EmailChange, EmailChangeStatus, EventKind
 from .notify import EMAIL_CODE_SENT, account_of, announce
 
@@ -190,10 +190,8 @@ def pending_change(person: Person) -> EmailChange | None:
     )
 
 
-def _no_pending() -> DossierError:
-    return DossierError(
-        404, "no_pending_email", _("No new email address is waiting for confirmation.")
-    )
+def _no_pending() -> NotFound:
+    return NotFound("no_pending_email", _("No new email address is waiting for confirmation."))
 
 
 def _pending_locked(person: Person) -> EmailChange:
@@ -221,7 +219,7 @@ def confirm_email_change(*, code: str, actor: Actor) -> EmailChange:
     """The signed-in owner (``actor.user``) enters the code sent to the new address.
 
     Contract: a malformed code → ``ValidationError(code="invalid_code_format")``, nothing
-    counted; no pending change → ``DossierError(404, "no_pending_email")``; an expired code →
+    counted; no pending change → ``NotFound("no_pending_email")``; an expired code →
     ``codes.CodeExpired`` (ask for a new one); a wrong code counts (committed before
     ``InvalidCode(attempts_left)`` is raised) and the ``EMAIL_CONFIRM_MAX_ATTEMPTS``-th kills
     the change (the pending address is dropped; the old one stays). The right code makes the

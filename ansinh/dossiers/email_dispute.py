@@ -21,7 +21,7 @@ from ansinh.lib.actor import Actor
 from ansinh.people.services import change_personal_data, clear_pending_email
 
 from .email_change import DISPUTE_SALT, send_new_code, timeline_event
-from .errors import DossierError
+from .errors import Conflict, Forbidden, Invalid
 from .models import Dossier, DossierEvent, EmailChange, EmailChangeStatus, EventKind
 from .notify import account_of, alert_office, announce
 
@@ -123,12 +123,11 @@ def resolve_dispute(*, dossier: Dossier, actor: Actor, release: bool, reason: st
     ``nothing_to_resolve``."""
     staff = actor.user
     if staff is None or not is_approver(actor):
-        raise DossierError(
-            403, "approver_required", _("Only an approver may decide a disputed email change.")
+        raise Forbidden(
+            "approver_required", _("Only an approver may decide a disputed email change.")
         )
     if not (reason or "").strip():
-        raise DossierError(
-            400,
+        raise Invalid(
             "reason_required",
             _("Give a reason for the decision."),
             fields={"reason": _("Required.")},
@@ -143,7 +142,7 @@ def resolve_dispute(*, dossier: Dossier, actor: Actor, release: bool, reason: st
             .first()
         )
         if change is None:
-            raise DossierError(409, "nothing_to_resolve", _("Nothing here waits for a decision."))
+            raise Conflict("nothing_to_resolve", _("Nothing here waits for a decision."))
         person = change.person
         if release:
             change_personal_data(

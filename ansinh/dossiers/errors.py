@@ -1,15 +1,10 @@
-"""The outcomes of dossier services that adapters show as a 4xx."""
+"""The dossiers' refusals: the shared kinds of ``ansinh.lib.errors`` (no HTTP status; each
+adapter maps the kind). ``DossierError`` names them all, for ``except`` clauses."""
 
 from __future__ import annotations
 
+from ansinh.lib.errors import Conflict, DomainError, Forbidden, Gone, Invalid, NotFound, Throttled
 
-class DossierError(Exception):  # noqa: N818 - a domain outcome, not a bug
-    """``status`` (HTTP), a stable snake_case ``code``, a translated ``message`` and per-field
-    messages; the API turns it into its error format, the pages into form errors."""
+DossierError = DomainError
 
-    def __init__(
-        self, status: int, code: str, message: str, *, fields: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(code)
-        self.status, self.code, self.message = status, code, message
-        self.fields = fields or {}
+__all__ = ["Conflict", "DossierError", "Forbidden", "Gone", "Invalid", "NotFound", "Throttled"]

@@ -26,7 +26,7 @@ from ansinh.people.models import Office, Person
 from ansinh.people.services import clean_changes
 
 from . import sla
-from .errors import DossierError
+from .errors import Invalid
 from .models import (
     Attachment,
     Channel,
@@ -52,11 +52,9 @@ FORM_FIELDS: dict[str, frozenset[str]] = {
 FOUR_EYES_FIELDS = frozenset({"email", "phone"})
 
 
-def invalid_input(fields: dict[str, str]) -> DossierError:
+def invalid_input(fields: dict[str, str]) -> Invalid:
     """The 400 ``invalid_input`` error with a message per field."""
-    return DossierError(
-        400, "invalid_input", _("Some fields are missing or invalid."), fields=fields
-    )
+    return Invalid("invalid_input", _("Some fields are missing or invalid."), fields=fields)
 
 
 def current_value(person: Person | None, field: str) -> str:
@@ -67,10 +65,10 @@ def current_value(person: Person | None, field: str) -> str:
 
 def prepare_changes(*, form: str, person: Person, changes: Any) -> list[tuple[str, str, str]]:
     """Validate proposed changes for ``form``; return (field, old value, new value) for the
-    fields that would really change. Raises ``DossierError`` (400)."""
+    fields that would really change. Raises ``Invalid``."""
     if not isinstance(changes, dict) or not changes:
-        raise DossierError(
-            400, "no_changes", _("Enter at least one change."), fields={"changes": _("Required.")}
+        raise Invalid(
+            "no_changes", _("Enter at least one change."), fields={"changes": _("Required.")}
         )
     allowed = FORM_FIELDS[form]
     refused = {
@@ -98,8 +96,7 @@ def prepare_changes(*, form: str, person: Person, changes: Any) -> list[tuple[st
         if not unchanged:
             rows.append((field, old, new))
     if not rows:
-        raise DossierError(
-            400,
+        raise Invalid(
             "no_changes",
             _("Nothing would change: these values are already on record."),
             fields={"changes": _("Nothing would change.")},

@@ -41,7 +41,7 @@ from ansinh.lib.identifiers import (
 from ansinh.people.models import Office, Person
 
 from . import emails
-from .errors import DossierError
+from .errors import Invalid
 from .filing import create_dossier
 from .models import Channel, Dossier, FormKind, Registration, RegistrationStatus
 
@@ -56,9 +56,8 @@ def _fold_name(name: str) -> str:
     return " ".join(unicodedata.normalize("NFC", name).split()).casefold()
 
 
-def _invalid(field: str, exc: ValidationError) -> DossierError:
-    return DossierError(
-        400,
+def _invalid(field: str, exc: ValidationError) -> Invalid:
+    return Invalid(
         "invalid_input",
         _("Some fields are missing or invalid."),
         fields={field: " ".join(exc.messages)},
@@ -95,7 +94,7 @@ def start_registration(
 ) -> Registration:
     """Store a registration and email a code to the typed address; same work for every input.
 
-    Raises ``DossierError`` 400 ``invalid_input`` for malformed values (nothing counted) and
+    Raises ``Invalid`` (``invalid_input``) for malformed values (nothing counted) and
     ``codes.CodeThrottled`` beyond ``REGISTRATION_IP_RATE``, ``REGISTRATION_EMAIL_RATE`` (per
     mailbox: case, ``+tags`` and Gmail dots do not make another one),
     ``REGISTRATION_MAILBOX_MAX_CODES`` a rolling day per mailbox, or
@@ -109,8 +108,7 @@ def start_registration(
         raise _invalid("identifier", exc) from None
     name = " ".join(full_name.split())
     if not name or len(name) > 100 or any(unicodedata.category(c)[0] == "C" for c in name):
-        raise DossierError(
-            400,
+        raise Invalid(
             "invalid_input",
             _("Some fields are missing or invalid."),
             fields={"full_name": _("Enter your full name.")},

@@ -26,7 +26,7 @@ from ansinh.lib.actor import Actor
 from ansinh.people.models import Office, Person
 
 from .deciding import apply_approved, check_decisions, record_decisions, status_of
-from .errors import DossierError
+from .errors import Conflict, Forbidden, Invalid
 from .filing import FOUR_EYES_FIELDS, create_dossier, prepare_changes
 from .models import FINAL_STATUSES, Dossier, EventKind, FormKind, Status
 from .notify import account_of, announce
@@ -51,9 +51,7 @@ def submit_unit_dossier(*, actor: Actor, person: Person, changes: Any, note: str
 
     key = actor.key
     if key is None:
-        raise DossierError(
-            403, "not_your_employee", _("Only a unit or organisation key may do this.")
-        )
+        raise Forbidden("not_your_employee", _("Only a unit or organisation key may do this."))
     rows = prepare_changes(form=FormKind.TK1_TS, person=person, changes=changes)
     owner = key.unit or key.organisation
     assert owner is not None  # noqa: S101
@@ -99,10 +97,9 @@ def submit_counter_dossier(
 
     clerk = actor.user
     if not (clerk is not None and clerk.is_office_staff and clerk.office_id and clerk.office):
-        raise DossierError(403, "staff_only", _("Only BHXH office staff may do this."))
+        raise Forbidden("staff_only", _("Only BHXH office staff may do this."))
     if identity_checked is not True:
-        raise DossierError(
-            400,
+        raise Invalid(
             "identity_not_checked",
             _("Check the person's CCCD card in person before taking the form."),
             fields={"identity_checked": _("Required.")},
@@ -136,11 +133,10 @@ def submit_change_request(
     user = actor.user
     person = user.person if user is not None else None
     if not (user is not None and user.is_citizen and person is not None):
-        raise DossierError(403, "citizens_only", _("Only the person may file this request."))
+        raise Forbidden("citizens_only", _("Only the person may file this request."))
     rows = prepare_changes(form=FormKind.CHANGE_REQUEST, person=person, changes=changes)
     if not files:
-        raise DossierError(
-            400,
+        raise Invalid(
             "documents_required",
             _("Attach at least one image or PDF of your documents (for example your CCCD card)."),
             fields={"documents": _("Required.")},
@@ -195,10 +191,9 @@ def decide_dossier(
     reasons = reasons or {}
     staff = actor.user
     if not (staff is not None and staff.is_office_staff):
-        raise DossierError(403, "staff_only", _("Only BHXH office staff may do this."))
+        raise Forbidden("staff_only", _("Only BHXH office staff may do this."))
     if not decisions:
-        raise DossierError(
-            400,
+        raise Invalid(
             "invalid_input",
             _("Decide at least one field."),
             fields={"decisions": _("Required.")},
@@ -207,7 +202,7 @@ def decide_dossier(
     with transaction.atomic():
         locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
         if locked.status in FINAL_STATUSES:
-            raise DossierError(409, "dossier_closed", _("This dossier is already closed."))
+            raise Conflict("dossier_closed", _("This dossier is already closed."))
         changes = {c.field: c for c in locked.changes.select_for_update().all()}
         check_decisions(locked, changes, decisions=decisions, reasons=reasons, staff=staff)
         record_decisions(changes, decisions=decisions, reasons=reasons, staff=staff, now=now)
@@ -233,9 +228,7 @@ def decide_dossier(
                 try:
                     apply_approved(locked, staff, now)
                 except ValidationError as exc:
-                    raise DossierError(
-                        409, "cannot_apply", " ".join(str(m) for m in exc.messages)
-                    ) from None
+                    raise Conflict("cannot_apply", " ".join(str(m) for m in exc.messages)) from None
             event = add_event(locked, new_status, actor=staff, note=note, now=now)
             announce(locked, event)
     dossier.refresh_from_db()
@@ -249,11 +242,11 @@ def record_identity_check(*, dossier: Dossier, actor: Actor) -> Dossier:
     ``dossier_closed``."""
     staff = actor.user
     if not (staff is not None and staff.is_office_staff):
-        raise DossierError(403, "staff_only", _("Only BHXH office staff may do this."))
+        raise Forbidden("staff_only", _("Only BHXH office staff may do this."))
     with transaction.atomic():
         locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
         if locked.status in FINAL_STATUSES:
-            raise DossierError(409, "dossier_closed", _("This dossier is already closed."))
+            raise Conflict("dossier_closed", _("This dossier is already closed."))
         if not locked.identity_checked:
             now = timezone.now()
             locked.identity_checked = True
@@ -285,13 +278,11 @@ def confirm_dossier_as_person(*, dossier: Dossier, actor: Actor) -> Dossier:
     with transaction.atomic():
         locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
         if user is None or not user.is_citizen or locked.person_id != user.person_id:
-            raise DossierError(403, "citizens_only", _("Only the person may confirm this."))
+            raise Forbidden("citizens_only", _("Only the person may confirm this."))
         if not locked.confirmation_required:
-            raise DossierError(
-                409, "nothing_to_confirm", _("This dossier does not need your confirmation.")
-            )
+            raise Conflict("nothing_to_confirm", _("This dossier does not need your confirmation."))
         if locked.status in FINAL_STATUSES:
-            raise DossierError(409, "dossier_closed", _("This dossier is already closed."))
+            raise Conflict("dossier_closed", _("This dossier is already closed."))
         if locked.person_confirmed_at is None:
             now = timezone.now()
             locked.person_confirmed_at = now
@@ -314,11 +305,9 @@ def withdraw_dossier(*, dossier: Dossier, actor: Actor) -> Dossier:
         locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
         user = actor.user
         if user is None or locked.submitted_by_user_id != user.pk:
-            raise DossierError(
-                403, "not_your_dossier", _("Only whoever filed a dossier may withdraw it.")
-            )
+            raise Forbidden("not_your_dossier", _("Only whoever filed a dossier may withdraw it."))
         if locked.status in FINAL_STATUSES:
-            raise DossierError(409, "dossier_closed", _("This dossier is already closed."))
+            raise Conflict("dossier_closed", _("This dossier is already closed."))
         now = timezone.now()
         locked.status, locked.closed_at = Status.WITHDRAWN, now
         locked.save(update_fields=["status", "closed_at"])

@@ -41,12 +41,13 @@ _request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
 
 
 class CaptchaRefusedError(Exception):
-    """No challenge (or image) now: ``status`` 429 (this address) or 503 (the table is full),
-    try again after ``retry_after`` seconds."""
+    """No challenge (or image) now: this address asked too often, or (``full``) the table of
+    stored challenges is full; try again after ``retry_after`` seconds. No HTTP status:
+    ``refused_response`` answers 429, or 503 when ``full``."""
 
-    def __init__(self, status: int, retry_after: int) -> None:
-        super().__init__(f"captcha refused ({status}), retry after {retry_after}s")
-        self.status = status
+    def __init__(self, retry_after: int, *, full: bool = False) -> None:
+        super().__init__(f"captcha refused (full={full}), retry after {retry_after}s")
+        self.full = full
         self.retry_after = max(1, retry_after)
 
 
@@ -54,7 +55,7 @@ def limit(request: HttpRequest, *, group: str, rate: str) -> None:
     """Count one event of ``request``'s address in ``group``; ``CaptchaRefusedError`` past ``rate``."""
     wait = ratelimit.hit(request, group=group, key=client_ip_key(request), rate=rate)
     if wait:
-        raise CaptchaRefusedError(429, wait)
+        raise CaptchaRefusedError(wait)
 
 
 def _bound_storage() -> None:
@@ -69,7 +70,7 @@ def _bound_storage() -> None:
     oldest = CaptchaStore.objects.order_by("expiration").values_list("expiration", flat=True)
     first: dt.datetime | None = oldest.first()
     wait = int((first - timezone.now()).total_seconds()) + 1 if first else 60
-    raise CaptchaRefusedError(503, wait)
+    raise CaptchaRefusedError(wait, full=True)
 
 
 def challenge() -> tuple[str, str]:
@@ -85,7 +86,8 @@ def challenge() -> tuple[str, str]:
 
 
 def refused_response(request: HttpRequest, refused: CaptchaRefusedError) -> HttpResponse:
-    if refused.status == 429:
+    status = 503 if refused.full else 429
+    if not refused.full:
         code, message = "too_many_requests", _("Too many requests. Try again later.")
     else:
         code = "captcha_unavailable"
@@ -96,7 +98,7 @@ def refused_response(request: HttpRequest, refused: CaptchaRefusedError) -> Http
     else:
         html = render_to_string("captcha_refused.html", {"code": code, "message": message})
         response = HttpResponse(html)
-    response.status_code = refused.status
+    response.status_code = status
     response["Retry-After"] = str(refused.retry_after)
     response["Cache-Control"] = "no-store"
     return response

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from ansinh.lib.errors import NotFound
 
 from .models import DevMailboxMessage
 
 
 def _enabled() -> None:
     if not settings.DEV_MAILBOX:
-        raise Http404
+        raise NotFound
 
 
 def mailbox(request: HttpRequest) -> HttpResponse:
@@ -22,5 +24,7 @@ def mailbox(request: HttpRequest) -> HttpResponse:
 
 def message(request: HttpRequest, pk: int) -> HttpResponse:
     _enabled()
-    item = get_object_or_404(DevMailboxMessage, pk=pk)
+    item = DevMailboxMessage.objects.filter(pk=pk).first()
+    if item is None:
+        raise NotFound
     return render(request, "devmailbox/message.html", {"item": item})

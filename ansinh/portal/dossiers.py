@@ -27,6 +27,7 @@ from ansinh.dossiers.uploads import UploadRejected, check_files, install_upload_
 from ansinh.dossiers.web import add_errors, file_response
 from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import mask_email
+from ansinh.lib.middleware import page_status
 
 from .views import citizen_page, citizen_user
 
@@ -176,7 +177,7 @@ def confirm_email(request: HttpRequest) -> HttpResponse:
             )
         except DossierError as exc:
             form.add_error(None, exc.message)
-            status = exc.status
+            status = page_status(exc)
         except codes.CodeThrottled:
             form.add_error(None, _("Too many requests. Try again later."))
             status = 429

@@ -19,6 +19,7 @@ from ansinh.dossiers.forms import CodeForm, RegistrationForm
 from ansinh.dossiers.web import add_errors
 from ansinh.lib.actor import Actor, Channel
 from ansinh.lib.csrf import no_referrer_page
+from ansinh.lib.middleware import page_status
 
 SESSION_REGISTRATION = "registration_id"
 SESSION_REGISTRATION_DONE = "registration_dossier"
@@ -48,7 +49,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 )
             except DossierError as exc:
                 add_errors(form, exc)
-                status = exc.status
+                status = page_status(exc)
             except codes.CodeThrottled:
                 form.add_error(None, _("Too many requests. Try again later."))
                 status = 429

@@ -155,3 +155,107 @@ def test_the_adapter_check_finds_a_door_check_through_the_user_properties(tmp_pa
 
     assert any(".is_citizen" in line for line in found)
     assert any(".is_office_staff" in line for line in found)
+
+
+# --- Domain errors say what kind of refusal, never which HTTP status -----------------------------
+
+DOMAIN_APPS = (
+    "accounts",
+    "audit",
+    "cards",
+    "contributions",
+    "dossiers",
+    "notifications",
+    "people",
+    "recovery",
+    "lib",
+)
+# Django's shortcuts that answer with an HTTP 404 from inside the domain.
+HTTP_NOT_FOUND = frozenset({"Http404", "get_object_or_404", "get_list_or_404"})
+STATUS_KEYWORDS = frozenset({"status", "status_code", "http_status"})
+
+
+# Module -> why it may name HTTP statuses although it lives in a domain app.
+STATUS_MAPPERS = {
+    "ansinh.lib.middleware": "the pages' one mapping of a refusal's kind to a status",
+}
+
+
+def _domain_modules() -> Iterator[Path]:
+    for path in _modules():
+        if path.relative_to(PACKAGE).parts[0] in DOMAIN_APPS and _name(path) not in STATUS_MAPPERS:
+            yield path
+
+
+def _is_http_status(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) is int and 400 <= node.value <= 599
+
+
+def _status_findings(path: Path) -> list[str]:
+    """``Http404`` (raised, imported or through a shortcut) anywhere in a domain module, and a
+    class (an error) built with an HTTP status number, positionally or as ``status=``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        where = f"{_name(path)}:{getattr(node, 'lineno', 0)}"
+        if isinstance(node, ast.Name) and node.id in HTTP_NOT_FOUND:
+            found.append(f"{where} uses {node.id}")
+        elif isinstance(node, ast.Attribute) and node.attr in HTTP_NOT_FOUND:
+            found.append(f"{where} uses .{node.attr}")
+        elif isinstance(node, ast.ImportFrom):
+            found.extend(
+                f"{where} imports {alias.name}"
+                for alias in node.names
+                if alias.name in HTTP_NOT_FOUND
+            )
+        elif isinstance(node, ast.Call):
+            callee = node.func.id if isinstance(node.func, ast.Name) else ""
+            if isinstance(node.func, ast.Attribute):
+                callee = node.func.attr
+            if not callee[:1].isupper():
+                continue
+            if any(_is_http_status(arg) for arg in node.args) or any(
+                kw.arg in STATUS_KEYWORDS and _is_http_status(kw.value) for kw in node.keywords
+            ):
+                found.append(f"{where} builds {callee} with an HTTP status")
+    return found
+
+
+@pytest.mark.parametrize("path", list(_domain_modules()), ids=_name)
+def test_a_domain_module_raises_no_http_status(path):
+    assert _status_findings(path) == []
+
+
+def test_the_status_check_finds_http404_and_an_error_with_a_status(tmp_path):
+    sample = tmp_path / "services.py"
+    sample.write_text(
+        "from django.http import Http404\n"
+        "from django.shortcuts import get_object_or_404\n"
+        "def service(DossierError, Person):\n"
+        "    if not Person:\n"
+        "        raise Http404\n"
+        "    get_object_or_404(Person, pk=1)\n"
+        "    raise DossierError(403, 'staff_only', 'Only staff.')\n"
+        "def other(Refused):\n"
+        "    raise Refused('conflict', status=409)\n"
+    )
+    found = _status_findings(sample)
+
+    assert any("imports Http404" in line for line in found)
+    assert any(":5 uses Http404" in line for line in found)
+    assert any("uses get_object_or_404" in line for line in found)
+    assert any("builds DossierError with an HTTP status" in line for line in found)
+    assert any("builds Refused with an HTTP status" in line for line in found)
+
+
+def test_the_status_check_lets_a_kind_of_refusal_through(tmp_path):
+    sample = tmp_path / "services.py"
+    sample.write_text(
+        "from ansinh.lib.errors import Conflict, NotFound\n"
+        "def service(found, limit):\n"
+        "    if not found:\n"
+        "        raise NotFound\n"
+        "    items = list(range(500))[:limit]\n"
+        "    raise Conflict('dossier_closed', 'Closed.')\n"
+    )
+
+    assert _status_findings(sample) == []
