@@ -121,7 +121,7 @@ def qr_image(payload: str, *, label: str, module_px: int = QR_MODULE_PX) -> QrIm
     """The QR code of ``payload`` as an :class:`QrImage` (no script, no inline style, no
     data: URI: fits the site's strict CSP), labelled ``label`` for screen readers."""
     qr = segno.make(payload, error="m", micro=False)
-    modules = qr.symbol_size(border=QR_QUIET_ZONE)[0]
+    modules = int(qr.symbol_size(border=QR_QUIET_ZONE)[0])
     size = modules * module_px
     svg = qr.svg_inline(
         scale=1,

@@ -73,7 +73,7 @@ def test_the_full_screen_qr_shows_the_same_payload_with_a_close_button(client, c
     card_page = client.get(CARD_PAGE).content.decode()
     # The same drawing (same payload), only larger.
     paths = re.compile(r'stroke="#000" d="([^"]+)"')
-    assert paths.search(page).group(1) == paths.search(card_page).group(1)  # type: ignore[union-attr]
+    assert paths.search(page).group(1) == paths.search(card_page).group(1)
 
 
 def test_the_full_screen_qr_needs_sign_in_and_a_card(client, card, outsider):

@@ -67,7 +67,12 @@ def decode_screen(page: Page) -> list[str]:
     whole page)."""
     png = page.screenshot(full_page=False)
     image = Image.open(io.BytesIO(png))
-    return [b.text for b in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+    return [
+        b.text
+        for b in zxingcpp.read_barcodes(
+            image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+        )
+    ]
 
 
 def verify(page: Page, payload: str) -> dict:
@@ -135,9 +140,7 @@ def test_the_full_screen_qr_opens_from_the_keyboard_decodes_and_closes(page: Pag
     modules, px_per_module = modules_of(page, '[data-field="qr-full"] svg')
     # Larger than on the card page, and the whole code on one screen.
     assert px_per_module >= 4.2, (modules, px_per_module)
-    assert (
-        page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
-    )
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
     decoded = decode_screen(page)
     assert len(decoded) == 1, decoded
     assert verify(page, decoded[0])["valid"] is True
