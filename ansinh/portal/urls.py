@@ -16,6 +16,7 @@ urlpatterns = [
         name="participation_scheme",
     ),
     path("ca-nhan/the-bhyt/", participation.card, name="card"),
+    path("ca-nhan/the-bhyt/ma-qr/", participation.card_qr, name="card_qr"),
     path("quen-mat-khau/", recovery.start, name="recovery"),
     path("quen-mat-khau/nhap-ma/", recovery.code, name="recovery_code"),
     path("quen-mat-khau/hoan-tat/", recovery.done, name="recovery_done"),
