@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import json
 import re
+from pathlib import Path
 from collections.abc import Iterator
 
 import pytest
@@ -66,6 +68,10 @@ def decode_screen(page: Page) -> list[str]:
     """The QR codes a scanner finds in what the screen shows now (the viewport, not the
     whole page)."""
     png = page.screenshot(full_page=False)
+    if os.environ.get("ANSINH_SCREENSHOTS"):  # to look at what a person sees
+        Path(os.environ["ANSINH_SCREENSHOTS"]).mkdir(parents=True, exist_ok=True)
+        shot = Path(os.environ["ANSINH_SCREENSHOTS"]) / f"card-{page.viewport_size['width']}.png"
+        shot.write_bytes(png)
     image = Image.open(io.BytesIO(png))
     return [
         b.text
