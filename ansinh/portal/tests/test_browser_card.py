@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import json
+import os
 import re
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import zxingcpp
