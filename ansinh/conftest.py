@@ -13,6 +13,7 @@ from django.db import transaction
 from django.test import Client
 
 from ansinh.accounts.models import Role, User
+from ansinh.lib.actor import Actor
 from ansinh.people.models import Office, Person, Sex, Unit
 
 CITIZEN_PASSWORD = "Vung-Tau-Bien-Xanh-2026"
@@ -177,7 +178,7 @@ def unit_key(unit: Unit) -> str:
     """The raw API key of unit TA01234, as its HR system sends it (``X-API-Key``)."""
     from ansinh.accounts.keys import issue_key
 
-    issue_key(unit=unit, actor=None, label="test", raw=UNIT_KEY)
+    issue_key(unit=unit, actor=Actor.command(), label="test", raw=UNIT_KEY)
     return UNIT_KEY
 
 

@@ -143,6 +143,7 @@ def ingest(args: argparse.Namespace) -> str:
 
     from ansinh.contributions.parsing import csv_rows
     from ansinh.contributions.services import ingest_report
+    from ansinh.lib.actor import Actor
     from ansinh.people.models import Unit
 
     started = time.monotonic()
@@ -171,7 +172,7 @@ def ingest(args: argparse.Namespace) -> str:
             profiler.enable()
         result = ingest_report(
             unit=unit, reference=f"BENCH-{rep}", period=PERIOD, lines=csv_rows(_chunks(data)),
-            csv_rows=True,
+            csv_rows=True, actor=Actor.command(),
         )  # fmt: skip
         ingest_s = time.perf_counter() - t0
         if profiler:

@@ -20,7 +20,7 @@ from ansinh.audit.services import record
 from ansinh.people.models import CollectionOrganisation, Unit
 
 from .access import is_approver, require_staff_office
-from .models import OrganisationKey, User
+from .models import OrganisationKey
 
 if TYPE_CHECKING:
     from ansinh.lib.actor import Actor
@@ -42,11 +42,12 @@ def issue_key(
     *,
     unit: Unit | None = None,
     organisation: CollectionOrganisation | None = None,
-    actor: User | None,
+    actor: Actor,
     label: str = "",
     raw: str | None = None,
 ) -> IssuedKey:
-    """Issue a key for exactly one unit or organisation. ``raw`` is for the fixed demo key only."""
+    """Issue a key for exactly one unit or organisation, by ``actor`` (an approver in the back
+    office, or ``Actor.command()`` for the operator). ``raw`` is for the fixed demo key only."""
     if (unit is None) == (organisation is None):
         raise ValueError("a key belongs to exactly one unit or organisation")
     raw = raw or KEY_PREFIX + secrets.token_urlsafe(32)
@@ -57,12 +58,11 @@ def issue_key(
             digest=digest(raw),
             prefix=raw[:12],
             label=label[:100],
-            created_by=actor,
+            created_by=actor.user,
         )
         record(
             "orgkey.issued",
-            actor=actor,
-            channel="cli" if actor is None else "backoffice",
+            by=actor,
             details={"key": str(key.public_id), "owner": key.owner_code},
         )
     return IssuedKey(key, raw)
@@ -100,8 +100,8 @@ def get_key(public_id: str) -> OrganisationKey | None:
     return OrganisationKey.objects.filter(public_id=parsed).first()
 
 
-def revoke_key(*, key: OrganisationKey, actor: User | None) -> bool:
-    """Revoke a key; returns False if it was already revoked."""
+def revoke_key(*, key: OrganisationKey, actor: Actor) -> bool:
+    """Revoke a key, by ``actor``; returns False if it was already revoked."""
     with transaction.atomic():
         changed = OrganisationKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
@@ -109,8 +109,7 @@ def revoke_key(*, key: OrganisationKey, actor: User | None) -> bool:
         if changed:
             record(
                 "orgkey.revoked",
-                actor=actor,
-                channel="cli" if actor is None else "backoffice",
+                by=actor,
                 details={"key": str(key.public_id), "owner": key.owner_code},
             )
     return bool(changed)
@@ -178,7 +177,7 @@ def issue_key_for_office(*, actor: Actor, owner: str, label: str) -> IssuedKey:
     names it). Contract: only an approver or administrator of the owner's office;
     ``StaffOnly`` for anyone not office staff, ``KeyNotFound`` for a clerk and for an owner
     that is unknown or another office's."""
-    user, office = require_staff_office(actor)
+    _user, office = require_staff_office(actor)
     if not is_approver(actor):
         raise KeyNotFound(owner)
     kind, _sep, code = owner.partition(":")
@@ -193,15 +192,15 @@ def issue_key_for_office(*, actor: Actor, owner: str, label: str) -> IssuedKey:
         raise KeyNotFound(owner)
     if None in found.values():
         raise KeyNotFound(owner)
-    return issue_key(actor=user, label=label, **found)
+    return issue_key(actor=actor, label=label, **found)
 
 
 def revoke_key_for_office(*, actor: Actor, key_id: str) -> bool:
     """Revoke one key of the actor's office's units or organisations; False if it was already
     revoked. Contract as ``issue_key_for_office``: a clerk, an unknown or malformed id and
     another office's key all raise ``KeyNotFound``."""
-    user, office = require_staff_office(actor)
+    _user, office = require_staff_office(actor)
     key = get_key_for_office(office.pk, key_id)
     if key is None or not is_approver(actor):
         raise KeyNotFound(key_id)
-    return revoke_key(key=key, actor=user)
+    return revoke_key(key=key, actor=actor)

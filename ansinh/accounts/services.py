@@ -77,7 +77,7 @@ def _dummy_hash() -> str:
     return _DUMMY_HASH
 
 
-def admits(channel: str, user: User) -> bool:
+def admits(channel: Channel, user: User) -> bool:
     """The wrong-door rule: the portal is for citizens, the back office for staff; the API
     (the citizen app and the staff API) and the command line take both."""
     if channel == Channel.PORTAL:

@@ -35,7 +35,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection
@@ -44,12 +43,8 @@ from django.utils import timezone
 
 from ansinh.lib import ratelimit
 from ansinh.lib.actor import Actor
-from ansinh.lib.clientip import client_ip_key
 
 from .models import LoginFailureCounter, User
-
-if TYPE_CHECKING:
-    from django.http import HttpRequest
 
 
 class Throttled(Exception):  # noqa: N818 - a domain outcome, not a bug
@@ -140,19 +135,17 @@ def locked(state: LoginState) -> bool:
     return state.account_failures >= settings.LOGIN_MAX_FAILURES
 
 
-def _address(who: HttpRequest | Actor) -> str:
-    return who.ip_key if isinstance(who, Actor) else client_ip_key(who)
+def _address(who: Actor) -> str:
+    return who.ip_key
 
 
-def address_retry_after(who: HttpRequest | Actor) -> int:
+def address_retry_after(who: Actor) -> int:
     """Seconds until the client address is back within its failure allowance (0: it is now).
     Reads only: asking creates no counter."""
     return ratelimit.peek(group="login-ip", key=_address(who), rate=settings.LOGIN_IP_RATE)
 
 
-def refuse_if_throttled(
-    state: LoginState, who: HttpRequest | Actor, *, captcha_passed: bool
-) -> None:
+def refuse_if_throttled(state: LoginState, who: Actor, *, captcha_passed: bool) -> None:
     """Raise ``Throttled`` while the typed identifier backs off, else ``CaptchaRequired`` when
     the address is past its allowance and no CAPTCHA was solved. Both checks always run, so a
     refusal costs the same whatever the reason."""
@@ -176,7 +169,7 @@ RETURNING {key}, {failures}
 """
 
 
-def record_failure(who: HttpRequest | Actor, state: LoginState) -> tuple[int, int]:
+def record_failure(who: Actor, state: LoginState) -> tuple[int, int]:
     """Count one failed attempt on the typed identifier, the account (or its stand-in) and the
     client address. Atomic (one statement for both rows, concurrent failures all count).
     Returns the new consecutive failures of (identifier, account)."""

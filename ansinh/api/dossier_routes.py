@@ -28,8 +28,8 @@ from ansinh.accounts.models import User
 from ansinh.dossiers import access, email_change, email_dispute, services
 from ansinh.dossiers.models import Channel
 from ansinh.dossiers.present import detail, summary
-from ansinh.dossiers.uploads import UploadRejected, check_files, install_upload_limits
-from ansinh.dossiers.web import file_response
+from ansinh.dossiers.uploads import UploadRejected, check_files
+from ansinh.dossiers.web import file_response, install_upload_limits
 from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import mask_email
 

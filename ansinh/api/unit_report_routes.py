@@ -26,7 +26,7 @@ from pydantic import WithJsonSchema
 from ansinh.contributions import statements
 from ansinh.contributions.access import NotAUnit, get_report_for_unit, unit_of_key
 from ansinh.contributions.hirebudget import TooManyUnmatchedPeople
-from ansinh.contributions.models import SCHEME_BITS, Channel, LineType, Report
+from ansinh.contributions.models import SCHEME_BITS, LineType, Report
 from ansinh.contributions.months import format_month, parse_month
 from ansinh.contributions.parsing import (
     MAX_JOB_TITLE,
@@ -38,6 +38,7 @@ from ansinh.contributions.parsing import (
 from ansinh.contributions.receipt import ReportConflict
 from ansinh.contributions.services import current_month, ingest_report
 from ansinh.contributions.validation import ReportRejected
+from ansinh.lib.actor import Actor, Channel
 from ansinh.people.models import Unit
 
 from .auth import current_org_key, org_key_auth
@@ -314,7 +315,7 @@ def submit_report(request: HttpRequest) -> Any:
     429 ``too_many_unmatched_people`` (with ``Retry-After``, no line errors) once the key's
     daily budget of hire lines that name no one is spent."""
     unit = _unit(request)
-    key = current_org_key(request)
+    actor = Actor.from_request(request, Channel.API, key=current_org_key(request))
     content_type = request.content_type or ""
     try:
         if content_type == "application/json":
@@ -324,8 +325,7 @@ def submit_report(request: HttpRequest) -> Any:
                     reference=report.header["reference"],
                     period=report.header["period"],
                     lines=report.lines(),
-                    channel=Channel.API,
-                    key=key,
+                    actor=actor,
                 )
         elif content_type in ("text/csv", "multipart/form-data"):
             if content_type == "text/csv":
@@ -355,8 +355,7 @@ def submit_report(request: HttpRequest) -> Any:
                 period=period,
                 lines=csv_rows(chunks),
                 csv_rows=True,
-                channel=Channel.API,
-                key=key,
+                actor=actor,
             )
         else:
             raise ApiError(

@@ -68,8 +68,7 @@ def reports(request: HttpRequest) -> HttpResponse:
                     period=form.cleaned_data["period"],
                     lines=csv_rows(form.cleaned_data["file"].chunks()),
                     csv_rows=True,
-                    channel=Channel.BACKOFFICE,
-                    staff=actor.user,
+                    actor=actor,
                 )
             except ContributionAccessError as exc:
                 status = _refused(form, exc)

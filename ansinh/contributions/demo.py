@@ -25,9 +25,10 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from ansinh.cards.models import Card
+from ansinh.lib.actor import Actor
 from ansinh.people.models import HealthFacility, Person, Unit
 
-from .models import Channel, Employment, Payment, PaymentSource, Statement
+from .models import Employment, Payment, PaymentSource, Statement
 from .months import add_months, format_month, month_of
 from .services import ingest_report
 from .statements import settle
@@ -131,7 +132,7 @@ def load_contribution_demo(*, synthetic_codes: list[str]) -> None:
             reference=reference,
             period=format_month(now),
             lines=lines,
-            channel=Channel.CLI,
+            actor=Actor.command(),
         )
     _pay(units, now)
     _cards(persons, now)

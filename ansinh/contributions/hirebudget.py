@@ -31,7 +31,7 @@ from ansinh.people.models import Unit
 from .validation import ReportRejected
 
 if TYPE_CHECKING:
-    from ansinh.accounts.models import OrganisationKey
+    from ansinh.lib.actor import Actor
 
 GROUP = "unmatched_hires"
 
@@ -50,10 +50,12 @@ def _rate() -> str:
     return f"{settings.UNIT_UNMATCHED_HIRES_PER_DAY}/d"
 
 
-def charge(*, key: OrganisationKey | None, hires: int, unmatched: int) -> None:
-    """Charge a checked report's ``unmatched`` hire lines (of ``hires``) to ``key``'s budget;
-    raises ``TooManyUnmatchedPeople`` when it is spent or this report goes past it. Call it
-    after the lines are checked against the registry and before any error is shown."""
+def charge(*, actor: Actor, hires: int, unmatched: int) -> None:
+    """Charge a checked report's ``unmatched`` hire lines (of ``hires``) to the budget of the
+    actor's key (staff and commands have none); raises ``TooManyUnmatchedPeople`` when it is
+    spent or this report goes past it. Call it after the lines are checked against the
+    registry and before any error is shown."""
+    key = actor.key
     if key is None or not hires:
         return
     bucket = str(key.pk)
@@ -69,14 +71,13 @@ def charge(*, key: OrganisationKey | None, hires: int, unmatched: int) -> None:
         )
 
 
-def record_refusal(
-    *, unit: Unit, key: OrganisationKey | None, channel: str, reference: str
-) -> None:
+def record_refusal(*, unit: Unit, actor: Actor, reference: str) -> None:
     """The audit event of a refused report, for the unit's office (after the ingest's
     transaction is gone, so it stays)."""
+    key = actor.key
     record(
         "report.unmatched_hires_refused",
-        channel=channel,
+        by=actor,
         details={
             "unit": unit.code,
             "office": unit.office.code,

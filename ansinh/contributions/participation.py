@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy
 
 from ansinh.audit.services import record
+from ansinh.lib.actor import Actor
 from ansinh.people.models import Person
 
 from .models import SCHEME_BITS, ContributionMonth, ParticipationSnapshot, Scheme
@@ -199,7 +200,7 @@ def send_unpaid_alerts(*, today: dt.date | None = None) -> int:
                 pk__in=[row[0] for row in rows[start : start + 5000]]
             ).update(alerted_at=now)
         if rows:
-            record("contributions.unpaid_alerts", channel="cli", details={"persons": told})
+            record("contributions.unpaid_alerts", by=Actor.system(), details={"persons": told})
     return told
 
 

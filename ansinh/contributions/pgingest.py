@@ -55,7 +55,7 @@ from .receipt import IngestResult, record_received, replay
 from .validation import LineErrors, ReportRejected
 
 if TYPE_CHECKING:
-    from ansinh.accounts.models import OrganisationKey, User
+    from ansinh.lib.actor import Actor
 
 logger = logging.getLogger(__name__)
 
@@ -95,18 +95,14 @@ def ingest_sql(
     period: dt.date,
     lines: Iterable[Mapping[str, Any]],
     csv_rows: bool,
-    channel: str,
-    key: OrganisationKey | None,
-    staff: User | None,
+    actor: Actor,
 ) -> IngestResult:
     """``services.ingest_report`` on PostgreSQL (reference and period already checked)."""
     digest: list[str] = []  # set once the lines are valid, for the replay below
     clock = Clock()
     try:
         with transaction.atomic():
-            result = _ingest(
-                unit, reference, period, lines, csv_rows, channel, key, staff, digest, clock
-            )
+            result = _ingest(unit, reference, period, lines, csv_rows, actor, digest, clock)
         clock.lap("commit")
         clock.log()
         return result
@@ -124,9 +120,7 @@ def _ingest(
     period: dt.date,
     lines: Iterable[Mapping[str, Any]],
     csv_rows: bool,
-    channel: str,
-    key: OrganisationKey | None,
-    staff: User | None,
+    actor: Actor,
     digest_out: list[str],
     clock: Clock,
 ) -> IngestResult:
@@ -189,7 +183,7 @@ def _ingest(
         for line_no, fields in pgcheck.record_errors(cursor, unit):
             form_errors.add(line_no, fields)
         hires, unmatched = pgcheck.hire_counts(cursor)
-        hirebudget.charge(key=key, hires=hires, unmatched=unmatched)
+        hirebudget.charge(actor=actor, hires=hires, unmatched=unmatched)
         clock.lap("registry and employment checks")
         if form_errors.count:
             form_errors.lines.sort(key=lambda item: item["line"])
@@ -204,9 +198,9 @@ def _ingest(
             period=period,
             digest=digest,
             received_at=timezone.now(),
-            channel=channel,
-            key=key,
-            staff=staff,
+            channel=actor.channel,
+            key=actor.key,
+            staff=actor.user,
             line_count=sum(counts.values()),
             counts=counts,
         )
@@ -220,5 +214,5 @@ def _ingest(
         clock.lap("report lines")
         pgapply.apply(cursor, unit, period, counts, clock)
         cursor.execute(_RESTORE_NESTLOOP, (nestloop,))
-    record_received(report, unit=unit, reference=reference, staff=staff, channel=channel)
+    record_received(report, unit=unit, reference=reference, actor=actor)
     return IngestResult(report=report, created=True)

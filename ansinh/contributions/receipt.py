@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ansinh.audit.services import record
 from ansinh.people.models import Unit
@@ -20,6 +20,9 @@ from ansinh.people.models import Unit
 from .models import Report
 from .months import format_month
 from .parsing import ParsedLine
+
+if TYPE_CHECKING:
+    from ansinh.lib.actor import Actor
 
 
 class ReportConflict(Exception):  # noqa: N818 - a domain outcome (409)
@@ -49,18 +52,16 @@ def replay(existing: Report, digest: str, period: dt.date) -> IngestResult:
     return IngestResult(report=existing, created=False)
 
 
-def record_received(
-    report: Report, *, unit: Unit, reference: str, staff: Any, channel: str
-) -> None:
-    """The audit event of a stored report (both ingest paths), and the notices to the people
-    it hired once it commits (``hires.announce_hires``)."""
+def record_received(report: Report, *, unit: Unit, reference: str, actor: Actor) -> None:
+    """The audit event of a stored report (both ingest paths), by ``actor`` (who sent it, from
+    which address), and the notices to the people it hired once it commits
+    (``hires.announce_hires``)."""
     from .hires import schedule_hire_notices
 
     schedule_hire_notices(report)
     record(
         "report.received",
-        actor=staff,
-        channel=channel,
+        by=actor,
         details={
             "report": str(report.public_id),
             "unit": unit.code,

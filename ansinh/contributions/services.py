@@ -34,7 +34,7 @@ from ansinh.people.models import Unit
 
 from . import bulk, hirebudget
 from .employments import apply_report
-from .models import Channel, LineType, Report, ReportLine
+from .models import LineType, Report, ReportLine
 from .months import month_of
 from .parsing import ParsedLine
 from .rates import first_covered_month
@@ -42,7 +42,7 @@ from .receipt import IngestResult, canonical_line, record_received, replay
 from .validation import LineErrors, ReportRejected, check_against_records, parse_lines
 
 if TYPE_CHECKING:
-    from ansinh.accounts.models import OrganisationKey, User
+    from ansinh.lib.actor import Actor
 
 REFERENCE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}", re.ASCII)
 
@@ -78,11 +78,13 @@ def ingest_report(
     period: Any,
     lines: Iterable[Mapping[str, Any]],
     csv_rows: bool = False,
-    channel: str = Channel.API,
-    key: OrganisationKey | None = None,
-    staff: User | None = None,
+    actor: Actor,
 ) -> IngestResult:
     """Validate, store and apply one report of ``unit`` (docs/contributions.md).
+
+    ``actor`` sends it: a unit's key through the API, a staff member in the back office, or
+    ``Actor.command()`` (commands, the demo loader). The report keeps its channel, key and
+    staff member; the ``report.received`` audit event its client address.
 
     ``lines`` are JSON objects or CSV rows (``csv_rows``), consumed once, as they arrive.
     Raises ``ReportRejected`` (nothing stored; ``hirebudget.TooManyUnmatchedPeople`` when the
@@ -110,13 +112,11 @@ def ingest_report(
                 period=period_month,
                 lines=lines,
                 csv_rows=csv_rows,
-                channel=channel,
-                key=key,
-                staff=staff,
+                actor=actor,
             )
-        return _ingest(unit, reference, period_month, lines, csv_rows, channel, key, staff)
+        return _ingest(unit, reference, period_month, lines, csv_rows, actor)
     except hirebudget.TooManyUnmatchedPeople:
-        hirebudget.record_refusal(unit=unit, key=key, channel=channel, reference=reference)
+        hirebudget.record_refusal(unit=unit, actor=actor, reference=reference)
         raise
 
 
@@ -126,9 +126,7 @@ def _ingest(
     period_month: dt.date,
     lines: Iterable[Mapping[str, Any]],
     csv_rows: bool,
-    channel: str,
-    key: OrganisationKey | None,
-    staff: User | None,
+    actor: Actor,
 ) -> IngestResult:
     """The generic path of ``ingest_report`` (reference and period already checked)."""
     errors = LineErrors(limit=settings.REPORT_MAX_LINE_ERRORS)
@@ -155,7 +153,7 @@ def _ingest(
     # Every line's errors at once: the lines whose form is right are checked against the
     # registry and the unit's employments even when other lines are malformed.
     person_ids = check_against_records(unit, parsed, errors)
-    hirebudget.charge(key=key, hires=errors.hires, unmatched=errors.unmatched_hires)
+    hirebudget.charge(actor=actor, hires=errors.hires, unmatched=errors.unmatched_hires)
     if errors.count:
         errors.lines.sort(key=lambda item: item["line"])
         raise ReportRejected(lines=errors.lines, error_count=errors.count)
@@ -171,9 +169,9 @@ def _ingest(
                 period=period_month,
                 digest=digest.hexdigest(),
                 received_at=timezone.now(),
-                channel=channel,
-                key=key,
-                staff=staff,
+                channel=actor.channel,
+                key=actor.key,
+                staff=actor.user,
                 line_count=len(parsed),
                 counts=counts,
             )
@@ -197,7 +195,7 @@ def _ingest(
                 ),
             )
             apply_report(unit, period_month, parsed, person_ids)
-            record_received(report, unit=unit, reference=reference, staff=staff, channel=channel)
+            record_received(report, unit=unit, reference=reference, actor=actor)
     except IntegrityError:
         # A concurrent request stored the same reference first.
         existing = Report.objects.filter(unit=unit, reference=reference).first()

@@ -15,7 +15,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,7 +28,6 @@ from . import sla
 from .errors import Invalid
 from .models import (
     Attachment,
-    Channel,
     Dossier,
     EventKind,
     FormKind,
@@ -137,23 +135,18 @@ def create_dossier(
     person: Person | None,
     office: Office,
     rows: Sequence[tuple[str, str, str]],
-    actor: Actor | None = None,
+    actor: Actor,
     identity_checked: bool = False,
     confirmation_required: bool = False,
     note: str = "",
     files: Sequence[CheckedFile] = (),
     registration: Registration | None = None,
-    channel: str = "",
-    request: HttpRequest | None = None,
 ) -> Dossier:
     """Write a dossier with its changes, attachments and "submitted" event, announce it and
     audit it, in one transaction. Callers validate first (``prepare_changes``).
 
-    ``actor`` files it (a user or a unit/organisation key, through its channel). ``channel``
-    and ``request`` are the older way (an anonymous registrant) for callers not yet moved."""
-    if actor is None:
-        door = Channel(channel or Channel.PORTAL)
-        actor = Actor.from_request(request, door) if request is not None else Actor(channel=door)
+    ``actor`` files it: a user or a unit/organisation key, or nobody (an anonymous registrant),
+    through its channel, which the dossier keeps."""
     user, key, channel = actor.user, actor.key, actor.channel
     now = timezone.now()
     with transaction.atomic():

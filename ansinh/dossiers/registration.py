@@ -43,7 +43,7 @@ from ansinh.people.models import Office, Person
 from . import emails
 from .errors import Invalid
 from .filing import create_dossier
-from .models import Channel, Dossier, FormKind, Registration, RegistrationStatus
+from .models import Dossier, FormKind, Registration, RegistrationStatus
 
 # A wrong code is ``codes.InvalidCode``; an expired, used or unknown registration is
 # ``codes.CodeExpired``; too many requests or resends, ``codes.CodeThrottled``.
@@ -245,7 +245,7 @@ def confirm_registration(*, public_id: str, code: str, actor: Actor) -> Dossier:
                 person=person,
                 office=registration.office,
                 rows=rows,
-                channel=Channel.PORTAL,
+                actor=actor,
                 registration=registration,
             )
     if error is not None:

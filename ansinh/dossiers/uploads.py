@@ -2,10 +2,9 @@
 the file name or the Content-Type the client claims), at most ``DOSSIER_UPLOAD_MAX_BYTES``
 each and ``DOSSIER_UPLOAD_MAX_FILES`` per dossier.
 
-Limits are enforced while the request streams in (``LimitedUploadHandler``), so an oversized
-file is refused without being stored whole; views that take uploads install the handler
-before anything reads ``request.POST`` (they are ``csrf_exempt`` outside and
-``csrf_protect`` inside, as Django's docs prescribe).
+The rules (``check_files``) are here; the web plumbing that enforces the limits while the
+request streams in (``web.LimitedUploadHandler``, ``web.install_upload_limits``) is in
+``web``, so this module never sees a request.
 """
 
 from __future__ import annotations
@@ -13,12 +12,9 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.core.files.uploadhandler import TemporaryFileUploadHandler
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 # (content type, magic prefix). JPEG: SOI marker followed by another marker's 0xFF.
@@ -51,50 +47,6 @@ def too_many() -> UploadRejected:
         "too_many_files",
         _("Attach at most %(count)d files.") % {"count": settings.DOSSIER_UPLOAD_MAX_FILES},
     )
-
-
-class LimitedUploadHandler(TemporaryFileUploadHandler):
-    """Streams uploads to temporary files and stops at the first file over the size limit or
-    the first file over the count limit."""
-
-    def __init__(self, request: HttpRequest | None = None) -> None:
-        super().__init__(request)
-        self.files = 0
-        self.received = 0
-
-    def new_file(self, field_name: str, file_name: str, *args: Any, **kwargs: Any) -> None:
-        self.files += 1
-        self.received = 0
-        if self.files > settings.DOSSIER_UPLOAD_MAX_FILES:
-            raise too_many()
-        super().new_file(field_name, file_name, *args, **kwargs)
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
-        self.received += len(raw_data)
-        if self.received > settings.DOSSIER_UPLOAD_MAX_BYTES:
-            raise too_large(self.file_name or "")
-        return super().receive_data_chunk(raw_data, start)
-
-
-def max_request_bytes() -> int:
-    """The largest multipart body worth reading: every file at its limit, plus the fields."""
-    return (
-        settings.DOSSIER_UPLOAD_MAX_FILES * settings.DOSSIER_UPLOAD_MAX_BYTES
-        + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        + 64 * 1024  # multipart boundaries and part headers
-    )
-
-
-def install_upload_limits(request: HttpRequest) -> None:
-    """Refuse a body announced as too large, and limit files while they stream in. Call before
-    anything reads ``request.POST`` or ``request.FILES``."""
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > max_request_bytes():
-        raise UploadRejected("body_too_large", _("The request body is too large."))
-    request.upload_handlers = [LimitedUploadHandler(request)]
 
 
 def detect_type(head: bytes) -> str | None:

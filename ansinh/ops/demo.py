@@ -216,7 +216,10 @@ def _load_demo_key() -> None:
     existing = OrganisationKey.objects.filter(digest=keys.digest(DEMO_UNIT_KEY)).first()
     if existing is None:
         keys.issue_key(
-            unit=Unit.objects.get(code=DEMO_UNIT_CODE), actor=None, label="demo", raw=DEMO_UNIT_KEY
+            unit=Unit.objects.get(code=DEMO_UNIT_CODE),
+            actor=Actor.command(),
+            label="demo",
+            raw=DEMO_UNIT_KEY,
         )
     elif existing.revoked_at is not None:
         existing.revoked_at = None

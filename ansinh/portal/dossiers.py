@@ -23,8 +23,8 @@ from ansinh.dossiers.errors import DossierError
 from ansinh.dossiers.forms import ChangeRequestForm, CodeForm
 from ansinh.dossiers.models import Channel
 from ansinh.dossiers.present import detail, summary
-from ansinh.dossiers.uploads import UploadRejected, check_files, install_upload_limits
-from ansinh.dossiers.web import add_errors, file_response
+from ansinh.dossiers.uploads import UploadRejected, check_files
+from ansinh.dossiers.web import add_errors, file_response, install_upload_limits
 from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import mask_email
 from ansinh.lib.middleware import page_status

@@ -83,7 +83,7 @@ def new_otp() -> str:
     return codes.new_code(6)
 
 
-def _ip_rate(channel: str) -> str:
+def _ip_rate(channel: Channel) -> str:
     # The API has no CAPTCHA, so it gets the tighter per-address limit.
     return settings.RECOVERY_IP_RATE_API if channel == Channel.API else settings.RECOVERY_IP_RATE
 

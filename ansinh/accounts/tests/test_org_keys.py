@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from ansinh.accounts import keys
 from ansinh.accounts.models import OrganisationKey
 from ansinh.audit.models import AuditEvent
+from ansinh.lib.actor import Actor
 from ansinh.people.models import CollectionOrganisation
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +37,7 @@ def test_cli_issues_a_key_shown_once_and_stored_only_as_a_digest(unit):
 
 
 def test_cli_revokes_a_key_and_it_stops_working(unit):
-    issued = keys.issue_key(unit=unit, actor=None)
+    issued = keys.issue_key(unit=unit, actor=Actor.command())
     _cli("revoke", str(issued.key.public_id))
     assert keys.authenticate_key(issued.raw) is None
     assert "revoked" in _cli("list", "TA01234")
@@ -66,7 +67,7 @@ def test_cli_refuses_unknown_owners_and_keys(unit, args):
 
 @pytest.mark.parametrize("raw", ["", "ansk_unknown", "x" * 500])
 def test_unknown_keys_authenticate_nobody(unit, raw):
-    keys.issue_key(unit=unit, actor=None)
+    keys.issue_key(unit=unit, actor=Actor.command())
     assert keys.authenticate_key(raw) is None
 
 

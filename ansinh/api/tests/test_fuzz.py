@@ -155,7 +155,7 @@ def world(
 def _seed(api: Api) -> World:
     office = Office.objects.create(code="01001", name="BHXH quận Ba Đình", province_code="01")
     unit = Unit.objects.create(code="TA01234", name="Công ty TNHH An Khang", office=office)
-    issue_key(unit=unit, actor=None, label="fuzz", raw=UNIT_KEY)
+    issue_key(unit=unit, actor=Actor.command(), label="fuzz", raw=UNIT_KEY)
     citizen = make_citizen(
         bhxh_code="0123456789", cccd="001090012345", full_name="Nguyễn Văn An",
         dob=dt.date(1990, 5, 17), sex=Sex.MALE, email="an.nguyen@example.com",

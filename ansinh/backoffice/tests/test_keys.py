@@ -9,6 +9,7 @@ from django.test import Client
 from ansinh.accounts import keys
 from ansinh.accounts.models import Role
 from ansinh.conftest import STAFF_PASSWORD, make_staff
+from ansinh.lib.actor import Actor
 from ansinh.portal.tests.helpers import BACKOFFICE_LOGIN, csrf_token, login
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,7 @@ def _post(client: Client, path: str, data: dict):
 
 
 def test_an_approver_of_another_office_cannot_see_issue_or_revoke_a_units_key(unit, other_office):
-    issued = keys.issue_key(unit=unit, actor=None, label="HR")
+    issued = keys.issue_key(unit=unit, actor=Actor.command(), label="HR")
     make_staff(username="canbo9", role=Role.APPROVER, office=other_office)
     stranger = _staff("canbo9")
 

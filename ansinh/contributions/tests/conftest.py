@@ -10,6 +10,7 @@ import time_machine
 
 from ansinh.accounts.keys import issue_key
 from ansinh.conftest import Api
+from ansinh.lib.actor import Actor
 from ansinh.people.models import Office, Unit
 
 # Tests run "in November 2026" unless they move the clock themselves.
@@ -24,7 +25,7 @@ def _clock() -> Any:
 
 @pytest.fixture
 def unit_key(unit: Unit) -> str:
-    return issue_key(unit=unit, actor=None, label="test").raw
+    return issue_key(unit=unit, actor=Actor.command(), label="test").raw
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def other_unit(office: Office) -> Unit:
 
 @pytest.fixture
 def other_unit_key(other_unit: Unit) -> str:
-    return issue_key(unit=other_unit, actor=None, label="test").raw
+    return issue_key(unit=other_unit, actor=Actor.command(), label="test").raw
 
 
 # The personas' dates of birth (``ansinh/conftest.py``), as a unit's HR clerk types them on a

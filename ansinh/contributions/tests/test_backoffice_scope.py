@@ -22,6 +22,7 @@ from ansinh.audit.models import AuditEvent, DataAccess
 from ansinh.conftest import STAFF_PASSWORD, make_staff
 from ansinh.contributions.models import ContributionMonth, Employment, Payment, Report
 from ansinh.contributions.services import ingest_report
+from ansinh.lib.actor import Actor, Channel
 from ansinh.people.models import Office, Unit
 from ansinh.portal.tests.helpers import BACKOFFICE_LOGIN, csrf_token, login, text
 
@@ -69,6 +70,7 @@ def staffed(unit: Unit, citizen: User, citizen_no_email: User) -> Unit:
                 "date_of_birth": "1992-03-08",
             },
         ],
+        actor=Actor(channel=Channel.API),
     )
     return unit
 

@@ -149,11 +149,14 @@ def csv_report(unit: Unit, reference: str, period: str, text: str, chunk: int = 
         period=period,
         lines=csv_rows(data[i : i + chunk] for i in range(0, len(data), chunk)),
         csv_rows=True,
+        actor=Actor.command(),
     )
 
 
 def json_report(unit: Unit, reference: str, period: str, lines: list[Any]) -> Step:
-    return lambda: ingest_report(unit=unit, reference=reference, period=period, lines=lines)
+    return lambda: ingest_report(
+        unit=unit, reference=reference, period=period, lines=lines, actor=Actor.command()
+    )
 
 
 def setup_steps(unit: Unit, other_unit: Unit) -> list[Step]:

@@ -17,6 +17,7 @@ from ansinh.accounts.models import OrganisationKey
 from ansinh.audit.models import DataAccess
 from ansinh.conftest import CITIZEN_PASSWORD, STAFF_PASSWORD, make_staff, run_on_commit
 from ansinh.dossiers.models import Dossier, FieldDecision
+from ansinh.lib.actor import Actor
 from ansinh.people.models import Person
 from ansinh.portal.tests.helpers import BACKOFFICE_LOGIN, csrf_token, login
 
@@ -259,7 +260,7 @@ def test_counter_intake_in_the_back_office(citizen_no_email, clerk):
 
 
 def test_api_keys_are_listed_issued_once_and_revoked_in_the_back_office(unit, clerk, approver):
-    keys.issue_key(unit=unit, actor=None, label="HR")
+    keys.issue_key(unit=unit, actor=Actor.command(), label="HR")
     approver_client = _staff("canbo2")
     listing = approver_client.get("/backoffice/keys/").content.decode()
     assert 'data-state="active"' in listing

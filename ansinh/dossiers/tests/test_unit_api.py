@@ -13,6 +13,7 @@ from ansinh.accounts import keys
 from ansinh.audit.models import DataAccess
 from ansinh.conftest import UNIT_KEY
 from ansinh.dossiers.models import Dossier, DossierEvent, FormKind, RequestedChange
+from ansinh.lib.actor import Actor
 from ansinh.notifications.models import Notice
 from ansinh.people.models import CollectionOrganisation, Employment, Participation
 
@@ -110,7 +111,7 @@ def test_unknown_or_missing_keys_get_401(api, unit_key, employees, key):
 def test_a_revoked_key_gets_401(api, unit_key, employees):
     key = keys.authenticate_key(UNIT_KEY)
     assert key is not None
-    keys.revoke_key(key=key, actor=None)
+    keys.revoke_key(key=key, actor=Actor.command())
     assert unit_file(api, "0123456790", {"phone": "0987654321"}).status_code == 401
 
 
@@ -118,7 +119,7 @@ def test_a_collection_organisation_files_for_its_participants_only(api, office, 
     organisation = CollectionOrganisation.objects.create(
         code="TC0001", name="Bưu điện Ba Đình", office=office
     )
-    raw = keys.issue_key(organisation=organisation, actor=None).raw
+    raw = keys.issue_key(organisation=organisation, actor=Actor.command()).raw
     Participation.objects.create(
         person=citizen.person, organisation=organisation, start_month="2024-01"
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
@@ -259,3 +260,127 @@ def test_the_status_check_lets_a_kind_of_refusal_through(tmp_path):
     )
 
     assert _status_findings(sample) == []
+
+
+# --- Services see an Actor, never a request -------------------------------------------------------
+
+# Where business rules live: none of their modules touches HTTP, except the web plumbing below.
+DOMAIN = (
+    "accounts", "audit", "cards", "contributions", "dossiers", "notifications", "people",
+    "recovery", "lib", "ops",
+)  # fmt: skip
+# The only modules of those apps that may import django.http, each with its reason. An entry
+# that no longer matches a module importing django.http is stale and fails the test below.
+WEB_PLUMBING = {
+    "*/views.py": "views take the request and answer it",
+    "*/admin.py": "Django admin views and actions take the request",
+    "*/middleware.py": "middleware wraps every request",
+    "accounts/web.py": "the sign-in pages' plumbing: sessions, cookies, page decorators",
+    "accounts/backends.py": "Django's authentication-backend interface passes the request",
+    "dossiers/web.py": "the dossier pages' shared helpers: form errors, files, upload limits",
+    "lib/actor.py": "Actor.from_request, which the adapters call to build the Actor",
+    "lib/clientip.py": "reads the client address off the request, for Actor.from_request",
+    "lib/captcha.py": "answers a refused CAPTCHA challenge (its middleware)",
+    "lib/captcha_urls.py": "the CAPTCHA's image and refresh views, rate-limited",
+    "lib/csrf.py": "the CSRF middleware and view decorator",
+    "lib/apimiddleware.py": "middleware for the API's requests",
+}
+
+
+def _domain_path(path: Path) -> str | None:
+    """``app/module.py`` for a domain module, ``None`` for anything else."""
+    relative = path.relative_to(PACKAGE).as_posix()
+    return relative if relative.split("/")[0] in DOMAIN and "/" in relative else None
+
+
+def _web_plumbing_entry(relative: str) -> str | None:
+    return next((pattern for pattern in WEB_PLUMBING if fnmatch(relative, pattern)), None)
+
+
+def _imports_http(tree: ast.AST) -> list[int]:
+    """Lines importing ``django.http`` (or a submodule), even under ``TYPE_CHECKING``."""
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            module = node.module or ""
+            names = [module] + [f"{module}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        if any(name == "django.http" or name.startswith("django.http.") for name in names):
+            lines.append(node.lineno)
+    return lines
+
+
+def _request_parameters(tree: ast.AST) -> list[tuple[int, str]]:
+    """``(line, function)`` for every function with a parameter named ``request``."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            args = node.args
+            names = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+            names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
+            if "request" in names:
+                found.append((node.lineno, getattr(node, "name", "lambda")))
+    return found
+
+
+def _request_findings(path: Path, relative: str) -> list[str]:
+    """What makes the domain module ``relative`` (``app/module.py``) see a request."""
+    if _web_plumbing_entry(relative) is not None:
+        return []
+    tree = ast.parse(path.read_text(), str(path))
+    found = [f"{relative}:{line} imports django.http" for line in _imports_http(tree)]
+    found += [
+        f"{relative}:{line} {name}() takes a request: take actor: Actor"
+        for line, name in _request_parameters(tree)
+    ]
+    return found
+
+
+def test_no_service_sees_a_request():
+    """No module of the domain apps imports django.http or has a function taking ``request``,
+    except the web plumbing (``WEB_PLUMBING``): services take an ``Actor`` (lib/actor.py)."""
+    found = []
+    for path in _modules():
+        relative = _domain_path(path)
+        if relative is not None:
+            found += _request_findings(path, relative)
+
+    assert found == []
+
+
+def test_every_web_plumbing_entry_still_names_a_module_that_imports_django_http():
+    used = set()
+    for path in _modules():
+        relative = _domain_path(path)
+        entry = _web_plumbing_entry(relative) if relative is not None else None
+        if entry is not None and _imports_http(ast.parse(path.read_text(), str(path))):
+            used.add(entry)
+
+    assert sorted(set(WEB_PLUMBING) - used) == []
+
+
+def test_the_request_check_finds_an_http_import_and_a_request_parameter(tmp_path):
+    sample = tmp_path / "services.py"
+    sample.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "import django.http.response\n"
+        "if TYPE_CHECKING:\n"
+        "    from django.http import HttpRequest\n"
+        "def submit(*, request: 'HttpRequest', note: str) -> None:\n"
+        "    return None\n"
+        "def legacy(request, /):\n"
+        "    return None\n"
+    )
+    found = _request_findings(sample, "dossiers/services.py")
+
+    assert any(":2 imports django.http" in line for line in found)
+    assert any(":4 imports django.http" in line for line in found)
+    assert any("submit() takes a request" in line for line in found)
+    assert any("legacy() takes a request" in line for line in found)
+    # The same code in a view module is web plumbing, and an actor parameter is no finding.
+    assert _request_findings(sample, "notifications/views.py") == []
+    sample.write_text("def submit(*, actor, requester):\n    return actor\n")
+    assert _request_findings(sample, "dossiers/services.py") == []

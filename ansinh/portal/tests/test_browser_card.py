@@ -70,7 +70,8 @@ def decode_screen(page: Page) -> list[str]:
     png = page.screenshot(full_page=False)
     if os.environ.get("ANSINH_SCREENSHOTS"):  # to look at what a person sees
         Path(os.environ["ANSINH_SCREENSHOTS"]).mkdir(parents=True, exist_ok=True)
-        shot = Path(os.environ["ANSINH_SCREENSHOTS"]) / f"card-{page.viewport_size['width']}.png"
+        width = (page.viewport_size or {"width": 0})["width"]
+        shot = Path(os.environ["ANSINH_SCREENSHOTS"]) / f"card-{width}.png"
         shot.write_bytes(png)
     image = Image.open(io.BytesIO(png))
     return [

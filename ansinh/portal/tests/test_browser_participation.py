@@ -41,6 +41,7 @@ def test_citizen_sees_the_history_per_scheme_and_the_card_with_its_qr(page: Page
             {"bhxh_code": "0123456789", "type": "adjust_salary", "from_month": format_month(change),
              "salary": 11_000_000},
         ],
+        actor=Actor.command(),
     )  # fmt: skip
     facility = HealthFacility.objects.create(
         code="01001", name="Bệnh viện Bạch Mai", province_code="01"

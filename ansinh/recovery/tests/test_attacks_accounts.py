@@ -18,6 +18,7 @@ from ansinh.accounts.throttle import backoff_seconds
 from ansinh.audit.models import AuditEvent
 from ansinh.conftest import CITIZEN_PASSWORD, STAFF_PASSWORD, Api
 from ansinh.dossiers.models import Dossier, EmailChange
+from ansinh.lib.actor import Actor
 from ansinh.people.models import Person, Unit
 from ansinh.portal.tests.helpers import (
     PORTAL_HOME,
@@ -224,7 +225,7 @@ def test_dossier_another_units_key_cannot_change_the_recovery_email(
     from ansinh.dossiers.tests.helpers import unit_file
 
     other = Unit.objects.create(code="TB05678", name="Công ty Khác", office=office)
-    issue_key(unit=other, actor=None, label="test", raw="test-unit-key-TB05678")
+    issue_key(unit=other, actor=Actor.command(), label="test", raw="test-unit-key-TB05678")
 
     forged = unit_file(api, "0123456789", {"email": ATTACKER_EMAIL}, key="test-unit-key-TB05678")
 

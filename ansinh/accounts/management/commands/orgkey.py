@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ansinh.accounts import keys
+from ansinh.lib.actor import Actor
 
 
 class Command(BaseCommand):
@@ -30,7 +31,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "issue":
             issued = keys.issue_key(
-                actor=None, label=options["label"], **self._owner(options["code"])
+                actor=Actor.command(), label=options["label"], **self._owner(options["code"])
             )
             self.stdout.write(f"key id: {issued.key.public_id}")
             self.stdout.write(f"key:    {issued.raw}")
@@ -46,7 +47,7 @@ class Command(BaseCommand):
             found = keys.get_key(options["key_id"])
             if found is None:
                 raise CommandError("No key has that id (it looks like 3f2b…-…; see `orgkey list`).")
-            if keys.revoke_key(key=found, actor=None):
+            if keys.revoke_key(key=found, actor=Actor.command()):
                 self.stdout.write(f"Revoked {found.public_id}.")
             else:
                 self.stdout.write("That key was already revoked.")
