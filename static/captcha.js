@@ -29,7 +29,6 @@ document.addEventListener("DOMContentLoaded", function () {
         }
         key.value = result.body.key;
         image.src = result.body.image_url;
-        if (result.body.image_2x_url) { image.srcset = result.body.image_2x_url + " 2x"; }
         if (audio && result.body.audio_url) { audio.pause(); audio.src = result.body.audio_url; }
         answer.value = "";
         status.textContent = box.dataset.refreshedText;

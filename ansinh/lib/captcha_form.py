@@ -7,7 +7,7 @@
   translated messages ("Mã kiểm tra không đúng" / "Mã kiểm tra đã hết hạn, vui lòng nhập mã
   mới"), never the library's English "Invalid CAPTCHA". A code works once, right or wrong; a
   right answer is consumed atomically, so two posts of one code cannot both pass.
-* ``CaptchaInput``: a larger image (with a 2× version for sharp screens) whose text
+* ``CaptchaInput``: a larger image, with small turns of the glyphs, whose text
   alternative never contains the code, an audio control (the code spoken on the server,
   ``ansinh.lib.speech``; absent when the server cannot speak) and a "Đổi mã khác" button. With
   JavaScript the button asks ``/captcha/refresh/`` for a new code (rate-limited there, like
@@ -85,7 +85,6 @@ class CaptchaInput(captcha_fields.CaptchaTextInput):
         context = {
             "inputs": inputs,
             "image": self.image_url(),
-            "image_2x": reverse("captcha-image-2x", kwargs={"key": self._key}),
             "audio": self.audio_url(),
             "refresh_url": self.refresh_url(),
             "refresh_name": REFRESH,

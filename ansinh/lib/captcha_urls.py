@@ -4,7 +4,7 @@ image and audio views limited per client address (``ansinh.lib.captcha``). Minti
 
 The audio is ours (issue 12 c): the code spoken in Vietnamese (English when the person chose
 English) by ``ansinh.lib.speech``, limited per address by ``CAPTCHA_AUDIO_RATE`` (speaking costs
-more than drawing). The refresh answers the new code's image, 2× image and audio URLs."""
+more than drawing). The refresh answers the new code's image and audio URLs."""
 
 from __future__ import annotations
 
@@ -62,7 +62,6 @@ def _refresh(request: HttpRequest) -> HttpResponse:
     body = {
         "key": key,
         "image_url": reverse("captcha-image", kwargs={"key": key}),
-        "image_2x_url": reverse("captcha-image-2x", kwargs={"key": key}),
         "audio_url": reverse("captcha-audio", kwargs={"key": key}) if speech.available() else None,
     }
     response = HttpResponse(json.dumps(body), content_type="application/json")
