@@ -5,12 +5,13 @@ in with the answer read from the test database, as a person reads the image."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import pytest
 from captcha.models import CaptchaStore
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from ansinh.conftest import CITIZEN_PASSWORD
 
@@ -18,8 +19,15 @@ from .helpers import PORTAL_HOME, PORTAL_LOGIN
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
-SHOTS = Path("/tmp/ansinh-captcha-shots")
+PHONE: ViewportSize = {"width": 390, "height": 844}
+
+
+def _shot(page: Page, name: str) -> None:
+    """A screenshot to look at, when ``SCREENSHOTS`` names a folder."""
+    folder = os.environ.get("SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / name), full_page=True)
 
 
 def _image_loaded(page: Page) -> None:
@@ -40,8 +48,7 @@ def test_the_captcha_has_labelled_audio_and_another_code_reachable_by_keyboard(p
     page.set_viewport_size(PHONE)
     page.goto(PORTAL_LOGIN)
     _image_loaded(page)
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / "login-390.png"), full_page=True)
+    _shot(page, "captcha-login-390.png")
 
     image = page.locator("img.captcha-image")
     assert image.get_attribute("alt")
@@ -85,7 +92,7 @@ def test_the_captcha_has_labelled_audio_and_another_code_reachable_by_keyboard(p
     assert player.get_attribute("src") == f"/captcha/audio/{new_key}.wav"
     expect(page.locator('input[name="captcha_1"]')).to_have_value("")
     expect(page.locator("[data-captcha-status]")).not_to_be_empty()
-    page.screenshot(path=str(SHOTS / "login-390-refreshed.png"), full_page=True)
+    _shot(page, "captcha-login-390-refreshed.png")
 
     # The new code signs in, typed as read; Enter in the answer box sends the form.
     page.fill('input[name="username"]', "0123456789")
@@ -114,8 +121,7 @@ def test_another_code_without_javascript_keeps_what_was_typed_and_enter_still_si
         expect(page.locator('input[name="username"]')).to_have_value("0123456789")
         expect(page.locator('input[name="password"]')).to_have_value("")
         expect(page.locator('[role="alert"]')).to_have_count(0)
-        SHOTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(SHOTS / "login-390-nojs-refreshed.png"), full_page=True)
+        _shot(page, "captcha-login-390-nojs-refreshed.png")
 
         # Enter in a field sends the form (not "Đổi mã khác", which comes first in the form).
         page.fill('input[name="password"]', CITIZEN_PASSWORD)
