@@ -263,5 +263,6 @@ def test_get_another_code_without_javascript_on_the_recovery_form_sends_nothing(
 
     html = response.content.decode()
     assert 'value="an.nguyen@example.com"' in html
+    assert 'role="alert"' not in html  # no "type the code" error: it was not a submission
     assert _key_of(response) != key
     assert mailoutbox == []
