@@ -17,6 +17,7 @@ from captcha.models import CaptchaStore
 from django.utils import timezone
 
 from ansinh.conftest import CITIZEN_PASSWORD
+from ansinh.lib import speech
 from ansinh.lib.captcha_form import challenge
 from ansinh.portal.tests.helpers import PORTAL_LOGIN, login_form, text
 
@@ -266,3 +267,27 @@ def test_get_another_code_without_javascript_on_the_recovery_form_sends_nothing(
     assert 'role="alert"' not in html  # no "type the code" error: it was not a submission
     assert _key_of(response) != key
     assert mailoutbox == []
+
+
+def test_the_captcha_audio_speaks_english_when_the_person_chose_english(client):
+    key = _key_of(client.get(PORTAL_LOGIN, **ENGLISH))
+
+    response = client.get(f"/captcha/audio/{key}.wav", **ENGLISH)
+
+    assert response.status_code == 200
+    with wave.open(io.BytesIO(b"".join(response.streaming_content))) as wav:
+        assert wav.getnframes() / wav.getframerate() > 2 * settings_length() * 0.8
+
+
+def test_without_a_speech_engine_the_captcha_has_no_audio_and_still_works(client, monkeypatch):
+    monkeypatch.setattr(speech, "available", lambda: False)
+    page = client.get(RECOVERY)
+    key = _key_of(page)
+    html = page.content.decode()
+    assert "<audio" not in html
+    assert 'name="captcha_refresh"' in html
+    assert client.get(f"/captcha/audio/{key}.wav").status_code == 404
+    refreshed = client.get("/captcha/refresh/", HTTP_X_REQUESTED_WITH="XMLHttpRequest").json()
+    assert refreshed["audio_url"] is None
+
+    assert _post_recovery(client, key, _answer(key)).status_code == 302

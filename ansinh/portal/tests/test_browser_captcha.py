@@ -62,6 +62,11 @@ def test_the_captcha_has_labelled_audio_and_another_code_reachable_by_keyboard(p
     # The player's file is really there and spoken (the same request the player makes).
     spoken = page.request.get(src)
     assert spoken.status == 200 and spoken.headers["content-type"] == "audio/wav"
+    # Chromium loads and decodes it in the page (the Content-Security-Policy lets it): seconds long.
+    page.evaluate("document.querySelector('audio[data-captcha-audio]').load()")
+    page.wait_for_function(
+        "() => document.querySelector('audio[data-captcha-audio]').duration > 5", timeout=10_000
+    )
     # The code is never in the page's text or attributes.
     assert _answer(page) not in page.content()
 
