@@ -80,6 +80,9 @@ class CaptchaInput(captcha_fields.CaptchaTextInput):
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
+        base = (attrs or {}).get("id") or f"id_{name}"
+        # A multi-input field gets no aria-describedby from Django: tie the answer to the hints.
+        self.widgets[1].attrs["aria-describedby"] = f"{base}_helptext {base}_audiohelp"
         inputs = super().render(name, value, attrs, renderer)  # mints the code (rate-limited)
         width, height = settings.CAPTCHA_IMAGE_SIZE
         context = {
@@ -90,7 +93,7 @@ class CaptchaInput(captcha_fields.CaptchaTextInput):
             "refresh_name": REFRESH,
             "width": width,
             "height": height,
-            "id": self.id_ or f"id_{name}",
+            "id": base,
         }
         return mark_safe(render_to_string(self.wrapper_template, context))  # noqa: S308 - our template
 
