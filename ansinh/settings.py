@@ -499,10 +499,17 @@ CARD_REVOCATIONS_NEXT_UPDATE_SECONDS = env_int("CARD_REVOCATIONS_NEXT_UPDATE_SEC
 CARD_REVOCATIONS_RATE = ENV.get("CARD_REVOCATIONS_RATE", "30/h")
 
 # --- CAPTCHA ("Mã kiểm tra") ----------------------------------------------------------------
-CAPTCHA_LENGTH = 5
-CAPTCHA_TIMEOUT = 5
-CAPTCHA_IMAGE_SIZE = (140, 44)
-CAPTCHA_FONT_SIZE = 30
+# Issue 12 c (ansinh/lib/captcha_form.py, docs/operations.md): digits with no look-alike glyph
+# (no 0/O, 1/l/I, 5/S, 2/Z, 8/B), easy to say aloud; a large image; spoken on the server
+# (ansinh/lib/speech.py); a lifetime (minutes) long enough for a slow typist.
+CAPTCHA_ALPHABET = "34679"
+CAPTCHA_LENGTH = 6
+CAPTCHA_TIMEOUT = env_int("CAPTCHA_TIMEOUT_MINUTES", 15)
+CAPTCHA_IMAGE_SIZE = (280, 84)
+CAPTCHA_FONT_SIZE = 52
+# Small: turned further, the 7 of the bundled font reads as a 1.
+CAPTCHA_LETTER_ROTATION = (-6, 6)
+CAPTCHA_2X_IMAGE = False  # the library draws its 2× image cut off when the size is fixed
 # Never true outside tests_settings.py; a system check refuses it in production.
 CAPTCHA_TEST_MODE = False
 # Minting is limited (ansinh/lib/captcha.py): challenges per client address (a page showing
@@ -510,10 +517,13 @@ CAPTCHA_TEST_MODE = False
 # behind one address), images and audio per address, and rows stored at most (expired ones
 # are purged at the cap and daily).
 CAPTCHA_CHALLENGE_FUNCT = "ansinh.lib.captcha.challenge"
-CAPTCHA_BASE_CHALLENGE_FUNCT = "captcha.helpers.random_char_challenge"
+CAPTCHA_BASE_CHALLENGE_FUNCT = "ansinh.lib.captcha_form.challenge"
 CAPTCHA_MINT_RATE = ENV.get("CAPTCHA_MINT_RATE", "300/5m")
 CAPTCHA_IMAGE_RATE = ENV.get("CAPTCHA_IMAGE_RATE", "600/5m")
-CAPTCHA_MAX_STORED = env_int("CAPTCHA_MAX_STORED", 100_000)
+CAPTCHA_AUDIO_RATE = ENV.get("CAPTCHA_AUDIO_RATE", "60/5m")  # speaking costs more than drawing
+# Three times the issue 11 cap: codes now live 15 minutes instead of 5, so as many addresses
+# are needed as before to fill the table.
+CAPTCHA_MAX_STORED = env_int("CAPTCHA_MAX_STORED", 300_000)
 
 # --- Logging ----------------------------------------------------------------------------------
 # JSON lines in production (one object per line, for log shipping), plain text otherwise.

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from captcha.fields import CaptchaField
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ansinh.lib.captcha_form import CaptchaField, CaptchaFormMixin
 
-class LoginForm(forms.Form):
+
+class LoginForm(CaptchaFormMixin, forms.Form):
     username = forms.CharField(
         label=_("BHXH code or CCCD number"),
         max_length=64,

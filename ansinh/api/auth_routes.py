@@ -1,6 +1,5 @@
 """``/auth/*``: login, token refresh, logout, password change (DESIGN §4)."""
 
-from captcha.fields import CaptchaField
 from captcha.models import CaptchaStore
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +10,7 @@ from ninja import Router
 
 from ansinh.accounts import devices, services
 from ansinh.lib.actor import Actor, Channel
+from ansinh.lib.captcha_form import CaptchaField
 
 from .auth import current_device, current_user, token_auth, token_auth_pending_ok
 from .errors import ApiError

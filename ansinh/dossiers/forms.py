@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from captcha.fields import CaptchaField
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ansinh.accounts.codes import normalize_code
+from ansinh.lib.captcha_form import CaptchaField, CaptchaFormMixin
 from ansinh.lib.identifiers import MAX_EMAIL_LENGTH
 from ansinh.people.models import Office
 
@@ -102,7 +102,7 @@ class CodeForm(forms.Form):
         return normalize_code(self.cleaned_data["code"])
 
 
-class RegistrationForm(forms.Form):
+class RegistrationForm(CaptchaFormMixin, forms.Form):
     """01/ĐK-GD: who you are, how to reach you, the receiving office and the CAPTCHA."""
 
     identifier = forms.CharField(

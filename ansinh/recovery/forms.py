@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from captcha.fields import CaptchaField
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ansinh.accounts.codes import normalize_code
+from ansinh.lib.captcha_form import CaptchaField, CaptchaFormMixin
 from ansinh.lib.identifiers import MAX_EMAIL_LENGTH
 
 CHOOSE, EMAIL_TEMPORARY = "choose", "email"
 
 
-class RecoveryRequestForm(forms.Form):
+class RecoveryRequestForm(CaptchaFormMixin, forms.Form):
     """Step 1: "Quên mật khẩu" — identifier, email on record and the "Mã kiểm tra" CAPTCHA."""
 
     username = forms.CharField(
