@@ -24,7 +24,6 @@ from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import ValidationError as PydanticValidationError
 
 from ansinh.accounts import codes
-from ansinh.accounts.models import User
 from ansinh.dossiers import access, email_change, email_dispute, services
 from ansinh.dossiers.models import Channel
 from ansinh.dossiers.present import detail, summary
@@ -119,14 +118,12 @@ def unit_file(request: HttpRequest, payload: UnitDossierIn) -> Status[DossierCre
 # --- /staff/dossiers -----------------------------------------------------------------------------
 
 
-def _staff(request: HttpRequest) -> User:
-    user = current_user(request)
-    access.staff_office(user)
-    return user
-
-
-def _actor(request: HttpRequest, user: User) -> Actor:
-    return Actor.from_request(request, Channel.API, user=user)
+def _staff(request: HttpRequest) -> Actor:
+    """The acting staff member of a bearer-token request (``access.staff_office`` refuses
+    anyone else: 403 ``staff_only``)."""
+    actor = Actor.from_request(request, Channel.API, user=current_user(request))
+    access.staff_office(actor)
+    return actor
 
 
 @staff_router.get("", response={200: StaffDossierListOut, **ERRORS})
@@ -150,9 +147,9 @@ def staff_queue(
 ) -> StaffDossierListOut:
     """The queue of the caller's office, oldest due first; filters: form, status, overdue,
     flagged (an email change reported as "this wasn't me")."""
-    user = _staff(request)
+    actor = _staff(request)
     dossiers = access.dossiers_for_staff(
-        user, form=form or "", status=status or "", overdue=overdue, flagged=flagged
+        actor, form=form or "", status=status or "", overdue=overdue, flagged=flagged
     )
     return StaffDossierListOut(
         count=dossiers.count(),
@@ -164,7 +161,7 @@ def staff_queue(
 def staff_file(request: HttpRequest, payload: StaffDossierIn) -> Status[DossierCreatedOut]:
     """Counter intake (02/SĐ-GD): the clerk checked the CCCD card in person
     (``identity_checked`` must be true) and enters the new email and/or phone."""
-    actor = _actor(request, _staff(request))
+    actor = _staff(request)
     person = access.get_person_for_counter(actor, payload.bhxh_code)
     dossier = services.submit_counter_dossier(
         actor=actor,
@@ -182,9 +179,9 @@ def staff_dossier(request: HttpRequest, dossier_id: str) -> StaffDossierOut:
     decisions and the timeline (the read is in the person's access log), since when and by
     whose report a filing unit employs the person (``employment``) and conflicts with the
     registry (``conflicts``). Another office's dossier answers 404 like an unknown one."""
-    user = _staff(request)
-    dossier = access.get_dossier_for_staff(user, dossier_id)
-    return StaffDossierOut(**access.staff_detail(_actor(request, user), dossier))
+    actor = _staff(request)
+    dossier = access.get_dossier_for_staff(actor, dossier_id)
+    return StaffDossierOut(**access.staff_detail(actor, dossier))
 
 
 @staff_router.post("/{dossier_id}/decision", response={200: StaffDossierOut, **ERRORS})
@@ -195,9 +192,8 @@ def staff_decide(request: HttpRequest, dossier_id: str, payload: DecisionIn) -> 
     unit's recent-hire email or phone change before the person confirmed it (or a counter
     identity check) 409 ``person_confirmation_required``. The answer shows the person and is
     in their access log."""
-    user = _staff(request)
-    actor = _actor(request, user)
-    dossier = access.get_dossier_for_staff(user, dossier_id)
+    actor = _staff(request)
+    dossier = access.get_dossier_for_staff(actor, dossier_id)
     dossier = services.decide_dossier(
         dossier=dossier,
         actor=actor,
@@ -212,9 +208,8 @@ def staff_decide(request: HttpRequest, dossier_id: str, payload: DecisionIn) -> 
 def staff_identity_check(request: HttpRequest, dossier_id: str) -> StaffDossierOut:
     """Record that the caller checked the person's CCCD card at the counter: a unit's
     recent-hire email or phone change may then be approved."""
-    user = _staff(request)
-    actor = _actor(request, user)
-    dossier = access.get_dossier_for_staff(user, dossier_id)
+    actor = _staff(request)
+    dossier = access.get_dossier_for_staff(actor, dossier_id)
     dossier = services.record_identity_check(dossier=dossier, actor=actor)
     return StaffDossierOut(**access.staff_detail(actor, dossier))
 
@@ -225,41 +220,40 @@ def staff_resolve_dispute(
 ) -> StaffDossierOut:
     """Decide an email change the old address reported as "this wasn't me" (approvers):
     ``cancel`` keeps the old address, ``release`` sends the new one a fresh code."""
-    user = _staff(request)
-    actor = _actor(request, user)
-    dossier = access.get_dossier_for_staff(user, dossier_id)
+    actor = _staff(request)
+    dossier = access.get_dossier_for_staff(actor, dossier_id)
     email_dispute.resolve_dispute(
         dossier=dossier,
         actor=actor,
         release=payload.action == "release",
         reason=payload.reason,
     )
-    dossier = access.get_dossier_for_staff(user, dossier_id)
+    dossier = access.get_dossier_for_staff(actor, dossier_id)
     return StaffDossierOut(**access.staff_detail(actor, dossier))
 
 
 @staff_router.get("/{dossier_id}/attachments/{attachment_id}", response={200: None, **ERRORS})
 def staff_attachment(request: HttpRequest, dossier_id: str, attachment_id: str) -> HttpResponseBase:
     """A document of a dossier of the caller's office (logged)."""
-    user = _staff(request)
-    dossier = access.get_dossier_for_staff(user, dossier_id)
+    actor = _staff(request)
+    dossier = access.get_dossier_for_staff(actor, dossier_id)
     attachment = access.get_attachment(dossier, attachment_id)
-    access.log_staff_read(_actor(request, user), dossier, what="attachment")
+    access.log_staff_read(actor, dossier, what="attachment")
     return file_response(attachment)
 
 
 # --- /me/dossiers --------------------------------------------------------------------------------
 
 
-def _citizen(request: HttpRequest) -> User:
-    return current_citizen(request)
+def _citizen(request: HttpRequest) -> Actor:
+    """The acting citizen of a bearer-token request (staff: 403 ``citizens_only``)."""
+    return Actor.from_request(request, Channel.API, user=current_citizen(request))
 
 
 @me_router.get("", response={200: DossierListOut, **ERRORS})
 def my_dossiers(request: HttpRequest) -> DossierListOut:
     """Every dossier about me, whoever filed it, newest first ("Hồ sơ của tôi")."""
-    user = _citizen(request)
-    dossiers = access.dossiers_for_citizen(user)
+    dossiers = access.dossiers_for_citizen(_citizen(request))
     return DossierListOut(
         count=dossiers.count(),
         items=[summary(d, staff=False) for d in dossiers[:200]],  # type: ignore[misc]
@@ -299,7 +293,7 @@ def my_change_request(request: HttpRequest) -> Status[DossierCreatedOut]:
     recognised by content, ≤ 5 MB each). ``multipart/form-data``: a ``payload`` part with the
     JSON request and ``documents`` file parts. Bad files: 400 ``unsupported_file_type``,
     ``file_too_large``, ``too_many_files`` or ``documents_required``."""
-    user = _citizen(request)
+    actor = _citizen(request)
     if not (request.content_type or "").startswith("multipart/form-data"):
         raise ApiError(
             400,
@@ -341,7 +335,7 @@ def my_change_request(request: HttpRequest) -> Status[DossierCreatedOut]:
         )
     checked = check_files(files, required=True)
     dossier = services.submit_change_request(
-        actor=Actor.from_request(request, Channel.API, user=user),
+        actor=actor,
         changes=payload.changes,
         office=office,
         files=checked,
@@ -361,11 +355,9 @@ def my_dossier(request: HttpRequest, dossier_id: str) -> DossierOut:
 @me_router.post("/{dossier_id}/withdraw", response={200: DossierOut, **ERRORS})
 def my_withdraw(request: HttpRequest, dossier_id: str) -> DossierOut:
     """Withdraw a dossier I filed while it is open."""
-    user = _citizen(request)
-    dossier = access.get_dossier_for_citizen(user, dossier_id)
-    dossier = services.withdraw_dossier(
-        dossier=dossier, actor=Actor.from_request(request, Channel.API, user=user)
-    )
+    actor = _citizen(request)
+    dossier = access.get_dossier_for_citizen(actor, dossier_id)
+    dossier = services.withdraw_dossier(dossier=dossier, actor=actor)
     return DossierOut(**detail(dossier, staff=False))
 
 
@@ -374,11 +366,9 @@ def my_confirm(request: HttpRequest, dossier_id: str) -> DossierOut:
     """Confirm a change my employer filed within 30 days of reporting my hire
     (``awaits_person``): its email or phone may then be approved. 409 ``nothing_to_confirm``
     for any other dossier."""
-    user = _citizen(request)
-    dossier = access.get_dossier_for_citizen(user, dossier_id)
-    dossier = services.confirm_dossier_as_person(
-        dossier=dossier, actor=Actor.from_request(request, Channel.API, user=user)
-    )
+    actor = _citizen(request)
+    dossier = access.get_dossier_for_citizen(actor, dossier_id)
+    dossier = services.confirm_dossier_as_person(dossier=dossier, actor=actor)
     return DossierOut(**detail(dossier, staff=False))
 
 
@@ -395,9 +385,7 @@ def my_attachment(request: HttpRequest, dossier_id: str, attachment_id: str) -> 
 @email_router.get("", response={200: EmailStateOut, **ERRORS})
 def my_email(request: HttpRequest) -> EmailStateOut:
     """My email on record (the recovery address, masked) and a new one waiting for its code."""
-    user = _citizen(request)
-    person = user.person
-    assert person is not None  # noqa: S101
+    person = access.person_of_citizen(_citizen(request))
     pending = email_change.pending_change(person)
     return EmailStateOut(
         email_masked=mask_email(person.email) if person.email else None,
@@ -421,11 +409,9 @@ def my_email(request: HttpRequest) -> EmailStateOut:
 def my_email_confirm(request: HttpRequest, payload: EmailConfirmIn) -> EmailConfirmedOut:
     """Enter the code sent to the new address: it becomes my recovery address. Wrong codes:
     400 ``invalid_code`` with ``attempts_left``; 5 wrong ones cancel the change."""
-    user = _citizen(request)
+    actor = _citizen(request)
     try:
-        change = email_change.confirm_email_change(
-            code=payload.code, actor=Actor.from_request(request, Channel.API, user=user)
-        )
+        change = email_change.confirm_email_change(code=payload.code, actor=actor)
     except codes.CodeExpired:
         raise ApiError(410, "code_expired", _("The code has expired. Ask for a new one.")) from None
     except codes.InvalidCode as exc:
@@ -442,9 +428,9 @@ def my_email_confirm(request: HttpRequest, payload: EmailConfirmIn) -> EmailConf
 @email_router.post("/resend", response={202: EmailStateOut, **ERRORS, 429: ErrorOut})
 def my_email_resend(request: HttpRequest) -> Status[EmailStateOut]:
     """A fresh code to the new address (the old code stops working), at most every minute."""
-    user = _citizen(request)
+    actor = _citizen(request)
     try:
-        email_change.resend_email_code(actor=Actor.from_request(request, Channel.API, user=user))
+        email_change.resend_email_code(actor=actor)
     except codes.CodeThrottled as exc:
         raise ApiError(
             429,

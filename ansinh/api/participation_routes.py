@@ -15,6 +15,7 @@ from pydantic import Field
 from ansinh.cards import services as cards
 from ansinh.contributions.access import NotACitizen, person_of_citizen
 from ansinh.contributions.participation import participation_json
+from ansinh.lib.actor import Actor, Channel
 from ansinh.people.models import Person
 
 from .auth import current_user, token_auth
@@ -54,7 +55,9 @@ class ParticipationOut(Schema):
 
 def _person(request: HttpRequest) -> Person:
     try:
-        return person_of_citizen(current_user(request))
+        return person_of_citizen(
+            Actor.from_request(request, Channel.API, user=current_user(request))
+        )
     except NotACitizen:
         raise ApiError(
             403, "not_a_citizen", _("Only an insured person has a participation history.")

@@ -40,7 +40,7 @@ def record(
     ``by`` is the acting party as services receive it (``ansinh.lib.actor.Actor``): it gives
     the channel, client address and user agent, and the acting user unless ``actor`` is given
     (a staff user acting for a key's request, say). Without ``by`` the row has no channel or
-    address (a change made below the services, such as ``people.services`` applying a decision).
+    address.
 
     ``identifier`` is what someone typed (a BHXH code, CCCD or username); it is stored masked
     and truncated, so the audit log cannot be used to recover a list of valid identifiers.

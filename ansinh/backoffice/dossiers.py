@@ -13,8 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ansinh.accounts.access import is_approver
-from ansinh.accounts.models import User
+from ansinh.accounts.access import is_approver, require_staff
 from ansinh.dossiers import access, email_dispute, services
 from ansinh.dossiers.errors import DossierError
 from ansinh.dossiers.forms import (
@@ -31,26 +30,25 @@ from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import mask_email, mask_middle, mask_phone
 from ansinh.lib.middleware import page_status
 
-from .views import staff_actor, staff_page, staff_user
-
-
-def _staff(request: HttpRequest) -> User:
-    return staff_user(request)
+from .views import staff_actor, staff_page
 
 
 def _actor(request: HttpRequest) -> Actor:
-    return staff_actor(request)
+    """The acting staff member (``staff_page`` let them in; ``StaffOnly`` otherwise)."""
+    actor = staff_actor(request)
+    require_staff(actor)
+    return actor
 
 
 @staff_page
 def queue(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
-    office = access.staff_office(user)
+    actor = _actor(request)
+    office = access.staff_office(actor)
     form = QueueFilterForm(request.GET or None)
     filters: dict[str, Any] = {}
     if form.is_valid():
         filters = {k: v for k, v in form.cleaned_data.items() if v}
-    dossiers = access.dossiers_for_staff(user, **filters)[:500]
+    dossiers = access.dossiers_for_staff(actor, **filters)[:500]
     return render(
         request,
         "backoffice/dossiers/queue.html",
@@ -60,9 +58,8 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @staff_page
 def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
-    user = _staff(request)
     actor = _actor(request)
-    found = access.get_dossier_for_staff(user, dossier_id)
+    found = access.get_dossier_for_staff(actor, dossier_id)
     open_fields = [
         (c.field, c)
         for c in found.changes.all()
@@ -99,7 +96,7 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
                 return redirect("backoffice:dossier", dossier_id=found.public_id)
         else:
             status = 400
-    mine = access.fields_decided_by(found, user)
+    mine = access.fields_decided_by(found, actor)
     rows = []
     for change in data["changes"]:
         field = change["field"]
@@ -132,8 +129,8 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
 @require_POST
 @staff_page
 def resolve_dispute(request: HttpRequest, dossier_id: str) -> HttpResponse:
-    user = _staff(request)
-    found = access.get_dossier_for_staff(user, dossier_id)
+    actor = _actor(request)
+    found = access.get_dossier_for_staff(actor, dossier_id)
     form = DisputeForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a decision and give a reason."))
@@ -141,7 +138,7 @@ def resolve_dispute(request: HttpRequest, dossier_id: str) -> HttpResponse:
     try:
         email_dispute.resolve_dispute(
             dossier=found,
-            actor=_actor(request),
+            actor=actor,
             release=form.cleaned_data["action"] == "release",
             reason=form.cleaned_data["reason"],
         )
@@ -157,9 +154,10 @@ def resolve_dispute(request: HttpRequest, dossier_id: str) -> HttpResponse:
 def identity_check(request: HttpRequest, dossier_id: str) -> HttpResponse:
     """The clerk saw the person's CCCD card at the counter (lets a unit's recent-hire email or
     phone change be approved)."""
-    found = access.get_dossier_for_staff(_staff(request), dossier_id)
+    actor = _actor(request)
+    found = access.get_dossier_for_staff(actor, dossier_id)
     try:
-        services.record_identity_check(dossier=found, actor=_actor(request))
+        services.record_identity_check(dossier=found, actor=actor)
     except DossierError as exc:
         messages.error(request, exc.message)
     else:
@@ -169,10 +167,10 @@ def identity_check(request: HttpRequest, dossier_id: str) -> HttpResponse:
 
 @staff_page
 def attachment(request: HttpRequest, dossier_id: str, attachment_id: str) -> HttpResponseBase:
-    user = _staff(request)
-    found = access.get_dossier_for_staff(user, dossier_id)
+    actor = _actor(request)
+    found = access.get_dossier_for_staff(actor, dossier_id)
     item = access.get_attachment(found, attachment_id)
-    access.log_staff_read(_actor(request), found, what="attachment")
+    access.log_staff_read(actor, found, what="attachment")
     return file_response(item)
 
 
@@ -183,14 +181,14 @@ def attachment(request: HttpRequest, dossier_id: str, attachment_id: str) -> Htt
 def intake(request: HttpRequest) -> HttpResponse:
     """Step 1: the BHXH code or CCCD the person gives at the counter (POST: no identifier in
     a URL)."""
-    user = _staff(request)
-    access.staff_office(user)
+    actor = _actor(request)
+    access.staff_office(actor)
     form = PersonLookupForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            person = access.find_person_for_staff(user, form.cleaned_data["identifier"])
+            person = access.find_person_for_staff(actor, form.cleaned_data["identifier"])
             if person is not None:
                 return redirect("backoffice:intake_person", person_id=str(person.public_id))
             form.add_error("identifier", _("Nobody in the registry has this BHXH code or CCCD."))
@@ -201,8 +199,8 @@ def intake(request: HttpRequest) -> HttpResponse:
 @staff_page
 def intake_person(request: HttpRequest, person_id: str) -> HttpResponse:
     """Step 2: the person's record (logged), the CCCD check and the new email / phone."""
-    user = _staff(request)
-    person = access.get_person_for_staff(user, person_id)
+    actor = _actor(request)
+    person = access.get_person_for_staff(actor, person_id)
     form = CounterIntakeForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -210,7 +208,7 @@ def intake_person(request: HttpRequest, person_id: str) -> HttpResponse:
         if form.is_valid():
             try:
                 created = services.submit_counter_dossier(
-                    actor=_actor(request),
+                    actor=actor,
                     person=person,
                     changes=form.changes(),
                     identity_checked=form.cleaned_data["identity_checked"],
@@ -224,7 +222,7 @@ def intake_person(request: HttpRequest, person_id: str) -> HttpResponse:
                     _("Dossier %(dossier_id)s was filed.") % {"dossier_id": created.public_id},
                 )
                 return redirect("backoffice:dossier", dossier_id=created.public_id)
-    access.log_person_read(_actor(request), person, what="profile")
+    access.log_person_read(actor, person, what="profile")
     return render(
         request,
         "backoffice/dossiers/intake_person.html",

@@ -24,7 +24,7 @@ from ansinh.people.models import Office, Person, Unit
 from .models import Report
 
 if TYPE_CHECKING:
-    from ansinh.accounts.models import OrganisationKey, User
+    from ansinh.accounts.models import OrganisationKey
     from ansinh.lib.actor import Actor
 
 # Roles that may record payments and import bank transfers.
@@ -66,11 +66,13 @@ class ApproverRequired(ContributionAccessError, Forbidden):  # noqa: N818
     message = _("Only an approver may record payments or import bank transfers.")
 
 
-def person_of_citizen(user: User) -> Person:
-    """The signed-in citizen's own record; a citizen reads only their own participation and
-    card, so no identifier from the request is ever used to choose whose."""
-    if not user.person_id:
-        raise NotACitizen(user.username)
+def person_of_citizen(actor: Actor) -> Person:
+    """The acting citizen's own record; a citizen reads only their own participation and
+    card, so no identifier from the request is ever used to choose whose. ``NotACitizen`` for
+    anyone without one (staff, a key, nobody)."""
+    user = actor.user
+    if user is None or not user.person_id:
+        raise NotACitizen(user.username if user is not None else "")
     person = user.person
     assert person is not None  # noqa: S101
     return person

@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ansinh.accounts.models import OrganisationKey, User
+from ansinh.accounts.models import OrganisationKey
 from ansinh.audit.services import log_access
 from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import BHXH_CODE_RE, CCCD_RE
@@ -39,22 +39,37 @@ def _dossiers() -> QuerySet[Dossier]:
     )
 
 
-def staff_office(user: User) -> Office:
-    """The office a staff member works for; ``Forbidden("staff_only")`` for anyone
-    else (citizens, staff without an office)."""
-    if not (user.is_authenticated and user.is_office_staff and user.office_id and user.office):
+def staff_office(actor: Actor) -> Office:
+    """The office the acting staff member works for; ``Forbidden("staff_only")`` for anyone
+    else (citizens, unit keys, anonymous callers, staff without an office)."""
+    user = actor.user
+    if not (
+        user is not None
+        and user.is_authenticated
+        and user.is_office_staff
+        and user.office_id
+        and user.office
+    ):
         raise Forbidden("staff_only", _("Only BHXH office staff may do this."))
     return user.office
 
 
-def get_dossier_for_staff(user: User, public_id: str, *, lock: bool = False) -> Dossier:
-    """The dossier ``public_id`` if ``user`` is staff of the office responsible for it.
+def _citizen_person_id(actor: Actor) -> int | None:
+    """The registry id of the acting citizen's own record; ``None`` for anyone else."""
+    user = actor.user
+    if user is not None and user.is_authenticated and user.is_citizen and user.person_id:
+        return user.person_id
+    return None
+
+
+def get_dossier_for_staff(actor: Actor, public_id: str, *, lock: bool = False) -> Dossier:
+    """The dossier ``public_id`` if ``actor`` is staff of the office responsible for it.
 
     Contract: non-staff get ``Forbidden("staff_only")``; a malformed or unknown id and a dossier of
     another office raise ``NotFound`` alike. ``lock`` takes a row lock (call inside a
     transaction) so that concurrent decisions on one dossier are serialised.
     """
-    office = staff_office(user)
+    office = staff_office(actor)
     if not PUBLIC_ID_RE.fullmatch(public_id or ""):
         raise NotFound
     dossiers = _dossiers()
@@ -66,35 +81,37 @@ def get_dossier_for_staff(user: User, public_id: str, *, lock: bool = False) -> 
     return dossier
 
 
-def get_dossier_for_citizen(user: User, public_id: str) -> Dossier:
-    """A dossier about the signed-in citizen (whoever filed it); anything else is ``NotFound``."""
-    if not (user.is_authenticated and user.is_citizen and user.person_id):
+def get_dossier_for_citizen(actor: Actor, public_id: str) -> Dossier:
+    """A dossier about the acting citizen (whoever filed it); anything else is ``NotFound``."""
+    person_id = _citizen_person_id(actor)
+    if person_id is None:
         raise NotFound
     if not PUBLIC_ID_RE.fullmatch(public_id or ""):
         raise NotFound
-    dossier = _dossiers().filter(public_id=public_id, person_id=user.person_id).first()
+    dossier = _dossiers().filter(public_id=public_id, person_id=person_id).first()
     if dossier is None:
         raise NotFound
     return dossier
 
 
-def dossiers_for_citizen(user: User) -> QuerySet[Dossier]:
-    """Every dossier about the signed-in citizen, newest first."""
-    if not (user.is_citizen and user.person_id):
+def dossiers_for_citizen(actor: Actor) -> QuerySet[Dossier]:
+    """Every dossier about the acting citizen, newest first."""
+    person_id = _citizen_person_id(actor)
+    if person_id is None:
         return Dossier.objects.none()
-    return _dossiers().filter(person_id=user.person_id).prefetch_related("changes")
+    return _dossiers().filter(person_id=person_id).prefetch_related("changes")
 
 
 def dossiers_for_staff(
-    user: User,
+    actor: Actor,
     *,
     form: str = "",
     status: str = "",
     overdue: bool = False,
     flagged: bool = False,
 ) -> QuerySet[Dossier]:
-    """The queue of the staff member's office, filtered; oldest due first."""
-    office = staff_office(user)
+    """The queue of the acting staff member's office, filtered; oldest due first."""
+    office = staff_office(actor)
     dossiers = _dossiers().filter(office=office)
     if form:
         dossiers = dossiers.filter(form=form)
@@ -107,18 +124,22 @@ def dossiers_for_staff(
     return dossiers.order_by("due_date", "submitted_at", "pk").prefetch_related("changes")
 
 
-def fields_decided_by(dossier: Dossier, user: User) -> set[str]:
-    """The fields of ``dossier`` that ``user`` already decided (the four-eyes rule: the page
-    tells the first approver that a second one must decide)."""
-    return set(dossier.changes.filter(decisions__decided_by=user).values_list("field", flat=True))
+def fields_decided_by(dossier: Dossier, actor: Actor) -> set[str]:
+    """The fields of ``dossier`` that ``actor``'s user already decided (the four-eyes rule: the
+    page tells the first approver that a second one must decide)."""
+    if actor.user is None:
+        return set()
+    decided = dossier.changes.filter(decisions__decided_by=actor.user)
+    return set(decided.values_list("field", flat=True))
 
 
-def person_of_citizen(user: User) -> Person:
-    """The signed-in citizen's own registry record, read afresh (after a service changed it);
+def person_of_citizen(actor: Actor) -> Person:
+    """The acting citizen's own registry record, read afresh (after a service changed it);
     ``NotFound`` for anyone without one."""
     person = None
-    if user.is_authenticated and user.is_citizen and user.person_id:
-        person = Person.objects.filter(pk=user.person_id).first()
+    person_id = _citizen_person_id(actor)
+    if person_id is not None:
+        person = Person.objects.filter(pk=person_id).first()
     if person is None:
         raise NotFound
     return person
@@ -136,10 +157,10 @@ def get_attachment(dossier: Dossier, attachment_id: str) -> Attachment:
     return attachment
 
 
-def find_person_for_staff(user: User, identifier: str) -> Person | None:
+def find_person_for_staff(actor: Actor, identifier: str) -> Person | None:
     """The person a BHXH code or CCCD names, for counter intake (any person: people may go to
     any office). The caller logs the access (``audit.services.log_access``)."""
-    staff_office(user)
+    staff_office(actor)
     value = (identifier or "").strip()
     if BHXH_CODE_RE.fullmatch(value):
         return Person.objects.filter(bhxh_code=value).first()
@@ -148,8 +169,10 @@ def find_person_for_staff(user: User, identifier: str) -> Person | None:
     return None
 
 
-def get_person_for_staff(user: User, person_public_id: str) -> Person:
-    staff_office(user)
+def get_person_for_staff(actor: Actor, person_public_id: str) -> Person:
+    """A person's record by its public id, for staff (counter intake); ``NotFound`` for a
+    malformed or unknown id. The caller logs the read (``log_person_read``)."""
+    staff_office(actor)
     try:
         parsed = uuid.UUID(str(person_public_id))
     except ValueError:
@@ -187,9 +210,7 @@ def get_person_for_key(key: OrganisationKey, bhxh_code: str) -> Person:
 def get_person_for_counter(actor: Actor, bhxh_code: str) -> Person:
     """The person a clerk takes a counter form (02/SĐ-GD) for, by BHXH code; staff only
     (``Forbidden("staff_only")``), an unknown code ``NotFound("not_found")``."""
-    if actor.user is None:
-        raise Forbidden("staff_only", _("Only BHXH office staff may do this."))
-    staff_office(actor.user)
+    staff_office(actor)
     person = None
     if BHXH_CODE_RE.fullmatch(bhxh_code or ""):
         person = Person.objects.filter(bhxh_code=bhxh_code).first()

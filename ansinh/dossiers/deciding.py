@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from ansinh.accounts import services as accounts
 from ansinh.accounts.creation import create_citizen_account
 from ansinh.accounts.models import User
-from ansinh.lib.actor import Actor, Channel
+from ansinh.lib.actor import Actor
 from ansinh.people.models import Person
 from ansinh.people.services import cccd_taken, change_personal_data
 
@@ -48,9 +48,9 @@ def check_decisions(
     *,
     decisions: Mapping[str, str],
     reasons: Mapping[str, str],
-    staff: User,
+    actor: Actor,
 ) -> None:
-    """Raise a ``DomainError`` unless every one of ``staff``'s ``decisions`` on ``locked`` (its
+    """Raise a ``DomainError`` unless every one of ``actor``'s ``decisions`` on ``locked`` (its
     ``changes`` by field, locked) may be recorded; changes nothing."""
     bad = {
         field: _("Not a field of this dossier.")
@@ -80,7 +80,7 @@ def check_decisions(
                 _("This field was already decided."),
                 fields={field: _("Already decided.")},
             )
-        if change.decisions.filter(decided_by=staff).exists():
+        if change.decisions.filter(decided_by=actor.user).exists():
             raise Conflict(
                 "second_approver_required",
                 _("A change of email or phone needs a second, different approver."),
@@ -111,11 +111,13 @@ def record_decisions(
     *,
     decisions: Mapping[str, str],
     reasons: Mapping[str, str],
-    staff: User,
+    actor: Actor,
     now: dt.datetime,
 ) -> None:
-    """Write ``staff``'s checked decisions and move each field's state (an email or phone
+    """Write ``actor``'s checked decisions and move each field's state (an email or phone
     approved once awaits its second approver)."""
+    staff = actor.user
+    assert staff is not None  # noqa: S101 - decide_dossier let only staff in
     for field, value in decisions.items():
         change = changes[field]
         FieldDecision.objects.create(
@@ -162,8 +164,9 @@ def _check_registration_approvable(dossier: Dossier) -> None:
         )
 
 
-def apply_approved(dossier: Dossier, actor: User, now: dt.datetime) -> None:
-    """Change the registry as the approved fields say (caller's transaction)."""
+def apply_approved(dossier: Dossier, actor: Actor, now: dt.datetime) -> None:
+    """Change the registry as the approved fields say (caller's transaction), by ``actor``
+    (the staff member whose decision closed the dossier)."""
     approved = {
         c.field: c.new_value for c in dossier.changes.all() if c.status == ChangeStatus.APPROVED
     }
@@ -193,7 +196,7 @@ def apply_approved(dossier: Dossier, actor: User, now: dt.datetime) -> None:
         )
 
 
-def _create_account(dossier: Dossier, person: Person, actor: User, now: dt.datetime) -> User:
+def _create_account(dossier: Dossier, person: Person, actor: Actor, now: dt.datetime) -> User:
     """The e-transaction account of an approved registration, with a temporary password that
     works once within ``TEMPORARY_PASSWORD_TTL_SECONDS`` and forces a change, emailed to the
     address the registration confirmed."""
@@ -201,8 +204,7 @@ def _create_account(dossier: Dossier, person: Person, actor: User, now: dt.datet
     person.refresh_from_db()
     user = create_citizen_account(
         person=person,
-        # The decision's audit row has the address; this one keeps the door (as before).
-        by=Actor(channel=Channel.BACKOFFICE, user=actor),
+        by=actor,
         language=registration.language,
         details={"dossier": dossier.public_id},
     )

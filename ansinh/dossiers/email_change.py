@@ -60,15 +60,14 @@ InvalidCode = codes.InvalidCode
 DISPUTE_SALT = "ansinh.dossiers.email-change-dispute"
 
 
-def timeline_event(
-    dossier: Dossier, kind: str, *, actor: User | None, label: str = ""
-) -> DossierEvent:
+def timeline_event(dossier: Dossier, kind: str, *, actor: Actor, label: str = "") -> DossierEvent:
+    """An email-change step on the dossier's timeline, by ``actor`` (stored: its user)."""
     return DossierEvent.objects.create(
         dossier=dossier,
         kind=kind,
         status=dossier.status,
         at=timezone.now(),
-        actor=actor,
+        actor=actor.user,
         actor_label=label,
     )
 
@@ -104,22 +103,16 @@ def send_new_code(change: EmailChange, now: dt.datetime) -> None:
     )
 
 
-def _user_of(actor: Actor | User | None) -> User | None:
-    return actor.user if isinstance(actor, Actor) else actor
-
-
 def start_email_change(
     *,
     dossier: Dossier,
     person: Person,
     new_email: str,
-    actor: Actor | User | None,
+    actor: Actor,
     proven: bool,
 ) -> EmailChange:
     """Apply an approved new email the safe way (caller's transaction). See the module doc.
-    ``actor`` is the approving staff member (an ``Actor``, or still their ``User``)."""
-    by = actor if isinstance(actor, Actor) else None
-    actor = _user_of(actor)
+    ``actor`` is the approving staff member."""
     now = timezone.now()
     person.refresh_from_db()
     old_email = person.email if person.email_verified else ""
@@ -168,8 +161,7 @@ def start_email_change(
         )
     record(
         "email_change.started",
-        actor=actor,
-        by=by,
+        by=actor,
         subject=account_of(dossier),
         details={
             "dossier": dossier.public_id,
@@ -242,7 +234,7 @@ def confirm_email_change(*, code: str, actor: Actor) -> EmailChange:
                 change.save(update_fields=["status"])
                 clear_pending_email(
                     person=person,
-                    actor=user,
+                    actor=actor,
                     dossier_ref=change.dossier.public_id,
                     reason="too many wrong codes",
                 )
@@ -258,13 +250,13 @@ def confirm_email_change(*, code: str, actor: Actor) -> EmailChange:
             confirm_pending_email(
                 person=person,
                 expected=change.new_email,
-                actor=user,
+                actor=actor,
                 dossier_ref=change.dossier.public_id,
             )
             change.status, change.confirmed_at = EmailChangeStatus.CONFIRMED, now
             codes.void(change)
             change.save(update_fields=["status", "confirmed_at", "code_digest"])
-            event = timeline_event(change.dossier, EventKind.EMAIL_CONFIRMED, actor=user)
+            event = timeline_event(change.dossier, EventKind.EMAIL_CONFIRMED, actor=actor)
             codes.audit(
                 policy,
                 CodeEvent.COMPLETED,

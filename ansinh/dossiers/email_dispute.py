@@ -22,8 +22,9 @@ from ansinh.people.services import change_personal_data, clear_pending_email
 
 from .email_change import DISPUTE_SALT, send_new_code, timeline_event
 from .errors import Conflict, Forbidden, Invalid
-from .models import Dossier, DossierEvent, EmailChange, EmailChangeStatus, EventKind
+from .models import Dossier, EmailChange, EmailChangeStatus, EventKind
 from .notify import account_of, alert_office, announce
+from .timeline import add_event
 
 
 class DisputeLinkInvalid(Exception):  # noqa: N818
@@ -70,6 +71,10 @@ def dispute_email_change(*, token: str, actor: Actor) -> EmailChange:
         ):
             raise DisputeLinkUsed
         person, dossier = change.person, change.dossier
+        # Whoever follows the link acts as the holder of the old address, not as an account
+        # that may be signed in on the same browser: the registry's history and the timeline
+        # name nobody, as before; the door and the address are kept.
+        old_address = actor.as_user(None)
         was_confirmed = change.status == EmailChangeStatus.CONFIRMED
         if was_confirmed and change.old_email:
             # Undo: the old address is the recovery address again, and whoever used the new
@@ -79,7 +84,7 @@ def dispute_email_change(*, token: str, actor: Actor) -> EmailChange:
             change_personal_data(
                 person=person,
                 changes={"email": change.old_email},
-                actor=None,
+                actor=old_address,
                 dossier_ref=dossier.public_id,
                 reason="email change disputed by the old address",
                 email_confirmed=True,
@@ -94,7 +99,7 @@ def dispute_email_change(*, token: str, actor: Actor) -> EmailChange:
         dossier.flagged_at, dossier.flag_reason = now, "email_change_disputed"
         dossier.save(update_fields=["flagged_at", "flag_reason"])
         event = timeline_event(
-            dossier, EventKind.EMAIL_CHANGE_DISPUTED, actor=None, label="old address"
+            dossier, EventKind.EMAIL_CHANGE_DISPUTED, actor=old_address, label="old address"
         )
         record(
             "email_change.disputed",
@@ -148,7 +153,7 @@ def resolve_dispute(*, dossier: Dossier, actor: Actor, release: bool, reason: st
             change_personal_data(
                 person=person,
                 changes={"email": change.new_email},
-                actor=staff,
+                actor=actor,
                 dossier_ref=locked.public_id,
                 reason="email change released by staff",
             )
@@ -160,7 +165,7 @@ def resolve_dispute(*, dossier: Dossier, actor: Actor, release: bool, reason: st
         else:
             clear_pending_email(
                 person=person,
-                actor=staff,
+                actor=actor,
                 dossier_ref=locked.public_id,
                 reason="email change cancelled by staff",
             )
@@ -170,14 +175,7 @@ def resolve_dispute(*, dossier: Dossier, actor: Actor, release: bool, reason: st
         EmailChange.objects.filter(pk=change.pk).update(resolved_at=now, resolved_by=staff)
         locked.flagged_at, locked.flag_reason = None, ""
         locked.save(update_fields=["flagged_at", "flag_reason"])
-        event = DossierEvent.objects.create(
-            dossier=locked,
-            kind=kind,
-            status=locked.status,
-            at=now,
-            actor=staff,
-            note=reason.strip()[:500],
-        )
+        event = add_event(locked, kind, actor=actor, note=reason.strip(), now=now)
         record(
             "email_change.resolved",
             subject=account_of(locked),

@@ -182,7 +182,7 @@ def create_dossier(
         event = add_event(
             dossier,
             EventKind.SUBMITTED,
-            actor=user,
+            actor=actor,
             actor_label=key.owner_code if key is not None else "",
             note=note,
             now=now,

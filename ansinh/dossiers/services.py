@@ -204,8 +204,8 @@ def decide_dossier(
         if locked.status in FINAL_STATUSES:
             raise Conflict("dossier_closed", _("This dossier is already closed."))
         changes = {c.field: c for c in locked.changes.select_for_update().all()}
-        check_decisions(locked, changes, decisions=decisions, reasons=reasons, staff=staff)
-        record_decisions(changes, decisions=decisions, reasons=reasons, staff=staff, now=now)
+        check_decisions(locked, changes, decisions=decisions, reasons=reasons, actor=actor)
+        record_decisions(changes, decisions=decisions, reasons=reasons, actor=actor, now=now)
         new_status = status_of(list(changes.values()))
         record(
             "dossier.decided",
@@ -226,10 +226,10 @@ def decide_dossier(
             locked.save(update_fields=update)
             if new_status in FINAL_STATUSES:
                 try:
-                    apply_approved(locked, staff, now)
+                    apply_approved(locked, actor, now)
                 except ValidationError as exc:
                     raise Conflict("cannot_apply", " ".join(str(m) for m in exc.messages)) from None
-            event = add_event(locked, new_status, actor=staff, note=note, now=now)
+            event = add_event(locked, new_status, actor=actor, note=note, now=now)
             announce(locked, event)
     dossier.refresh_from_db()
     return dossier
@@ -254,7 +254,7 @@ def record_identity_check(*, dossier: Dossier, actor: Actor) -> Dossier:
             locked.save(
                 update_fields=["identity_checked", "identity_checked_by", "identity_checked_at"]
             )
-            add_event(locked, EventKind.IDENTITY_CHECKED, actor=staff, now=now)
+            add_event(locked, EventKind.IDENTITY_CHECKED, actor=actor, now=now)
             record(
                 "dossier.identity_checked",
                 subject=account_of(locked),
@@ -287,7 +287,7 @@ def confirm_dossier_as_person(*, dossier: Dossier, actor: Actor) -> Dossier:
             now = timezone.now()
             locked.person_confirmed_at = now
             locked.save(update_fields=["person_confirmed_at"])
-            add_event(locked, EventKind.PERSON_CONFIRMED, actor=user, now=now)
+            add_event(locked, EventKind.PERSON_CONFIRMED, actor=actor, now=now)
             record(
                 "dossier.person_confirmed",
                 subject=user,
@@ -311,7 +311,7 @@ def withdraw_dossier(*, dossier: Dossier, actor: Actor) -> Dossier:
         now = timezone.now()
         locked.status, locked.closed_at = Status.WITHDRAWN, now
         locked.save(update_fields=["status", "closed_at"])
-        event = add_event(locked, EventKind.WITHDRAWN, actor=user, now=now)
+        event = add_event(locked, EventKind.WITHDRAWN, actor=actor, now=now)
         record(
             "dossier.withdrawn",
             subject=user,

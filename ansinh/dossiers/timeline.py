@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from ansinh.accounts.models import User
+from ansinh.lib.actor import Actor
 
 from .models import Dossier, DossierEvent
 
@@ -17,18 +17,20 @@ def add_event(
     dossier: Dossier,
     kind: str,
     *,
-    actor: User | None = None,
+    actor: Actor,
     actor_label: str = "",
     note: str = "",
     now: dt.datetime | None = None,
 ) -> DossierEvent:
-    """Append an event of ``kind`` at the dossier's current status to its timeline."""
+    """Append an event of ``kind`` at the dossier's current status to its timeline, by
+    ``actor`` (the stored ``actor`` is its user; ``actor_label`` names a key's owner or an
+    anonymous party)."""
     return DossierEvent.objects.create(
         dossier=dossier,
         kind=kind,
         status=dossier.status,
         at=now or timezone.now(),
-        actor=actor if actor is not None and actor.pk else None,
+        actor=actor.user if actor.user is not None and actor.user.pk else None,
         actor_label=actor_label[:120],
         note=note[:500],
     )

@@ -17,7 +17,7 @@ from ansinh.lib import identifiers
 from .models import CollectionOrganisation, Employment, Participation, Person, PersonChange, Unit
 
 if TYPE_CHECKING:
-    from ansinh.accounts.models import User
+    from ansinh.lib.actor import Actor
 
 
 def normalize_text(value: str) -> str:
@@ -96,7 +96,7 @@ def change_personal_data(
     *,
     person: Person,
     changes: dict[str, str],
-    actor: User | None,
+    actor: Actor,
     dossier_ref: str = "",
     reason: str = "",
     email_confirmed: bool = False,
@@ -105,7 +105,9 @@ def change_personal_data(
 
     Contract: every value is normalised and validated before anything is written; a CCCD must
     agree with the date of birth and sex on record; each changed field gets a ``PersonChange``
-    row (old, new, dossier, who, when) and one audit event covers them.
+    row (old, new, dossier, who, when) and one audit event covers them. ``actor`` is who acts
+    (the deciding staff member, the person confirming by code, the old address disputing): its
+    user is the rows' ``changed_by``, and the audit event keeps its door and client address.
 
     A new email never replaces the recovery address by itself: unless ``email_confirmed`` (its
     owner already proved they read it, e.g. a registration confirmed by code) it is stored as
@@ -130,7 +132,7 @@ def change_personal_data(
                 old_value=old_value,
                 new_value=new_value,
                 dossier_ref=dossier_ref,
-                changed_by=actor,
+                changed_by=actor.user,
                 changed_at=now,
                 reason=reason,
             )
@@ -163,7 +165,7 @@ def _set_verified(
     update_fields: list[str],
     rows: list[PersonChange],
     dossier_ref: str,
-    actor: User | None,
+    actor: Actor,
     now: Any,
     reason: str,
 ) -> None:
@@ -175,7 +177,7 @@ def _set_verified(
             old_value=str(locked.email_verified).lower(),
             new_value=str(verified).lower(),
             dossier_ref=dossier_ref,
-            changed_by=actor,
+            changed_by=actor.user,
             changed_at=now,
             reason=reason,
         )
@@ -188,7 +190,7 @@ def _save(
     locked: Person,
     update_fields: list[str],
     rows: list[PersonChange],
-    actor: User | None,
+    actor: Actor,
     dossier_ref: str,
 ) -> None:
     if not rows:
@@ -197,14 +199,14 @@ def _save(
     PersonChange.objects.bulk_create(rows)
     record(
         "person.changed",
-        actor=actor,
+        by=actor,
         subject=getattr(locked, "account", None),
         details={"fields": [r.field for r in rows], "dossier": dossier_ref},
     )
 
 
 def confirm_pending_email(
-    *, person: Person, expected: str, actor: User | None, dossier_ref: str = ""
+    *, person: Person, expected: str, actor: Actor, dossier_ref: str = ""
 ) -> list[PersonChange]:
     """Make the pending email the verified recovery address, once its owner entered the code.
 
@@ -234,7 +236,7 @@ def confirm_pending_email(
                         old_value=old,
                         new_value=new,
                         dossier_ref=dossier_ref,
-                        changed_by=actor,
+                        changed_by=actor.user,
                         changed_at=now,
                         reason="confirmed by code",
                     )
@@ -251,7 +253,7 @@ def confirm_pending_email(
 
 
 def clear_pending_email(
-    *, person: Person, actor: User | None, dossier_ref: str = "", reason: str = ""
+    *, person: Person, actor: Actor, dossier_ref: str = "", reason: str = ""
 ) -> list[PersonChange]:
     """Drop an unconfirmed new email (a cancelled change); the address on record stays."""
     now = timezone.now()
@@ -266,7 +268,7 @@ def clear_pending_email(
                     old_value=locked.pending_email,
                     new_value="",
                     dossier_ref=dossier_ref,
-                    changed_by=actor,
+                    changed_by=actor.user,
                     changed_at=now,
                     reason=reason,
                 )

@@ -17,11 +17,10 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from ansinh.accounts import codes
-from ansinh.accounts.models import User
+from ansinh.accounts.access import require_citizen
 from ansinh.dossiers import access, email_change, services
 from ansinh.dossiers.errors import DossierError
 from ansinh.dossiers.forms import ChangeRequestForm, CodeForm
-from ansinh.dossiers.models import Channel
 from ansinh.dossiers.present import detail, summary
 from ansinh.dossiers.uploads import UploadRejected, check_files
 from ansinh.dossiers.web import add_errors, file_response, install_upload_limits
@@ -29,16 +28,19 @@ from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import mask_email
 from ansinh.lib.middleware import page_status
 
-from .views import citizen_page, citizen_user
+from .views import citizen_actor, citizen_page
 
 
-def _user(request: HttpRequest) -> User:
-    return citizen_user(request)
+def _actor(request: HttpRequest) -> Actor:
+    """The acting citizen (``citizen_page`` let them in; ``CitizensOnly`` otherwise)."""
+    actor = citizen_actor(request)
+    require_citizen(actor)
+    return actor
 
 
 @citizen_page
 def my_dossiers(request: HttpRequest) -> HttpResponse:
-    dossiers = access.dossiers_for_citizen(_user(request))[:200]
+    dossiers = access.dossiers_for_citizen(_actor(request))[:200]
     return render(
         request,
         "portal/dossiers/list.html",
@@ -48,14 +50,17 @@ def my_dossiers(request: HttpRequest) -> HttpResponse:
 
 @citizen_page
 def my_dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
-    user = _user(request)
-    dossier = access.get_dossier_for_citizen(user, dossier_id)
+    actor = _actor(request)
+    dossier = access.get_dossier_for_citizen(actor, dossier_id)
+    user = actor.user
     return render(
         request,
         "portal/dossiers/detail.html",
         {
             "dossier": detail(dossier, staff=False),
-            "can_withdraw": dossier.is_open and dossier.submitted_by_user_id == user.pk,
+            "can_withdraw": dossier.is_open
+            and user is not None
+            and dossier.submitted_by_user_id == user.pk,
         },
     )
 
@@ -65,12 +70,10 @@ def my_dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
 @csrf_protect
 def confirm(request: HttpRequest, dossier_id: str) -> HttpResponse:
     """The person confirms a change their new employer filed (``awaits_person``)."""
-    user = _user(request)
-    dossier = access.get_dossier_for_citizen(user, dossier_id)
+    actor = _actor(request)
+    dossier = access.get_dossier_for_citizen(actor, dossier_id)
     try:
-        services.confirm_dossier_as_person(
-            dossier=dossier, actor=Actor.from_request(request, Channel.PORTAL, user=user)
-        )
+        services.confirm_dossier_as_person(dossier=dossier, actor=actor)
     except DossierError as exc:
         messages.error(request, exc.message)
     else:
@@ -82,12 +85,10 @@ def confirm(request: HttpRequest, dossier_id: str) -> HttpResponse:
 @citizen_page
 @csrf_protect
 def withdraw(request: HttpRequest, dossier_id: str) -> HttpResponse:
-    user = _user(request)
-    dossier = access.get_dossier_for_citizen(user, dossier_id)
+    actor = _actor(request)
+    dossier = access.get_dossier_for_citizen(actor, dossier_id)
     try:
-        services.withdraw_dossier(
-            dossier=dossier, actor=Actor.from_request(request, Channel.PORTAL, user=user)
-        )
+        services.withdraw_dossier(dossier=dossier, actor=actor)
     except DossierError as exc:
         messages.error(request, exc.message)
     else:
@@ -97,7 +98,7 @@ def withdraw(request: HttpRequest, dossier_id: str) -> HttpResponse:
 
 @citizen_page
 def attachment(request: HttpRequest, dossier_id: str, attachment_id: str) -> HttpResponseBase:
-    dossier = access.get_dossier_for_citizen(_user(request), dossier_id)
+    dossier = access.get_dossier_for_citizen(_actor(request), dossier_id)
     return file_response(access.get_attachment(dossier, attachment_id))
 
 
@@ -134,7 +135,7 @@ def _upload_refused(request: HttpRequest, message: str) -> HttpResponse:
 @citizen_page
 @csrf_protect
 def _new_dossier(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    actor = _actor(request)
     if request.method != "POST":
         return render(request, "portal/dossiers/new.html", {"form": ChangeRequestForm()})
     form = ChangeRequestForm(request.POST, request.FILES)
@@ -142,7 +143,7 @@ def _new_dossier(request: HttpRequest) -> HttpResponse:
         try:
             checked = check_files(request.FILES.getlist("documents"), required=True)
             dossier = services.submit_change_request(
-                actor=Actor.from_request(request, Channel.PORTAL, user=user),
+                actor=actor,
                 changes=form.changes(),
                 office=form.cleaned_data["office"],
                 files=checked,
@@ -165,16 +166,14 @@ def _new_dossier(request: HttpRequest) -> HttpResponse:
 @csrf_protect
 def confirm_email(request: HttpRequest) -> HttpResponse:
     """Enter the code sent to the new email address (or ask for a new one)."""
-    user = _user(request)
+    actor = _actor(request)
     form = CodeForm(
         request.POST if request.method == "POST" and "resend" not in request.POST else None
     )
     status = 200
     if request.method == "POST" and "resend" in request.POST:
         try:
-            email_change.resend_email_code(
-                actor=Actor.from_request(request, Channel.PORTAL, user=user)
-            )
+            email_change.resend_email_code(actor=actor)
         except DossierError as exc:
             form.add_error(None, exc.message)
             status = page_status(exc)
@@ -189,7 +188,7 @@ def confirm_email(request: HttpRequest) -> HttpResponse:
             try:
                 email_change.confirm_email_change(
                     code=form.cleaned_data["code"],
-                    actor=Actor.from_request(request, Channel.PORTAL, user=user),
+                    actor=actor,
                 )
             except codes.CodeExpired:
                 form.add_error(None, _("The code has expired. Ask for a new one."))
@@ -205,7 +204,7 @@ def confirm_email(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Your new email address is confirmed."))
                 return redirect("portal:home")
         status = 400
-    person = access.person_of_citizen(user)
+    person = access.person_of_citizen(actor)
     pending = email_change.pending_change(person)
     return render(
         request,

@@ -8,7 +8,6 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from ansinh.accounts.models import User
 from ansinh.cards import reference as card_reference
 from ansinh.cards import services as cards
 from ansinh.cards.services import QR_MODULE_PX
@@ -17,7 +16,7 @@ from ansinh.contributions.models import Scheme
 from ansinh.contributions.participation import owed_by_unit, participation_document
 from ansinh.people.models import Person
 
-from .views import citizen_page
+from .views import citizen_actor, citizen_page
 
 # URL slug → scheme code, in the order of the tabs.
 SCHEME_SLUGS: dict[str, str] = {
@@ -29,10 +28,8 @@ SCHEME_SLUGS: dict[str, str] = {
 
 
 def _person(request: HttpRequest) -> Person:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 - login_required
     try:
-        return person_of_citizen(user)
+        return person_of_citizen(citizen_actor(request))
     except NotACitizen:
         raise Http404 from None
 
