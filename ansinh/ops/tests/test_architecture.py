@@ -179,6 +179,7 @@ STATUS_KEYWORDS = frozenset({"status", "status_code", "http_status"})
 # Module -> why it may name HTTP statuses although it lives in a domain app.
 STATUS_MAPPERS = {
     "ansinh.lib.middleware": "the pages' one mapping of a refusal's kind to a status",
+    "ansinh.lib.captcha_urls": "the CAPTCHA's own views (image, audio, refresh) answer requests",
 }
 
 

@@ -41,7 +41,7 @@ def _submit_login(page: Page, username: str, password: str) -> None:
     page.fill('input[name="username"]', username)
     page.fill('input[name="password"]', password)
     page.fill('input[name="captcha_1"]', "PASSED")
-    page.locator('main form button[type="submit"]').click()
+    page.locator('main form button[type="submit"]:not([data-captcha-refresh])').click()
 
 
 def test_citizen_signs_in_in_the_browser_and_sees_only_the_masked_profile(page: Page, citizen):

@@ -60,7 +60,7 @@ def sign_in(page: Page) -> None:
     page.fill('input[name="password"]', CITIZEN_PASSWORD)
     key = page.locator('input[name="captcha_0"]').input_value()
     page.fill('input[name="captcha_1"]', CaptchaStore.objects.get(hashkey=key).response)
-    page.locator('main form button[type="submit"]').click()
+    page.locator('main form button[type="submit"]:not([data-captcha-refresh])').click()
     expect(page).to_have_url(re.compile(r"/ca-nhan/$"))
 
 

@@ -56,7 +56,7 @@ def test_citizen_sees_the_history_per_scheme_and_the_card_with_its_qr(page: Page
     page.fill('input[name="username"]', "0123456789")
     page.fill('input[name="password"]', CITIZEN_PASSWORD)
     page.fill('input[name="captcha_1"]', "PASSED")
-    page.locator('main form button[type="submit"]').click()
+    page.locator('main form button[type="submit"]:not([data-captcha-refresh])').click()
     expect(page).to_have_url(re.compile(r"/ca-nhan/$"))
 
     page.locator('header a[href="/ca-nhan/qua-trinh-tham-gia/"]').click()

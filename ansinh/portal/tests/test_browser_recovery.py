@@ -53,7 +53,7 @@ def _sign_in(page: Page, username: str, password: str) -> None:
     page.fill('input[name="username"]', username)
     page.fill('input[name="password"]', password)
     page.fill('input[name="captcha_1"]', "PASSED")
-    page.locator('main form button[type="submit"]').click()
+    page.locator('main form button[type="submit"]:not([data-captcha-refresh])').click()
 
 
 def test_forgotten_password_to_new_password_in_the_browser(page: Page, citizen, smtp_server):
