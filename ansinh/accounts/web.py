@@ -80,13 +80,16 @@ def login_view(
 
 
 def _invalid_credentials(form: LoginForm, recovery: str | None) -> str:
-    """"Mã số BHXH hoặc số CCCD hoặc mật khẩu không đúng." (the field's own label), with a
+    """ "Mã số BHXH hoặc số CCCD hoặc mật khẩu không đúng." (the field's own label), with a
     "Quên mật khẩu?" link where the door has a recovery page."""
     message = _("%(field)s or password is incorrect.") % {"field": form.fields["username"].label}
     if recovery is None:
         return message
     return format_html(
-        '{} <a href="{}" id="login-forgot-password">{}</a>', message, recovery, _("Forgot password?")
+        '{} <a href="{}" id="login-forgot-password">{}</a>',
+        message,
+        recovery,
+        _("Forgot password?"),
     )
 
 
