@@ -7,13 +7,21 @@ from typing import Any
 from django.contrib.auth.backends import BaseBackend
 from django.http import HttpRequest
 
-from ansinh.lib.identifiers import identifier_kind
+from ansinh.lib.identifiers import BHXH_CODE_RE, CCCD_RE, compact_digits, identifier_kind
 
 from . import lookups
 from .models import User
 
 
 def normalize_identifier(raw: str) -> str:
+    """A login identifier as typed → the one string that names the account and keys its
+    back-off: a BHXH code or CCCD typed with spaces, dots, dashes or full-width digits becomes
+    its ASCII digits ("0123 456 789" and "0123456789" are one account and one back-off);
+    anything else (a staff username, which may itself hold dots and dashes) is stripped and
+    lower-cased."""
+    digits = compact_digits(raw)
+    if BHXH_CODE_RE.fullmatch(digits) or CCCD_RE.fullmatch(digits):
+        return digits
     return raw.strip().lower()
 
 

@@ -16,7 +16,7 @@ class LoginForm(CaptchaFormMixin, forms.Form):
         label=_("BHXH code or CCCD number"),
         max_length=64,
         widget=forms.TextInput(
-            attrs={"autocomplete": "username", "inputmode": "text", "autofocus": True}
+            attrs={"autocomplete": "username", "inputmode": "numeric", "autofocus": True}
         ),
     )
     password = forms.CharField(

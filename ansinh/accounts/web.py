@@ -8,6 +8,7 @@ from django.contrib.auth import logout as django_logout
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -30,9 +31,11 @@ def login_view(
     channel: Channel,
     home: str,
     password_change: str,
+    recovery: str | None = None,
 ) -> HttpResponse:
     """The login form of one door (``channel``: the portal or the back office); which accounts
-    a door admits is the service's rule (``services.admits``)."""
+    a door admits is the service's rule (``services.admits``). A failed login names the field
+    as it is labelled and, where the door has one, links the ``recovery`` page."""
     # ``request.POST or None`` would leave an empty POST unbound: a 400 with no error shown.
     form = form_class(request.POST if request.method == "POST" else None)
     status = 200
@@ -57,7 +60,7 @@ def login_view(
                 )
                 status = 429
             except services.InvalidCredentials:
-                form.add_error(None, _("The identifier or password is incorrect."))
+                form.add_error(None, _invalid_credentials(form, recovery))
                 status = 401
             except services.WrongDoor as exc:
                 # Right credentials, wrong door: send the person to their own login page.
@@ -74,6 +77,20 @@ def login_view(
         else:
             status = 400
     return render(request, template, {"form": form}, status=status)
+
+
+def _invalid_credentials(form: LoginForm, recovery: str | None) -> str:
+    """ "Mã số BHXH hoặc số CCCD hoặc mật khẩu không đúng." (the field's own label), with a
+    "Quên mật khẩu?" link where the door has a recovery page."""
+    message = _("%(field)s or password is incorrect.") % {"field": form.fields["username"].label}
+    if recovery is None:
+        return message
+    return format_html(
+        '{} <a href="{}" id="login-forgot-password">{}</a>',
+        message,
+        recovery,
+        _("Forgot password?"),
+    )
 
 
 def logout_view(request: HttpRequest, *, next_url: str, channel: Channel) -> HttpResponse:

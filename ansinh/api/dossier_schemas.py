@@ -13,7 +13,7 @@ from pydantic import Field
 from ansinh.dossiers.filing import FORM_FIELDS
 from ansinh.dossiers.models import FormKind
 
-from .schemas import PRINTABLE, EmailedCode, StrictIn
+from .schemas import PRINTABLE, BhxhCode, EmailedCode, StrictIn
 
 Changes = dict[str, str]
 
@@ -33,7 +33,7 @@ def changes_field(form: str, description: str) -> Any:
 
 class UnitDossierIn(StrictIn):
     form: Literal["TK1-TS"]
-    bhxh_code: str = Field(pattern=r"^[0-9]{10}$", description="The employee's BHXH code")
+    bhxh_code: BhxhCode = Field(description="The employee's BHXH code")
     changes: Changes = changes_field(
         FormKind.TK1_TS, "Field → new value; fields: email, phone, cccd, address, full_name"
     )
@@ -42,7 +42,7 @@ class UnitDossierIn(StrictIn):
 
 class StaffDossierIn(StrictIn):
     form: Literal["02/SĐ-GD"]
-    bhxh_code: str = Field(pattern=r"^[0-9]{10}$")
+    bhxh_code: BhxhCode
     changes: Changes = changes_field(FormKind.SD_GD_02, "Field → new value; fields: email, phone")
     identity_checked: bool = Field(
         description="The clerk checked the person's CCCD card in person (must be true)"

@@ -9,6 +9,7 @@ from ninja import Schema
 from pydantic import AfterValidator, ConfigDict, Field
 
 from ansinh.accounts.codes import normalize_code
+from ansinh.lib.identifiers import normalize_bhxh_code
 
 # Printable text only: control characters (NUL, CR/LF…) in an identifier or a name are never
 # legitimate, and some stores (PostgreSQL text) cannot even hold NUL.
@@ -25,6 +26,28 @@ def code_format(value: str) -> str:
 
 
 EmailedCode = Annotated[str, Field(min_length=1, max_length=32), AfterValidator(code_format)]
+
+
+def bhxh_code_format(value: str) -> str:
+    """A BHXH code as people type it ("0123 456 789", "0123.456.789", full-width digits) → 10
+    ASCII digits (``lib.identifiers.compact_digits``: the rule of every door); anything else is
+    ``invalid_input``. Machine clients send clean codes; they get the same rule as the portal."""
+    try:
+        return normalize_bhxh_code(value)
+    except DjangoValidationError:
+        raise ValueError("not a 10-digit BHXH code") from None
+
+
+BhxhCode = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=20,
+        pattern=PRINTABLE,
+        description="10-digit BHXH code; spaces, dots and dashes between digits are ignored",
+    ),
+    AfterValidator(bhxh_code_format),
+]
 
 
 class StrictIn(Schema):

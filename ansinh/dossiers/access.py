@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from ansinh.accounts.models import OrganisationKey
 from ansinh.audit.services import log_access
 from ansinh.lib.actor import Actor
-from ansinh.lib.identifiers import BHXH_CODE_RE, CCCD_RE
+from ansinh.lib.identifiers import BHXH_CODE_RE, CCCD_RE, compact_digits
 from ansinh.people.models import Office, Person
 from ansinh.people.services import is_current_employee, is_registered_participant
 
@@ -161,7 +161,7 @@ def find_person_for_staff(actor: Actor, identifier: str) -> Person | None:
     """The person a BHXH code or CCCD names, for counter intake (any person: people may go to
     any office). The caller logs the access (``audit.services.log_access``)."""
     staff_office(actor)
-    value = (identifier or "").strip()
+    value = compact_digits(identifier or "")  # as the person spelled it out at the counter
     if BHXH_CODE_RE.fullmatch(value):
         return Person.objects.filter(bhxh_code=value).first()
     if CCCD_RE.fullmatch(value):

@@ -49,7 +49,12 @@ class ChangeRequestForm(forms.Form):
     """A citizen's change request: the new values (only those to change) and documents."""
 
     phone = forms.CharField(label=_("New mobile phone"), max_length=20, required=False)
-    cccd = forms.CharField(label=_("New CCCD number"), max_length=12, required=False)
+    cccd = forms.CharField(
+        label=_("New CCCD number"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
     address = forms.CharField(label=_("New address"), max_length=300, required=False)
     email = forms.CharField(
         label=_("New email"),

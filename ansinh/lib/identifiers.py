@@ -3,6 +3,12 @@
 Python's ``\\d`` and ``int()`` accept any Unicode digit (``٣``, full-width ``３``), so every
 pattern here is compiled with ``re.ASCII`` and spells its digits as ``[0-9]``. Each function
 normalises once (strip surrounding whitespace) and then validates; callers store what it returns.
+
+What a person *types* as a BHXH code or CCCD ("0123 456 789", "0123.456.789", "0123-456-789",
+full-width ``０１２３…`` from a Vietnamese IME) goes through :func:`compact_digits` first: the one
+rule every door uses (login, recovery, registration, the counter, the API). Only full-width
+digits are folded; any other Unicode digit (Arabic-Indic ``٠١٢``…) stays and is refused by the
+ASCII-only patterns.
 """
 
 from __future__ import annotations
@@ -41,6 +47,41 @@ _email_validator = EmailValidator(allowlist=[])
 # separator characters: header injection or an address that looks like another one.
 _EMAIL_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp", "Zs"})
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+# Full-width digits (U+FF10–FF19) → ASCII: what a Vietnamese or CJK input method may type.
+_FULL_WIDTH_DIGITS = {0xFF10 + n: str(n) for n in range(10)}
+# Separators people put between groups of digits: spaces (ASCII, no-break, ideographic,
+# full-width), dots (ASCII and full-width) and dashes (hyphen-minus, Unicode hyphens and dashes,
+# minus sign, full-width hyphen-minus). Nothing else: a letter, a comma or a control character
+# keeps the value malformed.
+_DIGIT_SEPARATORS = frozenset(
+    " \u00a0\u2007\u202f\u3000"  # spaces
+    ".\uff0e"  # dots
+    "-\u2010\u2011\u2012\u2013\u2014\u2212\uff0d"  # dashes
+)
+
+
+def compact_digits(raw: str) -> str:
+    """A BHXH code or CCCD as typed → the digits a person meant: surrounding whitespace
+    stripped, full-width digits folded to ASCII, spaces, dots and dashes removed.
+
+    Only a normal form: the caller validates it with the ASCII-only patterns (so "0123 456 78"
+    is 9 digits and refused, "0123-456-78x" keeps its letter and is refused)."""
+    text = str(raw or "").strip().translate(_FULL_WIDTH_DIGITS)
+    return "".join(ch for ch in text if ch not in _DIGIT_SEPARATORS)
+
+
+def normalize_bhxh_code(value: str) -> str:
+    """A typed BHXH code (spaces, dots, dashes, full-width digits) → 10 ASCII digits, or
+    ``ValidationError(code="invalid_bhxh_code")``."""
+    return validate_bhxh_code(compact_digits(value))
+
+
+def normalize_cccd(value: str) -> str:
+    """A typed CCCD (spaces, dots, dashes, full-width digits) → 12 ASCII digits, or
+    ``ValidationError(code="invalid_cccd")``."""
+    return validate_cccd(compact_digits(value))
 
 
 def validate_bhxh_code(value: str) -> str:
@@ -194,10 +235,12 @@ def validate_office_code(value: str) -> str:
 
 
 def validate_citizen_identifier(raw: str) -> str:
-    """What a citizen types to name themselves (login, recovery, registration): a BHXH code
-    (10 ASCII digits) or a CCCD (12), surrounding spaces removed; anything else is a
-    ``ValidationError`` with the code ``invalid_identifier``."""
-    value = raw.strip()
+    """What a citizen types to name themselves (login, recovery, registration, the counter): a
+    BHXH code (10 ASCII digits) or a CCCD (12) after :func:`compact_digits` (spaces, dots and
+    dashes dropped, full-width digits folded); anything else is a ``ValidationError`` with the
+    code ``invalid_identifier``. What it returns is the key of every per-identifier limit, so
+    "0123 456 789" and "0123456789" share one budget."""
+    value = compact_digits(raw)
     if not (BHXH_CODE_RE.fullmatch(value) or CCCD_RE.fullmatch(value)):
         raise ValidationError(
             _("Enter your 10-digit BHXH code or your 12-digit CCCD number."),

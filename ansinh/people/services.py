@@ -36,12 +36,13 @@ def normalize_text(value: str) -> str:
 CHANGEABLE_FIELDS: dict[str, Any] = {
     "email": identifiers.normalize_email,
     "phone": identifiers.normalize_phone,
-    "cccd": identifiers.validate_cccd,
+    "cccd": identifiers.normalize_cccd,  # as typed: "001 090 012 345", full-width digits
     "address": normalize_text,
     "full_name": normalize_text,
 }
-# Longest value a dossier may propose per field (the model's column sizes).
-MAX_LENGTHS = {"email": 254, "phone": 20, "cccd": 12, "address": 300, "full_name": 100}
+# Longest value a dossier may propose per field, before normalising (the model's column sizes;
+# a CCCD may be typed with separators: "001.090.012.345" is 15 characters).
+MAX_LENGTHS = {"email": 254, "phone": 20, "cccd": 20, "address": 300, "full_name": 100}
 
 
 def cccd_taken(value: str, *, person: Person | None) -> bool:

@@ -63,6 +63,7 @@ def login(request: HttpRequest) -> HttpResponse:
         channel=Channel.PORTAL,
         home=reverse("portal:home"),
         password_change=reverse("portal:password_change"),
+        recovery=reverse("portal:recovery"),
     )
 
 

@@ -64,6 +64,17 @@ def outcome(validate: object, value: str, code: str) -> str | None:
     return result
 
 
+FULL_WIDTH = "０１２３４５６７８９"
+SEPARATORS = " \u00a0\u2007\u202f\u3000.\uff0e-\u2010\u2011\u2012\u2013\u2014\u2212\uff0d"
+
+
+def typed_digits(value: str) -> str:
+    """The rule of issue 12, restated independently: strip, fold full-width digits, drop
+    spaces, dots and dashes."""
+    folded = value.strip().translate({ord(f): str(n) for n, f in enumerate(FULL_WIDTH)})
+    return "".join(ch for ch in folded if ch not in SEPARATORS)
+
+
 def is_ascii_digits(value: str, n: int) -> bool:
     return len(value) == n and all(ch in string.digits for ch in value)
 
@@ -161,8 +172,13 @@ def test_office_code_is_five_ascii_digits(value: str) -> None:
 def test_recovery_identifier_is_a_bhxh_code_or_a_cccd(value: str) -> None:
     result = outcome(normalize_recovery_identifier, value, "invalid_identifier")
 
-    stripped = value.strip()
-    assert (result is not None) == (is_ascii_digits(stripped, 10) or is_ascii_digits(stripped, 12))
+    # Issue 12: as people type it — spaces, dots, dashes dropped, full-width digits folded;
+    # then exactly 10 or 12 ASCII digits. Other Unicode digits are never folded.
+    compact = typed_digits(value)
+    assert (result is not None) == (is_ascii_digits(compact, 10) or is_ascii_digits(compact, 12))
+    if result is not None:
+        assert result == compact and result.isascii()
+        assert normalize_recovery_identifier(result) == result
 
 
 @PROPERTY
@@ -173,8 +189,19 @@ def test_a_login_identifier_names_an_ascii_kind_or_nobody(value: str) -> None:
     assert kind in {"bhxh", "cccd", "staff", None}
     if kind is not None:
         assert normalize_identifier(value).isascii()
-    if any(unicodedata.category(ch) == "Nd" and ch not in string.digits for ch in value):
-        assert kind is None  # a Unicode digit never names anybody
+    if any(
+        unicodedata.category(ch) == "Nd" and ch not in string.digits + FULL_WIDTH for ch in value
+    ):
+        assert kind is None  # a Unicode digit other than full-width never names anybody
+
+
+@PROPERTY
+@given(value=hostile_text)
+def test_a_login_identifier_of_digits_is_keyed_as_people_mean_it(value: str) -> None:
+    # Every spelling of one BHXH code or CCCD names (and keys the back-off of) one string.
+    compact = typed_digits(value)
+    if is_ascii_digits(compact, 10) or is_ascii_digits(compact, 12):
+        assert normalize_identifier(value) == compact
 
 
 @pytest.mark.parametrize(
@@ -186,6 +213,7 @@ def test_a_login_identifier_names_an_ascii_kind_or_nobody(value: str) -> None:
         (normalize_phone, "٠٩١٢٣٤٥٦٧٨"),
         (validate_office_code, "０１００１"),
         (normalize_recovery_identifier, "٠١٢٣٤٥٦٧٨٩"),
+        (normalize_recovery_identifier, "٠١٢٣ ٤٥٦ ٧٨٩"),
     ],
 )
 def test_unicode_digits_are_never_folded_to_ascii(validate: object, value: str) -> None:
