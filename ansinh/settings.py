@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "captcha",
     "csp",
+    # Its templates and static files: the API docs page (Swagger UI) served from our own origin.
+    "ninja",
     "ansinh.people",
     "ansinh.accounts",
     "ansinh.recovery",
