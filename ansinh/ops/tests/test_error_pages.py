@@ -99,7 +99,7 @@ def test_the_session_expired_page_never_links_back_to_another_site():
 def queries() -> Iterator[list[str]]:
     seen: list[str] = []
 
-    def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+    def record(execute, sql, params, many, context):
         seen.append(sql)
         return execute(sql, params, many, context)
 
