@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "captcha",
     "csp",
+    # Its templates and static files: the API docs page (Swagger UI) served from our own origin.
+    "ninja",
     "ansinh.people",
     "ansinh.accounts",
     "ansinh.recovery",
@@ -294,6 +296,8 @@ SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# A stale or missing form token: a branded page with a way back to the form (templates/403_csrf.html).
+CSRF_FAILURE_VIEW = "ansinh.ops.views.csrf_failure"
 SECURE_COOKIES = env_bool("SECURE_COOKIES", default=PRODUCTION)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES

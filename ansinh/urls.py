@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", ops.healthz, name="healthz"),
     path("readyz", ops.readyz, name="readyz"),
     path("metrics", ops.metrics_view, name="metrics"),
+    path("favicon.ico", ops.favicon, name="favicon"),
     # The API first: every API request would otherwise be tried against each portal pattern.
     path("api/v1/", api.urls),
     re_path(r"^api/", not_found),

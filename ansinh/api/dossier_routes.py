@@ -50,6 +50,7 @@ from .dossier_schemas import (
     UnitDossierIn,
 )
 from .errors import ApiError
+from .operation_ids import operation_id
 from .schemas import ErrorOut, InvalidOtpOut
 
 unit_router = Router(tags=["unit"], auth=org_key_auth)
@@ -79,7 +80,7 @@ def _dossier_links(*targets: str) -> dict[str, Any]:
     """OpenAPI links from a filed dossier's ``dossier_id`` to the operations that take it."""
     parameters = {"dossier_id": "$response.body#/dossier_id"}
     links = {
-        name: {"operationId": f"ansinh_api_dossier_routes_{name}", "parameters": parameters}
+        name: {"operationId": operation_id(__name__, name), "parameters": parameters}
         for name in targets
     }
     return {"responses": {201: {"links": links}}}

@@ -17,6 +17,7 @@ from ansinh.recovery import services
 from ansinh.recovery.messages import started_message
 
 from .errors import ApiError
+from .operation_ids import operation_id
 from .schemas import (
     ErrorOut,
     InvalidOtpOut,
@@ -66,11 +67,11 @@ def _recovery_links(status: int) -> dict[str, Any]:
             status: {
                 "links": {
                     "verify": {
-                        "operationId": "ansinh_api_recovery_routes_verify",
+                        "operationId": operation_id(__name__, "verify"),
                         "parameters": parameters,
                     },
                     "resend": {
-                        "operationId": "ansinh_api_recovery_routes_resend",
+                        "operationId": operation_id(__name__, "resend"),
                         "parameters": parameters,
                     },
                 }

@@ -43,6 +43,7 @@ from ansinh.people.models import Unit
 
 from .auth import current_org_key, org_key_auth
 from .errors import ApiError
+from .operation_ids import operation_id
 from .parser import JsonBodyError, JsonObjectStream
 from .schemas import ErrorOut
 
@@ -297,7 +298,7 @@ REPORT_BODY = {
             status: {
                 "links": {
                     "get_report": {
-                        "operationId": "ansinh_api_unit_report_routes_get_report",
+                        "operationId": operation_id(__name__, "get_report"),
                         "parameters": {"report_id": "$response.body#/report_id"},
                     }
                 }

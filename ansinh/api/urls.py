@@ -6,11 +6,13 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.operation import Operation
 
 from . import dossier_routes, errors, notice_routes
 from .auth_routes import router as auth_router
 from .card_routes import router as card_router
 from .me_routes import router as me_router
+from .operation_ids import operation_id
 from .parser import StrictJSONParser
 from .participation_routes import card_router as me_card_router
 from .participation_routes import participation_router
@@ -26,6 +28,11 @@ class AnSinhAPI(NinjaAPI):
         # Personal data and tokens must not sit in shared or browser caches.
         add_never_cache_headers(response)
         return response
+
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        """Readable ids (``login``, ``getParticipation``): ``ansinh/api/operation_ids.py``."""
+        view = operation.view_func
+        return operation_id(view.__module__, view.__name__)
 
 
 api = AnSinhAPI(

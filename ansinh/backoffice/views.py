@@ -7,7 +7,8 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -57,7 +58,8 @@ def staff_page(view: Any) -> Any:
         try:
             return view(request, *args, **kwargs)
         except Forbidden as exc:
-            return HttpResponseForbidden(str(exc.message))
+            # Django's 403 page (templates/403.html) with the refusal's message.
+            raise PermissionDenied(str(exc.message)) from exc
 
     return never_cache(staff_required(csrf_protect(wrapper)))
 

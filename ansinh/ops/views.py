@@ -10,8 +10,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import defaults
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 from ansinh.lib.faults import DATABASE_UNAVAILABLE
@@ -86,3 +88,26 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if isinstance(exc, DATABASE_UNAVAILABLE):
         return database_unavailable(request, exc)
     return defaults.server_error(request)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """``CSRF_FAILURE_VIEW``: the form's token was missing or stale (a page left open, the
+    session ended, another tab signed out). 403 with a way back to the form: the page that
+    sent it when the browser says so (same origin only), else the address it was sent to."""
+    referer = request.headers.get("Referer", "")
+    same_site = url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    back = referer if referer and same_site else request.path
+    logger.info("csrf refused: %s", reason)
+    return render(request, "403_csrf.html", {"back": back}, status=403)
+
+
+_FAVICON = settings.BASE_DIR / "static" / "favicon.ico"
+
+
+@cache_control(public=True, max_age=86400)
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, where browsers and bookmarks look without reading the page."""
+    return HttpResponse(_FAVICON.read_bytes(), content_type="image/x-icon")

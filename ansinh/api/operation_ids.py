@@ -1,0 +1,77 @@
+"""Readable OpenAPI ``operationId``\\ s for ``/api/v1`` (issue 12 §2).
+
+Code generators name a client's methods after them (``api.login()``, ``api.getParticipation()``),
+so they are short camelCase verbs, stable and unique, never Django-Ninja's default
+module-path form (``ansinh_api_auth_routes_login``). Each route's id is listed here, keyed by
+its module (without ``ansinh.api.``) and its function; a route that is not listed gets its
+function's name in camelCase, and ``ansinh/api/tests/test_openapi.py`` checks that every id
+is camelCase and unique, so a clash shows up as a failing test, not as a client that cannot
+be generated. OpenAPI links name their target with ``operation_id(...)``.
+"""
+
+from __future__ import annotations
+
+import re
+
+OPERATION_IDS: dict[str, str] = {
+    # /auth
+    "auth_routes.login": "login",
+    "auth_routes.refresh": "refreshTokens",
+    "auth_routes.logout": "logout",
+    "auth_routes.logout_all": "logoutAllDevices",
+    "auth_routes.change_password": "changePassword",
+    "auth_routes.list_devices": "listDevices",
+    "auth_routes.sign_out_device": "signOutDevice",
+    # /auth/recovery
+    "recovery_routes.start": "startRecovery",
+    "recovery_routes.verify": "verifyRecovery",
+    "recovery_routes.resend": "resendRecoveryCode",
+    # /me
+    "me_routes.me": "getProfile",
+    # dossiers and the email address
+    "dossier_routes.unit_file": "fileUnitDossier",
+    "dossier_routes.staff_queue": "listStaffDossiers",
+    "dossier_routes.staff_file": "fileStaffDossier",
+    "dossier_routes.staff_dossier": "getStaffDossier",
+    "dossier_routes.staff_decide": "decideDossier",
+    "dossier_routes.staff_identity_check": "checkDossierIdentity",
+    "dossier_routes.staff_resolve_dispute": "resolveDossierDispute",
+    "dossier_routes.staff_attachment": "getStaffDossierAttachment",
+    "dossier_routes.my_dossiers": "listMyDossiers",
+    "dossier_routes.my_change_request": "fileChangeRequest",
+    "dossier_routes.my_dossier": "getMyDossier",
+    "dossier_routes.my_withdraw": "withdrawMyDossier",
+    "dossier_routes.my_confirm": "confirmMyDossier",
+    "dossier_routes.my_attachment": "getMyDossierAttachment",
+    "dossier_routes.my_email": "getMyEmail",
+    "dossier_routes.my_email_confirm": "confirmMyEmail",
+    "dossier_routes.my_email_resend": "resendMyEmailCode",
+    # notices and the data-access log
+    "notice_routes.notifications": "listNotifications",
+    "notice_routes.notifications_read": "markNotificationsRead",
+    "notice_routes.access_log": "getAccessLog",
+    # participation and the card
+    "participation_routes.participation": "getParticipation",
+    "participation_routes.card": "getCard",
+    # the unit's reports and statements
+    "unit_report_routes.submit_report": "submitReport",
+    "unit_report_routes.get_report": "getReport",
+    "unit_report_routes.statement": "getStatement",
+    # /cards (public)
+    "card_routes.verify": "verifyCard",
+    "card_routes.revocations": "listRevocations",
+}
+
+_PREFIX = "ansinh.api."
+_WORD = re.compile(r"_+([a-z0-9])")
+
+
+def camel_case(name: str) -> str:
+    """``sign_out_device`` → ``signOutDevice``."""
+    return _WORD.sub(lambda m: m.group(1).upper(), name.strip("_"))
+
+
+def operation_id(module: str, function: str) -> str:
+    """The ``operationId`` of the route ``function`` in ``ansinh.api.<module>``."""
+    module = module.removeprefix(_PREFIX)
+    return OPERATION_IDS.get(f"{module}.{function}") or camel_case(function)
