@@ -100,6 +100,7 @@ def send_new_code(change: EmailChange, now: dt.datetime) -> None:
         code=code,
         expires_at=change.expires_at or now,
         dossier_id=change.dossier.public_id,
+        can_recover=not (change.person.email and change.person.email_verified),
     )
 
 

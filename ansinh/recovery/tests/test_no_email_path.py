@@ -232,3 +232,31 @@ def test_binh_with_a_wrong_email_is_answered_exactly_like_with_the_approved_one(
     answers = [verify(api, recovery_id, wrong_code(real_code)) for recovery_id in ids]
     assert [a.status_code for a in answers] == [400, 400]
     assert answers[0].content == answers[1].content
+
+
+# --- What the pages and emails tell her ----------------------------------------------------------
+
+AFTER_VI = "Sau khi hồ sơ được duyệt, hãy chọn “Quên mật khẩu” và nhập địa chỉ email đã đăng ký"
+AFTER_EN = "Once the dossier is approved, choose “Forgot password” and enter the email address"
+
+
+def test_the_generic_answer_tells_what_to_do_after_the_counter_or_the_employer(api, db):
+    vi = start(api, BINH, "nobody@example.org", lang="vi").json()["message"]
+    en = start(api, BINH, "nobody@example.org", lang="en").json()["message"]
+    assert AFTER_VI in vi and "mã OTP sẽ được gửi tới địa chỉ đó" in vi
+    assert AFTER_EN in en and "the OTP code will be sent to that address" in en
+
+
+def test_the_portal_recovery_page_tells_what_happens_after_the_dossier_is_approved(client, db):
+    page = client.get("/quen-mat-khau/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "hãy chọn “Quên mật khẩu” và nhập địa chỉ email đã đăng ký trong hồ sơ" in page
+    assert "bạn không cần đăng nhập trước" in page
+
+
+def test_the_approved_address_is_told_it_can_recover_without_signing_in(
+    api, citizen_no_email, clerk, approver, mailoutbox
+):
+    _counter_intake(api)
+    (mail,) = messages_to(NEW_EMAIL)
+    assert "Quên mật khẩu hoặc không đăng nhập được?" in mail.body
+    assert "/quen-mat-khau/" in mail.body
