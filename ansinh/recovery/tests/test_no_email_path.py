@@ -260,3 +260,20 @@ def test_the_approved_address_is_told_it_can_recover_without_signing_in(
     (mail,) = messages_to(NEW_EMAIL)
     assert "Quên mật khẩu hoặc không đăng nhập được?" in mail.body
     assert "/quen-mat-khau/" in mail.body
+
+
+def test_binh_recovers_through_the_portal_with_the_address_taken_at_the_counter(
+    api, citizen_no_email, clerk, approver, mailoutbox
+):
+    from django.test import Client
+
+    from .helpers import request_code, submit_code
+
+    _counter_intake(api)
+    browser = Client()
+    assert request_code(browser, BINH_CCCD, NEW_EMAIL).status_code == 302
+    done = submit_code(browser, _recovery_codes_to(NEW_EMAIL)[-1], new_password=CHOSEN)
+    assert done.status_code == 302, done.content
+    binh = Person.objects.get(bhxh_code=BINH)
+    assert (binh.email, binh.email_verified, binh.pending_email) == (NEW_EMAIL, True, "")
+    assert api.login(BINH, CHOSEN)["password_change_required"] is False
