@@ -100,6 +100,7 @@ def send_new_code(change: EmailChange, now: dt.datetime) -> None:
         code=code,
         expires_at=change.expires_at or now,
         dossier_id=change.dossier.public_id,
+        can_recover=not (change.person.email and change.person.email_verified),
     )
 
 
@@ -268,6 +269,69 @@ def confirm_email_change(*, code: str, actor: Actor) -> EmailChange:
             announce(change.dossier, event)
     if error is not None:
         raise error
+    return change
+
+
+def recovery_address(person: Person) -> tuple[str, EmailChange | None]:
+    """Where a password recovery of ``person`` sends its code (DESIGN §3.3, issue 12 §1a).
+
+    The verified address on record, if any (``(email, None)``): it stays the channel until a
+    new one is confirmed. Otherwise an approved, not yet confirmed address — the live
+    ``PENDING`` change whose address is still the person's ``pending_email`` — is the channel
+    (``(new_email, change)``): a person who cannot sign in must never need to sign in to
+    confirm it. A disputed (frozen), cancelled, failed or superseded change is never a channel.
+    ``("", None)`` when there is none."""
+    if person.email and person.email_verified:
+        return person.email, None
+    change = pending_change(person)
+    if change is not None and change.new_email and change.new_email == person.pending_email:
+        return change.new_email, change
+    return "", None
+
+
+def confirm_by_recovery(*, change_id: int, person: Person, actor: Actor) -> EmailChange | None:
+    """The owner of a pending address entered the recovery code sent to it: the address
+    becomes the verified email on record (``person.changed`` history) and the change's
+    timeline is closed, as a signed-in confirmation would (caller's transaction).
+
+    Contract: returns ``None`` and changes nothing unless the change is still the person's
+    live pending change for the address the code went to and the person still has no
+    verified address — the caller checked this under the same lock, so ``None`` means a race
+    lost. ``actor`` is the person (``actor.user``)."""
+    change = (
+        EmailChange.objects.select_for_update(of=("self",))
+        .select_related("dossier")
+        .filter(pk=change_id, person=person, status=EmailChangeStatus.PENDING)
+        .first()
+    )
+    if change is None:
+        return None
+    person.refresh_from_db()
+    if (person.email and person.email_verified) or person.pending_email != change.new_email:
+        return None
+    now = timezone.now()
+    confirm_pending_email(
+        person=person,
+        expected=change.new_email,
+        actor=actor,
+        dossier_ref=change.dossier.public_id,
+    )
+    change.status, change.confirmed_at = EmailChangeStatus.CONFIRMED, now
+    codes.void(change)
+    change.save(update_fields=["status", "confirmed_at", "code_digest"])
+    event = timeline_event(change.dossier, EventKind.EMAIL_CONFIRMED, actor=actor)
+    codes.audit(
+        codes.email_change_policy(),
+        CodeEvent.COMPLETED,
+        by=actor,
+        subject=actor.user,
+        details={
+            "dossier": change.dossier.public_id,
+            "change": str(change.public_id),
+            "by": "recovery",
+        },
+    )
+    announce(change.dossier, event)
     return change
 
 

@@ -41,10 +41,19 @@ def send_dossier_update(
 
 
 def send_email_change_code(
-    *, recipient: str, language: str, name: str, code: str, expires_at: dt.datetime, dossier_id: str
+    *,
+    recipient: str,
+    language: str,
+    name: str,
+    code: str,
+    expires_at: dt.datetime,
+    dossier_id: str,
+    can_recover: bool = False,
 ) -> OutboundEmail:
     """The code that proves the owner of a newly approved address reads it; sent to that new
-    address (the only address this code ever goes to). Text line ``Code: NNNNNN``."""
+    address (the only address this code ever goes to). Text line ``Code: NNNNNN``. With
+    ``can_recover`` (the person has no verified address, so this one is the recovery channel)
+    it also says that "Quên mật khẩu" with this address works without signing in."""
     return queue_email(
         kind="email_change_code",
         recipient=recipient,
@@ -56,6 +65,8 @@ def send_email_change_code(
             "dossier_id": dossier_id,
             "expires_at": timezone.localtime(expires_at),
             "confirm_url": settings.SITE_URL + "/ca-nhan/xac-nhan-email/",
+            "can_recover": can_recover,
+            "recovery_url": settings.SITE_URL + "/quen-mat-khau/",
         },
     )
 

@@ -79,11 +79,18 @@ def send_password_changed(*, user: User) -> OutboundEmail | None:
 
 
 def send_recovery_code(
-    *, user: User, code: str, expires_at: dt.datetime, deliver_now: bool = False
+    *,
+    user: User,
+    code: str,
+    expires_at: dt.datetime,
+    deliver_now: bool = False,
+    recipient: str = "",
 ) -> OutboundEmail | None:
-    """The one-time code of a password recovery, to the verified address on record only.
-    The text part carries the line ``Mã OTP: NNNNNN`` (English: ``Code: NNNNNN``)."""
-    recipient = user.contact_email
+    """The one-time code of a password recovery, to the verified address on record — or,
+    when the person has none, to the approved address the recovery service chose
+    (``recipient``, issue 12 §1a). The text part carries the line ``Mã OTP: NNNNNN``
+    (English: ``Code: NNNNNN``)."""
+    recipient = recipient or user.contact_email
     if not recipient:
         return None
     return queue_email(

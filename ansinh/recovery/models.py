@@ -56,6 +56,15 @@ class Recovery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)  # wrong codes entered
     completed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=20, choices=RecoveryOutcome.choices, blank=True)
+    # Set when the person had no verified address and the typed one was an approved, not yet
+    # confirmed address (issue 12 §1a): the code goes there and entering it confirms it.
+    email_change = models.ForeignKey(
+        "dossiers.EmailChange",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["subject_key", "status"])]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -32,8 +33,12 @@ from ansinh.accounts.models import User
 from ansinh.lib.actor import Actor, Channel
 from ansinh.lib.identifiers import normalize_email, validate_citizen_identifier
 from ansinh.notifications import emails
+from ansinh.people.models import Person
 
 from .models import Recovery, RecoveryFailureCounter, RecoveryOutcome, RecoveryStatus
+
+if TYPE_CHECKING:
+    from ansinh.dossiers.models import EmailChange
 
 # The outcomes are the codes module's (adapters map them; no HTTP status here).
 RecoveryThrottled = codes.CodeThrottled  # too many requests or resends
@@ -102,6 +107,29 @@ def _mailbox_full(address: str, now: dt.datetime) -> bool:
     return codes.mailbox_full(policy, sent)
 
 
+def _channel(person: Person | None) -> tuple[str, EmailChange | None]:
+    """The address a recovery of ``person`` reaches and, when it is an approved address not
+    yet confirmed, its pending change (``dossiers.email_change.recovery_address``)."""
+    from ansinh.dossiers.email_change import recovery_address
+
+    if person is None:
+        return "", None
+    return recovery_address(person)
+
+
+def _still_reaches(recovery: Recovery, person: Person | None) -> str:
+    """The address ``recovery`` was matched for, if it is still the person's recovery
+    channel, else "". A recovery matched through a pending address stops reaching it when the
+    change is disputed (frozen), cancelled or superseded, or once a verified address exists;
+    one matched through the verified address stops when that address changes."""
+    address, change = _channel(person)
+    if not address:
+        return ""
+    if (change.pk if change is not None else None) != recovery.email_change_id:
+        return ""
+    return address
+
+
 def _locked_recovery(public_id: str) -> Recovery | None:
     try:
         parsed = uuid.UUID(str(public_id))
@@ -136,7 +164,8 @@ def request_recovery(*, identifier: str, email: str, actor: Actor) -> RecoverySt
     typed_email = normalize_email(email)
     user = resolve_identifier(ident)
     person = user.person if user is not None else None
-    on_record = person.email if person is not None and person.email_verified else ""
+    # The verified address; or, with none, an approved address not yet confirmed (§3.3).
+    on_record, pending = _channel(person)
     matched = user is not None and user.is_active and bool(on_record) and on_record == typed_email
     if user is None:
         reason = "unknown_identifier"
@@ -145,7 +174,7 @@ def request_recovery(*, identifier: str, email: str, actor: Actor) -> RecoverySt
     elif not matched:
         reason = "email_mismatch" if user.is_active else "disabled"
     else:
-        reason = "match"
+        reason = "match" if pending is None else "match_pending_email"
     subject = typed_pair_key(ident, typed_email)
     # Floods of one mailbox are capped by the worker (``issue_code``).
     try:
@@ -172,6 +201,7 @@ def request_recovery(*, identifier: str, email: str, actor: Actor) -> RecoverySt
         )
         recovery = Recovery(
             user=user if matched else None,
+            email_change=pending if matched else None,
             subject_key=subject,
             channel=actor.channel,
             created_at=now,
@@ -214,10 +244,9 @@ def issue_code(recovery_id: int) -> str:
         user = recovery.user
         person = user.person
         budget = _budget()
+        address = _still_reaches(recovery, person)
         if (
-            person is None
-            or not person.email
-            or not person.email_verified
+            not address
             or budget.wait(recovery.subject_key, now=now)
             or budget.wait(account_key(user), now=now)
         ):
@@ -227,7 +256,7 @@ def issue_code(recovery_id: int) -> str:
         Recovery.objects.filter(user=user, status=RecoveryStatus.PENDING).exclude(
             pk=recovery.pk
         ).exclude(code_digest="").update(code_digest="")
-        if _mailbox_full(person.email, now):
+        if _mailbox_full(address, now):
             # A flood of one mailbox: the previous code stops working and no new one goes out.
             codes.void(recovery)
             recovery.code_issued_at = now
@@ -243,7 +272,11 @@ def issue_code(recovery_id: int) -> str:
         recovery.code_issued_at = now
         recovery.save(update_fields=["code_salt", "code_digest", "code_issued_at"])
         emails.send_recovery_code(
-            user=user, code=code, expires_at=recovery.expires_at, deliver_now=True
+            user=user,
+            code=code,
+            expires_at=recovery.expires_at,
+            deliver_now=True,
+            recipient=address,
         )
         codes.audit(
             policy,
@@ -346,7 +379,13 @@ def verify_code(*, public_id: str, otp: str, new_password: str | None, actor: Ac
             error = RecoveryLocked(wait)
         else:
             user = recovery.user
-            usable = user is not None and not budget.lock(account_key(user), now=now)
+            # A code sent to a pending address no longer works once that address stops being
+            # the channel (disputed, cancelled, superseded): it answers like a wrong code.
+            usable = (
+                user is not None
+                and not budget.lock(account_key(user), now=now)
+                and bool(_still_reaches(recovery, user.person))
+            )
             check = codes.verify(recovery, policy, typed, usable=usable)
             if not check.ok:
                 if check.killed:
@@ -388,6 +427,17 @@ def _complete(
     )
     if not claimed:  # belt and braces: the row lock already serialises the winners
         raise RecoveryExpired
+    if recovery.email_change_id is not None:
+        # The code reached the approved address: that proves the address, which becomes the
+        # verified email on record before any credentials go to it (issue 12 §1a).
+        from ansinh.dossiers.email_change import confirm_by_recovery
+
+        assert user.person is not None  # noqa: S101 - a pending channel needs a person
+        confirmed = confirm_by_recovery(
+            change_id=recovery.email_change_id, person=user.person, actor=actor.as_user(user)
+        )
+        if confirmed is None:  # the channel changed under us (checked just before)
+            raise RecoveryExpired
     if new_password:
         accounts.set_password(user=user, new_password=new_password)
         outcome = RecoveryOutcome.PASSWORD_CHANGED

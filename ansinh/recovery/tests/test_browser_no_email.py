@@ -1,0 +1,149 @@
+"""Bình's no-email path as she meets it (issue 12 §1a): Chromium at phone size (390×844), the
+mail read from a real SMTP server on loopback. She reads the recovery page's guidance, goes to
+the counter (02/SĐ-GD, clerk and approver through the staff API), then "Quên mật khẩu" with the
+address she gave there → the code from her new mailbox → a temporary password by email → sign
+in → forced change → signed in, without ever knowing her old password."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from ansinh.conftest import STAFF_PASSWORD, Api
+from ansinh.notifications.tests.smtp_server import SmtpServer, smtp_server
+from ansinh.portal.tests.browser import TIMEOUT_MS, browser
+from ansinh.portal.tests.helpers import PORTAL_HOME, PORTAL_LOGIN, PORTAL_PASSWORD
+
+__all__ = ["browser", "smtp_server"]
+pytestmark = [pytest.mark.browser, pytest.mark.smtp, pytest.mark.django_db(transaction=True)]
+
+NEW_EMAIL = "binh.tran@example.org"
+CHOSEN = "Hoa-Sen-No-Tren-Dam-2026"
+
+
+@pytest.fixture
+def phone(browser: Browser, live_server: object) -> Iterator[Page]:
+    context = browser.new_context(
+        base_url=str(live_server),
+        locale="vi-VN",
+        timezone_id="Asia/Ho_Chi_Minh",
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 500 else None)
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        yield tab
+    finally:
+        context.close()
+    assert not errors, errors
+
+
+def _line(server: SmtpServer, index: int, label: str) -> str:
+    text = server.messages[index].part("text/plain")
+    match = re.search(rf"^{re.escape(label)}: (\S+)\r?$", text, re.M)
+    assert match, f"no {label!r} line in email {index}: {text}"
+    return match.group(1)
+
+
+def _counter_intake_approved_by_two(client: object) -> None:
+    api = Api(client)  # type: ignore[arg-type]
+    clerk = api.login("canbo1", STAFF_PASSWORD)["access_token"]
+    filed = api.post(
+        "/staff/dossiers",
+        {
+            "form": "02/SĐ-GD",
+            "bhxh_code": "0123456790",
+            "changes": {"email": NEW_EMAIL},
+            "identity_checked": True,
+        },
+        token=clerk,
+    )
+    assert filed.status_code == 201, filed.content
+    dossier_id = filed.json()["dossier_id"]
+    for username in ("canbo1", "canbo2"):
+        staff = api.login(username, STAFF_PASSWORD)["access_token"]
+        decided = api.post(
+            f"/staff/dossiers/{dossier_id}/decision",
+            {"decisions": {"email": "approve"}},
+            token=staff,
+        )
+        assert decided.status_code == 200, decided.content
+
+
+def _sign_in(page: Page, username: str, password: str) -> None:
+    page.goto(PORTAL_LOGIN)
+    page.fill('input[name="username"]', username)
+    page.fill('input[name="password"]', password)
+    page.fill('input[name="captcha_1"]', "PASSED")
+    page.locator('main form button[type="submit"]').click()
+
+
+def test_binh_goes_from_the_counter_to_a_recovered_account_on_her_phone(
+    phone: Page, client, citizen_no_email, clerk, approver, smtp_server
+):
+    with smtp_server.settings():
+        # She has no email: the recovery page tells her what will happen after the counter.
+        phone.goto(PORTAL_LOGIN)
+        phone.locator("#forgot-password").click()
+        expect(phone.locator("#no-email")).to_contain_text(
+            "hãy chọn “Quên mật khẩu” và nhập địa chỉ email đã đăng ký trong hồ sơ"
+        )
+
+        # At the counter: the clerk takes 02/SĐ-GD with her new address; two staff approve.
+        _counter_intake_approved_by_two(client)
+        assert [m.to for m in smtp_server.messages] == [[NEW_EMAIL]]  # the address's own code
+        assert "Quên mật khẩu hoặc không đăng nhập được?" in smtp_server.messages[0].part(
+            "text/plain"
+        )
+
+        # "Quên mật khẩu" with her CCCD and the address registered in the dossier.
+        phone.goto(PORTAL_LOGIN)
+        phone.locator("#forgot-password").click()
+        phone.fill('input[name="username"]', "001192012346")
+        phone.fill('input[name="email"]', NEW_EMAIL)
+        phone.fill('input[name="captcha_1"]', "PASSED")
+        phone.locator("#recovery-request button[type=submit]").click()
+        expect(phone).to_have_url(re.compile(r"/quen-mat-khau/nhap-ma/$"))
+        assert [m.to for m in smtp_server.messages] == [[NEW_EMAIL], [NEW_EMAIL]]
+        code = _line(smtp_server, 1, "Mã OTP")
+
+        phone.fill('input[name="otp"]', code)
+        phone.check('input[name="choice"][value="email"]')
+        phone.locator('#recovery-code button[value="verify"]').click()
+        expect(phone.locator("#recovery-done")).to_have_attribute(
+            "data-outcome", "credentials_emailed"
+        )
+        credentials = next(
+            i
+            for i, m in enumerate(smtp_server.messages)
+            if "Mật khẩu tạm thời" in m.part("text/plain")
+        )
+        assert smtp_server.messages[credentials].to == [NEW_EMAIL]
+        temporary = _line(smtp_server, credentials, "Mật khẩu tạm thời")
+
+        _sign_in(phone, "0123456790", temporary)
+        expect(phone).to_have_url(re.compile(re.escape(PORTAL_PASSWORD) + "$"))
+        phone.fill('input[name="current_password"]', temporary)
+        phone.fill('input[name="new_password"]', CHOSEN)
+        phone.fill('input[name="new_password_again"]', CHOSEN)
+        phone.locator("main form button[type=submit]").click()
+        expect(phone).to_have_url(re.compile(re.escape(PORTAL_HOME) + "$"))
+
+        phone.context.clear_cookies()
+        _sign_in(phone, "0123456790", CHOSEN)
+        expect(phone).to_have_url(re.compile(re.escape(PORTAL_HOME) + "$"))
+        expect(phone.locator('[data-field="bhxh_code"]')).to_have_text("0123456790")
+
+    from ansinh.people.models import Person
+
+    binh = Person.objects.get(bhxh_code="0123456790")
+    assert (binh.email, binh.email_verified, binh.pending_email) == (NEW_EMAIL, True, "")
+    assert all(m.to == [NEW_EMAIL] for m in smtp_server.messages)
