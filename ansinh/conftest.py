@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -39,20 +39,12 @@ def _settings_are_restored() -> Iterator[None]:
 def clear_caches() -> None:
     """Empty every cache of this test process, and only this process's: on Redis, parallel
     test processes (``-n 8``) share one database, each under its own key prefix
-    (tests_settings.py), so a ``FLUSHDB`` would wipe the others' rate-limit counters mid-test."""
+    (tests_settings.py), and ``ResilientRedisCache.clear`` deletes only its own prefix's keys
+    (a ``FLUSHDB`` would wipe the others' rate-limit counters mid-test)."""
     from django.core.cache import caches
-    from django.core.cache.backends.redis import RedisCache
 
     for backend in caches.all(initialized_only=False):
-        if isinstance(backend, RedisCache):
-            client = cast(Any, backend)._cache.get_client(write=True)  # Django's client
-            for key in client.scan_iter(match=f"{backend.key_prefix}:*", count=1000):
-                client.delete(key)
-            fallback = getattr(backend, "_fallback", None)
-            if fallback is not None:
-                fallback.clear()
-        else:
-            backend.clear()
+        backend.clear()
 
 
 @pytest.fixture(autouse=True)
