@@ -4,6 +4,7 @@ passwords, nothing built from the person's own BHXH code, CCCD, name or date of 
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from typing import Any
 
@@ -116,6 +117,9 @@ class PersonalDataValidator:
 # zxcvbn refuses longer input (its matching is quadratic); the first 72 characters are what it
 # scores. A password whose first 72 characters are guessable is refused whatever follows.
 _ESTIMATOR_MAX_LENGTH = 72
+# zxcvbn keeps the user inputs in a module-level dictionary between setting and matching them:
+# without the lock, two threads could each be matched against the other person's data.
+_ESTIMATOR_LOCK = threading.Lock()
 
 
 def _user_inputs(user: Any) -> list[str]:
@@ -175,7 +179,8 @@ class GuessablePasswordValidator:
     def validate(self, password: str, user: Any = None) -> None:
         from zxcvbn import zxcvbn
 
-        result = zxcvbn(password[:_ESTIMATOR_MAX_LENGTH], user_inputs=_user_inputs(user))
+        with _ESTIMATOR_LOCK:
+            result = zxcvbn(password[:_ESTIMATOR_MAX_LENGTH], user_inputs=_user_inputs(user))
         if result["score"] >= self.min_score:
             return
         found = _patterns(result["sequence"])
