@@ -249,6 +249,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "ansinh.accounts.validators.ControlCharacterValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "ansinh.accounts.validators.PersonalDataValidator"},
+    # Sequences, repeats, keyboard rows, all digits (zxcvbn's score 0–4; issue 12).
+    {"NAME": "ansinh.accounts.validators.GuessablePasswordValidator", "OPTIONS": {"min_score": 3}},
 ]
 
 # Login throttling (docs/security.md): exponential back-off per account from the Nth

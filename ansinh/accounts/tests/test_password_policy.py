@@ -28,9 +28,13 @@ def test_production_hasher_is_argon2id_with_19_mib_two_passes_one_lane():
 @pytest.mark.parametrize(
     "passphrase",
     [
-        "a" * 12 + " ".join(["mây"] * 20),  # 91 characters, spaces and diacritics
+        # 91 characters, spaces and diacritics (repeats like "aaa" or "mây mây" are refused
+        # as guessable: ``test_guessable_passwords.py``)
+        "mây trắng bay ngang đỉnh Fansipan, sương sớm phủ ruộng bậc thang Mù Cang Chải, chè xanh mới",
         "🌧️ mưa rơi trên phố cổ Hội An, đèn lồng đỏ, gió heo may về " * 2,  # > 64, emoji
-        "x" * 40 + "Đ" * 40 + "1" * 48,  # exactly 128, no rule on classes
+        # exactly 128, no rule on classes
+        "đường về quê ngoại năm 1995 qua 27 cây cầu gỗ nhỏ, bà kể chuyện "
+        "Thạch Sanh bên bếp lửa hồng, ngoài sân mưa rơi tí tách trên tàu ",
         "tất cả chữ thường không số",  # no upper case, no digit, no symbol
     ],
 )
