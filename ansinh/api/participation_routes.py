@@ -33,7 +33,7 @@ class PeriodOut(Schema):
     unit_name: str
     job_title: str
     salary: int
-    status: Literal["paid", "unpaid"]
+    status: Literal["paid", "unpaid", "due"]
 
 
 class SchemeOut(Schema):
@@ -71,8 +71,9 @@ def _person(request: HttpRequest) -> Person:
 )
 def participation(request: HttpRequest) -> HttpResponse:
     """Per scheme (BHXH, BHYT, BHTN, BHTNLD_BNN): periods of consecutive months with the same
-    unit, job title, salary and status ("paid" or "unpaid"), the total months and the unpaid
-    months. Each period's ``from`` and ``to`` are ``YYYY-MM``; salaries are in đồng."""
+    unit, job title, salary and status ("paid"; "unpaid": past its due date, owed by the unit;
+    "due": not yet past its due date, the last day of the following month since 07/2025), the
+    total months and the unpaid months ("due" months are not counted). Each period's ``from`` and ``to`` are ``YYYY-MM``; salaries are in đồng."""
     text = participation_json(person=_person(request))
     response = HttpResponse(text.encode(), content_type="application/json; charset=utf-8")
     add_never_cache_headers(response)

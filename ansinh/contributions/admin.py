@@ -14,7 +14,9 @@ from .access import log_staff_reads
 from .models import (
     ContributionMonth,
     ContributionRate,
+    DueDateRule,
     Employment,
+    ParticipationSnapshot,
     Payment,
     ReferenceLevel,
     RegionalMinimumWage,
@@ -38,6 +40,23 @@ admin.site.register(
 admin.site.register(
     SalaryCap, list_display=["fund", "multiplier", "basis", "valid_from", "legal_source"]
 )
+
+
+@admin.register(DueDateRule)
+class DueDateRuleAdmin(admin.ModelAdmin[DueDateRule]):
+    """A changed rule changes which months are late: the stored participation documents go."""
+
+    list_display = ["valid_from", "months_after", "legal_source"]
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        ParticipationSnapshot.objects.all().delete()
+
+    def delete_model(self, request: Any, obj: Any) -> None:
+        super().delete_model(request, obj)
+        ParticipationSnapshot.objects.all().delete()
+
+
 admin.site.register(UnitContributionProfile, list_display=["unit", "wage_region"])
 
 

@@ -159,6 +159,24 @@ class SalaryCap(models.Model):
         return f"{self.fund}: {self.multiplier} × {self.basis} from {self.valid_from}"
 
 
+class DueDateRule(models.Model):
+    """When a month's contributions are due, in force for the months from ``valid_from``: by
+    the last day of the month ``months_after`` months later (0: the month itself; 1: the
+    following month, Luật BHXH 41/2024/QH15 from 07/2025). Dated reference data, like rates."""
+
+    valid_from = models.DateField(
+        unique=True, help_text="first day of the first month it applies to"
+    )
+    months_after = models.PositiveSmallIntegerField()
+    legal_source = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["-valid_from"]
+
+    def __str__(self) -> str:
+        return f"due {self.months_after} month(s) after, from {self.valid_from}"
+
+
 class UnitContributionProfile(models.Model):
     """What contributions need to know about a unit beyond the registry: its minimum-wage
     region (the BHTN cap). A unit without a row is in region I."""

@@ -3,8 +3,12 @@
 ``participation_document`` is what ``GET /me/participation`` answers, per scheme: periods of
 consecutive months with the same unit, job title, salary and status, the total months and
 the unpaid months. It is built from the month rows in one query and kept as JSON text in a
-per-person snapshot until the person's months change (the read path of a 35-year history is
-then one indexed lookup). ``participation_json`` returns that text as is.
+per-person snapshot until the person's months change or a month's due date passes (the read
+path of a 35-year history is then one indexed lookup). ``participation_json`` returns that text
+as is.
+
+A month's status is "paid", "unpaid" (past its due date, ``duedates``: employer debt) or
+"due" (not yet past its due date: not debt, not counted in ``unpaid_months``).
 """
 
 from __future__ import annotations
@@ -24,8 +28,11 @@ from ansinh.audit.services import record
 from ansinh.lib.actor import Actor
 from ansinh.people.models import Person
 
+from .duedates import due_date, last_month_due_by, last_month_past_due
 from .models import SCHEME_BITS, ContributionMonth, ParticipationSnapshot, Scheme
-from .months import add_months, format_month, last_day, month_of
+from .months import add_months, format_month, month_of
+
+__all__ = ["due_date", "owed_by_unit", "participation_document", "participation_json"]
 
 if TYPE_CHECKING:
     from ansinh.accounts.models import User
@@ -36,8 +43,9 @@ SCHEMES: tuple[str, ...] = tuple(Scheme.values)
 Row = tuple[dt.date, int, str, str, str, int, bool, int]
 
 
-def _merge(rows: list[Row], bit: int) -> dict[str, Any]:
-    """Periods of one scheme from rows ordered by (unit, month)."""
+def _merge(rows: list[Row], bit: int, past_due: dt.date) -> dict[str, Any]:
+    """Periods of one scheme from rows ordered by (unit, month); months up to ``past_due``
+    are late when not paid, later ones are still within their payment period."""
     periods: list[dict[str, Any]] = []
     months: set[dt.date] = set()
     unpaid: set[dt.date] = set()
@@ -49,8 +57,8 @@ def _merge(rows: list[Row], bit: int) -> dict[str, Any]:
         if not schemes & bit:
             continue
         months.add(month)
-        status = "paid" if paid else "unpaid"
-        if not paid:
+        status = "paid" if paid else "unpaid" if month <= past_due else "due"
+        if status == "unpaid":
             unpaid.add(month)
         if (
             current is not None
@@ -81,7 +89,8 @@ def _merge(rows: list[Row], bit: int) -> dict[str, Any]:
     return {"periods": periods, "total_months": len(months), "unpaid_months": len(unpaid)}
 
 
-def build_document(person_id: int) -> dict[str, Any]:
+def build_document(person_id: int, *, today: dt.date | None = None) -> dict[str, Any]:
+    past_due = last_month_past_due(today or timezone.localdate())
     rows: list[Row] = list(
         ContributionMonth.objects.filter(person_id=person_id)
         .order_by("unit_id", "month")
@@ -96,19 +105,27 @@ def build_document(person_id: int) -> dict[str, Any]:
             "schemes",
         )
     )
-    return {"schemes": {scheme: _merge(rows, SCHEME_BITS[scheme]) for scheme in SCHEMES}}
+    return {"schemes": {scheme: _merge(rows, SCHEME_BITS[scheme], past_due) for scheme in SCHEMES}}
+
+
+def _fresh_since() -> dt.datetime:
+    """A document computed before this instant may be stale: which months are past due changes
+    only on the first day of a month (the day after a month's last day, the only due dates)."""
+    start = month_of(timezone.localdate())
+    return timezone.make_aware(dt.datetime.combine(start, dt.time.min))
 
 
 def _snapshot_text(person_id: int) -> str | None:
     """The stored document, by primary key, as one plain query: on the hot path of every
-    history read, where compiling the ORM query cost more than running it (bench/RESULTS.md)."""
+    history read, where compiling the ORM query cost more than running it (bench/RESULTS.md).
+    A document from before this month is not returned (a month may have become late since)."""
     quote = connection.ops.quote_name
     meta = ParticipationSnapshot._meta
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {quote(meta.get_field('document').column)} FROM {quote(meta.db_table)} "  # noqa: S608 - identifiers from the model, quoted
-            f"WHERE {quote(meta.pk.column)} = %s",
-            [person_id],
+            f"WHERE {quote(meta.pk.column)} = %s AND {quote(meta.get_field('computed_at').column)} >= %s",
+            [person_id, _fresh_since()],
         )
         row = cursor.fetchone()
     return None if row is None else str(row[0])
@@ -116,15 +133,15 @@ def _snapshot_text(person_id: int) -> str | None:
 
 def participation_json(*, person: Person) -> str:
     """The participation document of ``person`` as JSON text, from the snapshot when there
-    is one (any change to the person's months deletes it)."""
+    is one (any change to the person's months deletes it; it is rebuilt in a new month)."""
     document = _snapshot_text(person.pk)
     if document is not None:
         return document
     text = json.dumps(build_document(person.pk), ensure_ascii=False, separators=(",", ":"))
     try:
         with transaction.atomic():
-            ParticipationSnapshot.objects.create(
-                person_id=person.pk, document=text, computed_at=timezone.now()
+            ParticipationSnapshot.objects.update_or_create(
+                person_id=person.pk, defaults={"document": text, "computed_at": timezone.now()}
             )
     except IntegrityError:
         pass  # a concurrent read stored the same document first
@@ -143,10 +160,10 @@ class OwedMonths:
 
 
 def owed_by_unit(*, person: Person, scheme: str | None = None) -> list[OwedMonths]:
-    """The person's unpaid months grouped by the unit that owes them."""
-    rows = ContributionMonth.objects.filter(person_id=person.pk, paid=False).order_by(
-        "unit__code", "month"
-    )
+    """The person's unpaid months past their due date, grouped by the unit that owes them."""
+    rows = ContributionMonth.objects.filter(
+        person_id=person.pk, paid=False, month__lte=last_month_past_due(timezone.localdate())
+    ).order_by("unit__code", "month")
     grouped: dict[tuple[str, str], list[str]] = defaultdict(list)
     for code, name, month, schemes in rows.values_list(
         "unit__code", "unit__name", "month", "schemes"
@@ -159,11 +176,6 @@ def owed_by_unit(*, person: Person, scheme: str | None = None) -> list[OwedMonth
 # --- Unpaid-month alerts ----------------------------------------------------------------------
 
 
-def due_date(month: dt.date) -> dt.date:
-    """Contributions for a month are due by its last day (docs/contributions.md)."""
-    return last_day(month)
-
-
 def send_unpaid_alerts(*, today: dt.date | None = None) -> int:
     """Tell every person with a month still unpaid ``UNPAID_ALERT_DAYS`` days after its due
     date, by email and in-app notice, once per month row; returns how many persons were told.
@@ -171,12 +183,9 @@ def send_unpaid_alerts(*, today: dt.date | None = None) -> int:
     from . import emails
 
     today = today or timezone.localdate()
-    # A month is late when its due date + N days is before today: its last day is at most
-    # today - N - 1 day, so every such month starts on or before that month's first day.
-    latest_due = today - dt.timedelta(days=settings.UNPAID_ALERT_DAYS + 1)
-    latest_month = month_of(latest_due)
-    if due_date(latest_month) > latest_due:
-        latest_month = add_months(latest_month, -1)
+    # A month is announced when its due date + N days is before today: its due date is at
+    # most today - N - 1 day (duedates: due dates grow with the month).
+    latest_month = last_month_due_by(today - dt.timedelta(days=settings.UNPAID_ALERT_DAYS + 1))
     told = 0
     with transaction.atomic():
         rows = list(

@@ -48,18 +48,18 @@ def test_a_hire_shows_in_the_citizens_history_from_its_month(api, citizen, unit_
     }  # fmt: skip
     token = api.login("0123456789", CITIZEN_PASSWORD)["access_token"]
     bhxh = participation(api, token)["schemes"]["BHXH"]
+    period = {
+        "unit_code": "TA01234",
+        "unit_name": "Công ty TNHH An Khang",
+        "job_title": "Kế toán",
+        "salary": 10_000_000,
+    }
+    # On 2026-11-15, 2026-10 is still within its payment period (due by 2026-11-30).
     assert bhxh["periods"] == [
-        {
-            "from": "2026-08",
-            "to": "2026-10",
-            "unit_code": "TA01234",
-            "unit_name": "Công ty TNHH An Khang",
-            "job_title": "Kế toán",
-            "salary": 10_000_000,
-            "status": "unpaid",
-        }
+        {"from": "2026-08", "to": "2026-09", **period, "status": "unpaid"},
+        {"from": "2026-10", "to": "2026-10", **period, "status": "due"},
     ]
-    assert (bhxh["total_months"], bhxh["unpaid_months"]) == (3, 3)
+    assert (bhxh["total_months"], bhxh["unpaid_months"]) == (3, 2)
 
 
 def test_the_same_report_twice_is_stored_once_with_the_same_report_id(api, citizen, unit_key):

@@ -94,9 +94,9 @@ def test_a_payment_settles_months_oldest_first_and_the_citizen_sees_them_paid(
     bhxh = participation(api, token)["schemes"]["BHXH"]
     assert [(p["from"], p["to"], p["status"]) for p in bhxh["periods"]] == [
         ("2026-08", "2026-09", "paid"),
-        ("2026-10", "2026-10", "unpaid"),
+        ("2026-10", "2026-10", "due"),  # due by 2026-11-30
     ]
-    assert (bhxh["total_months"], bhxh["unpaid_months"]) == (3, 1)
+    assert (bhxh["total_months"], bhxh["unpaid_months"]) == (3, 0)
 
 
 def test_a_partial_payment_leaves_the_month_unpaid(api, unit, unit_key, reported):

@@ -1,4 +1,5 @@
-"""A month still unpaid 30 days after it was due (its last day) is announced to the person,
+"""A month still unpaid 30 days after it was due (the last day of the following month since
+07/2025) is announced to the person,
 by email and in-app notice, once (time-machine, no sleeps)."""
 
 from __future__ import annotations
@@ -43,18 +44,18 @@ def _alerts() -> str:
 
 
 def test_nothing_is_said_until_30_days_after_the_due_date(_clock, october_unpaid):
-    _clock.move_to("2026-11-30 23:00:00+07:00")  # due 31 Oct + 30 days
+    _clock.move_to("2026-12-30 23:00:00+07:00")  # due 30 Nov + 30 days
 
     assert _alerts().startswith("0 ")
     assert mail.outbox == [] and not Notice.objects.exists()
 
 
 def test_the_alert_is_sent_once_by_email_and_in_app(_clock, citizen, october_unpaid):
-    _clock.move_to("2026-12-01 08:00:00+07:00")
+    _clock.move_to("2026-12-31 08:00:00+07:00")
 
     assert _alerts().startswith("2 ")
     assert _alerts().startswith("0 ")
-    _clock.move_to("2026-12-20 08:00:00+07:00")
+    _clock.move_to("2027-01-20 08:00:00+07:00")
     assert _alerts().startswith("0 ")
 
     # Only An has an email on record; both get the in-app notice.
@@ -77,16 +78,16 @@ def test_a_paid_month_is_never_announced(_clock, unit, october_unpaid):
         paid_on=dt.date(2026, 11, 20),
         actor=Actor.command(),
     )
-    _clock.move_to("2026-12-05 08:00:00+07:00")
+    _clock.move_to("2027-01-05 08:00:00+07:00")
 
     assert _alerts().startswith("0 ")
 
 
 def test_a_later_month_gets_its_own_alert(_clock, api, unit_key, october_unpaid):
-    _clock.move_to("2026-12-01 08:00:00+07:00")
+    _clock.move_to("2026-12-31 08:00:00+07:00")
     _alerts()
     call_command("statements", "2026-11", stdout=io.StringIO())
-    _clock.move_to("2027-01-01 08:00:00+07:00")
+    _clock.move_to("2027-01-31 08:00:00+07:00")  # 2026-11 due 31 Dec + 30 days is 30 Jan
 
     assert _alerts().startswith("2 ")
     assert len(mail.outbox) == 2

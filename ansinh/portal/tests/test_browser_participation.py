@@ -28,6 +28,7 @@ def test_citizen_sees_the_history_per_scheme_and_the_card_with_its_qr(page: Page
     from ansinh.people.models import HealthFacility
 
     importlib.import_module("ansinh.contributions.migrations.0002_reference_data").load(apps, None)
+    importlib.import_module("ansinh.contributions.migrations.0005_due_date_rules").load(apps, None)
     now = month_of(timezone.localdate())
     start = add_months(now, -14)
     change = add_months(now, -5)
@@ -61,16 +62,21 @@ def test_citizen_sees_the_history_per_scheme_and_the_card_with_its_qr(page: Page
 
     page.locator('header a[href="/ca-nhan/qua-trinh-tham-gia/"]').click()
     rows = page.locator('table[data-table="periods"] tbody tr')
-    expect(rows).to_have_count(2)
+    # The previous and the current month are within their payment period (due by the last
+    # day of the following month, Luật BHXH 41/2024/QH15): a period of their own.
+    expect(rows).to_have_count(3)
     expect(rows.nth(0)).to_contain_text(f"{start.month:02d}/{start.year}")
     expect(rows.nth(0)).to_contain_text("9.000.000")
     expect(rows.nth(1)).to_contain_text("11.000.000")
+    previous = add_months(now, -1)
+    expect(rows.nth(2)).to_contain_text(f"{previous.month:02d}/{previous.year}")
+    expect(rows.nth(2)).to_contain_text("Đang trong hạn đóng")
     expect(page.locator('[data-field="total_months"]')).to_have_text("1 năm 3 tháng")
     expect(page.locator('[data-section="owed"]')).to_contain_text("TA01234")
 
     page.locator('a[data-scheme="bhyt"]').click()
     expect(page.locator('a[data-scheme="bhyt"]')).to_have_attribute("aria-current", "page")
-    expect(rows).to_have_count(2)
+    expect(rows).to_have_count(3)
 
     page.locator('header a[href="/ca-nhan/the-bhyt/"]').click()
     expect(page.locator('[data-field="card_code"]')).to_have_text("DN4010123456789")
