@@ -140,21 +140,13 @@ def _record_failure(
 
 
 def check_credentials(
-    *, identifier: str, password: str, actor: Actor, captcha_passed: bool = False
-) -> User:
-    """Check a login at the door ``actor.channel``; return the user or raise
-    ``InvalidCredentials`` / ``Throttled`` / ``CaptchaRequired`` / ``WrongDoor``. Records
-    failures; the caller records the success with ``record_login``, in the transaction of
-    whatever else the login writes (the hash is computed outside any transaction)."""
-    return _check(
-        identifier=identifier, password=password, actor=actor, captcha_passed=captcha_passed
-    )[0]
-
-
-def _check(
     *, identifier: str, password: str, actor: Actor, captcha_passed: bool
 ) -> tuple[User, LoginState]:
-    """``check_credentials``, also returning the counters it read (for ``record_login``).
+    """Check a login at the door ``actor.channel``; return the user and the counters it read
+    (for ``record_login``) or raise ``InvalidCredentials`` / ``Throttled`` /
+    ``CaptchaRequired`` / ``WrongDoor``. Records failures; the caller records the success
+    with ``record_login``, in the transaction of whatever else the login writes (the hash is
+    computed outside any transaction).
 
     Contract (DESIGN §3.2): unknown identifier, wrong password, disabled, locked (≥
     ``LOGIN_MAX_FAILURES``) and used or expired temporary password all raise ``InvalidCredentials``
@@ -254,7 +246,7 @@ def _login(
 ) -> _T:
     """``check_credentials``, then ``record_login`` and ``issue(user)`` in one transaction
     (one commit: bench/RESULTS.md). A ``StaleLogin`` is counted and audited as a failure."""
-    user, state = _check(
+    user, state = check_credentials(
         identifier=identifier, password=password, actor=actor, captcha_passed=captcha_passed
     )
     try:

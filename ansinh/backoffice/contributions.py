@@ -32,14 +32,9 @@ from ansinh.contributions.receipt import ReportConflict
 from ansinh.contributions.services import ingest_report
 from ansinh.contributions.statements import statement_for_staff
 from ansinh.contributions.validation import ReportRejected
-from ansinh.lib.actor import Actor, Channel
 from ansinh.lib.middleware import page_status
 
-from .views import staff_required
-
-
-def _actor(request: HttpRequest) -> Actor:
-    return Actor.from_request(request, Channel.BACKOFFICE)
+from .views import staff_actor, staff_required
 
 
 def _refused(form: forms.Form, exc: ContributionAccessError) -> int:
@@ -59,7 +54,7 @@ def reports(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            actor = _actor(request)
+            actor = staff_actor(request)
             try:
                 unit = access.get_unit_for_staff(actor, form.cleaned_data["unit"])
                 result = ingest_report(
@@ -108,7 +103,7 @@ def reports(request: HttpRequest) -> HttpResponse:
 @staff_required
 @web.protect
 def payments(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = staff_actor(request)
     action = request.POST.get("action") if request.method == "POST" else None
     payment_form = PaymentForm(request.POST if action == "record" else None)
     import_form = BankImportForm(
@@ -176,7 +171,7 @@ def statement(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 found = statement_for_staff(
-                    actor=_actor(request),
+                    actor=staff_actor(request),
                     unit_code=form.cleaned_data["unit"],
                     month=form.cleaned_data["month"],
                     page=form.cleaned_data["page"] or 1,
