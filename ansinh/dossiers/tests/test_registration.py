@@ -18,7 +18,7 @@ from ansinh.dossiers.models import Dossier, Registration
 from ansinh.people.models import Person, Sex
 from ansinh.portal.tests.helpers import csrf_token, text
 
-from .helpers import TEMPORARY_RE, decide, last_code, messages_to, token
+from .helpers import TEMPORARY_RE, decide, last_code, messages_to, registration_photos, token
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ def lan(db, office):
     )
 
 
-def _register(client: Client, **overrides: str):
+def _register(client: Client, *, photos: dict | None = None, **overrides: str):
     data = {
         "identifier": "0123450001",
         "full_name": "Phạm  Thị Lan",
@@ -49,6 +49,7 @@ def _register(client: Client, **overrides: str):
         "captcha_0": "x",
         "captcha_1": "PASSED",
         "csrfmiddlewaretoken": csrf_token(client, "/dang-ky/"),
+        **(registration_photos() if photos is None else photos),
         **overrides,
     }
     with run_on_commit():
