@@ -132,7 +132,11 @@ def store_attachment(
     checked.upload.seek(0)
     # The name passed here is ignored: upload_to makes a random one.
     attachment.file.save("upload", File(checked.upload), save=False)
-    attachment.save()
+    try:
+        attachment.save()
+    except BaseException:
+        attachment.file.storage.delete(attachment.file.name)  # no row, no file
+        raise
     return attachment
 
 
