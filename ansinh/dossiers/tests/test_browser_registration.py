@@ -20,7 +20,14 @@ from pathlib import Path
 import pytest
 from captcha.models import CaptchaStore
 from django.test import override_settings
-from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    FilePayload,
+    Page,
+    ViewportSize,
+    expect,
+)
 
 from ansinh.conftest import STAFF_PASSWORD
 from ansinh.notifications.tests.smtp_server import SmtpServer, smtp_server
@@ -54,7 +61,7 @@ def lan(office) -> Person:
     )
 
 
-def _picture(label: str, size: tuple[int, int], fmt: str) -> dict:
+def _picture(label: str, size: tuple[int, int], fmt: str) -> FilePayload:
     """A photo as the camera hands it to the page: a small card or face, drawn by Pillow."""
     from PIL import Image, ImageDraw
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import pytest
 import time_machine
@@ -38,7 +39,7 @@ def lan(db, office):
     )
 
 
-def _register(client: Client, *, photos: dict | None = None, **overrides: str):
+def _register(client: Client, *, photos: dict | None = None, **overrides: Any):
     data = {
         "identifier": "0123450001",
         "full_name": "Phạm  Thị Lan",
@@ -64,7 +65,7 @@ def _code(client: Client, code: str):
         )
 
 
-def _filed(client: Client, email: str = EMAIL, **overrides: str) -> str:
+def _filed(client: Client, email: str = EMAIL, **overrides: Any) -> str:
     started = _register(client, email=email, **overrides)
     assert started.status_code == 302, started.content[:3000]
     done = _code(client, last_code(email))

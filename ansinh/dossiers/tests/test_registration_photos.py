@@ -29,7 +29,6 @@ from .helpers import PDF, last_code, photo, registration_photos
 pytestmark = pytest.mark.django_db
 
 EMAIL = "lan.pham@example.org"
-VIETNAMESE = {"HTTP_ACCEPT_LANGUAGE": "vi"}
 GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00" + b"\x00" * 32
 HTML_AS_JPEG = b"<html><script>alert(1)</script></html>"
 
@@ -66,7 +65,7 @@ def _register(client: Client, photos: dict | None = None, **overrides):
     data = _data(client, **overrides)
     data.update(registration_photos() if photos is None else photos)
     with run_on_commit():
-        return client.post("/dang-ky/", data, **VIETNAMESE)
+        return client.post("/dang-ky/", data, HTTP_ACCEPT_LANGUAGE="vi")
 
 
 def _confirm(client: Client, email: str = EMAIL):
