@@ -294,3 +294,24 @@ def test_a_registration_that_fails_while_storing_leaves_no_file_behind(
         )
     assert not Registration.objects.exists() and not Attachment.objects.exists()
     assert _stored_files(_media_root) == []
+
+
+def test_the_upload_form_keeps_its_csrf_check_and_accepts_a_null_origin(lan, mailoutbox):
+    # The view parses the body under the upload limits before the CSRF check (exempt outside,
+    # protected inside); browsers send Origin: null from this no-referrer page.
+    browser = Client(enforce_csrf_checks=True)
+    data = _data(browser)
+    token = data.pop("csrfmiddlewaretoken")
+
+    forged = browser.post("/dang-ky/", {**data, **registration_photos()}, HTTP_ORIGIN="null")
+    assert forged.status_code == 403
+    assert not Registration.objects.exists()
+
+    with run_on_commit():
+        real = browser.post(
+            "/dang-ky/",
+            {**data, **registration_photos(), "csrfmiddlewaretoken": token},
+            HTTP_ORIGIN="null",
+        )
+    assert real.status_code == 302
+    assert Registration.objects.count() == 1
