@@ -152,6 +152,9 @@ class EventOut(Schema):
 
 class AttachmentOut(Schema):
     id: str
+    kind: Literal["document", "cccd_front", "cccd_back", "portrait"] = Field(
+        description="A document, or one of a registration's photos"
+    )
     name: str
     content_type: str
     size: int
@@ -197,6 +200,17 @@ class StaffPersonOut(Schema):
     has_account: bool
 
 
+class RegistryCheckOut(Schema):
+    field: Literal["identifier", "full_name", "date_of_birth", "phone", "cccd"]
+    typed: str
+    on_record: str = Field(
+        description="The registry's value; empty unless the registration matched"
+    )
+    result: Literal["match", "mismatch", "none"] = Field(
+        description="none: nothing to compare (nobody named, nothing on record or not typed)"
+    )
+
+
 class RegistrationOut(Schema):
     identifier: str
     full_name: str
@@ -204,6 +218,10 @@ class RegistrationOut(Schema):
     phone: str
     email: str
     matched: bool
+    approvable: bool = Field(
+        description="Identifier, full name and date of birth all match the registry now"
+    )
+    checks: list[RegistryCheckOut]
 
 
 class EmploymentOut(Schema):

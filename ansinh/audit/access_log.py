@@ -18,6 +18,7 @@ WHAT_LABELS = {
     "dossier": _("A dossier about you"),
     "dossier_filed": _("Your record, to file a dossier"),
     "attachment": _("A document of a dossier about you"),
+    "registration_check": _("Your record, to check an online registration that gave your number"),
 }
 
 

@@ -225,13 +225,21 @@ def receiving_office(code: str) -> Office | None:
 
 
 def staff_detail(actor: Actor, dossier: Dossier, *, what: str = "dossier") -> dict[str, Any]:
-    """Everything staff see of a dossier (``present.detail``), and, when it names a person,
-    a row in that person's data-access log: every staff response that shows a person's data
+    """Everything staff see of a dossier (``present.detail``), and, when it names a person
+    (or is a registration whose identifier names one), a row in that person's data-access log: every staff response that shows a person's data
     goes through here (the dossier page and the answers to a decision or a dispute)."""
     from .present import detail
+    from .registry_checks import person_named_by
 
     if dossier.person is not None:
         log_access(person=dossier.person, what=what, by=actor)
+    else:
+        # A registration that matched nobody is still checked field by field against whoever
+        # its typed identifier names: that person's record is read too.
+        registration = getattr(dossier, "registration", None)
+        named = person_named_by(registration.identifier) if registration is not None else None
+        if named is not None:
+            log_access(person=named, what="registration_check", by=actor)
     return detail(dossier, staff=True)
 
 

@@ -64,6 +64,6 @@ admin.site.register(
 admin.site.register(
     Attachment,
     ReadOnly,
-    list_display=["public_id", "dossier", "content_type", "size"],
+    list_display=["public_id", "dossier", "registration", "kind", "content_type", "size"],
     exclude=["file"],
 )

@@ -4,7 +4,8 @@ the status the fields' states add up to, and what approval changes in the regist
 ``check_decisions`` holds the per-field rules of ``services.decide_dossier``: well-formed
 decisions with a reason for each rejection; a field decided for good stays decided; four eyes
 for email and phone (whoever decided such a field once cannot decide it again); and the holds:
-a registration that matched nobody or whose person has an account, a unit's change waiting for
+a registration that matched nobody, whose identifier, name and date of birth do not all match
+the registry now, or whose person has an account (any of its fields), a unit's change waiting for
 the person's confirmation or a counter check, a CCCD on record for someone else.
 ``record_decisions`` writes the decisions, ``status_of`` is the status they add up to, and
 ``apply_approved`` changes the registry as the approved fields say, in the transaction of the
@@ -26,7 +27,7 @@ from ansinh.lib.actor import Actor
 from ansinh.people.models import Person
 from ansinh.people.services import cccd_taken, change_personal_data
 
-from . import emails
+from . import emails, registry_checks
 from .email_change import start_email_change
 from .errors import Conflict, Invalid
 from .filing import FOUR_EYES_FIELDS, invalid_input
@@ -88,8 +89,8 @@ def check_decisions(
             )
         if value != Decision.APPROVE:
             continue
-        if locked.form == FormKind.DK_GD_01 and field == "email":
-            _check_registration_approvable(locked)
+        if locked.form == FormKind.DK_GD_01:
+            _check_registration_approvable(locked, field)
         if field in FOUR_EYES_FIELDS and locked.awaits_person:
             raise Conflict(
                 "person_confirmation_required",
@@ -151,16 +152,33 @@ def status_of(changes: Sequence[RequestedChange]) -> str:
     return Status.PARTLY_APPROVED
 
 
-def _check_registration_approvable(dossier: Dossier) -> None:
-    if dossier.person is None:
+def _check_registration_approvable(dossier: Dossier, field: str = "email") -> None:
+    """A registration's field may be approved only for the person its identifier, full name
+    and date of birth all match in the registry now (``registry_checks``; the registry may
+    have changed since it was filed), and only while that person has no account."""
+    registration = getattr(dossier, "registration", None)
+    if dossier.person is None or registration is None:
         raise Conflict(
             "no_registry_match",
             _("The registration's details match nobody in the registry: reject it."),
+            fields={field: _("No registry match.")},
+        )
+    comparison = registry_checks.compare(registration)
+    if comparison.person != dossier.person or not comparison.identity_matches:
+        differing = comparison.mismatched or ["identifier"]
+        raise Conflict(
+            "registry_mismatch",
+            _(
+                "The registration cannot be approved: %(fields)s do not match the registry. Reject it."
+            )
+            % {"fields": ", ".join(str(registry_checks.LABELS[f]) for f in differing)},
+            fields={field: _("Does not match the registry.")},
         )
     if account_of(dossier) is not None:
         raise Conflict(
             "already_registered",
             _("This person already has an account: reject the registration."),
+            fields={field: _("Already has an account.")},
         )
 
 

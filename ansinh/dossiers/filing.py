@@ -28,6 +28,7 @@ from . import sla
 from .errors import Invalid
 from .models import (
     Attachment,
+    AttachmentKind,
     Dossier,
     EventKind,
     FormKind,
@@ -108,9 +109,20 @@ def _unique_public_id() -> str:
     return candidate
 
 
-def store_attachment(dossier: Dossier, checked: CheckedFile, now: dt.datetime) -> Attachment:
+def store_attachment(
+    dossier: Dossier | None,
+    checked: CheckedFile,
+    now: dt.datetime,
+    *,
+    kind: str = AttachmentKind.DOCUMENT,
+    registration: Registration | None = None,
+) -> Attachment:
+    """Write ``checked`` under a random name, for ``dossier`` (or, until it files one, for
+    ``registration``)."""
     attachment = Attachment(
         dossier=dossier,
+        registration=registration,
+        kind=kind,
         content_type=checked.content_type,
         size=checked.size,
         original_name=checked.name,
@@ -120,7 +132,11 @@ def store_attachment(dossier: Dossier, checked: CheckedFile, now: dt.datetime) -
     checked.upload.seek(0)
     # The name passed here is ignored: upload_to makes a random one.
     attachment.file.save("upload", File(checked.upload), save=False)
-    attachment.save()
+    try:
+        attachment.save()
+    except BaseException:
+        attachment.file.storage.delete(attachment.file.name)  # no row, no file
+        raise
     return attachment
 
 
@@ -179,6 +195,8 @@ def create_dossier(
         if registration is not None:
             registration.dossier = dossier
             registration.save(update_fields=["dossier"])
+            # Its photos (CCCD front, back, portrait) now belong to the dossier too.
+            registration.attachments.filter(dossier__isnull=True).update(dossier=dossier)
         event = add_event(
             dossier,
             EventKind.SUBMITTED,

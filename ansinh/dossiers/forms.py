@@ -107,8 +107,22 @@ class CodeForm(forms.Form):
         return normalize_code(self.cleaned_data["code"])
 
 
+def _photo_field(label: Any, help_text: Any, *, capture: str, required: Any) -> forms.FileField:
+    """A photo taken on the spot or chosen (``capture``: the camera phones open first, "user"
+    for the front one, "environment" for the back one); checked by the service."""
+    return forms.FileField(
+        label=label,
+        help_text=help_text,
+        error_messages={"required": required},
+        widget=forms.FileInput(attrs={"accept": "image/*", "capture": capture}),
+    )
+
+
 class RegistrationForm(CaptchaFormMixin, forms.Form):
-    """01/ĐK-GD: who you are, how to reach you, the receiving office and the CAPTCHA."""
+    """01/ĐK-GD: who you are, how to reach you, the receiving office, three photos (CCCD front
+    and back, a portrait) and the CAPTCHA."""
+
+    PHOTOS = ("cccd_front", "cccd_back", "portrait")
 
     identifier = forms.CharField(
         label=_("BHXH code or CCCD number"),
@@ -135,7 +149,32 @@ class RegistrationForm(CaptchaFormMixin, forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     office = _office_field(_("Receiving BHXH office"))
+    cccd_front = _photo_field(
+        _("Photo of the front of your CCCD card"),
+        _("The whole card, all four corners, readable."),
+        capture="environment",
+        required=_("Add a photo of the front of your CCCD card."),
+    )
+    cccd_back = _photo_field(
+        _("Photo of the back of your CCCD card"),
+        _("The whole card, all four corners, readable."),
+        capture="environment",
+        required=_("Add a photo of the back of your CCCD card."),
+    )
+    portrait = _photo_field(
+        _("Portrait photo (selfie)"),
+        _("Your face from the front, in good light, without glasses or a hat."),
+        capture="user",
+        required=_("Add a photo of your face (a portrait)."),
+    )
     captcha = CaptchaField(label=_("Verification code (Mã kiểm tra)"))
+
+    @property
+    def max_mib(self) -> int:
+        return int(settings.DOSSIER_UPLOAD_MAX_BYTES // (1024 * 1024))
+
+    def photos(self) -> dict[str, Any]:
+        return {kind: self.cleaned_data.get(kind) for kind in self.PHOTOS}
 
     def clean_date_of_birth(self) -> dt.date:
         value: dt.date = self.cleaned_data["date_of_birth"]

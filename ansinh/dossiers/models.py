@@ -6,7 +6,8 @@ changes, per-field decisions, attachments and an append-only status timeline.
 * ``RequestedChange``: one field, old → new value, and its decision state.
 * ``FieldDecision``: append-only, one row per approve/reject by one staff member.
 * ``DossierEvent``: append-only timeline (status changes and email-change events).
-* ``Attachment``: a document image or PDF, stored under ``MEDIA_ROOT`` with a random name.
+* ``Attachment``: a document image or PDF, stored under ``MEDIA_ROOT`` with a random name, of a
+  kind (a document, or a registration's CCCD front, back and portrait).
 * ``EmailChange``: an approved new email on its way to becoming the recovery address (code to
   the new address, "this wasn't me" link to the old one).
 * ``Registration``: an online 01/ĐK-GD registration while its typed email is being confirmed.
@@ -254,13 +255,44 @@ def _attachment_path(instance: Attachment, filename: str) -> str:
     return f"dossiers/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
 
 
+class AttachmentKind(models.TextChoices):
+    DOCUMENT = "document", _("Document")
+    CCCD_FRONT = "cccd_front", _("CCCD card, front")
+    CCCD_BACK = "cccd_back", _("CCCD card, back")
+    PORTRAIT = "portrait", _("Portrait photo")
+
+
+# The three images an online registration (01/ĐK-GD) must carry, in the order shown.
+REGISTRATION_IMAGE_KINDS = (
+    AttachmentKind.CCCD_FRONT,
+    AttachmentKind.CCCD_BACK,
+    AttachmentKind.PORTRAIT,
+)
+
+
 class Attachment(models.Model):
     """A document (PNG, JPEG or PDF, checked by content) attached to a dossier. Files live
     under ``MEDIA_ROOT`` with random names and are served only through views that check
-    access (never by a public URL)."""
+    access (never by a public URL).
+
+    A registration's images (``kind``: CCCD front, back, portrait) belong to the registration
+    alone until its email code is confirmed, then to the dossier it files too; an unconfirmed
+    registration's images are deleted by the retention job (``ops.retention``)."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="attachments")
+    dossier = models.ForeignKey(
+        Dossier, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    registration = models.ForeignKey(
+        "Registration",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
+    kind = models.CharField(
+        max_length=20, choices=AttachmentKind.choices, default=AttachmentKind.DOCUMENT
+    )
     file = models.FileField(upload_to=_attachment_path, max_length=200)
     content_type = models.CharField(max_length=40)
     size = models.PositiveIntegerField()
@@ -271,9 +303,15 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(dossier__isnull=False) | models.Q(registration__isnull=False),
+                name="attachment_has_an_owner",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.dossier_id} {self.original_name}"
+        return f"{self.dossier_id or self.registration_id} {self.kind} {self.original_name}"
 
 
 class EmailChangeStatus(models.TextChoices):

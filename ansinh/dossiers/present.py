@@ -1,7 +1,8 @@
 """What each reader sees of a dossier, as plain data shared by the API and the pages.
 
 * Staff see the values in full (``access.staff_detail`` logs each read), with since when and
-  by whose report a filing unit employs the person and any conflict with the registry.
+  by whose report a filing unit employs the person and any conflict with the registry; for a
+  registration, each typed field against the registry (``registry_checks``) and its photos.
 * The person sees their own dossiers with CCCD, phone and email masked like the profile, and
   staff as "BHXH office <name>" rather than by name.
 """
@@ -14,15 +15,19 @@ from ansinh.lib.identifiers import mask_email, mask_middle, mask_phone
 
 from .filing import FOUR_EYES_FIELDS
 from .models import (
+    REGISTRATION_IMAGE_KINDS,
+    AttachmentKind,
     ChangeStatus,
     Dossier,
     EmailChange,
     EventKind,
     FormKind,
+    Registration,
     RequestedChange,
     Status,
 )
 from .notify import FIELD_LABELS
+from .registry_checks import compare
 
 
 def mask_value(field: str, value: str) -> str:
@@ -184,6 +189,8 @@ def detail(dossier: Dossier, *, staff: bool) -> dict[str, Any]:
             "attachments": [
                 {
                     "id": str(a.public_id),
+                    "kind": a.kind,
+                    "kind_label": AttachmentKind(a.kind).label,
                     "name": a.original_name,
                     "content_type": a.content_type,
                     "size": a.size,
@@ -223,15 +230,40 @@ def detail(dossier: Dossier, *, staff: bool) -> dict[str, Any]:
         data["person_confirmed_at"] = dossier.person_confirmed_at
         registration = getattr(dossier, "registration", None)
         data["registration"] = (
-            {
-                "identifier": registration.identifier,
-                "full_name": registration.full_name,
-                "date_of_birth": registration.date_of_birth,
-                "phone": registration.phone,
-                "email": registration.email,
-                "matched": person is not None,
-            }
+            _registration(registration, data["attachments"], matched=person is not None)
             if registration is not None
             else None
         )
     return data
+
+
+def _registration(
+    registration: Registration, attachments: list[dict[str, Any]], *, matched: bool
+) -> dict[str, Any]:
+    """What the registrant typed, each field against the registry (✓/✗/—, the registry's value
+    only when the registration matched its person) and its three photos by kind."""
+    comparison = compare(registration)
+    by_kind = {a["kind"]: a for a in attachments}
+    return {
+        "identifier": registration.identifier,
+        "full_name": registration.full_name,
+        "date_of_birth": registration.date_of_birth,
+        "phone": registration.phone,
+        "email": registration.email,
+        "matched": matched,
+        "approvable": matched and comparison.identity_matches,
+        "checks": [
+            {
+                "field": check.field,
+                "label": check.label,
+                "typed": check.typed,
+                "on_record": check.on_record if matched else "",
+                "result": check.result,
+            }
+            for check in comparison.checks
+        ],
+        "images": [
+            {"kind": kind, "label": AttachmentKind(kind).label, "attachment": by_kind.get(kind)}
+            for kind in REGISTRATION_IMAGE_KINDS
+        ],
+    }

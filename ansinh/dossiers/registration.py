@@ -1,17 +1,22 @@
 """Online registration of an e-transaction account (01/ĐK-GD, DESIGN §3.2, §3.4).
 
 Someone without an account types an identifier (BHXH code or CCCD), name, date of birth,
-phone, email and the receiving office, and solves the CAPTCHA (portal). Like recovery, every
-well-formed request is answered the same way, whether or not the details match the registry:
+phone, email and the receiving office, adds three photos (CCCD front, CCCD back, a portrait)
+and solves the CAPTCHA (portal). Like recovery, every well-formed request is answered the same
+way, whether or not the details match the registry (the photos are required either way):
 
-1. ``start_registration`` stores exactly what was typed and emails a code to the TYPED address
+1. ``start_registration`` stores exactly what was typed, with the photos (checked by content:
+   PNG or JPEG, size), and emails a code to the TYPED address
    — the one place An Sinh mails an address that is not on record, so it is rate-limited per
    mailbox (every spelling of one mailbox counts as one: ``accounts.codes.mailbox_key``), with
    a rolling daily cap per mailbox, per identifier and per client address — in every case.
 2. ``confirm_registration`` (right code) files a 01/ĐK-GD dossier: with the matching person
-   (identifier, name and date of birth agree) or with none. The answer — the dossier id — is
-   the same either way. Only staff see whether it matched.
-3. Staff approve (four eyes, the email is a change of email) or reject it. An approved match
+   (identifier, name and date of birth agree, ``registry_checks``) or with none, the photos
+   attached to it by kind. The answer — the dossier id — is the same either way. Only staff
+   see whether it matched, field by field. A registration never confirmed keeps its photos
+   only until the retention job (``ops.retention``) deletes them.
+3. Staff approve (four eyes, the email is a change of email) or reject it; approval is refused
+   unless identifier, name and date of birth match (``deciding``). An approved match
    gets an account with a temporary password emailed to the confirmed address
    (``deciding.apply_approved``), exactly like recovery's credentials.
 """
@@ -21,19 +26,22 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 import uuid
+from collections.abc import Mapping
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Count, Min, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from ansinh.accounts import codes
 from ansinh.accounts.codes import CodeEvent
 from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import (
-    BHXH_CODE_RE,
     normalize_email,
     normalize_phone,
     validate_citizen_identifier,
@@ -42,18 +50,22 @@ from ansinh.people.models import Office, Person
 
 from . import emails
 from .errors import Invalid
-from .filing import create_dossier
-from .models import Dossier, FormKind, Registration, RegistrationStatus
+from .filing import create_dossier, store_attachment
+from .models import (
+    REGISTRATION_IMAGE_KINDS,
+    Attachment,
+    AttachmentKind,
+    Dossier,
+    FormKind,
+    Registration,
+    RegistrationStatus,
+)
+from .registry_checks import matching_person
+from .uploads import CheckedFile, UploadRejected, check_file
 
 # A wrong code is ``codes.InvalidCode``; an expired, used or unknown registration is
 # ``codes.CodeExpired``; too many requests or resends, ``codes.CodeThrottled``.
 InvalidCode = codes.InvalidCode
-
-
-def _fold_name(name: str) -> str:
-    # Names are compared case-insensitively in NFC with whitespace collapsed; diacritics
-    # count ("Bình" is not "Binh").
-    return " ".join(unicodedata.normalize("NFC", name).split()).casefold()
 
 
 def _invalid(field: str, exc: ValidationError) -> Invalid:
@@ -62,6 +74,44 @@ def _invalid(field: str, exc: ValidationError) -> Invalid:
         _("Some fields are missing or invalid."),
         fields={field: " ".join(exc.messages)},
     )
+
+
+IMAGE_REQUIRED = {
+    AttachmentKind.CCCD_FRONT: _lazy("Add a photo of the front of your CCCD card."),
+    AttachmentKind.CCCD_BACK: _lazy("Add a photo of the back of your CCCD card."),
+    AttachmentKind.PORTRAIT: _lazy("Add a photo of your face (a portrait)."),
+}
+
+
+def check_images(images: Mapping[str, UploadedFile | None]) -> dict[str, CheckedFile]:
+    """The three photos by kind, each required and checked by content (PNG or JPEG) and size;
+    ``Invalid`` (``invalid_input``) names every missing or refused one at once."""
+    checked: dict[str, CheckedFile] = {}
+    errors: dict[str, str] = {}
+    for kind in REGISTRATION_IMAGE_KINDS:
+        upload = images.get(kind)
+        if upload is None or not upload.size:
+            errors[kind] = str(IMAGE_REQUIRED[kind])
+            continue
+        try:
+            checked[kind] = check_file(upload, images_only=True)
+        except UploadRejected as exc:
+            errors[kind] = exc.message
+    if errors:
+        raise Invalid("invalid_input", _("Some fields are missing or invalid."), fields=errors)
+    return checked
+
+
+def _store_images(
+    registration: Registration, images: Mapping[str, CheckedFile], stored: list[str]
+) -> None:
+    """Keep the photos with the registration (no dossier yet), each file's name in ``stored``
+    as soon as it is written."""
+    for kind, checked in images.items():
+        attachment = store_attachment(
+            None, checked, registration.created_at, kind=kind, registration=registration
+        )
+        stored.append(attachment.file.name)
 
 
 def _mailbox_cap_wait(subject: str, now: dt.datetime) -> int:
@@ -90,11 +140,14 @@ def start_registration(
     email: str,
     office: Office,
     language: str,
+    images: Mapping[str, UploadedFile | None],
     actor: Actor,
 ) -> Registration:
-    """Store a registration and email a code to the typed address; same work for every input.
+    """Store a registration with its photos (``images`` by kind: ``cccd_front``, ``cccd_back``,
+    ``portrait``) and email a code to the typed address; same work for every input.
 
-    Raises ``Invalid`` (``invalid_input``) for malformed values (nothing counted) and
+    Raises ``Invalid`` (``invalid_input``) for malformed values or a missing or refused photo
+    (nothing counted, nothing stored) and
     ``codes.CodeThrottled`` beyond ``REGISTRATION_IP_RATE``, ``REGISTRATION_EMAIL_RATE`` (per
     mailbox: case, ``+tags`` and Gmail dots do not make another one),
     ``REGISTRATION_MAILBOX_MAX_CODES`` a rolling day per mailbox, or
@@ -121,6 +174,7 @@ def start_registration(
         typed_email = normalize_email(email)
     except ValidationError as exc:
         raise _invalid("email", exc) from None
+    photos = check_images(images)
     subject = codes.mailbox_key(typed_email)
     now = timezone.now()
     try:
@@ -148,32 +202,46 @@ def start_registration(
             details={"retry_after": exc.retry_after},
         )
         raise
-    with transaction.atomic():
-        Registration.objects.filter(subject_key=subject, status=RegistrationStatus.PENDING).update(
-            status=RegistrationStatus.SUPERSEDED
-        )
-        registration = Registration(
-            identifier=ident,
-            full_name=name,
-            date_of_birth=date_of_birth,
-            phone=typed_phone,
-            email=typed_email,
-            office=office,
-            language=language if language in ("vi", "en") else "vi",
-            subject_key=subject,
-            created_at=now,
-        )
-        code = codes.issue(registration, policy, now=now, save=False)
-        registration.save()
-        emails.send_registration_code(registration=registration, code=code)
-        codes.audit(
-            policy,
-            CodeEvent.REQUESTED,
-            by=actor,
-            identifier=ident,
-            details={"registration": str(registration.public_id)},
-        )
+    registration = Registration(
+        identifier=ident,
+        full_name=name,
+        date_of_birth=date_of_birth,
+        phone=typed_phone,
+        email=typed_email,
+        office=office,
+        language=language if language in ("vi", "en") else "vi",
+        subject_key=subject,
+        created_at=now,
+    )
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            _save_registration(registration, actor=actor)
+            _store_images(registration, photos, stored)
+    except BaseException:
+        # The rows rolled back: their files would be orphans.
+        for stored_name in stored:
+            default_storage.delete(stored_name)
+        raise
     return registration
+
+
+def _save_registration(registration: Registration, *, actor: Actor) -> None:
+    """Save ``registration`` (superseding its mailbox's pending ones) and email its code."""
+    policy = codes.registration_policy()
+    Registration.objects.filter(
+        subject_key=registration.subject_key, status=RegistrationStatus.PENDING
+    ).update(status=RegistrationStatus.SUPERSEDED)
+    code = codes.issue(registration, policy, now=registration.created_at, save=False)
+    registration.save()
+    emails.send_registration_code(registration=registration, code=code)
+    codes.audit(
+        policy,
+        CodeEvent.REQUESTED,
+        by=actor,
+        identifier=registration.identifier,
+        details={"registration": str(registration.public_id)},
+    )
 
 
 def _locked(public_id: str) -> Registration | None:
@@ -186,15 +254,7 @@ def _locked(public_id: str) -> Registration | None:
 
 def match_person(registration: Registration) -> Person | None:
     """The registry's person if identifier, name and date of birth all agree, else ``None``."""
-    field = "bhxh_code" if BHXH_CODE_RE.fullmatch(registration.identifier) else "cccd"
-    person = Person.objects.filter(**{field: registration.identifier}).first()
-    if (
-        person is None
-        or person.date_of_birth != registration.date_of_birth
-        or _fold_name(person.full_name) != _fold_name(registration.full_name)
-    ):
-        return None
-    return person
+    return matching_person(registration)
 
 
 def confirm_registration(*, public_id: str, code: str, actor: Actor) -> Dossier:
@@ -285,3 +345,24 @@ def resend_registration_code(*, public_id: str, actor: Actor) -> Registration:
             details={"registration": str(registration.public_id)},
         )
     return registration
+
+
+def delete_unconfirmed_images(*, now: dt.datetime) -> int:
+    """Delete the photos of registrations that can no longer be confirmed (code expired, too
+    many wrong codes, superseded) and so never filed a dossier: the rows and their files.
+    Called by the retention job (``ops.retention``); returns how many went."""
+    stale = (
+        Attachment.objects.filter(dossier__isnull=True, registration__isnull=False)
+        .filter(
+            Q(registration__expires_at__lt=now)
+            | Q(registration__status__in=[RegistrationStatus.FAILED, RegistrationStatus.SUPERSEDED])
+        )
+        .exclude(registration__status=RegistrationStatus.SUBMITTED)
+    )
+    deleted = 0
+    for pk, name in stale.values_list("pk", "file"):
+        # Only while still unattached: a confirmation that won the race keeps its photos.
+        if Attachment.objects.filter(pk=pk, dossier__isnull=True).delete()[0]:
+            default_storage.delete(name)
+            deleted += 1
+    return deleted

@@ -1,6 +1,7 @@
-"""Document uploads of dossiers: PNG, JPEG or PDF, recognised by their first bytes (never by
-the file name or the Content-Type the client claims), at most ``DOSSIER_UPLOAD_MAX_BYTES``
-each and ``DOSSIER_UPLOAD_MAX_FILES`` per dossier.
+"""Document uploads of dossiers: PNG, JPEG or PDF (a registration's photos: PNG or JPEG only),
+recognised by their first bytes (never by the file name or the Content-Type the client
+claims), at most ``DOSSIER_UPLOAD_MAX_BYTES`` each and ``DOSSIER_UPLOAD_MAX_FILES`` per
+dossier.
 
 The rules (``check_files``) are here; the web plumbing that enforces the limits while the
 request streams in (``web.LimitedUploadHandler``, ``web.install_upload_limits``) is in
@@ -23,6 +24,7 @@ SIGNATURES: tuple[tuple[str, bytes], ...] = (
     ("image/jpeg", b"\xff\xd8\xff"),
     ("application/pdf", b"%PDF-"),
 )
+IMAGE_TYPES = frozenset({"image/png", "image/jpeg"})
 
 
 class UploadRejected(Exception):  # noqa: N818 - a domain outcome
@@ -74,6 +76,39 @@ class CheckedFile:
     name: str
 
 
+def check_file(upload: UploadedFile, *, images_only: bool = False) -> CheckedFile:
+    """Check one file by size and content (PNG, JPEG or, unless ``images_only``, PDF); raise
+    ``UploadRejected`` (``file_too_large``, ``unsupported_file_type``)."""
+    name = display_name(upload.name or "")
+    if (upload.size or 0) > settings.DOSSIER_UPLOAD_MAX_BYTES:
+        raise too_large(name)
+    upload.seek(0)
+    head = upload.read(16)
+    content_type = detect_type(head)
+    if images_only and content_type not in IMAGE_TYPES:
+        raise UploadRejected(
+            "unsupported_file_type",
+            _("%(name)s is not a PNG or JPEG photo.") % {"name": name},
+            name=name,
+        )
+    if content_type is None:
+        raise UploadRejected(
+            "unsupported_file_type",
+            _("%(name)s is not a PNG, JPEG or PDF file.") % {"name": name},
+            name=name,
+        )
+    upload.seek(0)
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in upload.chunks():
+        digest.update(chunk)
+        size += len(chunk)
+    if size > settings.DOSSIER_UPLOAD_MAX_BYTES:
+        raise too_large(name)
+    upload.seek(0)
+    return CheckedFile(upload, content_type, size, digest.hexdigest(), name)
+
+
 def check_files(files: list[UploadedFile], *, required: bool) -> list[CheckedFile]:
     """Check every file by content and size; raise ``UploadRejected`` for the first bad one."""
     if len(files) > settings.DOSSIER_UPLOAD_MAX_FILES:
@@ -83,28 +118,4 @@ def check_files(files: list[UploadedFile], *, required: bool) -> list[CheckedFil
             "documents_required",
             _("Attach at least one image or PDF of your documents (for example your CCCD card)."),
         )
-    checked: list[CheckedFile] = []
-    for upload in files:
-        name = display_name(upload.name or "")
-        if (upload.size or 0) > settings.DOSSIER_UPLOAD_MAX_BYTES:
-            raise too_large(name)
-        upload.seek(0)
-        head = upload.read(16)
-        content_type = detect_type(head)
-        if content_type is None:
-            raise UploadRejected(
-                "unsupported_file_type",
-                _("%(name)s is not a PNG, JPEG or PDF file.") % {"name": name},
-                name=name,
-            )
-        upload.seek(0)
-        digest = hashlib.sha256()
-        size = 0
-        for chunk in upload.chunks():
-            digest.update(chunk)
-            size += len(chunk)
-        if size > settings.DOSSIER_UPLOAD_MAX_BYTES:
-            raise too_large(name)
-        upload.seek(0)
-        checked.append(CheckedFile(upload, content_type, size, digest.hexdigest(), name))
-    return checked
+    return [check_file(upload) for upload in files]

@@ -12,6 +12,7 @@ purpose needs; the defaults below are settings, so an operator can follow the ag
 | finished background tasks | 7 days | ``RETENTION_TASKS_DAYS`` |
 | audit events and the data-access log | 5 years | ``RETENTION_AUDIT_DAYS`` |
 | expired web sessions and CAPTCHA challenges | at once | — |
+| photos of an online registration never confirmed (CCCD front, back, portrait): rows and files | once its code can no longer be used (expired, too many wrong codes, superseded) | — |
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def purge(*, now: dt.datetime | None = None) -> dict[str, int]:
     from ansinh.accounts import throttle
     from ansinh.accounts.models import AppToken, DeviceSession
     from ansinh.audit.models import AuditEvent, DataAccess
+    from ansinh.dossiers.registration import delete_unconfirmed_images
     from ansinh.notifications.models import EmailStatus, OutboundEmail
     from ansinh.recovery.models import Recovery, RecoveryFailureCounter
 
@@ -73,4 +75,6 @@ def purge(*, now: dt.datetime | None = None) -> dict[str, int]:
         "sessions": Session.objects.filter(expire_date__lt=now),
         "captchas": CaptchaStore.objects.filter(expiration__lt=now),
     }
-    return {name: queryset.delete()[0] for name, queryset in counts.items()}
+    deleted = {name: queryset.delete()[0] for name, queryset in counts.items()}
+    deleted["registration_images"] = delete_unconfirmed_images(now=now)
+    return deleted

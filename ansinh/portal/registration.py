@@ -6,34 +6,70 @@ pages send no referrer and are never cached.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 
 from ansinh.accounts import codes
 from ansinh.dossiers import registration
 from ansinh.dossiers.errors import DossierError
 from ansinh.dossiers.forms import CodeForm, RegistrationForm
-from ansinh.dossiers.web import add_errors
+from ansinh.dossiers.uploads import UploadRejected
+from ansinh.dossiers.web import add_errors, install_upload_limits
 from ansinh.lib.actor import Actor, Channel
-from ansinh.lib.csrf import no_referrer_page
+from ansinh.lib.csrf import csrf_protect_no_referrer_page, no_referrer_page
 from ansinh.lib.middleware import page_status
 
 SESSION_REGISTRATION = "registration_id"
 SESSION_REGISTRATION_DONE = "registration_dossier"
 
 
+# The upload limits must be in place before anything reads request.POST, and the CSRF check
+# reads it: so the view is exempt outside and protected inside (as ``dossiers.new_dossier``).
+# A body refused while it streams in is answered with the empty form and the reason.
 @no_referrer_page
-@sensitive_post_parameters()
+@csrf_exempt
 def register(request: HttpRequest) -> HttpResponse:
-    """Step 1: the details, the receiving office and the CAPTCHA → a code to the typed email."""
+    """Step 1: the details, the three photos, the receiving office and the CAPTCHA → a code
+    to the typed email."""
     if request.user.is_authenticated:
         return redirect("portal:home")
-    form = RegistrationForm(request.POST if request.method == "POST" else None)
-    status = 200
     if request.method == "POST":
+        try:
+            install_upload_limits(request)
+            request.POST  # noqa: B018 - parse now, under the limits
+        except UploadRejected as exc:
+            return _upload_refused(request, exc.message)
+        except (MultiPartParserError, RequestDataTooBig):
+            return _upload_refused(request, _("The upload could not be read."))
+    return _register(request)
+
+
+def _upload_refused(request: HttpRequest, message: str) -> HttpResponse:
+    # Whatever was parsed of the refused body is dropped, never read again.
+    request.POST = QueryDict()
+    request._files = MultiValueDict()  # type: ignore[attr-defined]
+    return render(
+        request,
+        "portal/register/start.html",
+        {"form": RegistrationForm(), "upload_error": message},
+        status=400,
+    )
+
+
+@sensitive_post_parameters()
+@csrf_protect_no_referrer_page
+def _register(request: HttpRequest) -> HttpResponse:
+    posted = request.method == "POST"
+    form = RegistrationForm(request.POST if posted else None, request.FILES if posted else None)
+    status = 200
+    if posted:
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -45,6 +81,7 @@ def register(request: HttpRequest) -> HttpResponse:
                     email=data["email"],
                     office=data["office"],
                     language=translation.get_language() or "vi",
+                    images=form.photos(),
                     actor=Actor.from_request(request, Channel.PORTAL),
                 )
             except DossierError as exc:
@@ -59,7 +96,14 @@ def register(request: HttpRequest) -> HttpResponse:
                 return redirect("portal:register_code")
         else:
             status = 400
-    return render(request, "portal/register/start.html", {"form": form}, status=status)
+    # A browser never fills a file input again: after a refusal the photos must be chosen anew.
+    photos_again = posted and bool(request.FILES)
+    return render(
+        request,
+        "portal/register/start.html",
+        {"form": form, "photos_again": photos_again and status != 200},
+        status=status,
+    )
 
 
 @no_referrer_page

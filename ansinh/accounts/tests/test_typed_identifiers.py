@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from ansinh.conftest import CITIZEN_PASSWORD, STAFF_PASSWORD, run_on_commit
 from ansinh.dossiers.models import Dossier
-from ansinh.dossiers.tests.helpers import token, unit_file
+from ansinh.dossiers.tests.helpers import registration_photos, token, unit_file
 from ansinh.people.models import Person, Sex
 from ansinh.portal.tests.helpers import (
     BACKOFFICE_LOGIN,
@@ -200,7 +200,10 @@ def lan(db, office):
     )
 
 
-def test_portal_registration_accepts_an_identifier_as_people_type_it(client, lan, mailoutbox):
+def test_portal_registration_accepts_an_identifier_as_people_type_it(
+    client, lan, mailoutbox, settings, tmp_path
+):
+    settings.MEDIA_ROOT = str(tmp_path / "media")  # the registration's photos
     data = {
         "identifier": "001.195.000.111",
         "full_name": "Phạm Thị Lan",
@@ -211,6 +214,7 @@ def test_portal_registration_accepts_an_identifier_as_people_type_it(client, lan
         "captcha_0": "x",
         "captcha_1": "PASSED",
         "csrfmiddlewaretoken": csrf_token(client, "/dang-ky/"),
+        **registration_photos(),
     }
     with run_on_commit():
         response = client.post("/dang-ky/", data)

@@ -21,6 +21,39 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 PDF = b"%PDF-1.7\n" + b"0" * 64
 
 
+def photo(fmt: str = "PNG", *, size: tuple[int, int] = (96, 60), colour: str = "#0b5394") -> bytes:
+    """A small real image (Pillow), as a phone's camera would send a photo."""
+    from io import BytesIO
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", size, "white")
+    ImageDraw.Draw(image).rectangle((4, 4, size[0] - 5, size[1] - 5), outline=colour, width=4)
+    out = BytesIO()
+    image.save(out, format=fmt)
+    return out.getvalue()
+
+
+def registration_photos(**overrides: Any) -> dict[str, Any]:
+    """The three photos of a registration as uploads (``None`` in ``overrides`` leaves one
+    out; bytes replace one)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    contents: dict[str, Any] = {
+        "cccd_front": ("cccd-truoc.jpg", photo("JPEG")),
+        "cccd_back": ("cccd-sau.jpg", photo("JPEG", colour="#b42318")),
+        "portrait": ("chan-dung.png", photo("PNG", size=(60, 80))),
+    }
+    for kind, value in overrides.items():
+        contents[kind] = None if value is None else (f"{kind}.bin", value)
+    return {
+        kind: SimpleUploadedFile(name, data, content_type="application/octet-stream")
+        for kind, item in contents.items()
+        if item is not None
+        for name, data in [item]
+    }
+
+
 def token(api: Api, username: str, password: str) -> str:
     return str(api.login(username, password)["access_token"])
 

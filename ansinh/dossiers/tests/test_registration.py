@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import pytest
 import time_machine
@@ -18,7 +19,7 @@ from ansinh.dossiers.models import Dossier, Registration
 from ansinh.people.models import Person, Sex
 from ansinh.portal.tests.helpers import csrf_token, text
 
-from .helpers import TEMPORARY_RE, decide, last_code, messages_to, token
+from .helpers import TEMPORARY_RE, decide, last_code, messages_to, registration_photos, token
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def lan(db, office):
     )
 
 
-def _register(client: Client, **overrides: str):
+def _register(client: Client, *, photos: dict | None = None, **overrides: Any):
     data = {
         "identifier": "0123450001",
         "full_name": "Phạm  Thị Lan",
@@ -49,6 +50,7 @@ def _register(client: Client, **overrides: str):
         "captcha_0": "x",
         "captcha_1": "PASSED",
         "csrfmiddlewaretoken": csrf_token(client, "/dang-ky/"),
+        **(registration_photos() if photos is None else photos),
         **overrides,
     }
     with run_on_commit():
@@ -63,7 +65,7 @@ def _code(client: Client, code: str):
         )
 
 
-def _filed(client: Client, email: str = EMAIL, **overrides: str) -> str:
+def _filed(client: Client, email: str = EMAIL, **overrides: Any) -> str:
     started = _register(client, email=email, **overrides)
     assert started.status_code == 302, started.content[:3000]
     done = _code(client, last_code(email))

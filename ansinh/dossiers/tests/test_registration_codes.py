@@ -18,7 +18,7 @@ from ansinh.dossiers.models import Registration
 from ansinh.lib import ratelimit
 from ansinh.portal.tests.helpers import csrf_token
 
-from .helpers import CODE_RE
+from .helpers import CODE_RE, registration_photos
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +46,7 @@ def _register(address: str, email: str, identifier: str = "0123450001") -> int:
         "captcha_0": "x",
         "captcha_1": "PASSED",
         "csrfmiddlewaretoken": csrf_token(client, "/dang-ky/"),
+        **registration_photos(),
     }
     with run_on_commit():
         return int(client.post("/dang-ky/", data).status_code)
@@ -101,6 +102,7 @@ def test_registration_resends_count_against_the_mailbox(office, mailoutbox, sett
             "captcha_0": "x",
             "captcha_1": "PASSED",
             "csrfmiddlewaretoken": csrf_token(client, "/dang-ky/"),
+            **registration_photos(),
         }
         with run_on_commit():
             assert client.post("/dang-ky/", data).status_code == 302
