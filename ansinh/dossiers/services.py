@@ -84,7 +84,7 @@ def submit_unit_dossier(*, actor: Actor, person: Person, changes: Any, note: str
             confirmation_required=confirmation,
             note=note,
         )
-        log_access(person=person, what="dossier_filed", by=actor)
+        log_access(person=person, what="dossier_filed", by=actor, dossier=dossier)
     return dossier
 
 
@@ -121,7 +121,7 @@ def submit_counter_dossier(
             identity_checked=True,
             note=note,
         )
-        log_access(person=person, what="dossier_filed", by=actor)
+        log_access(person=person, what="dossier_filed", by=actor, dossier=dossier)
     return dossier
 
 

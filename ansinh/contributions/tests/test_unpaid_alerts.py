@@ -62,7 +62,7 @@ def test_the_alert_is_sent_once_by_email_and_in_app(_clock, citizen, october_unp
     assert [m.to for m in mail.outbox] == [["an.nguyen@example.com"]]
     text = mail.outbox[0].body
     assert "TA01234 Công ty TNHH An Khang: 10/2026" in text and "2026-10" not in text
-    html = mail.outbox[0].alternatives[0][0]
+    html = str(mail.outbox[0].alternatives[0][0])
     assert "TA01234 Công ty TNHH An Khang: 10/2026" in html and "2026-10" not in html
     assert Notice.objects.filter(kind="unpaid_months").count() == 2
     notice = Notice.objects.get(user=citizen)
