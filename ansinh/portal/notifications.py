@@ -21,6 +21,8 @@ def notifications(request: HttpRequest) -> HttpResponse:
         mark_read(user=user)
         return redirect("portal:notifications")
     notices = list(notices_of(user)[:100])
+    # Opening the list reads it: the badge clears, while this page still marks what was new.
+    mark_read(user=user)
     return render(request, "portal/dossiers/notifications.html", {"notices": notices})
 
 
