@@ -79,7 +79,7 @@ def _citizen_chooses(client: Client, language: str) -> User:
     """An (created with the other language) signs in to the portal and switches language."""
     user = User.objects.get(username="0123456789")
     User.objects.filter(pk=user.pk).update(language=OTHER[language])
-    Person.objects.filter(pk=user.person_id).update(language=OTHER[language])
+    Person.objects.filter(bhxh_code="0123456789").update(language=OTHER[language])
     login(client, "0123456789", CITIZEN_PASSWORD)
     _switch_language(client, language)
     user.refresh_from_db()
@@ -91,7 +91,7 @@ def reader(request: Any, client: Client, citizen: User) -> str:
     language = str(request.param)
     user = _citizen_chooses(client, language)
     assert user.language == language
-    assert Person.objects.get(pk=user.person_id).language == language
+    assert Person.objects.get(bhxh_code="0123456789").language == language
     return language
 
 
@@ -251,7 +251,7 @@ def test_every_notice_and_email_is_in_the_readers_language(
     wrong_mail = [
         (m.subject, part[:120])
         for m in delivered
-        for part in (m.subject, m.body, str(m.alternatives[0][0]))
+        for part in (str(m.subject), str(m.body), str(m.alternatives[0][0]))  # type: ignore[attr-defined]
         if _language_of(part) != reader
     ]
     assert wrong_mail == []
