@@ -147,6 +147,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ansinh.portal.context.site",
+                "ansinh.portal.context.notices",
             ],
         },
     },

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from ansinh.accounts.web import set_language
 from ansinh.api.urls import api, not_found
 from ansinh.ops import views as ops
 
@@ -19,7 +20,8 @@ urlpatterns = [
     path("backoffice/", include("ansinh.backoffice.urls")),
     path("admin/", admin.site.urls),
     path("captcha/", include("ansinh.lib.captcha_urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch, which also keeps a signed-in user's choice on the account.
+    path("i18n/setlang/", set_language, name="set_language"),
 ]
 
 if settings.DEV_MAILBOX:

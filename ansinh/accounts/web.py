@@ -14,10 +14,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
 from ansinh.lib.actor import Actor, Channel
 
-from . import services
+from . import preferences, services
 from .forms import LoginForm, PasswordChangeForm
 from .middleware import keep_session, start_session
 from .models import User
@@ -144,3 +145,20 @@ def protect(view):  # type: ignore[no-untyped-def]
 
 
 __all__ = ["login_view", "logout_view", "password_change_view", "protect", "require_POST"]
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The language switch of every page (``base.html``): Django's ``set_language`` (the
+    cookie, back to ``next``), and for a signed-in user the account keeps the choice
+    (``preferences.set_language``) so their notices and emails follow it."""
+    response = django_set_language(request)
+    if request.method == "POST":
+        door = (
+            Channel.BACKOFFICE
+            if str(request.POST.get("next", "")).startswith("/backoffice/")
+            else Channel.PORTAL
+        )
+        preferences.set_language(
+            actor=Actor.from_request(request, door), language=str(request.POST.get("language"))
+        )
+    return response

@@ -298,6 +298,10 @@ class AccessOut(Schema):
     name: str
     office: str | None
     what: str
+    # What was seen, in the request's language ("Hồ sơ HS-2026-… (TK1-TS)"), and the dossier
+    # it concerns, if any (GET /me/dossiers/{dossier_id}).
+    what_label: str
+    dossier_id: str | None = None
     channel: str
 
 

@@ -7,7 +7,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router
 
-from ansinh.audit.access_log import access_log_of
+from ansinh.dossiers.access import access_log_for_citizen
+from ansinh.lib.actor import Actor, Channel
 from ansinh.notifications.services import mark_read, notices_of, unread_count
 
 from .auth import current_citizen, current_user, token_auth
@@ -65,5 +66,5 @@ def notifications_read(request: HttpRequest, payload: NoticesReadIn) -> MarkedOu
 @access_router.get("", response={200: AccessLogOut, 401: ErrorOut, 403: ErrorOut})
 def access_log(request: HttpRequest) -> AccessLogOut:
     """Which BHXH staff member, unit or collection organisation read my record, and when."""
-    user = current_citizen(request)
-    return AccessLogOut(items=access_log_of(user.person))  # type: ignore[arg-type]
+    actor = Actor.from_request(request, Channel.API, user=current_citizen(request))
+    return AccessLogOut(items=access_log_for_citizen(actor))  # type: ignore[arg-type]

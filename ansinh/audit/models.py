@@ -53,6 +53,15 @@ class DataAccess(models.Model):
     # What was looked at, as a stable code: "profile", "dossier", "participation", …
     what = models.CharField(max_length=40)
     channel = models.CharField(max_length=10, blank=True)
+    # Which dossier the read concerns, when it concerns one: its public id and form code, so
+    # the person's log names it ("Hồ sơ HS-2026-… (TK1-TS)") and links to it.
+    dossier_ref = models.CharField(max_length=20, blank=True)
+    dossier_form = models.CharField(max_length=20, blank=True)
+    # Which unit's papers and which month showed the person (a unit's monthly statement).
+    about_unit = models.ForeignKey(
+        "people.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    about_month = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-accessed_at", "-pk"]

@@ -21,9 +21,12 @@ def _clean(text: str, limit: int) -> str:
 
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from ansinh.accounts.models import User
+    from ansinh.dossiers.models import Dossier
     from ansinh.lib.actor import Actor
-    from ansinh.people.models import Person
+    from ansinh.people.models import Person, Unit
 
 
 def record(
@@ -64,11 +67,21 @@ def record(
     )
 
 
-def log_access(*, person: Person, what: str, by: Actor) -> DataAccess:
+def log_access(
+    *,
+    person: Person,
+    what: str,
+    by: Actor,
+    dossier: Dossier | None = None,
+    unit: Unit | None = None,
+    month: dt.date | None = None,
+) -> DataAccess:
     """Record that the staff user, or the unit or organisation behind the key, of ``by`` read
     ``person``'s ``what``, through ``by``'s channel. Services and the apps' ``access.py``
     helpers call it, never adapters: whatever hands a person's data to anyone but the person
-    writes this row."""
+    writes this row. ``dossier`` names the dossier the read concerns; ``unit`` and ``month``
+    the unit's papers it was part of (a monthly statement), so the person's log can say
+    exactly what was seen."""
     key = by.key
     return DataAccess.objects.create(
         person=person,
@@ -78,4 +91,8 @@ def log_access(*, person: Person, what: str, by: Actor) -> DataAccess:
         organisation=key.organisation if key is not None else None,
         what=what,
         channel=str(by.channel),
+        dossier_ref=dossier.public_id if dossier is not None else "",
+        dossier_form=dossier.form if dossier is not None else "",
+        about_unit=unit,
+        about_month=month,
     )

@@ -27,6 +27,7 @@ from django_tasks import task
 from ansinh.notifications.emails import queue_email
 
 from .models import Channel, LineType, Report, ReportLine
+from .months import written_month
 
 if TYPE_CHECKING:
     from ansinh.people.models import Person, Unit
@@ -125,7 +126,7 @@ def announce_hires(report_id: int) -> int:
                     "name": person.full_name,
                     "unit_code": unit.code,
                     "unit_name": unit.name,
-                    "since": f"{from_month:%Y-%m}",
+                    "since": written_month(from_month),
                     "reference": report.reference,
                     "reported_on": report.received_at,
                     "history_url": settings.SITE_URL + "/ca-nhan/qua-trinh-tham-gia/",

@@ -19,7 +19,15 @@ def parse_month(value: str) -> dt.date:
 
 
 def format_month(value: dt.date) -> str:
+    """The data format (DESIGN §2, the API, report lines): ``2026-09``."""
     return f"{value.year:04d}-{value.month:02d}"
+
+
+def written_month(value: dt.date) -> str:
+    """A month as a person or a clerk reads it (Vietnamese documents, both languages):
+    ``09/2026``. Templates use the ``month`` filter (``templatetags/month_format.py``); emails
+    and notices built in Python call this."""
+    return f"{value.month:02d}/{value.year:04d}"
 
 
 def month_of(day: dt.date) -> dt.date:

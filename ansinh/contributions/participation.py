@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from ansinh.audit.services import record
 from ansinh.lib.actor import Actor
@@ -30,7 +30,7 @@ from ansinh.people.models import Person
 
 from .duedates import due_date, last_month_due_by, last_month_past_due
 from .models import SCHEME_BITS, ContributionMonth, ParticipationSnapshot, Scheme
-from .months import add_months, format_month, month_of
+from .months import add_months, format_month, month_of, written_month
 
 __all__ = ["due_date", "owed_by_unit", "participation_document", "participation_json"]
 
@@ -156,7 +156,7 @@ def participation_document(*, person: Person) -> dict[str, Any]:
 class OwedMonths:
     unit_code: str
     unit_name: str
-    months: list[str]
+    months: list[dt.date]  # shown with the ``months`` filter: 09/2026, 10/2026
 
 
 def owed_by_unit(*, person: Person, scheme: str | None = None) -> list[OwedMonths]:
@@ -164,12 +164,12 @@ def owed_by_unit(*, person: Person, scheme: str | None = None) -> list[OwedMonth
     rows = ContributionMonth.objects.filter(
         person_id=person.pk, paid=False, month__lte=last_month_past_due(timezone.localdate())
     ).order_by("unit__code", "month")
-    grouped: dict[tuple[str, str], list[str]] = defaultdict(list)
+    grouped: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
     for code, name, month, schemes in rows.values_list(
         "unit__code", "unit__name", "month", "schemes"
     ):
         if scheme is None or schemes & SCHEME_BITS[scheme]:
-            grouped[(code, name)].append(format_month(month))
+            grouped[(code, name)].append(month)
     return [OwedMonths(code, name, months) for (code, name), months in grouped.items()]
 
 
@@ -222,7 +222,7 @@ def _notify(
 ) -> None:
     owed: dict[tuple[str, str], list[str]] = defaultdict(list)
     for code, name, month in months:
-        owed[(code, name)].append(format_month(month))
+        owed[(code, name)].append(written_month(month))  # 09/2026, as the person reads it
     summary = [
         {"unit_code": code, "unit_name": name, "months": ms} for (code, name), ms in owed.items()
     ]
@@ -230,12 +230,17 @@ def _notify(
     if account is not None:
         from ansinh.notifications.services import notify
 
-        units = ", ".join(f"{item['unit_code']} {item['unit_name']}" for item in summary)
+        owed_text = "; ".join(
+            f"{item['unit_code']} {item['unit_name']}: {', '.join(item['months'])}"
+            for item in summary
+        )
         count = sum(len(item["months"]) for item in summary)
         with translation.override(account.language or "vi"):
-            body = gettext(
-                "%(count)s month(s) of your insurance are still unpaid 30 days after they were due. Unit: %(units)s."
-            ) % {"count": count, "units": units}
+            body = ngettext(
+                "%(count)s month of your insurance is still unpaid %(days)s days after it was due: %(owed)s.",
+                "%(count)s months of your insurance are still unpaid %(days)s days after they were due: %(owed)s.",
+                count,
+            ) % {"count": count, "days": settings.UNPAID_ALERT_DAYS, "owed": owed_text}
         notify(
             user=account,
             kind="unpaid_months",

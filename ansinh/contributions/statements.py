@@ -339,7 +339,7 @@ def statement_for_staff(
     shown = list(rows[(page - 1) * STATEMENT_PAGE_SIZE : page * STATEMENT_PAGE_SIZE])
     lines: list[StatementLine] = []
     for row in shown:
-        log_access(person=row.person, what="statement", by=actor)
+        log_access(person=row.person, what="statement", by=actor, unit=unit, month=month)
         lines.append(
             StatementLine(
                 bhxh_code=row.person.bhxh_code,

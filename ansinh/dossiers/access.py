@@ -232,7 +232,7 @@ def staff_detail(actor: Actor, dossier: Dossier, *, what: str = "dossier") -> di
     from .registry_checks import person_named_by
 
     if dossier.person is not None:
-        log_access(person=dossier.person, what=what, by=actor)
+        log_access(person=dossier.person, what=what, by=actor, dossier=dossier)
     else:
         # A registration that matched nobody is still checked field by field against whoever
         # its typed identifier names: that person's record is read too.
@@ -246,12 +246,34 @@ def staff_detail(actor: Actor, dossier: Dossier, *, what: str = "dossier") -> di
 def log_staff_read(actor: Actor, dossier: Dossier, *, what: str) -> None:
     """Log a staff read of a dossier's person (an attachment, for instance)."""
     if dossier.person is not None:
-        log_access(person=dossier.person, what=what, by=actor)
+        log_access(person=dossier.person, what=what, by=actor, dossier=dossier)
 
 
 def log_person_read(actor: Actor, person: Person, *, what: str) -> None:
     """Log a staff read of a person's record (counter intake)."""
     log_access(person=person, what=what, by=actor)
+
+
+def access_log_for_citizen(actor: Actor) -> list[dict[str, Any]]:
+    """ "Ai đã xem hồ sơ của tôi": the acting citizen's data-access log
+    (``audit.access_log.access_log_of``), each row about a dossier linked to it when the
+    citizen may open that dossier (``get_dossier_for_citizen``'s rule: a dossier about them);
+    nobody else has a log to read (empty)."""
+    from ansinh.audit.access_log import access_log_of
+
+    person_id = _citizen_person_id(actor)
+    user = actor.user
+    if person_id is None or user is None:
+        return []
+
+    def openable(ids: set[str]) -> set[str]:
+        return set(
+            Dossier.objects.filter(person_id=person_id, public_id__in=ids).values_list(
+                "public_id", flat=True
+            )
+        )
+
+    return access_log_of(user.person, openable=openable)
 
 
 def office_of_key(key: OrganisationKey) -> Office:
@@ -261,6 +283,7 @@ def office_of_key(key: OrganisationKey) -> Office:
 
 
 __all__ = [
+    "access_log_for_citizen",
     "dossiers_for_citizen",
     "dossiers_for_staff",
     "fields_decided_by",

@@ -137,6 +137,17 @@ def record_decisions(
         change.save(update_fields=["status"])
 
 
+def withdraw_fields(dossier: Dossier) -> int:
+    """Every field of a dossier being withdrawn that did not take effect becomes
+    ``withdrawn`` (caller's transaction, dossier locked): the registry changes only when a
+    dossier closes by decision, so a field approved while others were open was never applied,
+    and a pending one will never be decided. A rejected field keeps its decision and reason.
+    Returns how many fields changed."""
+    return dossier.changes.exclude(status=ChangeStatus.REJECTED).update(
+        status=ChangeStatus.WITHDRAWN
+    )
+
+
 def status_of(changes: Sequence[RequestedChange]) -> str:
     """The dossier status that its fields' states add up to."""
     states = [c.status for c in changes]

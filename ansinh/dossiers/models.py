@@ -160,6 +160,8 @@ class ChangeStatus(models.TextChoices):
     AWAITING_SECOND = "awaiting_second", _("Waiting for a second approver")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
+    # The dossier was withdrawn before this field took effect: nothing was applied.
+    WITHDRAWN = "withdrawn", _("Withdrawn, not applied")
 
 
 class RequestedChange(models.Model):

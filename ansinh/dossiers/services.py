@@ -25,7 +25,13 @@ from ansinh.audit.services import record
 from ansinh.lib.actor import Actor
 from ansinh.people.models import Office, Person
 
-from .deciding import apply_approved, check_decisions, record_decisions, status_of
+from .deciding import (
+    apply_approved,
+    check_decisions,
+    record_decisions,
+    status_of,
+    withdraw_fields,
+)
 from .errors import Conflict, Forbidden, Invalid
 from .filing import FOUR_EYES_FIELDS, create_dossier, prepare_changes
 from .models import FINAL_STATUSES, Dossier, EventKind, FormKind, Status
@@ -78,7 +84,7 @@ def submit_unit_dossier(*, actor: Actor, person: Person, changes: Any, note: str
             confirmation_required=confirmation,
             note=note,
         )
-        log_access(person=person, what="dossier_filed", by=actor)
+        log_access(person=person, what="dossier_filed", by=actor, dossier=dossier)
     return dossier
 
 
@@ -115,7 +121,7 @@ def submit_counter_dossier(
             identity_checked=True,
             note=note,
         )
-        log_access(person=person, what="dossier_filed", by=actor)
+        log_access(person=person, what="dossier_filed", by=actor, dossier=dossier)
     return dossier
 
 
@@ -311,6 +317,7 @@ def withdraw_dossier(*, dossier: Dossier, actor: Actor) -> Dossier:
         now = timezone.now()
         locked.status, locked.closed_at = Status.WITHDRAWN, now
         locked.save(update_fields=["status", "closed_at"])
+        withdraw_fields(locked)
         event = add_event(locked, EventKind.WITHDRAWN, actor=actor, now=now)
         record(
             "dossier.withdrawn",

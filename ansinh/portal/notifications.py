@@ -7,10 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_protect
 
-from ansinh.audit.access_log import access_log_of
+from ansinh.dossiers.access import access_log_for_citizen
 from ansinh.notifications.services import mark_read, notices_of
 
-from .views import citizen_page, citizen_user
+from .views import citizen_actor, citizen_page, citizen_user
 
 
 @citizen_page
@@ -21,6 +21,8 @@ def notifications(request: HttpRequest) -> HttpResponse:
         mark_read(user=user)
         return redirect("portal:notifications")
     notices = list(notices_of(user)[:100])
+    # Opening the list reads it: the badge clears, while this page still marks what was new.
+    mark_read(user=user)
     return render(request, "portal/dossiers/notifications.html", {"notices": notices})
 
 
@@ -30,5 +32,5 @@ def access_log(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/dossiers/access_log.html",
-        {"rows": access_log_of(citizen_user(request).person)},
+        {"rows": access_log_for_citizen(citizen_actor(request))},
     )

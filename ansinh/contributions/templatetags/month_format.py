@@ -1,4 +1,4 @@
-"""``{{ "2026-09"|month }}`` → ``09/2026`` and ``{{ 144|duration }}`` → ``12 năm 0 tháng``
+"""``{{ "2026-09"|month }}`` → ``09/2026``, ``{{ months|months }}`` → ``09/2026, 10/2026`` and ``{{ 144|duration }}`` → ``12 năm 0 tháng``
 (en ``12 years 0 months``): months and durations as Vietnamese documents write them."""
 
 import datetime as dt
@@ -6,7 +6,7 @@ import datetime as dt
 from django import template
 from django.utils.translation import ngettext
 
-from ansinh.contributions.months import parse_month
+from ansinh.contributions.months import parse_month, written_month
 
 register = template.Library()
 
@@ -15,14 +15,22 @@ register = template.Library()
 def month(value: object) -> str:
     """A ``YYYY-MM`` month (or a date) as ``MM/YYYY``; anything else unchanged."""
     if isinstance(value, dt.date):
-        return f"{value.month:02d}/{value.year:04d}"
+        return written_month(value)
     if isinstance(value, str):
         try:
             parsed = parse_month(value)
         except ValueError:
             return value
-        return f"{parsed.month:02d}/{parsed.year:04d}"
+        return written_month(parsed)
     return "" if value is None else str(value)
+
+
+@register.filter
+def months(values: object) -> str:
+    """A list of months (``YYYY-MM`` strings or dates), each as ``MM/YYYY``, comma-separated."""
+    if isinstance(values, str) or not hasattr(values, "__iter__"):
+        return month(values)
+    return ", ".join(month(value) for value in values)
 
 
 @register.filter

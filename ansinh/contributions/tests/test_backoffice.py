@@ -64,6 +64,7 @@ def test_a_clerk_uploads_a_report_and_an_approver_records_a_payment(
     page = client.get(STATEMENT, {"unit": unit.code, "month": "2026-10"})
     assert data_field(page, "due_total") == "3.200.000"
     assert data_field(page, "carried_forward") == "0"
+    assert data_field(page, "month") == "10/2026"  # as a clerk reads a month
 
 
 def test_a_rejected_upload_lists_the_line_errors_and_stores_nothing(client, clerk, unit):

@@ -112,7 +112,7 @@ def test_the_history_page_says_a_due_month_is_within_the_payment_period(
     page = text(response.content)
     assert words in page.lower()
     # The unit owes the past-due months only.
-    assert "2026-08, 2026-09" in page and "2026-10" not in page.split("2026-08, 2026-09")[1]
+    assert "08/2026, 09/2026" in page and "10/2026" not in page.split("08/2026, 09/2026")[1]
 
 
 def _alerts() -> str:
@@ -137,4 +137,4 @@ def test_the_unpaid_alert_comes_30_days_after_the_due_date_not_before(
     _clock.move_to("2026-12-31 08:00:00+07:00")
     assert _alerts().startswith("1 ")
     assert Notice.objects.filter(kind="unpaid_months").count() == 1
-    assert "2026-10" in mail.outbox[0].body
+    assert "10/2026" in mail.outbox[0].body

@@ -61,9 +61,15 @@ def test_the_alert_is_sent_once_by_email_and_in_app(_clock, citizen, october_unp
     # Only An has an email on record; both get the in-app notice.
     assert [m.to for m in mail.outbox] == [["an.nguyen@example.com"]]
     text = mail.outbox[0].body
-    assert "TA01234" in text and "2026-10" in text
+    assert "TA01234 Công ty TNHH An Khang: 10/2026" in text and "2026-10" not in text
+    html = str(mail.outbox[0].alternatives[0][0])
+    assert "TA01234 Công ty TNHH An Khang: 10/2026" in html and "2026-10" not in html
     assert Notice.objects.filter(kind="unpaid_months").count() == 2
-    assert Notice.objects.get(user=citizen).link == "/ca-nhan/qua-trinh-tham-gia/"
+    notice = Notice.objects.get(user=citizen)
+    assert notice.link == "/ca-nhan/qua-trinh-tham-gia/"
+    # The notice names the months too, written as the person reads them.
+    assert "TA01234 Công ty TNHH An Khang: 10/2026" in notice.body
+    assert "2026-10" not in notice.body and "10/2026" in notice.body
 
 
 def test_a_paid_month_is_never_announced(_clock, unit, october_unpaid):
@@ -91,4 +97,4 @@ def test_a_later_month_gets_its_own_alert(_clock, api, unit_key, october_unpaid)
 
     assert _alerts().startswith("2 ")
     assert len(mail.outbox) == 2
-    assert "2026-11" in mail.outbox[1].body and "2026-10" not in mail.outbox[1].body
+    assert "11/2026" in mail.outbox[1].body and "10/2026" not in mail.outbox[1].body

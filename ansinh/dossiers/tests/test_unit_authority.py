@@ -103,9 +103,11 @@ def test_a_person_is_told_in_the_app_and_by_email_of_a_new_employer(api, unit_ke
 
     notice = Notice.objects.get(user=outsider, kind="new_employer")
     assert "TA01234" in notice.title + notice.body
+    assert "03/2026" in notice.body and "2026-03" not in notice.body  # the month as people write it
     sent = [m for m in mail.outbox if "cuong.le@example.org" in m.to]
     assert len(sent) == 1
     assert "TA01234" in sent[0].body and "D02-HIRE-1" in sent[0].body
+    assert "03/2026" in sent[0].body and "2026-03" not in sent[0].body
     assert "tuyển dụng" in sent[0].subject  # Vietnamese, the person's language
     assert isinstance(sent[0], EmailMultiAlternatives) and sent[0].alternatives  # an HTML part too
 
@@ -130,6 +132,7 @@ def test_the_approver_sees_since_when_and_by_whose_report_the_unit_employs_the_p
 
     page = _staff_client("canbo2").get(f"/backoffice/dossiers/{dossier_id}/").content.decode()
     assert 'data-role="employment-report">D02-HIRE-1' in page
+    assert 'data-role="employment-since">03/2026<' in page  # the API keeps YYYY-MM
 
 
 @time_machine.travel(MONDAY, tick=False)
