@@ -30,6 +30,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ansinh.lib import ratelimit
 from ansinh.lib.actor import Actor
@@ -42,6 +43,10 @@ from .models import Card
 from .services import revocation_list, verify_payload
 
 MAX_NAME_LENGTH = 100
+NUMBER_ERROR = gettext_lazy(
+    "Type the 15-character card number (e.g. DN4010123456789) or the 10-digit BHXH code."
+)
+NAME_ERROR = gettext_lazy("Type the full name as printed on the card.")
 MAX_QR_LENGTH = 4096
 
 
@@ -168,28 +173,22 @@ def fold_name(name: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Number:
+class CardNumber:
     bhxh_code: str
     card_code: str | None  # None: a BHXH code was typed
 
 
-def _parse_number(raw: str) -> _Number:
+def parse_number(raw: str) -> CardNumber:
     """A card number as printed (``DN 4 01 0123456789``, any case, spaces, dots or dashes) or
-    a 10-digit BHXH code → ``_Number``; ``Invalid`` (field ``number``) otherwise."""
+    a 10-digit BHXH code → ``CardNumber``; ``Invalid`` (field ``number``) otherwise."""
     compact = compact_digits(raw).upper()
     if compact.isdigit() and len(compact) == 10:  # noqa: PLR2004 - a BHXH code
-        return _Number(bhxh_code=compact, card_code=None)
+        return CardNumber(bhxh_code=compact, card_code=None)
     try:
         code = parse_card_code(compact)
     except ValidationError:
-        raise Invalid(
-            fields={
-                "number": _(
-                    "Type the 15-character card number (e.g. DN4010123456789) or the 10-digit BHXH code."
-                )
-            }
-        ) from None
-    return _Number(bhxh_code=code.bhxh_code, card_code=str(code))
+        raise Invalid(fields={"number": str(NUMBER_ERROR)}) from None
+    return CardNumber(bhxh_code=code.bhxh_code, card_code=str(code))
 
 
 def _facts(card: Card) -> CardFacts:
@@ -205,7 +204,7 @@ def _facts(card: Card) -> CardFacts:
     )
 
 
-def _status_by_details(number: _Number, name: str, date_of_birth: dt.date, today: dt.date) -> CardCheck:
+def _status_by_details(number: CardNumber, name: str, date_of_birth: dt.date, today: dt.date) -> CardCheck:
     person = Person.objects.filter(bhxh_code=number.bhxh_code).first()
     if (
         person is None
@@ -245,14 +244,14 @@ def check_card(
     ``VALID`` (with the card's facts), ``REVOKED`` (only a replaced card has this number),
     ``NOT_YET_VALID``, ``EXPIRED``, ``NOT_FOUND``."""
     fields: dict[str, str] = {}
-    number_parsed: _Number | None = None
+    number_parsed: CardNumber | None = None
     try:
-        number_parsed = _parse_number(number)
+        number_parsed = parse_number(number)
     except Invalid as exc:
         fields.update(exc.fields)
     name = fold_name(full_name or "")
     if not name:
-        fields["full_name"] = _("Type the full name as printed on the card.")
+        fields["full_name"] = str(NAME_ERROR)
     elif len(name) > MAX_NAME_LENGTH:
         fields["full_name"] = _("A full name has at most %(count)d characters.") % {
             "count": MAX_NAME_LENGTH
