@@ -38,12 +38,15 @@ class CardDetailsForm(CaptchaFormMixin, forms.Form):
     )
     date_of_birth = forms.DateField(
         label=_("Date of birth"),
-        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        # Typed, not picked: a date picker is slow for a birth date, and its format follows
+        # the browser's language. Day first, as printed on the card; digits only works too.
+        input_formats=["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y", "%d%m%Y", "%Y-%m-%d"],
+        help_text=_("Day/month/year, e.g. 17/05/1990."),
         error_messages={
             "required": _("Type the date of birth."),
             "invalid": _("Type the date of birth as day/month/year, e.g. 17/05/1990."),
         },
-        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "off"}, format="%Y-%m-%d"),
+        widget=forms.DateInput(attrs={"autocomplete": "off", "maxlength": "10"}, format="%d/%m/%Y"),
     )
     captcha = CaptchaField()
 

@@ -139,7 +139,7 @@ def test_the_office_page_lists_every_office_with_phone_and_hours(client, offices
 
     assert _listed(response) == ["01001", "48001"]
     content = response.content.decode()
-    assert '<a href="tel:02438236543">024 3823 6543</a>' in content
+    assert 'href="tel:02438236543">024 3823 6543</a>' in content
     page = text(content)
     assert "18 Phố Đội Cấn, Ba Đình, Hà Nội" in page
     assert "Thứ Hai đến Thứ Sáu, 07:30–11:30, 13:30–16:30" in page
