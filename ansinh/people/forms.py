@@ -14,7 +14,11 @@ from .offices import MAX_QUERY_LENGTH, provinces
 class OfficeSearchForm(forms.Form):
     """``?tinh=01&q=ba dinh``: a province (empty: all) and words to look for."""
 
-    tinh = forms.ChoiceField(label=_("Province or city"), required=False)
+    tinh = forms.ChoiceField(
+        label=_("Province or city"),
+        required=False,
+        help_text=_("Choose one to see only its offices."),
+    )
     q = forms.CharField(
         label=_("Name, district or street"),
         required=False,

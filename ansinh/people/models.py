@@ -91,6 +91,22 @@ class Office(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    @staticmethod
+    def _ranges(hours: str) -> list[str]:
+        return [part.strip() for part in hours.split(",") if part.strip()]
+
+    @property
+    def weekday_ranges(self) -> list[str]:
+        return self._ranges(self.weekday_hours)
+
+    @property
+    def counter_ranges(self) -> list[str]:
+        return self._ranges(self.counter_hours)
+
+    @property
+    def counter_saturday_ranges(self) -> list[str]:
+        return self._ranges(self.counter_saturday_hours)
+
     @property
     def phone_uri(self) -> str:
         """The ``tel:`` link of ``phone`` (digits only), or empty."""

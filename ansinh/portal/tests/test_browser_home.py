@@ -141,7 +141,7 @@ def test_an_office_is_found_by_province(page: Page, demo, size):
     expect(offices).to_have_count(1)
     expect(offices).to_contain_text("BHXH quận Hải Châu")
     expect(offices.locator('a[href^="tel:"]')).to_have_attribute("href", "tel:02363824680")
-    expect(offices).to_contain_text("Thứ Bảy, 07:30–11:00")
+    expect(offices).to_contain_text("Thứ Bảy: 07:30–11:00")
     shoot(page, "offices-48")
 
     page.fill('input[name="q"]', "hai chau")

@@ -142,8 +142,8 @@ def test_the_office_page_lists_every_office_with_phone_and_hours(client, offices
     assert 'href="tel:02438236543">024 3823 6543</a>' in content
     page = text(content)
     assert "18 Phố Đội Cấn, Ba Đình, Hà Nội" in page
-    assert "Thứ Hai đến Thứ Sáu, 07:30–11:30, 13:30–16:30" in page
-    assert "Thứ Bảy, 07:30–11:30" in page
+    assert re.search(r"Giờ tiếp nhận hồ sơ Thứ Hai đến Thứ Sáu: 07:30–11:30 , 13:30–16:30", page)
+    assert "Thứ Bảy: 07:30–11:30" in page and "Nghỉ Chủ nhật và ngày lễ." in page
     assert '<option value="48">Đà Nẵng</option>' in content
 
 
