@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ansinh.lib.captcha_form import CaptchaField, CaptchaFormMixin
-
 from ansinh.lib.errors import Invalid
 
 from .verification import MAX_QR_LENGTH, NAME_ERROR, NUMBER_ERROR, parse_number
@@ -24,7 +23,9 @@ class CardDetailsForm(CaptchaFormMixin, forms.Form):
         label=_("Card number or BHXH code"),
         max_length=40,
         error_messages={"required": NUMBER_ERROR},
-        help_text=_("The 15 characters on the card, e.g. DN4010123456789, or the 10-digit BHXH code."),
+        help_text=_(
+            "The 15 characters on the card, e.g. DN4010123456789, or the 10-digit BHXH code."
+        ),
         widget=forms.TextInput(
             attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
         ),
@@ -73,7 +74,9 @@ class CardQrForm(CaptchaFormMixin, forms.Form):
     qr = forms.CharField(
         label=_("Text of the QR code"),
         max_length=MAX_QR_LENGTH,
-        help_text=_("Scan the QR code on the card with a QR reader, copy the text it shows (it starts with AS1.) and paste it here."),
+        help_text=_(
+            "Scan the QR code on the card with a QR reader, copy the text it shows (it starts with AS1.) and paste it here."
+        ),
         widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off", "spellcheck": "false"}),
     )
     captcha = CaptchaField()

@@ -204,7 +204,9 @@ def _facts(card: Card) -> CardFacts:
     )
 
 
-def _status_by_details(number: CardNumber, name: str, date_of_birth: dt.date, today: dt.date) -> CardCheck:
+def _status_by_details(
+    number: CardNumber, name: str, date_of_birth: dt.date, today: dt.date
+) -> CardCheck:
     person = Person.objects.filter(bhxh_code=number.bhxh_code).first()
     if (
         person is None

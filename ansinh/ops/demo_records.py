@@ -14,6 +14,7 @@ DEMO_OFFICE_CODE = "01001"
 DEMO_UNIT_CODE = "TA01234"
 DEMO_UNIT_KEY = "demo-unit-key-TA01234"  # noqa: S105 - public on purpose, demo data only
 
+
 # The demo offices, with what the public "find an office" page shows (issue 12 §2). Addresses
 # and phone numbers are made up for the demo (plausible, not the real offices' ones); the hours
 # are the usual ones: the office works 07:30–17:00 on weekdays, its counter (bộ phận một cửa)

@@ -61,9 +61,7 @@ def find_offices(*, province: str = "", query: str = "") -> list[Office]:
     if province and not _PROVINCE.fullmatch(province):
         fields["province"] = str(_("Choose a province from the list."))
     if len(query) > MAX_QUERY_LENGTH:
-        fields["q"] = str(
-            _("Type at most %(count)d characters.") % {"count": MAX_QUERY_LENGTH}
-        )
+        fields["q"] = str(_("Type at most %(count)d characters.") % {"count": MAX_QUERY_LENGTH})
     if fields:
         raise Invalid(fields=fields)
     offices = Office.objects.order_by("code")
@@ -74,9 +72,7 @@ def find_offices(*, province: str = "", query: str = "") -> list[Office]:
         return list(offices)
     found = []
     for office in offices:
-        haystack = fold(
-            " ".join([office.code, office.name, office.address, office.province_name])
-        )
+        haystack = fold(" ".join([office.code, office.name, office.address, office.province_name]))
         if all(word in haystack for word in words):
             found.append(office)
     return found

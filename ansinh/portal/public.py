@@ -28,7 +28,7 @@ QR_MODE = "qr"  # ``?cach=qr``: the card check by its QR code
 
 
 def no_email(request: HttpRequest) -> HttpResponse:
-    """"Tôi không có email": the two paper paths and what to do once the dossier is approved.
+    """ "Tôi không có email": the two paper paths and what to do once the dossier is approved.
     Reachable without starting a recovery."""
     return render(
         request, "portal/public/no_email.html", {"sla_days": settings.DOSSIER_SLA_WORKING_DAYS}
@@ -45,14 +45,16 @@ def _show_refusal(form: CardDetailsForm | CardQrForm, exc: DomainError) -> None:
         form.add_error(None, exc.message)
     if isinstance(exc, Throttled):
         minutes = max(1, round(exc.retry_after / 60))
-        form.add_error(None, _("Wait %(minutes)d minute(s), then try again.") % {"minutes": minutes})
+        form.add_error(
+            None, _("Wait %(minutes)d minute(s), then try again.") % {"minutes": minutes}
+        )
 
 
 @never_cache
 @no_referrer_page
 @sensitive_post_parameters("full_name", "date_of_birth", "number")
 def card_check(request: HttpRequest) -> HttpResponse:
-    """"Tra cứu thẻ BHYT": a card checked by its printed details or (``?cach=qr``) by its QR
+    """ "Tra cứu thẻ BHYT": a card checked by its printed details or (``?cach=qr``) by its QR
     text, behind the "Mã kiểm tra"; the service limits and decides (``cards.verification``)."""
     by_qr = request.GET.get("cach") == QR_MODE
     data = request.POST if request.method == "POST" else None
@@ -87,7 +89,7 @@ def card_check(request: HttpRequest) -> HttpResponse:
 
 
 def offices(request: HttpRequest) -> HttpResponse:
-    """"Tìm cơ quan BHXH": the offices of a province, or matching some words, with address,
+    """ "Tìm cơ quan BHXH": the offices of a province, or matching some words, with address,
     phone and hours."""
     form = OfficeSearchForm(request.GET or None)
     found = []
@@ -116,7 +118,7 @@ def app_available() -> bool:
 
 
 def get_app(request: HttpRequest) -> HttpResponse:
-    """"Tải ứng dụng": what the installable app does and how it is installed (from the
+    """ "Tải ứng dụng": what the installable app does and how it is installed (from the
     browser, no app store); a link to it only once it is served."""
     return render(
         request,

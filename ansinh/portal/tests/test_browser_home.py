@@ -62,9 +62,7 @@ def shoot(page: Page, name: str) -> None:
 
 def scrolls_sideways(page: Page) -> bool:
     return bool(
-        page.evaluate(
-            "document.documentElement.scrollWidth > document.documentElement.clientWidth"
-        )
+        page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth")
     )
 
 

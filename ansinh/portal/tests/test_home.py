@@ -98,7 +98,7 @@ def test_the_app_page_links_no_app_while_none_is_served(client):
     assert "Thêm vào màn hình chính" in text(content)
 
 
-def _app(request):  # type: ignore[no-untyped-def]
+def _app(request):
     return HttpResponse("app")
 
 
@@ -130,7 +130,7 @@ def offices(db):
                           counter_hours="07:30–11:30, 13:30–16:30")  # fmt: skip
 
 
-def _listed(response) -> list[str]:  # type: ignore[no-untyped-def]
+def _listed(response) -> list[str]:
     return re.findall(r'data-office="(\d+)"', response.content.decode())
 
 
