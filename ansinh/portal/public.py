@@ -10,7 +10,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from ansinh.cards import verification
@@ -50,7 +49,6 @@ def _show_refusal(form: CardDetailsForm | CardQrForm, exc: DomainError) -> None:
         )
 
 
-@never_cache
 @no_referrer_page
 @sensitive_post_parameters("full_name", "date_of_birth", "number")
 def card_check(request: HttpRequest) -> HttpResponse:
