@@ -500,6 +500,9 @@ CARD_KEYS_GENERATE = env_bool("CARD_KEYS_GENERATE", default=not PRODUCTION)
 # `ansinh card export-public-keys`).
 CARD_PUBLIC_KEYS_FILE = ENV.get("CARD_PUBLIC_KEYS_FILE", "")
 CARD_VERIFY_RATE = ENV.get("CARD_VERIFY_RATE", "60/m")
+# The public card check by printed details (portal "Tra cứu thẻ BHYT"): misses per card number,
+# from any address (cards/verification.py), so a name or date of birth cannot be guessed.
+CARD_LOOKUP_MISS_RATE = ENV.get("CARD_LOOKUP_MISS_RATE", "10/h")
 # The signed list of revoked cards (GET /api/v1/cards/revocations): clinics fetch a new one by
 # its "next_update", this long after it was made; the offline verifier refuses an older list.
 CARD_REVOCATIONS_NEXT_UPDATE_SECONDS = env_int("CARD_REVOCATIONS_NEXT_UPDATE_SECONDS", 24 * 3600)

@@ -1,22 +1,19 @@
 """``/cards/verify``: public verification of an e-BHYT QR payload for clinics (DESIGN §3.6);
 ``/cards/revocations``: the signed list of revoked cards that clinics sync to verify offline
-(``ansinh card verify --revocations``). Both rate limited per client address."""
+(``ansinh card verify --revocations``). Both rate limited per client address by the service
+(``cards.verification``), which the portal's public check uses too."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from django.conf import settings
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from pydantic import Field
 
-from ansinh.cards.services import revocation_list, verify_payload
-from ansinh.lib import ratelimit
-from ansinh.lib.clientip import client_ip_key
+from ansinh.cards.verification import signed_revocation_list, verify_qr
+from ansinh.lib.actor import Actor, Channel
 
-from .errors import ApiError
 from .schemas import ErrorOut, StrictIn
 
 router = Router(tags=["cards"])
@@ -53,25 +50,13 @@ class RevocationListOut(Schema):
     signature: str = Field(description="Ed25519 over ASR1.<kid>.<body>, base64url")
 
 
-def _limit(request: HttpRequest, group: str, rate: str) -> None:
-    wait = ratelimit.hit(request, group=group, key=client_ip_key(request), rate=rate)
-    if wait:
-        raise ApiError(
-            429,
-            "too_many_requests",
-            _("Too many requests. Try again later."),
-            headers={"Retry-After": str(wait)},
-        )
-
-
 @router.post("/verify", response={200: VerifyOut, 400: ErrorOut, 429: ErrorOut}, auth=None)
 def verify(request: HttpRequest, payload: VerifyIn) -> VerifyOut:
     """``valid`` true, or false with the reason: ``malformed``, ``unknown_key``,
     ``bad_signature``, ``revoked`` (the card was replaced by a newer one, or is not in the
     register), ``not_yet_valid`` (before its ``valid_from``) or ``expired`` (checked in that
     order). A valid payload's card facts are returned as signed."""
-    _limit(request, "cards.verify", settings.CARD_VERIFY_RATE)
-    verdict = verify_payload(payload.qr)
+    verdict = verify_qr(payload=payload.qr, actor=Actor.from_request(request, Channel.API))
     card = None
     if verdict.valid and verdict.claims is not None:
         claims = verdict.claims
@@ -93,5 +78,5 @@ def revocations(request: HttpRequest) -> RevocationListOut:
     """The signed list of revoked cards, for offline verification: check ``signature`` with
     the published public key ``kid``, then read ``body`` (``issued_at``, ``next_update``: fetch
     a new list by then, ``serials``: the revoked cards). Format: docs/contributions.md."""
-    _limit(request, "cards.revocations", settings.CARD_REVOCATIONS_RATE)
-    return RevocationListOut(**revocation_list())
+    actor = Actor.from_request(request, Channel.API)
+    return RevocationListOut(**signed_revocation_list(actor=actor))

@@ -105,8 +105,21 @@ def _upsert(
 
 def _load_registry() -> dict[str, Office]:
     offices = {
-        code: _upsert(Office, {"code": code}, {"name": name, "province_code": province})
-        for code, name, province in OFFICES
+        office.code: _upsert(
+            Office,
+            {"code": office.code},
+            {
+                "name": office.name,
+                "province_code": office.province_code,
+                "province_name": office.province_name,
+                "address": office.address,
+                "phone": office.phone,
+                "weekday_hours": office.weekday_hours,
+                "counter_hours": office.counter_hours,
+                "counter_saturday_hours": office.counter_saturday_hours,
+            },
+        )
+        for office in OFFICES
     }
     for code, name, office_code, address in UNITS:
         _upsert(
@@ -280,7 +293,7 @@ def load_demo_data(
     fixed_codes = [c.bhxh_code for c in CITIZENS]
     synthetic_codes = [p.person.bhxh_code for p in people]
     return {
-        "offices": _count(Office, "code", (o[0] for o in OFFICES)),
+        "offices": _count(Office, "code", (o.code for o in OFFICES)),
         "units": _count(Unit, "code", (u[0] for u in UNITS)),
         "collection_organisations": _count(
             CollectionOrganisation, "code", (c[0] for c in COLLECTION_ORGANISATIONS)

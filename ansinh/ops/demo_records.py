@@ -14,15 +14,41 @@ DEMO_OFFICE_CODE = "01001"
 DEMO_UNIT_CODE = "TA01234"
 DEMO_UNIT_KEY = "demo-unit-key-TA01234"  # noqa: S105 - public on purpose, demo data only
 
-# code, name, province code
-OFFICES: tuple[tuple[str, str, str], ...] = (
-    ("01001", "BHXH quận Ba Đình", "01"),
-    ("01002", "BHXH quận Hoàn Kiếm", "01"),
-    ("31001", "BHXH quận Hồng Bàng", "31"),
-    ("48001", "BHXH quận Hải Châu", "48"),
-    ("79001", "BHXH Quận 1", "79"),
-    ("92001", "BHXH quận Ninh Kiều", "92"),
-)
+
+# The demo offices, with what the public "find an office" page shows (issue 12 §2). Addresses
+# and phone numbers are made up for the demo (plausible, not the real offices' ones); the hours
+# are the usual ones: the office works 07:30–17:00 on weekdays, its counter (bộ phận một cửa)
+# takes dossiers 07:30–11:30 and 13:30–16:30, and some counters on Saturday morning.
+@dataclass(frozen=True)
+class DemoOffice:
+    code: str
+    name: str
+    province_code: str
+    province_name: str
+    address: str
+    phone: str
+    weekday_hours: str = "07:30–17:00"
+    counter_hours: str = "07:30–11:30, 13:30–16:30"
+    counter_saturday_hours: str = ""
+
+
+OFFICES: tuple[DemoOffice, ...] = (
+    DemoOffice("01001", "BHXH quận Ba Đình", "01", "Hà Nội",
+               "18 Phố Đội Cấn, phường Đội Cấn, quận Ba Đình, Hà Nội", "024 3823 6543",
+               counter_saturday_hours="07:30–11:30"),
+    DemoOffice("01002", "BHXH quận Hoàn Kiếm", "01", "Hà Nội",
+               "5 Phố Hàng Chuối, phường Phạm Đình Hổ, quận Hoàn Kiếm, Hà Nội", "024 3971 2468"),
+    DemoOffice("31001", "BHXH quận Hồng Bàng", "31", "Hải Phòng",
+               "27 Phố Điện Biên Phủ, phường Minh Khai, quận Hồng Bàng, Hải Phòng", "0225 382 1357"),
+    DemoOffice("48001", "BHXH quận Hải Châu", "48", "Đà Nẵng",
+               "112 Đường Lê Duẩn, phường Thạch Thang, quận Hải Châu, Đà Nẵng", "0236 382 4680",
+               counter_saturday_hours="07:30–11:00"),
+    DemoOffice("79001", "BHXH Quận 1", "79", "TP. Hồ Chí Minh",
+               "54 Đường Nguyễn Đình Chiểu, phường Đa Kao, Quận 1, TP. Hồ Chí Minh",
+               "028 3829 7531", counter_saturday_hours="07:30–11:30"),
+    DemoOffice("92001", "BHXH quận Ninh Kiều", "92", "Cần Thơ",
+               "9 Đường Trần Hưng Đạo, phường An Cư, quận Ninh Kiều, Cần Thơ", "0292 382 9753"),
+)  # fmt: skip
 
 # code, name, office code, address
 UNITS: tuple[tuple[str, str, str, str], ...] = (

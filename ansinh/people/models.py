@@ -47,18 +47,71 @@ class Sex(models.TextChoices):
     FEMALE = "F", _("Female")
 
 
+_OFFICE_PHONE = re.compile(r"0\d{2,3}( ?\d){6,8}", re.ASCII)
+_HOURS = re.compile(r"\d{2}:\d{2}[–-]\d{2}:\d{2}(, \d{2}:\d{2}[–-]\d{2}:\d{2})*", re.ASCII)
+
+
+def _office_phone(value: str) -> None:
+    if not _OFFICE_PHONE.fullmatch(value):
+        raise ValidationError(
+            _("An office phone is 10 or 11 digits starting with 0, grouped by spaces."),
+            code="invalid_phone",
+        )
+
+
+def _hours(value: str) -> None:
+    if not _HOURS.fullmatch(value):
+        raise ValidationError(
+            _("Opening hours are time ranges such as 07:30–11:30, 13:30–16:30."),
+            code="invalid_hours",
+        )
+
+
 class Office(models.Model):
-    """A BHXH office (cơ quan BHXH), e.g. 01001 "BHXH quận Ba Đình"."""
+    """A BHXH office (cơ quan BHXH), e.g. 01001 "BHXH quận Ba Đình", with what a person needs
+    to go there (issue 12 §2 "find an office"): a street address, a phone number as dialled
+    (``024 3736 2222``), the province it is in, the hours the office works on weekdays and the
+    hours its counter (bộ phận một cửa) takes dossiers on weekdays and on Saturday (empty:
+    closed). Hours are time ranges (``07:30–11:30, 13:30–16:30``): the pages say the days in
+    the reader's language."""
 
     code = models.CharField(max_length=5, unique=True, validators=[_office_code])
     name = models.CharField(max_length=200)
     province_code = models.CharField(max_length=2)
+    province_name = models.CharField(max_length=100, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    phone = models.CharField(max_length=20, blank=True, validators=[_office_phone])
+    weekday_hours = models.CharField(max_length=60, blank=True, validators=[_hours])
+    counter_hours = models.CharField(max_length=60, blank=True, validators=[_hours])
+    counter_saturday_hours = models.CharField(max_length=60, blank=True, validators=[_hours])
 
     class Meta:
         ordering = ["code"]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @staticmethod
+    def _ranges(hours: str) -> list[str]:
+        return [part.strip() for part in hours.split(",") if part.strip()]
+
+    @property
+    def weekday_ranges(self) -> list[str]:
+        return self._ranges(self.weekday_hours)
+
+    @property
+    def counter_ranges(self) -> list[str]:
+        return self._ranges(self.counter_hours)
+
+    @property
+    def counter_saturday_ranges(self) -> list[str]:
+        return self._ranges(self.counter_saturday_hours)
+
+    @property
+    def phone_uri(self) -> str:
+        """The ``tel:`` link of ``phone`` (digits only), or empty."""
+        digits = "".join(ch for ch in self.phone if ch.isdigit())
+        return f"tel:{digits}" if digits else ""
 
 
 class Unit(models.Model):

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
 
 from ansinh.accounts.access import CitizensOnly, require_citizen
 from ansinh.lib.actor import Actor, Channel
@@ -15,7 +16,13 @@ from ansinh.notifications.services import unread_count
 
 
 def site(request: HttpRequest) -> dict[str, object]:
-    return {"SITE_URL": settings.SITE_URL, "DEV_MAILBOX": settings.DEV_MAILBOX}
+    return {
+        "SITE_URL": settings.SITE_URL,
+        "DEV_MAILBOX": settings.DEV_MAILBOX,
+        # The back office's pages (known or not: its 404s must all look alike) show no
+        # citizen links in the header.
+        "BACKOFFICE_PAGE": request.path.startswith(reverse("backoffice:home")),
+    }
 
 
 def notices(request: HttpRequest) -> dict[str, object]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dossier_urls, participation, recovery, views
+from . import dossier_urls, participation, public, recovery, views
 
 app_name = "portal"
 urlpatterns = [
@@ -21,6 +21,11 @@ urlpatterns = [
     path("quen-mat-khau/nhap-ma/", recovery.code, name="recovery_code"),
     path("quen-mat-khau/hoan-tat/", recovery.done, name="recovery_done"),
     path("quen-mat-khau/mau-02-sd-gd/", recovery.paper_form, name="recovery_paper_form"),
+    # The home page's public tasks (issue 12 §2).
+    path("khong-co-email/", public.no_email, name="no_email"),
+    path("tra-cuu-the-bhyt/", public.card_check, name="card_check"),
+    path("co-quan-bhxh/", public.offices, name="offices"),
+    path("ung-dung/", public.get_app, name="get_app"),
 ]
 
 # Dossiers, email confirmation, notices, access log, registration (issue 4).
