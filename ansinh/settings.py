@@ -148,6 +148,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ansinh.portal.context.site",
             ],
+            # "Lỗi: " before the title of a page whose form has errors (base.html).
+            "libraries": {"form_errors": "ansinh.lib.form_errors"},
         },
     },
 ]
