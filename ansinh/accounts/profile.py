@@ -40,5 +40,7 @@ def profile_of(user: User, *, reveal: bool = False) -> dict[str, Any]:
         email_verified=person.email_verified,
     )
     if reveal:
-        data.update(cccd=person.cccd or None, phone=person.phone or None, email=person.email or None)
+        data.update(
+            cccd=person.cccd or None, phone=person.phone or None, email=person.email or None
+        )
     return data

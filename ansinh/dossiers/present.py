@@ -26,7 +26,6 @@ from .models import (
 )
 from .notify import FIELD_LABELS
 
-
 # The values the person's own pages mask until "Hiện" (the profile masks the same three).
 MASKED_FIELDS = frozenset({"email", "phone", "cccd"})
 

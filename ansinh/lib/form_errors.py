@@ -1,6 +1,8 @@
 """``{% load form_errors %}``: what every page with a form needs to say about its errors, once,
 in ``base.html`` (issue 12 §2 "Forms").
 
+* ``add_missing_errors``: a service's per-field refusals added to a form that already has
+  errors of its own, on the fields still without one, so that every mistake shows at once.
 * ``{% error_title_prefix %}``: "Lỗi: " ("Error: ") before the page's ``<title>`` whenever a
   form on the page came back with errors, so a screen-reader user hears it first and a person
   switching tabs sees it. A form is any ``django.forms`` form in the template's context (under
@@ -20,6 +22,14 @@ register = template.Library()
 
 # Context names a view sets when its page shows an error outside a form's own errors.
 ERROR_FLAGS = ("upload_error", "import_errors")
+
+
+def add_missing_errors(form: BaseForm, errors: dict[str, str]) -> None:
+    """Add each ``field → message`` of ``errors`` to ``form`` unless the field has an error
+    already (its own "required", say) or the form has no such field."""
+    for field, message in errors.items():
+        if field in form.fields and field not in form.errors:
+            form.add_error(field, message)
 
 
 def page_has_errors(context: template.Context | dict[str, Any]) -> bool:

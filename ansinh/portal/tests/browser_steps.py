@@ -18,10 +18,19 @@ from pathlib import Path
 
 import pytest
 from captcha.models import CaptchaStore
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from playwright.sync_api import Browser, Page, ViewportSize
 
+from ansinh.accounts.models import User
+from ansinh.conftest import run_on_commit
+from ansinh.dossiers import services
+from ansinh.dossiers.models import Dossier
+from ansinh.dossiers.tests.helpers import PNG
+from ansinh.dossiers.uploads import check_files
+from ansinh.lib.actor import Actor, Channel
 from ansinh.notifications.tests.smtp_server import SmtpServer
+from ansinh.people.models import Office
 
 from .browser import TIMEOUT_MS
 
@@ -92,6 +101,19 @@ def email_line(server: SmtpServer, index: int, label: str) -> str:
     return match.group(1)
 
 
+def file_change_request(citizen: User, office: Office, changes: dict[str, str]) -> Dossier:
+    """The citizen's own change request with one document, filed as the portal files it."""
+    upload = SimpleUploadedFile("cccd.png", PNG, content_type="image/png")
+    with run_on_commit():
+        return services.submit_change_request(
+            actor=Actor(channel=Channel.PORTAL, user=citizen),
+            changes=changes,
+            office=office,
+            files=check_files([upload], required=True),
+            note="",
+        )
+
+
 def shoot(page: Page, name: str) -> None:
     """A full-page screenshot ``name-<width>.png`` into ``$ANSINH_SCREENSHOTS``, if set."""
     folder = os.environ.get("ANSINH_SCREENSHOTS")
@@ -112,6 +134,7 @@ __all__ = [
     "SUBMIT",
     "answer_captcha",
     "email_line",
+    "file_change_request",
     "focused_id",
     "phone",
     "phone_without_js",

@@ -97,7 +97,9 @@ def test_choosing_my_own_password_on_a_phone(phone: Page, citizen, smtp_server):
         phone.fill('input[name="new_password"]', CHOSEN)
         phone.fill('input[name="new_password_again"]', CHOSEN)
         phone.locator(VERIFY).click()
-        expect(phone.locator("#recovery-done")).to_have_attribute("data-outcome", "password_changed")
+        expect(phone.locator("#recovery-done")).to_have_attribute(
+            "data-outcome", "password_changed"
+        )
 
         sign_in(phone, "0123456789", CHOSEN)
         expect(phone).to_have_url(re.compile(r"/ca-nhan/$"))
