@@ -1,10 +1,12 @@
-// The error summary (templates/_form_errors.html, id="errors"): focused when the page loads, so
-// a keyboard or screen-reader user starts at the list of what to fix (no autofocus attribute: an
-// input's autofocus would win). A link of the summary moves the focus into its field, scrolled so
-// that the field's label shows too; without JavaScript the links still scroll to the inputs.
+// The error summary (templates/_form_errors.html, id="errors"; loaded only with it): focused
+// when the page loads, so a keyboard or screen-reader user starts at the list of what to fix
+// (it takes the focus from an input's autofocus; no autofocus on the summary itself). A link of
+// the summary moves the focus into its field, scrolled so that the field's label shows too;
+// without JavaScript the links still scroll to the inputs.
 document.addEventListener("DOMContentLoaded", function () {
   var summary = document.getElementById("errors");
-  if (!summary) { return; }
+  if (!summary || summary.dataset.errorsReady) { return; }  // loaded once per summary shown
+  summary.dataset.errorsReady = "1";
   summary.focus();
   summary.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest('a[href^="#"]');
