@@ -112,14 +112,15 @@ def test_show_and_hide_my_own_details_on_the_home_page(phone: Page, citizen):
     }
     expect(cells["phone"]).to_have_text("091****678")
     toggle = phone.locator("#profile button[data-reveal-toggle]")
-    expect(toggle).to_have_text("Hiện")
+    expect(toggle).to_have_text("Hiện đầy đủ")
     expect(toggle).to_have_accessible_name("Hiện đầy đủ thông tin của tôi")
 
     toggle.click()
     expect(cells["phone"]).to_have_text("0912345678")
     expect(cells["email"]).to_have_text("an.nguyen@example.com")
     expect(cells["cccd"]).to_have_text("001090012345")
-    expect(toggle).to_have_text("Ẩn")
+    expect(toggle).to_have_text("Ẩn bớt")
+    expect(toggle).to_have_accessible_name("Ẩn bớt thông tin của tôi")
     expect(phone.locator("#profile [data-reveal-status]")).to_have_text(
         "Thông tin của bạn đang được hiện đầy đủ."
     )
@@ -129,17 +130,17 @@ def test_show_and_hide_my_own_details_on_the_home_page(phone: Page, citizen):
     toggle.click()
     expect(cells["phone"]).to_have_text("091****678")
     expect(cells["email"]).not_to_contain_text("an.nguyen@")
-    expect(toggle).to_have_text("Hiện")
+    expect(toggle).to_have_text("Hiện đầy đủ")
 
 
 def test_show_and_hide_without_javascript_reloads_the_page(phone_without_js: Page, citizen):
     page = phone_without_js
     sign_in(page, "0123456789", CITIZEN_PASSWORD)
     expect(page).to_have_url(re.compile(r"/ca-nhan/$"))
-    page.locator("#profile a[data-reveal-toggle]").click()  # "Hiện"
+    page.locator("#profile a[data-reveal-toggle]").click()  # "Hiện đầy đủ"
     expect(page).to_have_url(re.compile(r"/ca-nhan/\?hien=1#profile$"))
     expect(page.locator('[data-field="phone"]')).to_have_text("0912345678")
-    page.locator("#profile a[data-reveal-toggle]").click()  # "Ẩn"
+    page.locator("#profile a[data-reveal-toggle]").click()  # "Ẩn bớt"
     expect(page).to_have_url(re.compile(r"/ca-nhan/#profile$"))
     expect(page.locator('[data-field="phone"]')).to_have_text("091****678")
 
