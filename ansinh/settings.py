@@ -149,6 +149,8 @@ TEMPLATES = [
                 "ansinh.portal.context.site",
                 "ansinh.portal.context.notices",
             ],
+            # "Lỗi: " before the title of a page whose form has errors (base.html).
+            "libraries": {"form_errors": "ansinh.lib.form_errors"},
         },
     },
 ]

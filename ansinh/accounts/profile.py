@@ -9,8 +9,12 @@ from ansinh.lib.identifiers import mask_email, mask_middle, mask_phone
 from .models import User
 
 
-def profile_of(user: User) -> dict[str, Any]:
-    """The profile shown by ``GET /me`` and the portal home: CCCD, phone and email masked."""
+def profile_of(user: User, *, reveal: bool = False) -> dict[str, Any]:
+    """The profile shown by ``GET /me`` and the portal home: CCCD, phone and email masked.
+
+    ``reveal=True`` (the portal's "Hiện", for the signed-in person's own profile) adds them in
+    full as ``cccd``, ``phone`` and ``email``: the person reading their own record, which is no
+    one else's access, so nothing goes to the data-access log. A staff account has none."""
     data: dict[str, Any] = {
         "username": user.username,
         "full_name": user.display_name,
@@ -35,4 +39,8 @@ def profile_of(user: User) -> dict[str, Any]:
         email_masked=mask_email(person.email) if person.email else None,
         email_verified=person.email_verified,
     )
+    if reveal:
+        data.update(
+            cccd=person.cccd or None, phone=person.phone or None, email=person.email or None
+        )
     return data

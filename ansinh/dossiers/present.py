@@ -4,7 +4,9 @@
   by whose report a filing unit employs the person and any conflict with the registry; for a
   registration, each typed field against the registry (``registry_checks``) and its photos.
 * The person sees their own dossiers with CCCD, phone and email masked like the profile, and
-  staff as "BHXH office <name>" rather than by name.
+  staff as "BHXH office <name>" rather than by name; in full only when they ask ("Hiện" on the
+  portal, ``reveal=True``). That is the person reading their own data, not an access by
+  anyone else: nothing is written to the data-access log.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ from .models import (
 )
 from .notify import FIELD_LABELS
 from .registry_checks import compare
+
+# The values the person's own pages mask until "Hiện" (the profile masks the same three).
+MASKED_FIELDS = frozenset({"email", "phone", "cccd"})
 
 
 def mask_value(field: str, value: str) -> str:
@@ -80,9 +85,9 @@ def summary(dossier: Dossier, *, staff: bool) -> dict[str, Any]:
     return data
 
 
-def _change(change: RequestedChange, *, staff: bool) -> dict[str, Any]:
+def _change(change: RequestedChange, *, staff: bool, reveal: bool) -> dict[str, Any]:
     old, new = change.old_value, change.new_value
-    if not staff:
+    if not staff and not reveal:
         old, new = mask_value(change.field, old), mask_value(change.field, new)
     decisions = []
     for decision in change.decisions.select_related("decided_by__office"):
@@ -103,17 +108,22 @@ def _change(change: RequestedChange, *, staff: bool) -> dict[str, Any]:
         "status_label": ChangeStatus(change.status).label,
         "four_eyes": change.field in FOUR_EYES_FIELDS,
         "decisions": decisions,
+        # Whether the person's "Hiện" (reveal) shows more of this row.
+        "maskable": not staff and change.field in MASKED_FIELDS,
     }
 
 
-def _email_change(change: EmailChange | None, *, staff: bool) -> dict[str, Any] | None:
+def _email_change(
+    change: EmailChange | None, *, staff: bool, reveal: bool
+) -> dict[str, Any] | None:
     if change is None:
         return None
+    full = staff or reveal
     data: dict[str, Any] = {
         "status": change.status,
         "status_label": change.get_status_display(),
-        "old_email": change.old_email if staff else mask_value("email", change.old_email),
-        "new_email": change.new_email if staff else mask_value("email", change.new_email),
+        "old_email": change.old_email if full else mask_value("email", change.old_email),
+        "new_email": change.new_email if full else mask_value("email", change.new_email),
         "created_at": change.created_at,
         "confirmed_at": change.confirmed_at,
         "disputed_at": change.disputed_at,
@@ -162,7 +172,11 @@ def _conflicts(dossier: Dossier) -> dict[str, str]:
     return found
 
 
-def detail(dossier: Dossier, *, staff: bool) -> dict[str, Any]:
+def detail(dossier: Dossier, *, staff: bool, reveal: bool = False) -> dict[str, Any]:
+    """The dossier for staff (``staff=True``: in full, the caller logged the read) or for the
+    person it is about (``staff=False``, fetched with ``access.get_dossier_for_citizen``):
+    their CCCD, phone and email masked, or in full with ``reveal=True`` (their own data)."""
+    reveal = reveal and not staff
     data = summary(dossier, staff=staff)
     data.update(
         {
@@ -172,7 +186,7 @@ def detail(dossier: Dossier, *, staff: bool) -> dict[str, Any]:
             "person_confirmed": dossier.person_confirmed_at is not None,
             "awaits_person": dossier.awaits_person and dossier.is_open,
             "closed_at": dossier.closed_at,
-            "changes": [_change(c, staff=staff) for c in dossier.changes.all()],
+            "changes": [_change(c, staff=staff, reveal=reveal) for c in dossier.changes.all()],
             "events": [
                 {
                     "kind": event.kind,
@@ -199,10 +213,13 @@ def detail(dossier: Dossier, *, staff: bool) -> dict[str, Any]:
                 for a in dossier.attachments.all()
             ],
             "email_change": _email_change(
-                dossier.email_changes.order_by("-created_at", "-pk").first(), staff=staff
+                dossier.email_changes.order_by("-created_at", "-pk").first(),
+                staff=staff,
+                reveal=reveal,
             ),
         }
     )
+    data["maskable"] = any(change["maskable"] for change in data["changes"])
     if staff:
         person = dossier.person
         data["person"] = (

@@ -68,12 +68,25 @@ from .uploads import CheckedFile, UploadRejected, check_file
 InvalidCode = codes.InvalidCode
 
 
-def _invalid(field: str, exc: ValidationError) -> Invalid:
-    return Invalid(
-        "invalid_input",
-        _("Some fields are missing or invalid."),
-        fields={field: " ".join(exc.messages)},
+def input_errors(*, identifier: str, full_name: str, phone: str, email: str) -> dict[str, str]:
+    """Every malformed typed value of a registration at once, field → message (empty when all
+    are well-formed): what ``start_registration`` refuses as ``invalid_input``, and what a form
+    shows beside its own errors so that a person fixes everything in one go."""
+    errors: dict[str, str] = {}
+    name = " ".join(full_name.split())
+    if not name or len(name) > 100 or any(unicodedata.category(c)[0] == "C" for c in name):
+        errors["full_name"] = _("Enter your full name.")
+    checks = (
+        ("identifier", validate_citizen_identifier, identifier),
+        ("phone", normalize_phone, phone),
+        ("email", normalize_email, email),
     )
+    for field, check, value in checks:
+        try:
+            check(value)
+        except ValidationError as exc:
+            errors[field] = " ".join(exc.messages)
+    return errors
 
 
 IMAGE_REQUIRED = {
@@ -155,26 +168,16 @@ def start_registration(
     registration for the same mailbox supersedes older pending ones.
     """
     policy = codes.registration_policy()
+    errors = input_errors(identifier=identifier, full_name=full_name, phone=phone, email=email)
     try:
-        ident = validate_citizen_identifier(identifier)
-    except ValidationError as exc:
-        raise _invalid("identifier", exc) from None
+        photos = check_images(images)
+    except Invalid as exc:  # every missing or refused photo, with the typed values' errors
+        errors.update(exc.fields or {})
+    if errors:
+        raise Invalid("invalid_input", _("Some fields are missing or invalid."), fields=errors)
+    ident = validate_citizen_identifier(identifier)
     name = " ".join(full_name.split())
-    if not name or len(name) > 100 or any(unicodedata.category(c)[0] == "C" for c in name):
-        raise Invalid(
-            "invalid_input",
-            _("Some fields are missing or invalid."),
-            fields={"full_name": _("Enter your full name.")},
-        )
-    try:
-        typed_phone = normalize_phone(phone)
-    except ValidationError as exc:
-        raise _invalid("phone", exc) from None
-    try:
-        typed_email = normalize_email(email)
-    except ValidationError as exc:
-        raise _invalid("email", exc) from None
-    photos = check_images(images)
+    typed_phone, typed_email = normalize_phone(phone), normalize_email(email)
     subject = codes.mailbox_key(typed_email)
     now = timezone.now()
     try:

@@ -32,7 +32,7 @@ from .deciding import (
     status_of,
     withdraw_fields,
 )
-from .errors import Conflict, Forbidden, Invalid
+from .errors import Conflict, DossierError, Forbidden, Invalid
 from .filing import FOUR_EYES_FIELDS, create_dossier, prepare_changes
 from .models import FINAL_STATUSES, Dossier, EventKind, FormKind, Status
 from .notify import account_of, announce
@@ -304,16 +304,30 @@ def confirm_dossier_as_person(*, dossier: Dossier, actor: Actor) -> Dossier:
     return dossier
 
 
+def _withdraw_refusal(dossier: Dossier, actor: Actor) -> DossierError | None:
+    user = actor.user
+    if user is None or dossier.submitted_by_user_id != user.pk:
+        return Forbidden("not_your_dossier", _("Only whoever filed a dossier may withdraw it."))
+    if dossier.status in FINAL_STATUSES:
+        return Conflict("dossier_closed", _("This dossier is already closed."))
+    return None
+
+
+def may_withdraw(*, dossier: Dossier, actor: Actor) -> bool:
+    """Whether ``withdraw_dossier`` would let the actor withdraw the dossier now: the pages
+    offer "Rút hồ sơ" (and its confirmation) only then."""
+    return _withdraw_refusal(dossier, actor) is None
+
+
 def withdraw_dossier(*, dossier: Dossier, actor: Actor) -> Dossier:
     """The citizen who filed a dossier withdraws it while it is still open (409
     ``dossier_closed`` otherwise; 403 ``not_your_dossier`` for dossiers others filed)."""
     with transaction.atomic():
         locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+        refusal = _withdraw_refusal(locked, actor)
+        if refusal is not None:
+            raise refusal
         user = actor.user
-        if user is None or locked.submitted_by_user_id != user.pk:
-            raise Forbidden("not_your_dossier", _("Only whoever filed a dossier may withdraw it."))
-        if locked.status in FINAL_STATUSES:
-            raise Conflict("dossier_closed", _("This dossier is already closed."))
         now = timezone.now()
         locked.status, locked.closed_at = Status.WITHDRAWN, now
         locked.save(update_fields=["status", "closed_at"])
@@ -333,6 +347,7 @@ def withdraw_dossier(*, dossier: Dossier, actor: Actor) -> Dossier:
 __all__ = [
     "confirm_dossier_as_person",
     "decide_dossier",
+    "may_withdraw",
     "record_identity_check",
     "submit_change_request",
     "submit_counter_dossier",

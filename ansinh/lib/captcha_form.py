@@ -81,8 +81,12 @@ class CaptchaInput(captcha_fields.CaptchaTextInput):
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
         base = (attrs or {}).get("id") or f"id_{name}"
-        # A multi-input field gets no aria-describedby from Django: tie the answer to the hints.
-        self.widgets[1].attrs["aria-describedby"] = f"{base}_helptext {base}_audiohelp"
+        # A multi-input field gets no aria-describedby from Django: tie the answer to the hints,
+        # and to the field's error when it has one (Django marks the field aria-invalid then).
+        described = [f"{base}_helptext", f"{base}_audiohelp"]
+        if (attrs or {}).get("aria-invalid"):
+            described.append(f"{base}_error")
+        self.widgets[1].attrs["aria-describedby"] = " ".join(described)
         inputs = super().render(name, value, attrs, renderer)  # mints the code (rate-limited)
         width, height = settings.CAPTCHA_IMAGE_SIZE
         context = {

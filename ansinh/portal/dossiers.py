@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from ansinh.accounts import codes
 from ansinh.accounts.access import require_citizen
@@ -28,7 +28,7 @@ from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import mask_email
 from ansinh.lib.middleware import page_status
 
-from .views import citizen_actor, citizen_page
+from .views import citizen_actor, citizen_page, wants_reveal
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -52,15 +52,14 @@ def my_dossiers(request: HttpRequest) -> HttpResponse:
 def my_dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
     actor = _actor(request)
     dossier = access.get_dossier_for_citizen(actor, dossier_id)
-    user = actor.user
+    reveal = wants_reveal(request)
     return render(
         request,
         "portal/dossiers/detail.html",
         {
-            "dossier": detail(dossier, staff=False),
-            "can_withdraw": dossier.is_open
-            and user is not None
-            and dossier.submitted_by_user_id == user.pk,
+            "dossier": detail(dossier, staff=False, reveal=reveal),
+            "revealed": reveal,
+            "can_withdraw": services.may_withdraw(dossier=dossier, actor=actor),
         },
     )
 
@@ -81,19 +80,34 @@ def confirm(request: HttpRequest, dossier_id: str) -> HttpResponse:
     return redirect("portal:dossier", dossier_id=dossier.public_id)
 
 
-@require_POST
+WITHDRAW_CONFIRMED = "yes"  # the value of ``confirm`` that the confirmation page posts
+
+
+@require_http_methods(["GET", "POST"])
 @citizen_page
 @csrf_protect
 def withdraw(request: HttpRequest, dossier_id: str) -> HttpResponse:
+    """ "Rút hồ sơ" in two steps that work without JavaScript: the confirmation page (for a GET,
+    and for a POST without ``confirm=yes``, which changes nothing), then its "Rút hồ sơ" button
+    withdraws the dossier."""
     actor = _actor(request)
     dossier = access.get_dossier_for_citizen(actor, dossier_id)
-    try:
-        services.withdraw_dossier(dossier=dossier, actor=actor)
-    except DossierError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The dossier was withdrawn."))
-    return redirect("portal:dossier", dossier_id=dossier.public_id)
+    if request.method == "POST" and request.POST.get("confirm") == WITHDRAW_CONFIRMED:
+        try:
+            services.withdraw_dossier(dossier=dossier, actor=actor)
+        except DossierError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The dossier was withdrawn."))
+        return redirect("portal:dossier", dossier_id=dossier.public_id)
+    if not services.may_withdraw(dossier=dossier, actor=actor):
+        messages.error(request, _("This dossier can no longer be withdrawn."))
+        return redirect("portal:dossier", dossier_id=dossier.public_id)
+    return render(
+        request,
+        "portal/dossiers/withdraw.html",
+        {"dossier": detail(dossier, staff=False), "confirmed": WITHDRAW_CONFIRMED},
+    )
 
 
 @citizen_page
@@ -206,14 +220,18 @@ def confirm_email(request: HttpRequest) -> HttpResponse:
         status = 400
     person = access.person_of_citizen(actor)
     pending = email_change.pending_change(person)
+    # The person's own new address: masked, or in full when they ask ("Hiện").
+    reveal = wants_reveal(request)
+    shown = ""
+    if pending and person.pending_email:
+        shown = person.pending_email if reveal else mask_email(person.pending_email)
     return render(
         request,
         "portal/dossiers/confirm_email.html",
         {
             "form": form,
-            "pending_email": mask_email(person.pending_email)
-            if pending and person.pending_email
-            else "",
+            "pending_email": shown,
+            "revealed": reveal,
             "expires_at": pending.expires_at if pending else None,
         },
         status=status,

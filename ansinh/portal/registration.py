@@ -24,9 +24,16 @@ from ansinh.dossiers.uploads import UploadRejected
 from ansinh.dossiers.web import add_errors, install_upload_limits
 from ansinh.lib.actor import Actor, Channel
 from ansinh.lib.csrf import csrf_protect_no_referrer_page, no_referrer_page
+from ansinh.lib.form_errors import add_missing_errors
 from ansinh.lib.middleware import page_status
 
 SESSION_REGISTRATION = "registration_id"
+INPUT_FIELDS = (
+    "identifier",
+    "full_name",
+    "phone",
+    "email",
+)  # what registration.input_errors checks
 SESSION_REGISTRATION_DONE = "registration_dossier"
 
 
@@ -96,6 +103,11 @@ def _register(request: HttpRequest) -> HttpResponse:
                 return redirect("portal:register_code")
         else:
             status = 400
+            if not form.captcha_refresh_requested:
+                # What the form let through may still be malformed: say so now, with the
+                # rest, not once the person has fixed the rest.
+                typed = {f: str(request.POST.get(f, "")) for f in INPUT_FIELDS}
+                add_missing_errors(form, registration.input_errors(**typed))
     # A browser never fills a file input again: after a refusal the photos must be chosen anew.
     photos_again = posted and bool(request.FILES)
     return render(

@@ -33,6 +33,15 @@ def citizen_user(request: HttpRequest) -> User:
     return require_citizen(citizen_actor(request))
 
 
+REVEAL = "hien"  # ``?hien=1``: the person's own masked data in full (templates/portal/_reveal.html)
+
+
+def wants_reveal(request: HttpRequest) -> bool:
+    """Whether the person asked to see their own data in full ("Hiện"); the service that
+    shapes the data decides what that means, and only for the person's own record."""
+    return request.GET.get(REVEAL) == "1"
+
+
 def citizen_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Signed-in citizens only (``accounts.access.require_citizen``): anyone else signed in is
     staff and goes to the back office; never cached."""
@@ -77,10 +86,15 @@ def logout(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     user = citizen_user(request)
     pending = email_change.pending_change(user.person) if user.person else None
+    reveal = wants_reveal(request)
     return render(
         request,
         "portal/home.html",
-        {"profile": profile_of(user), "pending_email": pending is not None},
+        {
+            "profile": profile_of(user, reveal=reveal),
+            "revealed": reveal,
+            "pending_email": pending is not None,
+        },
     )
 
 

@@ -33,7 +33,7 @@ class RecoveryRequestForm(CaptchaFormMixin, forms.Form):
 
 class RecoveryCodeForm(forms.Form):
     """Step 2: the emailed code, and either a new password (offered first) or a temporary one
-    by email."""
+    by email; the two new-password fields count only when the person chose their own."""
 
     otp = forms.CharField(
         label=_("Code from the email (OTP)"),
@@ -42,13 +42,15 @@ class RecoveryCodeForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
     )
+    # Nothing chosen beforehand (a preselected radio is easily left as it is): the new-password
+    # fields appear once "choose my own" is chosen (static/recovery-choice.js).
     choice = forms.ChoiceField(
-        label=_("After the code"),
+        label=_("After the code, I want to"),
         choices=[
             (CHOOSE, _("Choose my new password now (recommended)")),
             (EMAIL_TEMPORARY, _("Email me a temporary password instead")),
         ],
-        initial=CHOOSE,
+        error_messages={"required": _("Choose what happens after the code.")},
         widget=forms.RadioSelect,
     )
     new_password = forms.CharField(
