@@ -1,0 +1,89 @@
+"""axe-core on every portal page (issue 12): real Chromium, the walk of ``pages.py`` (signed
+out, recovering, registering, signed in, the error pages; in Vietnamese), at phone size
+(390×844, the header's menu open, so its links are checked too) and at desktop size
+(1280×800). No page may have a "serious" or "critical" violation.
+
+axe-core is the copy bundled in the pinned ``axe-playwright-python`` wheel (its version is in
+``docs/dependencies.md``); nothing is downloaded at test time.
+
+``ANSINH_SCREENSHOTS=/some/dir`` keeps a full-page screenshot of every page checked."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.test import override_settings
+from playwright.sync_api import Page, ViewportSize
+
+from .pages import Demo, Step, make_demo, portal_routes, walk
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+BLOCKING = {"serious", "critical"}
+# axe's rules as published; "best-practice" ones (e.g. "region") are reported, not blocking,
+# unless they are serious or critical.
+AXE_OPTIONS = {"resultTypes": ["violations"]}
+
+
+@pytest.fixture(autouse=True)
+def _real_captcha() -> Iterator[None]:
+    with override_settings(CAPTCHA_TEST_MODE=False):
+        yield
+
+
+@pytest.fixture
+def demo(citizen, outsider, office, unit, clerk, approver) -> Demo:
+    return make_demo(citizen=citizen, office=office, unit=unit, clerk=clerk, approver=approver)
+
+
+def shoot(page: Page, step: Step, size: str) -> None:
+    folder = os.environ.get("ANSINH_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        slug = re.sub(r"[^a-z0-9]+", "-", step.label.lower()).strip("-")
+        page.screenshot(path=str(Path(folder) / f"axe-{slug}-{size}.png"), full_page=True)
+
+
+def describe(violation: dict[str, Any]) -> str:
+    targets = "; ".join(
+        " ".join(str(t) for t in node["target"]) for node in violation["nodes"][:5]
+    )
+    return f"{violation['id']} ({violation['impact']}): {violation['help']} — {targets}"
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone-390x844", "desktop-1280x800"])
+def test_no_portal_page_has_a_serious_or_critical_axe_violation(
+    page: Page, demo: Demo, viewport: ViewportSize
+):
+    axe = Axe()
+    page.set_viewport_size(viewport)
+    size = f"{viewport['width']}"
+    found: dict[str, list[str]] = {}
+
+    def check(page: Page, step: Step) -> None:
+        menu = page.locator("header details.menu")
+        if viewport is PHONE and menu.count():
+            menu.evaluate("menu => { menu.open = true; }")
+        shoot(page, step, size)
+        results = axe.run(page, options=AXE_OPTIONS)
+        blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING]
+        if blocking:
+            found[f"{step.label} ({page.url})"] = [describe(v) for v in blocking]
+
+    checked = walk(page, demo, check)
+
+    assert not found, "serious or critical axe-core violations:\n" + "\n".join(
+        f"- {where}:\n    " + "\n    ".join(problems) for where, problems in found.items()
+    )
+    from .pages import NOT_PAGES
+
+    unchecked = set(portal_routes()) - checked - set(NOT_PAGES)
+    assert not unchecked, f"portal routes the walk never reached: {sorted(unchecked)}"
