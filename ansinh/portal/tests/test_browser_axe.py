@@ -69,10 +69,10 @@ def test_no_portal_page_has_a_serious_or_critical_axe_violation(
     found: dict[str, list[str]] = {}
 
     def check(page: Page, step: Step) -> None:
+        shoot(page, step, size)
         menu = page.locator("header details.menu")
         if viewport is PHONE and menu.count():
             menu.evaluate("menu => { menu.open = true; }")
-        shoot(page, step, size)
         results = axe.run(page, options=AXE_OPTIONS)
         blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING]
         if blocking:
