@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from captcha.models import CaptchaStore
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import URLPattern, URLResolver, Resolver404, resolve
+from django.urls import Resolver404, URLPattern, URLResolver, resolve
 from django.utils import timezone
 from playwright.sync_api import Page, Response, expect
 

@@ -21,7 +21,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.test import override_settings
 from playwright.sync_api import Page, ViewportSize
 
-from .pages import Demo, Step, make_demo, portal_routes, walk
+from .pages import NOT_PAGES, Demo, Step, portal_routes, walk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,11 +39,6 @@ def _real_captcha() -> Iterator[None]:
         yield
 
 
-@pytest.fixture
-def demo(citizen, outsider, office, unit, clerk, approver) -> Demo:
-    return make_demo(citizen=citizen, office=office, unit=unit, clerk=clerk, approver=approver)
-
-
 def shoot(page: Page, step: Step, size: str) -> None:
     folder = os.environ.get("ANSINH_SCREENSHOTS")
     if folder:
@@ -53,9 +48,7 @@ def shoot(page: Page, step: Step, size: str) -> None:
 
 
 def describe(violation: dict[str, Any]) -> str:
-    targets = "; ".join(
-        " ".join(str(t) for t in node["target"]) for node in violation["nodes"][:5]
-    )
+    targets = "; ".join(" ".join(str(t) for t in node["target"]) for node in violation["nodes"][:5])
     return f"{violation['id']} ({violation['impact']}): {violation['help']} — {targets}"
 
 
@@ -83,7 +76,5 @@ def test_no_portal_page_has_a_serious_or_critical_axe_violation(
     assert not found, "serious or critical axe-core violations:\n" + "\n".join(
         f"- {where}:\n    " + "\n    ".join(problems) for where, problems in found.items()
     )
-    from .pages import NOT_PAGES
-
     unchecked = set(portal_routes()) - checked - set(NOT_PAGES)
     assert not unchecked, f"portal routes the walk never reached: {sorted(unchecked)}"
