@@ -176,7 +176,7 @@ def make_demo(*, citizen: User, office: Office, unit: Unit, clerk: User, approve
             dossier=email, actor=Actor.command(user=staff), decisions={"email": "approve"}
         )
     assert EmailChange.objects.filter(person=citizen.person, status="pending").exists()
-    links = [link for m in mail.outbox for link in LINK_RE.findall(m.body)]
+    links = [link for m in mail.outbox for link in LINK_RE.findall(str(m.body))]
     assert links, "no 'this wasn't me' link was emailed to the old address"
     Person.objects.create(
         bhxh_code=REGISTERING, cccd="001195012347", full_name="Phạm Thị Dung",

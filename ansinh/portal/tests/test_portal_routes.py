@@ -80,5 +80,5 @@ def test_an_attachment_is_the_file_not_a_page(client, api, citizen, office):
     )
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
-    assert b"".join(response.streaming_content) == PNG  # type: ignore[attr-defined]
+    assert b"".join(response.streaming_content) == PNG
     assert NOT_PAGES["dossier_attachment"].kind == "file"
