@@ -330,6 +330,27 @@ WALK: list[Step] = [
 ]
 
 
+BLOCKING = {"serious", "critical"}
+
+
+def axe_problems(page: Page) -> list[str]:
+    """The serious and critical axe-core violations of the page as it is now, one line each
+    (rule, impact, what it asks, the first few elements)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"resultTypes": ["violations"]})
+    problems = []
+    for violation in results.response["violations"]:
+        if violation["impact"] in BLOCKING:
+            targets = "; ".join(
+                " ".join(str(t) for t in node["target"]) for node in violation["nodes"][:5]
+            )
+            problems.append(
+                f"{violation['id']} ({violation['impact']}): {violation['help']} — {targets}"
+            )
+    return problems
+
+
 def route_of(url: str) -> str | None:
     """The portal route name of a URL the browser is on (``None``: no route)."""
     try:

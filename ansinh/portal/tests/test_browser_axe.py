@@ -14,23 +14,17 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.test import override_settings
 from playwright.sync_api import Page, ViewportSize
 
-from .pages import NOT_PAGES, Demo, Step, portal_routes, walk
+from .pages import NOT_PAGES, Demo, Step, axe_problems, portal_routes, walk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE: ViewportSize = {"width": 390, "height": 844}
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
-BLOCKING = {"serious", "critical"}
-# axe's rules as published; "best-practice" ones (e.g. "region") are reported, not blocking,
-# unless they are serious or critical.
-AXE_OPTIONS = {"resultTypes": ["violations"]}
 
 
 @pytest.fixture(autouse=True)
@@ -47,16 +41,10 @@ def shoot(page: Page, step: Step, size: str) -> None:
         page.screenshot(path=str(Path(folder) / f"axe-{slug}-{size}.png"), full_page=True)
 
 
-def describe(violation: dict[str, Any]) -> str:
-    targets = "; ".join(" ".join(str(t) for t in node["target"]) for node in violation["nodes"][:5])
-    return f"{violation['id']} ({violation['impact']}): {violation['help']} — {targets}"
-
-
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone-390x844", "desktop-1280x800"])
 def test_no_portal_page_has_a_serious_or_critical_axe_violation(
     page: Page, demo: Demo, viewport: ViewportSize
 ):
-    axe = Axe()
     page.set_viewport_size(viewport)
     size = f"{viewport['width']}"
     found: dict[str, list[str]] = {}
@@ -66,10 +54,9 @@ def test_no_portal_page_has_a_serious_or_critical_axe_violation(
         menu = page.locator("header details.menu")
         if viewport is PHONE and menu.count():
             menu.evaluate("menu => { menu.open = true; }")
-        results = axe.run(page, options=AXE_OPTIONS)
-        blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING]
-        if blocking:
-            found[f"{step.label} ({page.url})"] = [describe(v) for v in blocking]
+        problems = axe_problems(page)
+        if problems:
+            found[f"{step.label} ({page.url})"] = problems
 
     checked = walk(page, demo, check)
 
