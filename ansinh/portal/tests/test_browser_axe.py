@@ -65,3 +65,19 @@ def test_no_portal_page_has_a_serious_or_critical_axe_violation(
     )
     unchecked = set(portal_routes()) - checked - set(NOT_PAGES)
     assert not unchecked, f"portal routes the walk never reached: {sorted(unchecked)}"
+
+
+def test_the_axe_check_finds_a_violation_when_a_page_has_one(page: Page, citizen):
+    """The check itself works in the served pages (the Content-Security-Policy lets the
+    injected axe-core run; a silent empty result would pass every page): a nameless button
+    and an unlabelled field added to the sign-in page are reported."""
+    page.goto("/dang-nhap/")
+    assert axe_problems(page) == []
+    page.evaluate(
+        """() => {
+            const main = document.querySelector('main');
+            main.insertAdjacentHTML('beforeend', '<button></button><input type="text">');
+        }"""
+    )
+    found = {problem.split(" ", 1)[0] for problem in axe_problems(page)}
+    assert {"button-name", "label"} <= found, found
