@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 from PIL import Image
-from playwright.sync_api import Page, ViewportSize, expect
+from playwright.sync_api import FilePayload, Page, ViewportSize, expect
 
 from ansinh.dossiers.models import Dossier
 
@@ -60,10 +60,8 @@ def test_a_change_request_with_a_photo_is_filed_and_the_photo_is_on_the_dossier(
 
     page.fill('input[name="address"]', NEW_ADDRESS)
     page.select_option('select[name="office"]', "01001")
-    page.set_input_files(
-        'input[name="documents"]',
-        files=[{"name": "cccd-mat-truoc.png", "mimeType": "image/png", "buffer": photo}],
-    )
+    upload: FilePayload = {"name": "cccd-mat-truoc.png", "mimeType": "image/png", "buffer": photo}
+    page.set_input_files('input[name="documents"]', files=[upload])
     shoot(page, "new")
     page.locator('#change-request button[type="submit"]').click()
 
