@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import zxingcpp
-from captcha.models import CaptchaStore
 from django.test import override_settings
 from django.utils import timezone
 from PIL import Image
@@ -25,6 +24,8 @@ from ansinh.cards.services import issue_card
 from ansinh.conftest import CITIZEN_PASSWORD
 from ansinh.lib.actor import Actor
 from ansinh.people.models import HealthFacility
+
+from .pages import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,16 +53,6 @@ def card(citizen):
         valid_from=dt.date(today.year, 1, 1), valid_to=dt.date(today.year + 1, 12, 31),
         five_years_from=dt.date(2020, 1, 1), actor=Actor.command(),
     )  # fmt: skip
-
-
-def sign_in(page: Page) -> None:
-    page.goto("/dang-nhap/")
-    page.fill('input[name="username"]', "0123456789")
-    page.fill('input[name="password"]', CITIZEN_PASSWORD)
-    key = page.locator('input[name="captcha_0"]').input_value()
-    page.fill('input[name="captcha_1"]', CaptchaStore.objects.get(hashkey=key).response)
-    page.locator('main form button[type="submit"]:not([data-captcha-refresh])').click()
-    expect(page).to_have_url(re.compile(r"/ca-nhan/$"))
 
 
 def decode_screen(page: Page) -> list[str]:

@@ -1,20 +1,42 @@
-"""The participation history and the e-BHYT card in a real browser (Debian Chromium)."""
+"""The participation history and the e-BHYT card in a real browser (Debian Chromium), at phone
+size (390×844: the sections are in the header's "Menu") and desktop size (1280×800)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
+from collections.abc import Iterator
 
 import pytest
+from django.test import override_settings
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
-from ansinh.conftest import CITIZEN_PASSWORD
+from .pages import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 
-def test_citizen_sees_the_history_per_scheme_and_the_card_with_its_qr(page: Page, citizen, unit):
+
+@pytest.fixture(autouse=True)
+def _real_captcha() -> Iterator[None]:
+    with override_settings(CAPTCHA_TEST_MODE=False):
+        yield
+
+
+def open_section(page: Page, href: str) -> None:
+    """Follow a link of the header, opening its "Menu" first where it is folded (phones)."""
+    link = page.locator(f'header a[href="{href}"]')
+    if not link.is_visible():
+        page.locator("header .menu > summary").click()
+    link.click()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone-390x844", "desktop-1280x800"])
+def test_citizen_sees_the_history_per_scheme_and_the_card_with_its_qr(
+    page: Page, citizen, unit, viewport: ViewportSize
+):
     # A transactional test starts from an empty database: load the rate table the data
     # migration loads.
     import importlib
@@ -53,14 +75,10 @@ def test_citizen_sees_the_history_per_scheme_and_the_card_with_its_qr(page: Page
         five_years_from=None, actor=Actor.command(),
     )  # fmt: skip
 
-    page.goto("/dang-nhap/")
-    page.fill('input[name="username"]', "0123456789")
-    page.fill('input[name="password"]', CITIZEN_PASSWORD)
-    page.fill('input[name="captcha_1"]', "PASSED")
-    page.locator('main form button[type="submit"]:not([data-captcha-refresh])').click()
-    expect(page).to_have_url(re.compile(r"/ca-nhan/$"))
+    page.set_viewport_size(viewport)
+    sign_in(page)
 
-    page.locator('header a[href="/ca-nhan/qua-trinh-tham-gia/"]').click()
+    open_section(page, "/ca-nhan/qua-trinh-tham-gia/")
     rows = page.locator('table[data-table="periods"] tbody tr')
     # The previous and the current month are within their payment period (due by the last
     # day of the following month, Luật BHXH 41/2024/QH15): a period of their own.
@@ -78,7 +96,7 @@ def test_citizen_sees_the_history_per_scheme_and_the_card_with_its_qr(page: Page
     expect(page.locator('a[data-scheme="bhyt"]')).to_have_attribute("aria-current", "page")
     expect(rows).to_have_count(3)
 
-    page.locator('header a[href="/ca-nhan/the-bhyt/"]').click()
+    open_section(page, "/ca-nhan/the-bhyt/")
     expect(page.locator('[data-field="card_code"]')).to_have_text("DN4010123456789")
     qr = page.locator('[data-field="qr"] svg')
     expect(qr).to_be_visible()
