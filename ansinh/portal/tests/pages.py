@@ -75,7 +75,6 @@ class NotAPage:
 
 NOT_PAGES: dict[str, NotAPage] = {
     "logout": NotAPage("post_only", "the 'Sign out' button in the menu of every signed-in page"),
-    "dossier_withdraw": NotAPage("post_only", "the 'Withdraw' button on the dossier's page"),
     "dossier_confirm": NotAPage("post_only", "the 'Confirm' button on the dossier's page"),
     "dossier_attachment": NotAPage(
         "file", "a document the person attached (test_browser_dossier.py opens it)"
@@ -100,6 +99,7 @@ class Demo:
     counter_dossier: str
     photo_dossier: str
     dispute_path: str
+    card_number: str
 
 
 def png(width: int = 240, height: int = 160) -> bytes:
@@ -148,7 +148,7 @@ def make_demo(*, citizen: User, office: Office, unit: Unit, clerk: User, approve
     facility = HealthFacility.objects.create(
         code="01001", name="Bệnh viện Bạch Mai", province_code="01"
     )
-    issue_card(
+    card = issue_card(
         person=citizen.person, group="DN", benefit_level=4, facility=facility,
         valid_from=dt.date(now.year, 1, 1), valid_to=dt.date(now.year + 1, 12, 31),
         five_years_from=None, actor=Actor.command(),
@@ -186,6 +186,7 @@ def make_demo(*, citizen: User, office: Office, unit: Unit, clerk: User, approve
         counter_dossier=f"/ca-nhan/ho-so/{counter.public_id}/",
         photo_dossier=f"/ca-nhan/ho-so/{photo.public_id}/",
         dispute_path=urlsplit(links[-1]).path,
+        card_number=card.card_code,
     )
 
 
@@ -251,6 +252,11 @@ def _start_registration(page: Page, demo: Demo) -> None:
     page.fill('input[name="phone"]', "0987654322")
     page.fill('input[name="email"]', REGISTERING_EMAIL)
     page.select_option('select[name="office"]', index=1)
+    for photo in ("cccd_front", "cccd_back", "portrait"):
+        page.set_input_files(
+            f'input[name="{photo}"]',
+            files=[{"name": f"{photo}.png", "mimeType": "image/png", "buffer": png()}],
+        )
     page.fill('input[name="captcha_1"]', captcha_answer(page))
     page.locator(f"#registration {SUBMIT}").click()
     expect(page).to_have_url(re.compile(r"/dang-ky/nhap-ma/$"))
@@ -269,6 +275,17 @@ def _stale_form(page: Page, demo: Demo) -> None:
     page.fill('input[name="username"]', RECOVERING)
     page.fill('input[name="password"]', OTHER_PASSWORD)
     page.locator(f"main form {SUBMIT}").click()
+
+
+def _check_card(page: Page, demo: Demo) -> None:
+    """A clinic checks An's card by its printed details: the answer is on the page."""
+    page.goto("/tra-cuu-the-bhyt/")
+    page.fill('input[name="number"]', demo.card_number)
+    page.fill('input[name="full_name"]', "Nguyễn Văn An")
+    page.fill('input[name="date_of_birth"]', "17/05/1990")
+    page.fill('input[name="captcha_1"]', captcha_answer(page))
+    page.locator(f"#card-check {SUBMIT}").click()
+    expect(page.locator("#check-result")).to_be_visible()
 
 
 def _sign_in(page: Page, demo: Demo) -> None:
@@ -297,6 +314,14 @@ WALK: list[Step] = [
     Step("recovery: the code", "recovery_code", _start_recovery),
     Step("recovery: the code, errors", "recovery_code", _submit_empty("#recovery-code"), 400),
     Step("recovery: done", "recovery_done", _finish_recovery),
+    Step("I have no email", "no_email", _goto("/khong-co-email/")),
+    Step("check a BHYT card", "card_check", _goto("/tra-cuu-the-bhyt/")),
+    Step("check a BHYT card, errors", "card_check", _submit_empty("#card-check"), 400),
+    Step("check a BHYT card, by its QR", "card_check", _goto("/tra-cuu-the-bhyt/?cach=qr")),
+    Step("check a BHYT card, the answer", "card_check", _check_card),
+    Step("find a BHXH office", "offices", _goto("/co-quan-bhxh/")),
+    Step("find a BHXH office, by province", "offices", _goto("/co-quan-bhxh/?tinh=01")),
+    Step("get the app", "get_app", _goto("/ung-dung/")),
     Step("register", "register", _goto("/dang-ky/")),
     Step("register, errors", "register", _submit_empty("#registration"), 400),
     Step("register: the code", "register_code", _start_registration),
@@ -319,6 +344,11 @@ WALK: list[Step] = [
     Step("my dossiers", "dossiers", _goto("/ca-nhan/ho-so/")),
     Step("dossier from the counter", "dossier", lambda p, d: _navigate(p, d.counter_dossier)),
     Step("dossier with a photo", "dossier", lambda p, d: _navigate(p, d.photo_dossier)),
+    Step(
+        "withdraw a dossier: are you sure?",
+        "dossier_withdraw",
+        lambda p, d: _navigate(p, d.photo_dossier + "rut/"),
+    ),
     Step("new change request", "dossier_new", _goto("/ca-nhan/ho-so/moi/")),
     Step("new change request, errors", "dossier_new", _submit_empty("#change-request"), 400),
     Step("confirm my new email", "email_confirm", _goto("/ca-nhan/xac-nhan-email/")),
