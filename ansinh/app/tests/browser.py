@@ -58,7 +58,8 @@ def phone(browser: Browser, live_server: object) -> Iterator[Page]:
     script_errors: list[str] = []
 
     def on_response(response: Response) -> None:
-        if response.status >= 500:
+        # The worker's own answers (503 "offline" with the network off) are not the server's.
+        if response.status >= 500 and not response.from_service_worker:
             server_errors.append(f"{response.status} {response.url}")
 
     tab.on("response", on_response)
