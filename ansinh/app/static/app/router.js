@@ -2,6 +2,7 @@
 import { api, workerState } from "./api.js";
 import { arm } from "./idle.js";
 import { t } from "./i18n.js";
+import { icon } from "./icons.js";
 import { h } from "./ui.js";
 import * as account from "./screens/account.js";
 import * as card from "./screens/card.js";
@@ -103,7 +104,7 @@ function drawTabs(active) {
       h(
         "a",
         { href: tab.href, class: "tab", "aria-current": tab.id === active ? "page" : null, dataset: { tab: tab.id } },
-        h("span", { class: `tab-icon tab-icon-${tab.id}`, "aria-hidden": "true" }),
+        icon(tab.id, "tab-icon"),
         h("span", { class: "tab-text" }, tab.text()),
         tab.id === "notifications" ? h("span", { class: "badge", id: "unread-badge", hidden: true }) : null,
       ),

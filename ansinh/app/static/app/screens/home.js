@@ -1,13 +1,14 @@
 // "Trang chủ": who is signed in and the ways in, as large tiles.
 import { t } from "../i18n.js";
 import { takeFlash } from "../session.js";
+import { icon } from "../icons.js";
 import { h, show } from "../ui.js";
 
 function tile(href, title, text, id) {
   return h(
     "a",
     { class: `tile tile-${id}`, href, id: `tile-${id}` },
-    h("span", { class: `tile-icon tab-icon-${id}`, "aria-hidden": "true" }),
+    h("span", { class: "tile-icon" }, icon(id)),
     h("span", { class: "tile-text" }, h("strong", {}, title), h("span", { class: "tile-sub" }, text)),
   );
 }
