@@ -17,13 +17,13 @@ import pytest
 import zxingcpp
 from django.utils import timezone
 from PIL import Image
-from playwright.sync_api import Browser, Page, Response, expect
+from playwright.sync_api import Browser, Page, Response, ViewportSize, expect
 
 from ansinh.cards.services import issue_card
 from ansinh.lib.actor import Actor
 from ansinh.people.models import HealthFacility
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 TIMEOUT_MS = 15_000
 APP = "/app/"
 SUBMIT = "main form button[type=submit]"
@@ -35,17 +35,16 @@ CONTROLLED = """async () => {
 }"""
 
 
-def new_phone(browser: Browser, live_server: object, **options: object) -> Page:
+def new_phone(browser: Browser, live_server: object, viewport: ViewportSize = PHONE) -> Page:
     context = browser.new_context(
         base_url=str(live_server),
         locale="vi-VN",
         timezone_id="Asia/Ho_Chi_Minh",
-        viewport=options.pop("viewport", PHONE),
+        viewport=viewport,
         is_mobile=True,
         has_touch=True,
         device_scale_factor=2,
         service_workers="allow",
-        **options,
     )
     context.set_default_timeout(TIMEOUT_MS)
     return context.new_page()

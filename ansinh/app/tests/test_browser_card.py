@@ -14,7 +14,17 @@ from playwright.sync_api import Page, expect
 from ansinh.accounts.models import AppToken, DeviceSession
 from ansinh.conftest import CITIZEN_PASSWORD
 
-from .browser import APP, decode_screen, issue_demo_card, open_app, shot, sign_in, stored, verify, worker_state
+from .browser import (
+    APP,
+    decode_screen,
+    issue_demo_card,
+    open_app,
+    shot,
+    sign_in,
+    stored,
+    verify,
+    worker_state,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PERSONAL_DB = "ansinh-app"
@@ -44,7 +54,7 @@ def test_the_card_qr_decodes_from_a_screenshot_and_verifies(phone: Page, card):
     expect(phone.locator("#card-freshness")).to_contain_text("Cập nhật lúc")
     expect(phone.locator("#qr img")).to_be_in_viewport(ratio=1)
     box = phone.locator("#qr img").bounding_box()
-    modules = int(phone.locator("#qr img").get_attribute("data-modules"))
+    modules = int(phone.locator("#qr img").get_attribute("data-modules") or 0)
     assert box and box["width"] / modules >= 4, (box, modules)  # ≥ 4 CSS px a module
 
     decoded = decode_screen(phone, "card")
@@ -155,7 +165,9 @@ def test_a_revoked_sign_in_wipes_the_phone_at_the_next_request(phone: Page, card
     assert worker_state(phone)["has_card"] is False
 
 
-def test_the_worker_refreshes_the_spent_access_token_with_rotation(phone: Page, card, citizen, settings):
+def test_the_worker_refreshes_the_spent_access_token_with_rotation(
+    phone: Page, card, citizen, settings
+):
     # An access token this short is always "about to expire" for the worker (30 s margin):
     # every request first exchanges the refresh token.
     settings.ACCESS_TOKEN_TTL_SECONDS = 5

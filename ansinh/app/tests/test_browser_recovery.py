@@ -25,9 +25,7 @@ def _line(server: SmtpServer, index: int, label: str) -> str:
     return match.group(1)
 
 
-def test_cach_1_with_a_temporary_password_then_the_forced_change(
-    phone: Page, citizen, smtp_server
-):
+def test_cach_1_with_a_temporary_password_then_the_forced_change(phone: Page, citizen, smtp_server):
     with smtp_server.settings():
         open_app(phone)
         phone.get_by_label("Mã số BHXH").fill("0123 456 789")
@@ -48,7 +46,9 @@ def test_cach_1_with_a_temporary_password_then_the_forced_change(
         shot(phone, "recovery-code")
         phone.get_by_role("button", name="Xác nhận").tap()
 
-        expect(phone.locator("#recovery-done")).to_have_attribute("data-outcome", "credentials_emailed")
+        expect(phone.locator("#recovery-done")).to_have_attribute(
+            "data-outcome", "credentials_emailed"
+        )
         shot(phone, "recovery-done")
         assert _line(smtp_server, 1, "Mã số BHXH") == "0123456789"
         temporary = _line(smtp_server, 1, "Mật khẩu tạm thời")
@@ -96,17 +96,23 @@ def test_cach_1_choosing_the_new_password_at_once(phone: Page, citizen, smtp_ser
         phone.get_by_label("Mật khẩu mới", exact=True).fill(NEW_PASSWORD)
         phone.get_by_label("Nhập lại mật khẩu mới").fill(NEW_PASSWORD)
         phone.get_by_role("button", name="Xác nhận").tap()
-        expect(phone.locator("#recovery-code .error").first).to_contain_text("Số lần nhập còn lại: 4")
+        expect(phone.locator("#recovery-code .error").first).to_contain_text(
+            "Số lần nhập còn lại: 4"
+        )
 
         phone.get_by_label("Mã OTP").fill(code)
         phone.get_by_role("button", name="Xác nhận").tap()
-        expect(phone.locator("#recovery-done")).to_have_attribute("data-outcome", "password_changed")
+        expect(phone.locator("#recovery-done")).to_have_attribute(
+            "data-outcome", "password_changed"
+        )
         phone.locator("#recovery-sign-in").tap()
         sign_in(phone, "001090012345", NEW_PASSWORD)
         expect(phone.locator("main h1")).to_have_text("Xin chào, Nguyễn Văn An")
 
 
-def test_a_person_without_email_finds_the_paper_paths_and_the_form_02(phone: Page, citizen_no_email):
+def test_a_person_without_email_finds_the_paper_paths_and_the_form_02(
+    phone: Page, citizen_no_email
+):
     open_app(phone, "#/quen-mat-khau")
     paper = phone.locator("#no-email")
     expect(paper).to_contain_text("Chưa đăng ký email?")

@@ -49,7 +49,9 @@ def _signed_in(phone: Page) -> None:
     expect(phone.locator("main h1")).to_have_text("Xin chào, Nguyễn Văn An")
 
 
-def test_participation_per_scheme_as_cards_with_the_months_owed_and_by_whom(phone: Page, citizen, unit):
+def test_participation_per_scheme_as_cards_with_the_months_owed_and_by_whom(
+    phone: Page, citizen, unit
+):
     start, now = _history(unit)
     _signed_in(phone)
     phone.locator('#tabs a[data-tab="participation"]').tap()
@@ -75,7 +77,12 @@ def test_participation_per_scheme_as_cards_with_the_months_owed_and_by_whom(phon
 
 
 def test_notifications_show_an_unread_badge_and_are_marked_read(phone: Page, citizen):
-    notify(user=citizen, kind="dossier", title="Hồ sơ đã được duyệt", body="Email mới đã được cập nhật.")
+    notify(
+        user=citizen,
+        kind="dossier",
+        title="Hồ sơ đã được duyệt",
+        body="Email mới đã được cập nhật.",
+    )
     notify(user=citizen, kind="contribution", title="Đơn vị chưa đóng BHXH", body="Tháng 03/2026.")
     _signed_in(phone)
     badge = phone.locator("#unread-badge")

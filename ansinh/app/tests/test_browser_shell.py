@@ -14,7 +14,17 @@ from playwright.sync_api import Page, expect
 
 from ansinh.conftest import CITIZEN_PASSWORD
 
-from .browser import APP, issue_demo_card, new_phone, no_sideways_scroll, open_app, shot, sign_in, stored, worker_state
+from .browser import (
+    APP,
+    issue_demo_card,
+    new_phone,
+    no_sideways_scroll,
+    open_app,
+    shot,
+    sign_in,
+    stored,
+    worker_state,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,14 +33,19 @@ def test_the_manifest_and_the_service_worker_make_the_app_installable(phone: Pag
     open_app(phone)
 
     manifest_url = phone.locator('link[rel="manifest"]').get_attribute("href")
+    assert manifest_url
     manifest = phone.request.get(manifest_url)
     assert manifest.headers["content-type"].startswith("application/manifest+json")
     document = manifest.json()
     assert document["name"] == "An Sinh"
     assert document["short_name"]
-    assert (document["start_url"], document["scope"], document["display"]) == (APP, APP, "standalone")
+    assert (document["start_url"], document["scope"], document["display"]) == (
+        APP,
+        APP,
+        "standalone",
+    )
     assert re.fullmatch(r"#[0-9a-f]{6}", document["theme_color"])
-    sizes = {}
+    sizes: dict[str, set[str]] = {}
     for icon in document["icons"]:
         png = phone.request.get(icon["src"])
         assert png.headers["content-type"] == "image/png"
@@ -38,7 +53,10 @@ def test_the_manifest_and_the_service_worker_make_the_app_installable(phone: Pag
         assert f"{image.width}x{image.height}" == icon["sizes"]
         sizes.setdefault(icon["purpose"], set()).add(icon["sizes"])
     assert {"192x192", "512x512"} <= sizes["any"]
-    assert phone.locator('meta[name="theme-color"]').get_attribute("content") == document["theme_color"]
+    assert (
+        phone.locator('meta[name="theme-color"]').get_attribute("content")
+        == document["theme_color"]
+    )
 
     worker = phone.evaluate(
         """async () => {

@@ -1,4 +1,4 @@
-// Building screens without markup strings: every text goes in as text (never innerHTML), so
+// Building screens without markup strings: every text goes in as a text node, never as HTML, so
 // nothing the server or a person typed is ever parsed as the page's markup.
 import { t } from "./i18n.js";
 
