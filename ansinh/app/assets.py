@@ -66,6 +66,6 @@ def version() -> str:
     sources = [*static_files(), WORKER_SOURCE, SHELL_TEMPLATE, CATALOGUE_SOURCE]
     for path in [*sources, *_translation_files()]:
         digest.update(path.name.encode() + b"\0")
-        if path.exists():
+        if path.is_file():
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
