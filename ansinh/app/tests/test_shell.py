@@ -200,3 +200,10 @@ def test_the_paper_paths_say_what_the_portal_says():
             assert isinstance(strings, dict)
             for text in texts:
                 assert " ".join(strings[text].split()) in portal, text
+
+
+def test_the_portal_home_page_offers_the_app(client):
+    page = client.get("/").content.decode()
+
+    assert 'href="/app/"' in page
+    assert "Tải ứng dụng" in page
