@@ -102,6 +102,7 @@ function openDb() {
 // Reading never creates the database: after a sign-out there is none at all.
 async function dbExists() {
   if (dbPromise) return true;
+  if (typeof indexedDB.databases !== "function") return true; // older browsers: open it
   const list = await indexedDB.databases();
   return list.some((db) => db.name === DB_NAME);
 }
@@ -293,7 +294,13 @@ async function signIn(request) {
   };
   current = s;
   refreshing = null;
-  if (!(await identify(s, language))) {
+  let citizen = true;
+  try {
+    citizen = await identify(s, language);
+  } catch (_) {
+    /* the network went: who it is stays unknown, so the kept reads are forgotten below */
+  }
+  if (!citizen) {
     await revoke(s);
     await wipe();
     return refusal(403, "citizens_only");
@@ -363,7 +370,13 @@ async function authorised(request, url, path) {
   if (read && response.ok) return keep(path, s, response);
   if (path === "/auth/password" && request.method === "POST" && response.status === 204) {
     s.passwordChangeRequired = false;
-    if (!(await identify(s, request.headers.get("Accept-Language")))) {
+    let citizen = true;
+    try {
+      citizen = await identify(s, request.headers.get("Accept-Language"));
+    } catch (_) {
+      /* changed all the same; who it is is learnt at the next sign-in */
+    }
+    if (!citizen) {
       await revoke(s);
       await wipe();
       return refusal(403, "citizens_only");
