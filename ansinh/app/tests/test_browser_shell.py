@@ -137,8 +137,8 @@ def test_no_screen_is_wider_than_a_360_px_phone(browser, live_server, citizen):
             ("#/", "#tile-card"),
             ("#/the-bhyt", "#qr img"),
             ("#/the-bhyt/qr", ".qr-full-image"),
-            ("#/qua-trinh", '[data-scheme="BHXH"]'),
-            ("#/qua-trinh/BHTNLD_BNN", '[data-scheme="BHTNLD_BNN"]'),
+            ("#/qua-trinh", 'section[data-scheme="BHXH"]'),
+            ("#/qua-trinh/BHTNLD_BNN", 'section[data-scheme="BHTNLD_BNN"]'),
             ("#/thong-bao", "#unread-count"),
             ("#/tai-khoan", "#sign-out"),
             ("#/doi-mat-khau", "#password-change"),
@@ -150,6 +150,7 @@ def test_no_screen_is_wider_than_a_360_px_phone(browser, live_server, citizen):
             shot(page, "360-" + (route.strip("#/").replace("/", "-") or "home"))
         # The tap targets of the tab bar are large enough for a thumb.
         page.goto(APP + "#/")
+        expect(page.locator('#tabs a[data-tab="home"][aria-current="page"]')).to_be_visible()
         for tab in page.locator("#tabs a").all():
             box = tab.bounding_box()
             assert box and box["height"] >= 48 and box["width"] >= 48, box
