@@ -152,3 +152,48 @@ def test_fifteen_idle_minutes_lock_the_app_and_only_the_saved_card_stays_open(ph
     expect(phone.locator("main h1")).to_have_text("Xin chào, Nguyễn Văn An")
     assert worker_state(phone)["has_card"] is True  # the same person: the card stays
     assert "ansinh-app" in stored(phone)["databases"]
+
+
+def test_after_many_failures_from_one_network_the_app_shows_the_captcha(
+    phone: Page, citizen, settings
+):
+    from captcha.models import CaptchaStore
+
+    settings.CAPTCHA_TEST_MODE = False  # the served app checks it for real
+    settings.LOGIN_IP_RATE = "1/15m"
+    open_app(phone)
+    sign_in(phone, "0123456789", "Khong-Phai-Mat-Khau-2026")
+    expect(phone.locator("#signin [role=alert]")).to_have_text(
+        "Tên đăng nhập hoặc mật khẩu không đúng."
+    )
+
+    sign_in(phone, "0123456789", CITIZEN_PASSWORD)
+    picture = phone.locator("#signin img.captcha")
+    expect(picture).to_be_visible()
+    shot(phone, "signin-captcha")
+    key = (picture.get_attribute("src") or "").rstrip("/").split("/")[-1]
+    answer = CaptchaStore.objects.get(hashkey=key).response
+    phone.locator("#signin").get_by_role("textbox", name="Mã kiểm tra").fill(answer)
+    sign_in(phone, "0123456789", CITIZEN_PASSWORD)
+    expect(phone.locator("main h1")).to_have_text("Xin chào, Nguyễn Văn An")
+
+
+def test_signing_out_everywhere_ends_every_device_and_wipes_this_one(phone: Page, citizen):
+    other = phone.request.post(
+        "/api/v1/auth/login",
+        data='{"username": "0123456789", "password": "%s"}' % CITIZEN_PASSWORD,
+        headers={"Content-Type": "application/json"},
+    )
+    assert other.status == 200
+    _signed_in(phone)
+    phone.locator('#tabs a[data-tab="account"]').tap()
+    everywhere = phone.locator("#sign-out-everywhere")
+    everywhere.tap()
+    expect(everywhere).to_have_text(
+        "Bấm lần nữa để đăng xuất trên mọi thiết bị"
+    )  # a second tap confirms
+    everywhere.tap()
+
+    expect(phone.locator("#flash")).to_contain_text("Bạn đã đăng xuất trên mọi thiết bị")
+    assert not DeviceSession.objects.filter(user=citizen, revoked_at__isnull=True).exists()
+    assert "ansinh-app" not in stored(phone)["databases"]
