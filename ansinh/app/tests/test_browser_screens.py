@@ -5,6 +5,7 @@ page's clock is Playwright's, so no test waits)."""
 from __future__ import annotations
 
 import importlib
+import json
 
 import pytest
 from django.apps import apps
@@ -181,7 +182,7 @@ def test_after_many_failures_from_one_network_the_app_shows_the_captcha(
 def test_signing_out_everywhere_ends_every_device_and_wipes_this_one(phone: Page, citizen):
     other = phone.request.post(
         "/api/v1/auth/login",
-        data='{"username": "0123456789", "password": "%s"}' % CITIZEN_PASSWORD,
+        data=json.dumps({"username": "0123456789", "password": CITIZEN_PASSWORD}),
         headers={"Content-Type": "application/json"},
     )
     assert other.status == 200
