@@ -102,6 +102,8 @@ INSTALLED_APPS = [
     "ansinh.api",
     "ansinh.portal",
     "ansinh.backoffice",
+    # The citizen app at /app/ (docs/app.md): its shell, manifest, service worker and scripts.
+    "ansinh.app",
     "ansinh.ops",
 ]
 
@@ -275,6 +277,8 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # App tokens (DESIGN §3.2)
 ACCESS_TOKEN_TTL_SECONDS = env_int("ACCESS_TOKEN_TTL_SECONDS", 15 * 60)
 REFRESH_TOKEN_TTL_SECONDS = env_int("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
+# The citizen app (docs/app.md) asks for the password again after this long without a touch.
+APP_IDLE_SECONDS = env_int("APP_IDLE_SECONDS", 15 * 60)
 
 # Password recovery (DESIGN §3.3, docs/recovery.md)
 RECOVERY_OTP_TTL_SECONDS = env_int("RECOVERY_OTP_TTL_SECONDS", 5 * 60)

@@ -16,6 +16,7 @@ urlpatterns = [
     # The API first: every API request would otherwise be tried against each portal pattern.
     path("api/v1/", api.urls),
     re_path(r"^api/", not_found),
+    path("app/", include("ansinh.app.urls")),
     path("", include("ansinh.portal.urls")),
     path("backoffice/", include("ansinh.backoffice.urls")),
     path("admin/", admin.site.urls),

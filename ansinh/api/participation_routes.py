@@ -98,6 +98,10 @@ class CardOut(Schema):
     valid_to: dt.date
     five_years_from: dt.date | None
     qr: str
+    qr_svg: str = Field(
+        description="``qr`` drawn as a QR code: a standalone SVG document (error correction "
+        "M, a 4-module quiet zone, sized by its viewBox) to show as an image"
+    )
 
 
 @card_router.get("", response={200: CardOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut})
@@ -108,6 +112,7 @@ def card(request: HttpRequest) -> CardOut:
     current = cards.current_card(person=person)
     if current is None:
         raise ApiError(404, "no_card", _("No health-insurance card has been issued to you."))
+    payload = cards.qr_payload(current)
     return CardOut(
         card_code=current.card_code,
         group=current.group,
@@ -120,5 +125,9 @@ def card(request: HttpRequest) -> CardOut:
         valid_from=current.valid_from,
         valid_to=current.valid_to,
         five_years_from=current.five_years_from,
-        qr=cards.qr_payload(current),
+        qr=payload,
+        qr_svg=cards.qr_svg_document(
+            payload,
+            label=_("QR code of health-insurance card %(code)s") % {"code": current.card_code},
+        ),
     )

@@ -4,6 +4,7 @@ revoked cards (DESIGN §3.6, docs/contributions.md)."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import uuid
 from dataclasses import dataclass
 
@@ -149,6 +150,32 @@ def qr_image(payload: str, *, label: str, module_px: int = QR_MODULE_PX) -> QrIm
 def qr_svg(payload: str) -> SafeString:
     """The QR code as an inline ``<svg>`` element (:func:`qr_image`)."""
     return qr_image(payload, label="QR").svg
+
+
+def qr_svg_document(payload: str, *, label: str) -> str:
+    """The QR code of ``payload`` as a standalone SVG document (``xmlns``, ``viewBox`` in
+    module units, the quiet zone included, no size): what the app shows as an image, so
+    nothing in it is ever parsed as the page's markup."""
+    qr = segno.make(payload, error="m", micro=False)
+    out = io.BytesIO()
+    qr.save(
+        out,
+        kind="svg",
+        scale=1,
+        border=QR_QUIET_ZONE,
+        xmldecl=False,
+        svgns=True,
+        omitsize=True,
+        title=label,
+        dark="#000",
+        light="#fff",
+        svgclass=None,
+        lineclass=None,
+        nl=False,
+    )
+    svg = out.getvalue().decode()
+    assert svg.startswith("<svg ")  # noqa: S101 - segno's SVG
+    return '<svg shape-rendering="crispEdges" ' + svg[len("<svg ") :]
 
 
 def public_keys() -> dict[str, signing.Ed25519PublicKey]:

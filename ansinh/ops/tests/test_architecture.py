@@ -74,7 +74,7 @@ def test_a_module_stays_under_500_lines(path):
 
 # --- Adapters parse, call a service or an access helper, and render -----------------------------
 
-ADAPTERS = ("api", "portal", "backoffice")
+ADAPTERS = ("api", "portal", "backoffice", "app")
 # QuerySet methods: composing or running a query is the access helpers' and services' work.
 QUERY_METHODS = frozenset(
     {

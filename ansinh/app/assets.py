@@ -1,0 +1,71 @@
+"""The files of the app shell and the version that names them (docs/app.md).
+
+The service worker keeps every file the app needs to start offline in one cache named after
+``version()``: a digest of those files, of the worker itself and of the translations. A deploy
+that changes any of them changes the worker's bytes, so browsers install the new worker, which
+fills a new cache and deletes the old one. The scripts are ES modules that import each other by
+relative paths, so they are listed (and served) under their plain names, never the hashed
+names of the production static-files storage: the worker's cache, not the HTTP cache, keeps
+them consistent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from django.conf import settings
+
+HERE = Path(__file__).resolve().parent
+STATIC_ROOT = HERE / "static"
+APP_STATIC = STATIC_ROOT / "app"
+WORKER_SOURCE = HERE / "sw.js"
+SHELL_TEMPLATE = Path(settings.BASE_DIR) / "templates" / "app" / "shell.html"
+CATALOGUE_SOURCE = HERE / "catalog.py"
+# Files of the site the shell uses too.
+SHARED_STATIC = ("favicon.svg",)
+
+SHELL_URL = "/app/"
+MANIFEST_URL = "/app/manifest.webmanifest"
+LANGUAGES = ("vi", "en")
+
+
+def catalogue_url(language: str) -> str:
+    return f"/app/i18n/{language}.json"
+
+
+def static_files() -> list[Path]:
+    """Every file under ``ansinh/app/static/app``, in a stable order."""
+    return sorted(p for p in APP_STATIC.rglob("*") if p.is_file())
+
+
+def static_url(relative: str) -> str:
+    return f"{settings.STATIC_URL}{relative}"
+
+
+def shell_urls() -> list[str]:
+    """What the worker caches when it installs: the shell page, the manifest, both
+    catalogues and every static file of the app."""
+    files = [static_url(p.relative_to(STATIC_ROOT).as_posix()) for p in static_files()]
+    shared = [static_url(name) for name in SHARED_STATIC]
+    catalogues = [catalogue_url(language) for language in LANGUAGES]
+    return [SHELL_URL, MANIFEST_URL, *catalogues, *shared, *files]
+
+
+def _translation_files() -> list[Path]:
+    return sorted(
+        Path(root) / language / "LC_MESSAGES" / "django.mo"
+        for root in settings.LOCALE_PATHS
+        for language in LANGUAGES
+    )
+
+
+def version() -> str:
+    """A digest of everything the worker caches or is: 16 hex digits."""
+    digest = hashlib.sha256()
+    sources = [*static_files(), WORKER_SOURCE, SHELL_TEMPLATE, CATALOGUE_SOURCE]
+    for path in [*sources, *_translation_files()]:
+        digest.update(path.name.encode() + b"\0")
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]

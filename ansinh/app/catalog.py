@@ -1,0 +1,204 @@
+"""The app's words (docs/app.md): the project's gettext catalogues, handed to the app per
+language as JSON (``/app/i18n/<lang>.json``), so that the app and the portal say the same thing
+in the same words, translators work in one place (``locale/*/LC_MESSAGES/django.po``), and the
+service worker keeps both languages for offline use.
+
+The keys are the English source strings the scripts pass to ``t()`` / ``tn()``
+(``ansinh/app/static/app/i18n.js``); ``ansinh/app/tests`` fails when a script uses a string
+that is not listed here. Reused portal strings keep the portal's wording, e.g. the paper-path
+guidance of ``templates/portal/recovery/_paper_paths.html``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop, ngettext
+
+from ansinh.cards.reference import BENEFIT_LEVELS, GROUP_LABELS
+from ansinh.contributions.models import Scheme
+
+# Used by the scripts with t("…"); also the shell page's (templates/app/shell.html).
+STRINGS: tuple[str, ...] = (
+    gettext_noop("%(count)s unread"),
+    gettext_noop("%(unit)s %(name)s: %(months)s"),
+    gettext_noop("12 to 128 characters. A long phrase is easier to remember and harder to guess."),
+    gettext_noop("Account"),
+    gettext_noop("After the code"),
+    gettext_noop(
+        "After the dossier is approved by two BHXH staff, choose “Forgot password” and enter the email address registered in the dossier: the OTP code will be sent to that address. Entering the code confirms the address and recovers your account; you do not need to sign in first."
+    ),
+    gettext_noop("Back"),
+    gettext_noop("Back to sign in"),
+    gettext_noop("Beneficiary group"),
+    gettext_noop("Benefit level"),
+    gettext_noop("BHXH code"),
+    gettext_noop("Card code"),
+    gettext_noop("CCCD number"),
+    gettext_noop("Change password"),
+    gettext_noop("Choose my new password now (recommended)"),
+    gettext_noop("Close"),
+    gettext_noop("Confirm"),
+    gettext_noop("Continue"),
+    gettext_noop("Current password"),
+    gettext_noop("Date of birth"),
+    gettext_noop("Electronic health-insurance card"),
+    gettext_noop("Email"),
+    gettext_noop("Email me a temporary password instead"),
+    gettext_noop("Enlarge the QR code"),
+    gettext_noop("Enter the code"),
+    gettext_noop("Enter the code from the email."),
+    gettext_noop("Enter the new password."),
+    gettext_noop("Enter the personal email registered with BHXH."),
+    gettext_noop(
+        "Enter your BHXH code (or CCCD number) and the personal email registered with BHXH. If they match, we email you a one-time code."
+    ),
+    gettext_noop("Enter your BHXH code or CCCD number."),
+    gettext_noop("Enter your password."),
+    gettext_noop("Five continuous years from"),
+    gettext_noop("Forgot password"),
+    gettext_noop("Full name"),
+    gettext_noop("Health card"),
+    gettext_noop("Health-insurance card"),
+    gettext_noop("Health-insurance card QR code"),
+    gettext_noop("Hello, %(name)s"),
+    gettext_noop("Home"),
+    gettext_noop(
+        "If the details matched, a new code is on its way. The previous code no longer works."
+    ),
+    gettext_noop("Initial health facility"),
+    gettext_noop("Job title"),
+    gettext_noop("Language"),
+    gettext_noop("Listen to the verification code"),
+    gettext_noop("Loading…"),
+    gettext_noop("Locked"),
+    gettext_noop("Main menu"),
+    gettext_noop("Mark all as read"),
+    gettext_noop("Messages about your dossiers and contributions"),
+    gettext_noop("New password"),
+    gettext_noop("New password again"),
+    gettext_noop("No account yet? Register (form 01/ĐK-GD)"),
+    gettext_noop("No email after a minute? Check the spam folder, then:"),
+    gettext_noop("No email on record?"),
+    gettext_noop("No health-insurance card has been issued to you."),
+    gettext_noop("No network connection. Check it and try again."),
+    gettext_noop(
+        "No network, and the card is not saved on this phone yet. Open it once with a network connection."
+    ),
+    gettext_noop("No network, and your history is not saved on this phone yet."),
+    gettext_noop("No network: the card saved on this phone."),
+    gettext_noop("No network: the history saved on this phone."),
+    gettext_noop("No notifications yet."),
+    gettext_noop("No participation has been reported for this scheme."),
+    gettext_noop("Notifications"),
+    gettext_noop("Open on the portal"),
+    gettext_noop("Open the portal"),
+    gettext_noop("or at any BHXH office: bring your CCCD and file form 02/SĐ-GD at the counter."),
+    gettext_noop("Or your 12-digit CCCD number. Spaces are fine."),
+    gettext_noop("OTP code"),
+    gettext_noop("Paid"),
+    gettext_noop("Participation"),
+    gettext_noop("Participation history"),
+    gettext_noop("Password"),
+    gettext_noop("Password recovered"),
+    gettext_noop("Password, language, signing out"),
+    gettext_noop("Periods, units, salaries, paid and unpaid months"),
+    gettext_noop("Personal email"),
+    gettext_noop("Phone"),
+    gettext_noop("Prepare form 02/SĐ-GD to print"),
+    gettext_noop("QR code of health-insurance card %(code)s"),
+    gettext_noop("Salary (đồng)"),
+    gettext_noop("Schemes"),
+    gettext_noop("Send"),
+    gettext_noop("Send a new code"),
+    gettext_noop("Show my saved health-insurance card"),
+    gettext_noop(
+        "Show this QR code at the clinic. It is signed by BHXH and can be checked without a network connection."
+    ),
+    gettext_noop("Sign in"),
+    gettext_noop("Sign in first."),
+    gettext_noop("Sign in with another account"),
+    gettext_noop("Sign out"),
+    gettext_noop("Sign out everywhere"),
+    gettext_noop("Signing out removes your card, history and sign-in from this phone."),
+    gettext_noop("Skip to content"),
+    gettext_noop("Something went wrong. Try again."),
+    gettext_noop("Start again"),
+    gettext_noop("Tap again to sign out on every device"),
+    gettext_noop("Temporary password"),
+    gettext_noop("The An Sinh app needs JavaScript. Without it, use the portal:"),
+    gettext_noop(
+        "The app keeps your sign-in in a service worker, which this browser does not allow here. Use the portal instead."
+    ),
+    gettext_noop("The app was locked after a while without use. Type your password again."),
+    gettext_noop(
+        "The code can only go to the personal email registered with BHXH. Without one, register an email first in one of two ways:"
+    ),
+    gettext_noop("The code has expired"),
+    gettext_noop("The code is incorrect. Attempts left: %(left)d."),
+    gettext_noop("The QR code for the clinic, also without a network"),
+    gettext_noop("The temporary password from the email."),
+    gettext_noop("The two new passwords differ."),
+    gettext_noop(
+        "The unit owes these contributions, not you. You can ask it to pay, or contact your BHXH office."
+    ),
+    gettext_noop("This app is for insured people. BHXH staff use the back office."),
+    gettext_noop("This browser cannot run the app"),
+    gettext_noop(
+        "This recovery has expired, was replaced by a newer one, or was already used. Start again to get a new code."
+    ),
+    gettext_noop(
+        "through your employer or collection organisation, which files form TK1-TS for you electronically;"
+    ),
+    gettext_noop("Total time of participation"),
+    gettext_noop("Unit"),
+    gettext_noop("Unpaid"),
+    gettext_noop("Unpaid months and the unit that owes them"),
+    gettext_noop("Unpaid time"),
+    gettext_noop("Unread"),
+    gettext_noop("Updated at %(time)s"),
+    gettext_noop("Valid from"),
+    gettext_noop("Valid to"),
+    gettext_noop("Verification code (Mã kiểm tra)"),
+    gettext_noop(
+        "Verification code as a picture. If you cannot read it, listen to it below or ask for another code."
+    ),
+    gettext_noop(
+        "We have emailed your account information and a temporary password. It works once, within 24 hours: right after signing in you will choose a new password."
+    ),
+    gettext_noop("Within the payment period"),
+    gettext_noop("You are signed out on every device. Nothing of yours is left on this device."),
+    gettext_noop("You are signed out. Nothing of yours is left on this device."),
+    gettext_noop("You signed in with a temporary password. Choose your own password to continue."),
+    gettext_noop("You were signed out. Sign in again."),
+    gettext_noop(
+        "Your new password is set. Every device and browser that was signed in has been signed out."
+    ),
+    gettext_noop("Your password was changed. Other devices have been signed out."),
+)
+
+# Used with tn("singular", count): the catalogue hands both forms (n = 1, n = 2).
+PLURALS: dict[str, Callable[[int], str]] = {
+    "%(count)d month": lambda n: ngettext("%(count)d month", "%(count)d months", n),
+    "%(count)d year": lambda n: ngettext("%(count)d year", "%(count)d years", n),
+    "You can ask for a new code in %(seconds)s second.": lambda n: ngettext(
+        "You can ask for a new code in %(seconds)s second.",
+        "You can ask for a new code in %(seconds)s seconds.",
+        n,
+    ),
+}
+
+
+def catalogue_for(language: str) -> dict[str, object]:
+    """Every string of the app in ``language``, with the names of the schemes, beneficiary
+    groups and benefit levels the card and the history show."""
+    with translation.override(language):
+        return {
+            "language": language,
+            "strings": {text: gettext(text) for text in STRINGS},
+            "plurals": {key: [forms(1), forms(2)] for key, forms in PLURALS.items()},
+            "schemes": {str(code): str(name) for code, name in Scheme.choices},
+            "groups": {code: str(name) for code, name in GROUP_LABELS.items()},
+            "levels": {str(level): str(info.label) for level, info in BENEFIT_LEVELS.items()},
+        }

@@ -1,0 +1,108 @@
+// "Đăng nhập": BHXH code or CCCD (spaces allowed: the API takes them) and password. The
+// worker receives the tokens; this screen only learns whether a password change is due.
+import { ApiError, api } from "../api.js";
+import { t } from "../i18n.js";
+import { draft, takeFlash } from "../session.js";
+import { busy, button, errorText, field, h, linkButton, messageBox, show } from "../ui.js";
+
+export function deviceName() {
+  const agent = navigator.userAgent;
+  const system = /Android/.test(agent) ? "Android"
+    : /iPhone|iPad/.test(agent) ? "iOS"
+    : /Windows/.test(agent) ? "Windows"
+    : /Mac OS/.test(agent) ? "macOS"
+    : /Linux/.test(agent) ? "Linux" : "";
+  return system ? `An Sinh app (${system})` : "An Sinh app";
+}
+
+// The CAPTCHA the API asks for after many failed sign-ins from one network.
+export function captchaBlock() {
+  const answer = field({ name: "captcha_answer", label: t("Verification code (Mã kiểm tra)"), autocomplete: "off" });
+  const picture = h("img", { class: "captcha", alt: t("Verification code as a picture. If you cannot read it, listen to it below or ask for another code."), width: 200, height: 60 });
+  const audio = h("audio", { controls: true, preload: "none", class: "captcha-audio", "aria-label": t("Listen to the verification code") });
+  const wrap = h("div", { class: "captcha-block", hidden: true }, picture, audio, answer.wrap);
+  const block = {
+    key: null,
+    wrap,
+    show(challenge) {
+      block.key = challenge.key;
+      picture.src = challenge.image_url;
+      audio.src = challenge.audio_url;
+      answer.input.value = "";
+      wrap.hidden = false;
+      answer.input.focus();
+    },
+    fill(body) {
+      const typed = answer.input.value.trim();
+      if (!block.key || !typed) return;
+      body.captcha_key = block.key;
+      body.captcha_answer = typed;
+    },
+  };
+  return block;
+}
+
+export async function signInWith(form, body, captcha, message) {
+  captcha.fill(body);
+  try {
+    const { data } = await busy(form, () => api("POST", "/auth/login", { ...body, device_name: deviceName() }));
+    return data;
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    if (error.code === "captcha_required" && error.body.captcha) captcha.show(error.body.captcha);
+    message.set(errorText(error));
+    return null;
+  }
+}
+
+export function render(ctx) {
+  const message = messageBox();
+  const notice = takeFlash();
+  const username = field({
+    name: "username",
+    label: t("BHXH code"),
+    help: t("Or your 12-digit CCCD number. Spaces are fine."),
+    autocomplete: "username",
+    inputmode: "numeric",
+    value: draft.username,
+  });
+  const password = field({ name: "password", label: t("Password"), type: "password", autocomplete: "current-password" });
+  const captcha = captchaBlock();
+  const form = h(
+    "form",
+    { id: "signin", class: "card", novalidate: true },
+    message.box,
+    username.wrap,
+    password.wrap,
+    captcha.wrap,
+    button(t("Sign in"), { primary: true, type: "submit" }),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    message.set("");
+    username.error("");
+    password.error("");
+    const identifier = username.input.value.trim();
+    if (!identifier) return username.error(t("Enter your BHXH code or CCCD number."));
+    if (!password.input.value) return password.error(t("Enter your password."));
+    const data = await signInWith(form, { username: identifier, password: password.input.value }, captcha, message);
+    password.input.value = "";
+    if (!data) return;
+    draft.username = "";
+    ctx.go(data.password_change_required ? "/doi-mat-khau" : "/");
+  });
+  // The seed's way: type the BHXH code, then "Quên mật khẩu" (the code goes along).
+  const forgot = h(
+    "a",
+    { href: "#/quen-mat-khau", id: "forgot-password", class: "button block", onclick: () => { draft.username = username.input.value; } },
+    t("Forgot password"),
+  );
+  show(
+    t("Sign in"),
+    h("h1", {}, t("Sign in")),
+    notice ? h("div", { class: "notice", role: "status", id: "flash" }, notice) : null,
+    form,
+    h("p", {}, forgot),
+    h("p", { class: "center" }, linkButton(t("No account yet? Register (form 01/ĐK-GD)"), "/dang-ky/", { id: "register" })),
+  );
+}
