@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import Resolver404, resolve
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -22,7 +22,6 @@ from ansinh.people.forms import OfficeSearchForm
 from ansinh.people.offices import find_offices
 
 # Where issue 13 serves the installable app; linked only once something answers there.
-APP_PATH = "/app/"
 QR_MODE = "qr"  # ``?cach=qr``: the card check by its QR code
 
 
@@ -106,20 +105,7 @@ def offices(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/public/offices.html", context, status=status)
 
 
-def app_available() -> bool:
-    """True once a page answers at ``APP_PATH`` (issue 13 serves the installable app there)."""
-    try:
-        resolve(APP_PATH)
-    except Resolver404:
-        return False
-    return True
-
-
 def get_app(request: HttpRequest) -> HttpResponse:
     """ "Tải ứng dụng": what the installable app does and how it is installed (from the
-    browser, no app store); a link to it only once it is served."""
-    return render(
-        request,
-        "portal/public/app.html",
-        {"app_url": APP_PATH if app_available() else None},
-    )
+    browser, no app store), with the link to it."""
+    return render(request, "portal/public/app.html", {"app_url": reverse("app:shell")})

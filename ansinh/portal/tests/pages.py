@@ -27,7 +27,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import Resolver404, URLPattern, URLResolver, resolve
 from django.utils import timezone
-from playwright.sync_api import Page, Response, expect
+from playwright.sync_api import FilePayload, Page, Response, expect
 
 from ansinh.accounts.models import User
 from ansinh.conftest import CITIZEN_PASSWORD, OTHER_PASSWORD
@@ -255,7 +255,7 @@ def _start_registration(page: Page, demo: Demo) -> None:
     for photo in ("cccd_front", "cccd_back", "portrait"):
         page.set_input_files(
             f'input[name="{photo}"]',
-            files=[{"name": f"{photo}.png", "mimeType": "image/png", "buffer": png()}],
+            files=FilePayload(name=f"{photo}.png", mimeType="image/png", buffer=png()),
         )
     page.fill('input[name="captcha_1"]', captcha_answer(page))
     page.locator(f"#registration {SUBMIT}").click()

@@ -6,14 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.http import HttpResponse
-from django.test import override_settings
-from django.urls import path
 
-from ansinh import urls as site_urls
 from ansinh.conftest import CITIZEN_PASSWORD
 from ansinh.people.models import Office
-from ansinh.portal.public import app_available
 from ansinh.portal.tests.helpers import login, text
 
 pytestmark = pytest.mark.django_db
@@ -89,29 +84,11 @@ def test_i_have_no_email_needs_no_recovery_and_ends_with_what_to_do_next(client)
 # --- "Tải ứng dụng" -----------------------------------------------------------------------------
 
 
-def test_the_app_page_links_no_app_while_none_is_served(client):
-    assert not app_available()
+def test_the_app_page_explains_the_install_and_links_the_app(client):
     content = client.get("/ung-dung/").content.decode()
 
-    assert 'href="/app/"' not in content
-    assert 'id="app-coming"' in content
+    assert 'href="/app/"' in content and 'id="open-app"' in content
     assert "Thêm vào màn hình chính" in text(content)
-
-
-def _app(request):
-    return HttpResponse("app")
-
-
-# The site as issue 13 will make it: something served at /app/ (ROOT_URLCONF in the test below).
-urlpatterns = [path("app/", _app), *site_urls.urlpatterns]
-
-
-def test_the_app_page_links_the_app_once_it_is_served(client):
-    with override_settings(ROOT_URLCONF=__name__):
-        assert app_available()
-        content = client.get("/ung-dung/").content.decode()
-
-    assert 'href="/app/"' in content and 'id="app-coming"' not in content
 
 
 # --- "Tìm cơ quan BHXH" -------------------------------------------------------------------------
