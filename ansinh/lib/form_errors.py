@@ -8,6 +8,9 @@ in ``base.html`` (issue 12 §2 "Forms").
   switching tabs sees it. A form is any ``django.forms`` form in the template's context (under
   whatever name the view gave it); pages whose refusal is not a form error name it with one of
   ``ERROR_FLAGS``.
+* ``{% summary_takes_focus %}``: on such a page no input keeps its ``autofocus``: the browser
+  applies autofocus at its own moment (sometimes after ``static/form-errors.js`` focused the
+  summary), so the summary gets the focus only if no field asks for it.
 """
 
 from __future__ import annotations
@@ -46,3 +49,15 @@ def error_title_prefix(context: template.Context) -> str:
         return ""
     # Translators: before a page's title when a form on it has errors ("Lỗi: Đăng nhập").
     return pgettext("page title", "Error:") + " "
+
+
+@register.simple_tag(takes_context=True)
+def summary_takes_focus(context: template.Context) -> str:
+    """Drop ``autofocus`` from every field of the page's forms when one has errors (the forms
+    are the view's own instances, their widgets copied per form: nothing else changes)."""
+    if page_has_errors(context):
+        for value in context.flatten().values():
+            if isinstance(value, BaseForm):
+                for field in value.fields.values():
+                    field.widget.attrs.pop("autofocus", None)
+    return ""

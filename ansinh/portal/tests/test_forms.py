@@ -17,7 +17,7 @@ from django.utils import translation
 from ansinh.audit.models import DataAccess
 from ansinh.conftest import CITIZEN_PASSWORD, run_on_commit
 from ansinh.dossiers.models import Dossier, Status
-from ansinh.dossiers.tests.helpers import unit_file
+from ansinh.dossiers.tests.helpers import registration_photos, unit_file
 from ansinh.lib.form_errors import page_has_errors
 from ansinh.recovery.forms import RecoveryCodeForm
 
@@ -79,7 +79,7 @@ def test_every_malformed_registration_value_is_named_at_once(client, office):
     typed = {"identifier": "12", "full_name": "Nguyễn Văn An", "date_of_birth": "17/05/1990",
              "phone": "123", "email": "an.nguyen", "office": "01001",
              "captcha_0": "x", "captcha_1": "PASSED"}  # fmt: skip
-    response = client.post("/dang-ky/", typed)
+    response = client.post("/dang-ky/", {**typed, **registration_photos()})
     assert response.status_code == 400
     summary = SUMMARY_LINKS.search(response.content.decode())
     assert summary
@@ -91,10 +91,29 @@ def test_a_missing_field_and_a_malformed_one_are_named_together(client, office):
     typed = {"identifier": "0123456789", "full_name": "", "date_of_birth": "17/05/1990",
              "phone": "0912345678", "email": "an.nguyen", "office": "01001",
              "captcha_0": "x", "captcha_1": "PASSED"}  # fmt: skip
-    response = client.post("/dang-ky/", typed)
+    response = client.post("/dang-ky/", {**typed, **registration_photos()})
     summary = SUMMARY_LINKS.search(response.content.decode())
     assert summary
     assert re.findall(r'<a href="#([^"]+)">', summary.group(0)) == ["id_full_name", "id_email"]
+
+
+def test_a_missing_photo_and_a_malformed_value_are_named_together(client, office):
+    typed = {"identifier": "0123456789", "full_name": "Nguyễn Văn An", "date_of_birth": "17/05/1990",
+             "phone": "0912345678", "email": "an.nguyen", "office": "01001",
+             "captcha_0": "x", "captcha_1": "PASSED"}  # fmt: skip
+    response = client.post("/dang-ky/", {**typed, **registration_photos(portrait=None)})
+    summary = SUMMARY_LINKS.search(response.content.decode())
+    assert summary
+    assert re.findall(r'<a href="#([^"]+)">', summary.group(0)) == ["id_email", "id_portrait"]
+
+
+def test_no_input_takes_the_focus_from_the_error_summary(client):
+    """The browser applies ``autofocus`` when it likes, sometimes after the summary took the
+    focus: a page with errors has none, a page without keeps it."""
+    assert "autofocus" in client.get("/dang-nhap/").content.decode()
+    refused = client.post("/dang-nhap/", {"username": "", "password": ""}).content.decode()
+    assert 'id="errors"' in refused and "autofocus" not in refused
+    assert "autofocus" in client.get("/dang-nhap/").content.decode()  # the next form, untouched
 
 
 def test_only_a_bound_form_with_errors_marks_the_page():
