@@ -56,7 +56,7 @@ def test_an_empty_login_form_comes_back_with_every_error_and_the_focus_on_them(p
     expect(phone).to_have_title(re.compile(r"^Đăng nhập"))
     phone.locator(SUBMIT).click()
     expect(phone).to_have_title(re.compile(r"^Lỗi: Đăng nhập"))
-    assert focused_id(phone) == "errors"  # not the username's autofocus
+    expect(phone.locator("#errors")).to_be_focused()  # not the username's autofocus
     summary = phone.locator("#errors")
     expect(summary).to_be_in_viewport()
     expect(summary.locator("li")).to_have_count(3)
@@ -74,7 +74,7 @@ def test_an_invalid_registration_comes_back_with_every_error_and_the_focus_on_th
     answer_captcha(phone)
     phone.locator(SUBMIT).click()
     expect(phone).to_have_title(re.compile(r"^Lỗi: "))
-    assert focused_id(phone) == "errors"
+    expect(phone.locator("#errors")).to_be_focused()
     shoot(phone, "register-errors")
     targets = _every_link_leads_to_its_field(phone)
     # The name, the date of birth and the office were left empty; the email has no domain.

@@ -15,7 +15,6 @@ from ansinh.notifications.tests.smtp_server import smtp_server
 from .browser_steps import (
     answer_captcha,
     email_line,
-    focused_id,
     phone,
     phone_without_js,
     real_captcha,
@@ -89,7 +88,7 @@ def test_choosing_my_own_password_on_a_phone(phone: Page, citizen, smtp_server):
         expect(phone).to_have_title(re.compile(r"^Lỗi: "))
         expect(own).to_be_visible()
         expect(phone.locator(CHOOSE)).to_be_checked()
-        assert focused_id(phone) == "errors"
+        expect(phone.locator("#errors")).to_be_focused()
         expect(phone.locator("#errors a")).to_have_count(1)
         shoot(phone, "recovery-code-error")
 
