@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from ansinh.audit.services import record
 from ansinh.lib.actor import Actor
@@ -227,7 +227,7 @@ def logout_all(*, actor: Actor) -> LoggedOutEverywhere:
             notify(
                 user=user,
                 kind="passkeys_remain",
-                title=_lazy("You signed out everywhere"),
+                title=gettext_lazy("You signed out everywhere"),
                 body=reminder(passkeys),
             )
     return LoggedOutEverywhere(devices, passkeys, str(reminder(passkeys)))

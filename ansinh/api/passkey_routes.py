@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
-from ninja import Router
+from ninja import Router, Status
 
 from ansinh.accounts import passkey_login, passkeys, services
 from ansinh.lib.actor import Actor, Channel
@@ -93,7 +93,7 @@ def passkey_options(request: HttpRequest, payload: PasskeyOptionsIn) -> dict[str
         410: ErrorOut,
     },
 )
-def add_passkey(request: HttpRequest, payload: PasskeyAddIn) -> tuple[int, PasskeyOut]:
+def add_passkey(request: HttpRequest, payload: PasskeyAddIn) -> Status[PasskeyOut]:
     """Finish adding a passkey with the credential `navigator.credentials.create()` returned
     and a name the person chose. The challenge is used up by this call whatever happens (410
     `passkey_challenge_expired`: start again); an answer that fails verification (wrong site,
@@ -104,7 +104,7 @@ def add_passkey(request: HttpRequest, payload: PasskeyAddIn) -> tuple[int, Passk
         name=payload.name,
         credential=payload.credential.model_dump(by_alias=True, exclude_none=True),
     )
-    return 201, _passkey_out(passkey)
+    return Status(201, _passkey_out(passkey))
 
 
 @me_router.get("", response={200: PasskeysOut, 401: ErrorOut, 403: ErrorOut})

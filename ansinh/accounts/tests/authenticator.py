@@ -97,9 +97,7 @@ class SoftAuthenticator:
         )
         auth_data = rp_hash + bytes([flags]) + struct.pack(">I", self._next_count()) + attested
         attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
-        client_data = self.client_data(
-            "webauthn.create", challenge or options["challenge"], origin
-        )
+        client_data = self.client_data("webauthn.create", challenge or options["challenge"], origin)
         return {
             "id": self.id,
             "rawId": self.id,
