@@ -35,11 +35,15 @@ def register(
 
 
 def add_passkey(
-    api: Api, tokens: dict[str, Any], device: SoftAuthenticator | None = None, name: str = PHONE
+    api: Api,
+    tokens: dict[str, Any],
+    device: SoftAuthenticator | None = None,
+    name: str = PHONE,
+    password: str = CITIZEN_PASSWORD,
 ) -> SoftAuthenticator:
     """A passkey added to the signed-in account (``tokens``), on ``device`` or a new one."""
     device = device or SoftAuthenticator()
-    options = registration_options(api, tokens)
+    options = registration_options(api, tokens, password)
     assert options.status_code == 200, options.content
     response = register(api, tokens, device.create(options.json()), name=name)
     assert response.status_code == 201, response.content
