@@ -84,7 +84,8 @@ def _is_ip(host: str) -> bool:
 
 def configuration_problems(rp: str, origins: list[str], *, production: bool) -> list[str]:
     """What is wrong with an RP ID and its origins (empty: nothing). Production also wants
-    HTTPS and exact origins (no ``:*``). Used by the system check ``ansinh.E004``."""
+    HTTPS (but on localhost) and exact origins (no ``:*``). Used by the system check
+    ``ansinh.E004``."""
     problems = []
     if not rp:
         problems.append("WEBAUTHN_RP_ID is not set (the site's host name, e.g. ansinh.gov.vn)")
@@ -102,7 +103,9 @@ def configuration_problems(rp: str, origins: list[str], *, production: bool) -> 
         scheme, host, _port = split
         if production and origin.endswith(ANY_PORT):
             problems.append(f"WEBAUTHN_ORIGINS: {origin!r} must name its exact port")
-        if production and scheme != "https":
+        if production and scheme != "https" and host != "localhost":
+            # Browsers allow WebAuthn over plain HTTP on localhost only (a benchmark on
+            # loopback); anything public needs https.
             problems.append(f"WEBAUTHN_ORIGINS: {origin!r} must be https")
         if rp and host != rp and not host.endswith("." + rp):
             problems.append(f"WEBAUTHN_ORIGINS: {origin!r} is not {rp} or a subdomain of it")
