@@ -64,6 +64,7 @@ def _passkey_out(passkey: Any) -> PasskeyOut:
         429: ErrorOut,
     },
     openapi_extra={"responses": {200: {"description": OPTIONS_DOC}}},
+    summary="Start adding a passkey",
 )
 @sensitive_variables("payload")
 def passkey_options(request: HttpRequest, payload: PasskeyOptionsIn) -> dict[str, Any]:
@@ -92,6 +93,7 @@ def passkey_options(request: HttpRequest, payload: PasskeyOptionsIn) -> dict[str
         409: ErrorOut,
         410: ErrorOut,
     },
+    summary="Add a passkey",
 )
 def add_passkey(request: HttpRequest, payload: PasskeyAddIn) -> Status[PasskeyOut]:
     """Finish adding a passkey with the credential `navigator.credentials.create()` returned
@@ -107,14 +109,18 @@ def add_passkey(request: HttpRequest, payload: PasskeyAddIn) -> Status[PasskeyOu
     return Status(201, _passkey_out(passkey))
 
 
-@me_router.get("", response={200: PasskeysOut, 401: ErrorOut, 403: ErrorOut})
+@me_router.get(
+    "", response={200: PasskeysOut, 401: ErrorOut, 403: ErrorOut}, summary="List my passkeys"
+)
 def list_passkeys(request: HttpRequest) -> PasskeysOut:
     """This account's passkeys, newest first."""
     return PasskeysOut(items=[_passkey_out(p) for p in passkeys.passkeys_of(_actor(request))])
 
 
 @me_router.delete(
-    "/{passkey_id}", response={204: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+    "/{passkey_id}",
+    response={204: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Remove a passkey",
 )
 def remove_passkey(request: HttpRequest, passkey_id: str) -> HttpResponse:
     """Remove one of this account's passkeys: it no longer signs in. Another person's or an
@@ -128,6 +134,7 @@ def remove_passkey(request: HttpRequest, passkey_id: str) -> HttpResponse:
     response={200: dict[str, Any], 429: ErrorOut},
     auth=None,
     openapi_extra={"responses": {200: {"description": OPTIONS_DOC}}},
+    summary="Start a passkey sign-in",
 )
 def passkey_sign_in_options(request: HttpRequest) -> dict[str, Any]:
     """Start a passkey sign-in: the options for `navigator.credentials.get()` (no identifier
@@ -140,6 +147,7 @@ def passkey_sign_in_options(request: HttpRequest) -> dict[str, Any]:
     "",
     response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 410: ErrorOut, 429: ErrorOut},
     auth=None,
+    summary="Sign in with a passkey",
 )
 def passkey_sign_in(request: HttpRequest, payload: PasskeySignInIn) -> TokenOut:
     """Sign in with the credential `navigator.credentials.get()` returned: the same tokens as
