@@ -28,6 +28,11 @@ Three counters, each decided before the password is looked at:
 
 Both database rows live in the database, not a cache, so no client can flush them; refused
 attempts count nowhere and create nothing (issue 11 e).
+
+A passkey sign-in (``passkey_login``) is throttled the same way with the credential it names
+in place of the typed identifier (``credential_state``: the same back-off, a keyed digest of
+the credential id, known and unknown alike) and the same address allowance and CAPTCHA, but
+no account row: a passkey's failures never lock the account's password.
 """
 
 from __future__ import annotations
