@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, ViewportSize
 
 from ansinh.accounts.models import Passkey
 from ansinh.conftest import CITIZEN_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 # Runs in the page: the calls the app makes, with the browser's own WebAuthn.
 CEREMONIES = """
