@@ -280,6 +280,22 @@ REFRESH_TOKEN_TTL_SECONDS = env_int("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
 # The citizen app (docs/app.md) asks for the password again after this long without a touch.
 APP_IDLE_SECONDS = env_int("APP_IDLE_SECONDS", 15 * 60)
 
+# Passkeys (WebAuthn; docs/security.md "Passkeys", ansinh/accounts/passkeys.py). The relying
+# party ID is the site's host name: a domain, never an IP address (so not 127.0.0.1); the
+# origins are the exact scheme://host[:port] the app is served from. The embedded profile
+# accepts http://localhost on any port (`make run`: open http://localhost:8000/app/; the test
+# server's random port); production must set both (system check ansinh.E004).
+WEBAUTHN_RP_ID = ENV.get("WEBAUTHN_RP_ID", "" if PRODUCTION else "localhost").strip()
+WEBAUTHN_RP_NAME = ENV.get("WEBAUTHN_RP_NAME", "").strip() or "An Sinh"
+WEBAUTHN_ORIGINS = env_list("WEBAUTHN_ORIGINS", [] if PRODUCTION else ["http://localhost:*"])
+# A challenge (to add a passkey or to sign in with one) works once, for this long.
+PASSKEY_CHALLENGE_TTL_SECONDS = env_int("PASSKEY_CHALLENGE_TTL_SECONDS", 5 * 60)
+# Sign-in challenges handed out per client address (anyone may ask for one).
+PASSKEY_OPTIONS_IP_RATE = ENV.get("PASSKEY_OPTIONS_IP_RATE", "120/15m")
+# Registration challenges per account (each one needs the password again).
+PASSKEY_REGISTER_RATE = ENV.get("PASSKEY_REGISTER_RATE", "20/h")
+PASSKEY_MAX_PER_ACCOUNT = env_int("PASSKEY_MAX_PER_ACCOUNT", 10)
+
 # Password recovery (DESIGN §3.3, docs/recovery.md)
 RECOVERY_OTP_TTL_SECONDS = env_int("RECOVERY_OTP_TTL_SECONDS", 5 * 60)
 RECOVERY_OTP_MAX_ATTEMPTS = env_int("RECOVERY_OTP_MAX_ATTEMPTS", 5)

@@ -58,6 +58,8 @@ def _django(url: str) -> None:
         SECRET_KEY="bench-" + uuid.uuid4().hex,
         SMTP_HOST="127.0.0.1",
         SITE_URL="http://127.0.0.1:8000",
+        WEBAUTHN_RP_ID="localhost",
+        WEBAUTHN_ORIGINS="http://localhost:8000",
         LOG_LEVEL="WARNING",
     )
     os.environ.pop("REDIS_URL", None)

@@ -352,6 +352,8 @@ class ProductionStack:
             SMTP_PORT=str(self.smtp.port),
             SECRET_KEY=secrets.token_urlsafe(50),
             SITE_URL="http://127.0.0.1:8000",  # only used in the links of emails
+            WEBAUTHN_RP_ID="localhost",  # passkeys (required in production)
+            WEBAUTHN_ORIGINS="http://localhost:8000",
             ALLOWED_HOSTS=LOOPBACK,
             SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback; a proxy terminates TLS in production
             PYTHONUNBUFFERED="1",

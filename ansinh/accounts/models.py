@@ -74,6 +74,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Rotated to end every web session at once (logout-all, password change, recovery).
     security_stamp = models.CharField(max_length=32, default=new_security_stamp)
     language = models.CharField(max_length=2, default="vi")
+    # The WebAuthn user handle of the account's passkeys (accounts/passkeys.py): 32 random
+    # bytes, made with the first passkey, never the username or the BHXH code.
+    passkey_handle = models.BinaryField(max_length=32, null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -255,3 +258,55 @@ class LoginFailureCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key[:10]}… {self.failures}"
+
+
+class Passkey(models.Model):
+    """A passkey ("khóa truy cập"): one WebAuthn credential of one account, discoverable and
+    user-verified, that signs in to the app without the password (accounts/passkeys.py). Only
+    the public key is here; the private key never leaves the person's device."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="passkeys")
+    # base64url of the raw credential id (at most 1023 bytes, WebAuthn §5.1), as the app sends it.
+    credential_id = models.CharField(max_length=1400, unique=True)
+    public_key = models.BinaryField(max_length=2048)  # COSE_Key
+    # The authenticator's signature counter; 0 for those that keep none (most synced passkeys).
+    sign_count = models.PositiveBigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)
+    # The authenticator model (all zeros when it does not say); backed up = a synced passkey.
+    aaguid = models.CharField(max_length=36, blank=True)
+    backed_up = models.BooleanField(default=False)
+    name = models.CharField(max_length=60)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"], name="passkey_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.name}"
+
+
+class ChallengePurpose(models.TextChoices):
+    REGISTER = "register", _("Add a passkey")
+    SIGN_IN = "sign_in", _("Sign in with a passkey")
+
+
+class PasskeyChallenge(models.Model):
+    """A WebAuthn challenge handed out and not yet used: single-use (the first answer deletes
+    the row with one conditional DELETE, whatever the outcome), short-lived, bound to its
+    purpose and, for adding a passkey, to the signed-in account. Only its digest is kept."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    purpose = models.CharField(max_length=10, choices=ChallengePurpose.choices)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="passkey_challenge_exp_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.digest[:10]}…"

@@ -26,6 +26,7 @@ from ansinh.notifications import emails
 from . import throttle
 from .backends import normalize_identifier, resolve_identifier
 from .models import DeviceSession, User, new_security_stamp
+from .passkey_reminder import reminder_for
 from .throttle import CaptchaRequired as CaptchaRequired
 from .throttle import LoginState
 from .throttle import Throttled as Throttled
@@ -206,9 +207,17 @@ def check_credentials(
     return user, state
 
 
-def record_login(*, user: User, actor: Actor, state: LoginState | None = None) -> None:
+def record_login(
+    *,
+    user: User,
+    actor: Actor,
+    state: LoginState | None = None,
+    method: str = "password",
+    details: dict[str, str] | None = None,
+) -> None:
     """The writes of a successful login, inside the caller's transaction: last login, a
-    temporary password spent, failures forgotten, the audit event.
+    temporary password spent (a password login only), failures forgotten, the audit event
+    (``login.succeeded`` with the ``method``: ``password`` or ``passkey``).
 
     One conditional UPDATE claims the login: it matches only while the account still has the
     security stamp (and, for a temporary password, the expiry) that ``check_credentials`` read
@@ -220,7 +229,8 @@ def record_login(*, user: User, actor: Actor, state: LoginState | None = None) -
     now = timezone.now()
     claim = User.objects.filter(pk=user.pk, is_active=True, security_stamp=user.security_stamp)
     changes: dict[str, object] = {"last_login": now}
-    if user.password_expires_at is not None:
+    spends_temporary = method == "password" and user.password_expires_at is not None
+    if spends_temporary:
         # A temporary password works for one login: this session (or device) may now only
         # change it; signing in with it again fails like any wrong password.
         claim = claim.filter(
@@ -230,10 +240,15 @@ def record_login(*, user: User, actor: Actor, state: LoginState | None = None) -
     if claim.update(**changes) != 1:
         raise StaleLogin("stale")
     user.last_login = now
-    if user.password_expires_at is not None:
+    if spends_temporary:
         user.password_expires_at = now
     throttle.record_success(state or throttle.load(user, user.username))
-    record("login.succeeded", subject=user, by=actor.as_user(user))
+    record(
+        "login.succeeded",
+        subject=user,
+        by=actor.as_user(user),
+        details={"method": method, **(details or {})},
+    )
 
 
 def _login(
@@ -420,4 +435,4 @@ def change_password(
         set_password(user=user, new_password=new_password)
         end_all_sessions(user=user, reason="password_changed", keep_device=keep_device)
         record("password.changed", subject=user, by=actor)
-        emails.send_password_changed(user=user)
+        emails.send_password_changed(user=user, passkey_reminder=reminder_for(user))

@@ -28,6 +28,11 @@ Three counters, each decided before the password is looked at:
 
 Both database rows live in the database, not a cache, so no client can flush them; refused
 attempts count nowhere and create nothing (issue 11 e).
+
+A passkey sign-in (``passkey_login``) is throttled the same way with the credential it names
+in place of the typed identifier (``credential_state``: the same back-off, a keyed digest of
+the credential id, known and unknown alike) and the same address allowance and CAPTCHA, but
+no account row: a passkey's failures never lock the account's password.
 """
 
 from __future__ import annotations
@@ -190,13 +195,56 @@ def record_failure(who: Actor, state: LoginState) -> tuple[int, int]:
     return int(counts[state.identifier_key]), int(counts[state.account_key])
 
 
+def credential_state(credential_id: str, now: dt.datetime | None = None) -> LoginState:
+    """The back-off of a passkey sign-in, keyed by the credential it names (registered or
+    not, alike), on the same schedule as a typed identifier's. It has no account row: a
+    passkey's failures never count towards the account's password cap (``locked``), so
+    nobody can lock a person's password by sending bad passkey answers."""
+    now = now or timezone.now()
+    key = "i:" + ratelimit.digest("passkey-credential", credential_id)
+    row = LoginFailureCounter.objects.filter(key=key).values_list("failures", "last_failed_at")
+    failures, last_at = row.first() or (0, None)
+    if last_at is not None and last_at <= now - _memory():
+        failures, last_at = 0, None
+    return LoginState(key, "", failures, last_at, 0)
+
+
+_UPSERT_ONE = """
+INSERT INTO {table} ({key}, {failures}, {last}) VALUES (%s, 1, %s)
+ON CONFLICT ({key}) DO UPDATE SET
+    {failures} = CASE WHEN {table}.{last} <= %s THEN 1 ELSE {table}.{failures} + 1 END,
+    {last} = excluded.{last}
+RETURNING {failures}
+"""
+
+
+def record_credential_failure(who: Actor, state: LoginState) -> int:
+    """Count one failed passkey sign-in on its credential's row (``credential_state``) and on
+    the client address, like ``record_failure``; returns the credential's consecutive
+    failures."""
+    now = timezone.now()
+    quote = connection.ops.quote_name
+    sql = _UPSERT_ONE.format(
+        table=quote(LoginFailureCounter._meta.db_table),
+        key=quote("key"),
+        failures=quote("failures"),
+        last=quote("last_failed_at"),
+    )
+    at = connection.ops.adapt_datetimefield_value(now)
+    cutoff = connection.ops.adapt_datetimefield_value(now - _memory())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [state.identifier_key, at, cutoff])
+        (failures,) = cursor.fetchone()
+    ratelimit.count(group="login-ip", key=_address(who), rate=settings.LOGIN_IP_RATE)
+    return int(failures)
+
+
 def record_success(state: LoginState) -> None:
     """A right password: the typed identifier's and the account's failures are forgotten (the
     account's other identifier keeps its own back-off, so nothing links the two)."""
     if state.failures or state.account_failures or state.last_failed_at:
-        LoginFailureCounter.objects.filter(
-            key__in=[state.identifier_key, state.account_key]
-        ).delete()
+        keys = [key for key in (state.identifier_key, state.account_key) if key]
+        LoginFailureCounter.objects.filter(key__in=keys).delete()
 
 
 def account_failures(user: User) -> int:

@@ -18,12 +18,15 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from ansinh.audit.services import record
 from ansinh.lib.actor import Actor
+from ansinh.notifications.services import notify
 
 from . import lookups
 from .models import AppToken, DeviceSession, TokenKind, User, new_security_stamp
+from .passkey_reminder import passkeys_left, reminder
 
 TOKEN_PREFIX = "ans_"  # noqa: S105 - a prefix, not a secret
 
@@ -201,10 +204,33 @@ def _end_sessions_audited(*, user: User, actor: Actor, event: str) -> int:
     return count
 
 
-def logout_all(*, actor: Actor) -> None:
-    """The actor ends every web session and app device of its own account, this one too."""
+@dataclass(frozen=True)
+class LoggedOutEverywhere:
+    """What "sign out everywhere" did: how many app devices it ended, and how many passkeys
+    still sign in (none is deleted) with the sentence that says so (``reminder``, empty for
+    none)."""
+
+    devices: int
+    passkeys: int
+    reminder: str
+
+
+def logout_all(*, actor: Actor) -> LoggedOutEverywhere:
+    """The actor ends every web session and app device of its own account, this one too. The
+    passkeys stay; a person who has some is told so, in the answer and by an in-app notice
+    (``accounts.passkey_reminder``)."""
     user = signed_in(actor)
-    _end_sessions_audited(user=user, actor=actor, event="logout_all")
+    with transaction.atomic():
+        devices = _end_sessions_audited(user=user, actor=actor, event="logout_all")
+        passkeys = passkeys_left(user)
+        if passkeys:
+            notify(
+                user=user,
+                kind="passkeys_remain",
+                title=gettext_lazy("You signed out everywhere"),
+                body=reminder(passkeys),
+            )
+    return LoggedOutEverywhere(devices, passkeys, str(reminder(passkeys)))
 
 
 def end_sessions_by_admin(*, user: User, actor: Actor) -> int:

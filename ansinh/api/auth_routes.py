@@ -32,7 +32,7 @@ def _invalid_credentials() -> ApiError:
     return ApiError(401, "invalid_credentials", _("The identifier or password is incorrect."))
 
 
-def _too_many_attempts(exc: services.Throttled) -> ApiError:
+def too_many_attempts(exc: services.Throttled) -> ApiError:
     return ApiError(
         429,
         "too_many_attempts",
@@ -41,7 +41,7 @@ def _too_many_attempts(exc: services.Throttled) -> ApiError:
     )
 
 
-def _captcha_required(exc: services.CaptchaRequired) -> ApiError:
+def captcha_required(exc: services.CaptchaRequired) -> ApiError:
     """429 ``captcha_required`` with a fresh challenge: the image (and audio) to show, and the
     key to send back with the answer as ``captcha_key`` / ``captcha_answer``."""
     key = CaptchaStore.generate_key()
@@ -62,7 +62,7 @@ def _captcha_required(exc: services.CaptchaRequired) -> ApiError:
     )
 
 
-def _captcha_passed(key: str | None, answer: str | None) -> bool:
+def captcha_passed(key: str | None, answer: str | None) -> bool:
     """The portal form's CAPTCHA check, for the app: each challenge works once, right or
     wrong; a missing or wrong answer just counts as no CAPTCHA."""
     if not key or not answer:
@@ -74,7 +74,7 @@ def _captcha_passed(key: str | None, answer: str | None) -> bool:
     return True
 
 
-def _wrong_current_password() -> ApiError:
+def wrong_current_password() -> ApiError:
     return ApiError(400, "wrong_current_password", _("The current password is incorrect."))
 
 
@@ -83,13 +83,13 @@ def _actor(request: HttpRequest) -> Actor:
     return Actor.from_request(request, Channel.API)
 
 
-def _anonymous(request: HttpRequest) -> Actor:
+def anonymous(request: HttpRequest) -> Actor:
     """The acting party of login and refresh: nobody yet (a browser's web session, if any,
     plays no part in the API)."""
     return Actor.from_request(request, Channel.API).as_user(None)
 
 
-def _token_out(pair: services.TokenPair) -> TokenOut:
+def token_out(pair: services.TokenPair) -> TokenOut:
     return TokenOut(
         access_token=pair.access_token,
         refresh_token=pair.refresh_token,
@@ -114,17 +114,17 @@ def login(request: HttpRequest, payload: LoginIn) -> TokenOut:
             identifier=payload.username,
             password=payload.password,
             device_name=payload.device_name or "",
-            actor=_anonymous(request),
-            captcha_passed=_captcha_passed(payload.captcha_key, payload.captcha_answer),
+            actor=anonymous(request),
+            captcha_passed=captcha_passed(payload.captcha_key, payload.captcha_answer),
         )
     except services.CaptchaRequired as exc:
-        raise _captcha_required(exc) from None
+        raise captcha_required(exc) from None
     except services.Throttled as exc:
-        raise _too_many_attempts(exc) from None
+        raise too_many_attempts(exc) from None
     except (services.InvalidCredentials, services.WrongDoor):
         # The API admits citizens and staff alike, so WrongDoor cannot happen here.
         raise _invalid_credentials() from None
-    return _token_out(pair)
+    return token_out(pair)
 
 
 @router.post("/refresh", response={200: TokenOut, 400: ErrorOut, 401: ErrorOut}, auth=None)
@@ -133,12 +133,12 @@ def refresh(request: HttpRequest, payload: RefreshIn) -> TokenOut:
     """Exchange a refresh token for a new pair. Each refresh token works once; reusing one
     revokes that device's tokens."""
     try:
-        pair = services.refresh_tokens(raw_refresh=payload.refresh_token, actor=_anonymous(request))
+        pair = services.refresh_tokens(raw_refresh=payload.refresh_token, actor=anonymous(request))
     except services.InvalidToken:
         raise ApiError(
             401, "invalid_token", _("The refresh token is invalid, expired or already used.")
         ) from None
-    return _token_out(pair)
+    return token_out(pair)
 
 
 @router.post("/logout", response={204: None, 401: ErrorOut}, auth=token_auth_pending_ok)
@@ -150,7 +150,9 @@ def logout(request: HttpRequest) -> HttpResponse:
 
 @router.post("/logout-all", response={204: None, 401: ErrorOut}, auth=token_auth_pending_ok)
 def logout_all(request: HttpRequest) -> HttpResponse:
-    """Revoke every token of every device and end every web session of this account."""
+    """Revoke every token of every device (this one too) and end every web session of this
+    account. Passkeys are not deleted: an in-app notice (and `GET /me/passkeys`) tells the
+    person how many still sign in and to remove those of a lost device."""
     services.logout_all(actor=_actor(request))
     return HttpResponse(status=204)
 
@@ -172,9 +174,9 @@ def change_password(request: HttpRequest, payload: PasswordChangeIn) -> HttpResp
             keep_device=current_device(request),
         )
     except services.Throttled as exc:
-        raise _too_many_attempts(exc) from None
+        raise too_many_attempts(exc) from None
     except services.WrongCurrentPassword:
-        raise _wrong_current_password() from None
+        raise wrong_current_password() from None
     except ValidationError as exc:
         raise ApiError(
             400,
@@ -221,9 +223,9 @@ def sign_out_device(request: HttpRequest, device_id: str, payload: DeviceSignOut
             current_password=payload.current_password,
         )
     except services.Throttled as exc:
-        raise _too_many_attempts(exc) from None
+        raise too_many_attempts(exc) from None
     except services.WrongCurrentPassword:
-        raise _wrong_current_password() from None
+        raise wrong_current_password() from None
     except devices.DeviceNotFound:
         raise ApiError(404, "not_found", _("Not found.")) from None
     return HttpResponse(status=204)

@@ -28,6 +28,13 @@ OPERATION_IDS: dict[str, str] = {
     "recovery_routes.resend": "resendRecoveryCode",
     # /me
     "me_routes.me": "getProfile",
+    # passkeys: /me/passkeys and /auth/passkey
+    "passkey_routes.passkey_options": "startAddingPasskey",
+    "passkey_routes.add_passkey": "addPasskey",
+    "passkey_routes.list_passkeys": "listPasskeys",
+    "passkey_routes.remove_passkey": "removePasskey",
+    "passkey_routes.passkey_sign_in_options": "startPasskeySignIn",
+    "passkey_routes.passkey_sign_in": "signInWithPasskey",
     # dossiers and the email address
     "dossier_routes.unit_file": "fileUnitDossier",
     "dossier_routes.staff_queue": "listStaffDossiers",

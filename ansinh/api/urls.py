@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.operation import Operation
 
-from . import dossier_routes, errors, notice_routes
+from . import dossier_routes, errors, notice_routes, passkey_routes
 from .auth_routes import router as auth_router
 from .card_routes import router as card_router
 from .me_routes import router as me_router
@@ -47,6 +47,9 @@ errors.install(api)
 api.add_router("/auth", auth_router)
 api.add_router("/auth/recovery", recovery_router)
 api.add_router("/me", me_router)
+# Passkeys (issue 13): add, list and remove them; sign in with one.
+api.add_router("/me/passkeys", passkey_routes.me_router)
+api.add_router("/auth/passkey", passkey_routes.auth_router)
 # Dossiers and notices (issue 4): their own modules, their own prefixes.
 dossier_routes.install(api)
 api.add_router("/unit/dossiers", dossier_routes.unit_router)

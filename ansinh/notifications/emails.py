@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 
 from ansinh.lib.metrics import count_email
 
@@ -64,8 +65,12 @@ def queue_email(
     return email
 
 
-def send_password_changed(*, user: User) -> OutboundEmail | None:
-    """Tell the address on record that the password changed, and what to do if it wasn't them."""
+def send_password_changed(
+    *, user: User, passkey_reminder: str | Promise = ""
+) -> OutboundEmail | None:
+    """Tell the address on record that the password changed, and what to do if it wasn't them.
+    ``passkey_reminder``: the sentence about the passkeys that still sign in, if any
+    (``accounts.passkey_reminder``)."""
     recipient = user.contact_email
     if not recipient:
         return None
@@ -74,7 +79,31 @@ def send_password_changed(*, user: User) -> OutboundEmail | None:
         recipient=recipient,
         language=user.language,
         user=user,
-        context={"name": user.display_name, "when": timezone.localtime()},
+        context={
+            "name": user.display_name,
+            "when": timezone.localtime(),
+            "passkey_reminder": passkey_reminder,
+        },
+    )
+
+
+def send_passkey_added(*, user: User, name: str) -> OutboundEmail | None:
+    """Tell the address on record that a passkey was added (it signs in without the password),
+    and what to do if it wasn't them."""
+    recipient = user.contact_email
+    if not recipient:
+        return None
+    return queue_email(
+        kind="passkey_added",
+        recipient=recipient,
+        language=user.language,
+        user=user,
+        context={
+            "name": user.display_name,
+            "passkey_name": name,
+            "when": timezone.localtime(),
+            "manage_url": settings.SITE_URL + "/app/",
+        },
     )
 
 
@@ -110,15 +139,21 @@ def send_recovery_code(
 
 
 def send_recovery_credentials(
-    *, user: User, temporary_password: str, expires_at: dt.datetime
+    *,
+    user: User,
+    temporary_password: str,
+    expires_at: dt.datetime,
+    passkey_reminder: str | Promise = "",
 ) -> OutboundEmail | None:
     """The account's identifiers and a temporary password (``Mã số BHXH: …``,
-    ``Mật khẩu tạm thời: …``) that works once, until ``expires_at``, and forces a change."""
+    ``Mật khẩu tạm thời: …``) that works once, until ``expires_at``, and forces a change;
+    and the passkeys that still sign in, if any (``passkey_reminder``)."""
     return send_credentials(
         kind="recovery_credentials",
         user=user,
         temporary_password=temporary_password,
         expires_at=expires_at,
+        context={"passkey_reminder": passkey_reminder},
     )
 
 
@@ -153,8 +188,11 @@ def send_credentials(
     )
 
 
-def send_password_reset(*, user: User, chose_password: bool) -> OutboundEmail | None:
-    """ "Your password was reset", with what to do if it was not the person (NIST 800-63B)."""
+def send_password_reset(
+    *, user: User, chose_password: bool, passkey_reminder: str | Promise = ""
+) -> OutboundEmail | None:
+    """ "Your password was reset", with what to do if it was not the person (NIST 800-63B),
+    and the passkeys that still sign in, if any (``passkey_reminder``)."""
     recipient = user.contact_email
     if not recipient:
         return None
@@ -167,5 +205,6 @@ def send_password_reset(*, user: User, chose_password: bool) -> OutboundEmail | 
             "name": user.display_name,
             "when": timezone.localtime(),
             "chose_password": chose_password,
+            "passkey_reminder": passkey_reminder,
         },
     )

@@ -24,6 +24,26 @@ def production_safety(app_configs: Any, **kwargs: Any) -> list[Error]:
     return errors
 
 
+@register(Tags.security, deploy=False)
+def passkey_settings(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """Passkeys are scoped to WEBAUTHN_RP_ID and accepted from WEBAUTHN_ORIGINS only: the
+    production profile has no default for either (docs/operations.md "Passkeys")."""
+    from ansinh.accounts.relying_party import configuration_problems
+
+    problems = configuration_problems(
+        settings.WEBAUTHN_RP_ID, list(settings.WEBAUTHN_ORIGINS), production=settings.PRODUCTION
+    )
+    return [
+        Error(
+            problem,
+            hint="Set WEBAUTHN_RP_ID to the site's host name and WEBAUTHN_ORIGINS to the "
+            "https origin(s) the app is served from (docs/operations.md).",
+            id="ansinh.E004",
+        )
+        for problem in problems
+    ]
+
+
 @register(Tags.security, deploy=True)
 def card_signing_keys(app_configs: Any, **kwargs: Any) -> list[Warning]:
     """``check --deploy``: the e-BHYT card endpoints sign with CARD_KEYS_FILE, which the

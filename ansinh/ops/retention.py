@@ -6,7 +6,8 @@ purpose needs; the defaults below are settings, so an operator can follow the ag
 |---|---|---|
 | recovery rows (no code in clear, ever) | 30 days | ``RETENTION_RECOVERY_DAYS`` |
 | spent wrong-code budgets | their window | ``RECOVERY_ACCOUNT_WINDOW_SECONDS`` |
-| failed-login counters of typed identifiers (keyed digests) | 30 days after the last failure | ``LOGIN_FAILURE_MEMORY_SECONDS`` |
+| failed-login counters of typed identifiers and passkeys (keyed digests) | 30 days after the last failure | ``LOGIN_FAILURE_MEMORY_SECONDS`` |
+| unused passkey challenges (digests) | at once when expired | ``PASSKEY_CHALLENGE_TTL_SECONDS`` |
 | expired or revoked app tokens and device sessions (a device never logged out: from the expiry of its last refresh token) | 30 days | ``RETENTION_TOKENS_DAYS`` |
 | sent or failed emails (bodies of sensitive ones already erased) | 90 days | ``RETENTION_EMAILS_DAYS`` |
 | finished background tasks | 7 days | ``RETENTION_TASKS_DAYS`` |
@@ -30,7 +31,7 @@ def purge(*, now: dt.datetime | None = None) -> dict[str, int]:
     from captcha.models import CaptchaStore
     from django_tasks_db.models import DBTaskResult
 
-    from ansinh.accounts import throttle
+    from ansinh.accounts import relying_party, throttle
     from ansinh.accounts.models import AppToken, DeviceSession
     from ansinh.audit.models import AuditEvent, DataAccess
     from ansinh.dossiers.registration import delete_unconfirmed_images
@@ -50,6 +51,7 @@ def purge(*, now: dt.datetime | None = None) -> dict[str, int]:
             - dt.timedelta(seconds=settings.RECOVERY_ACCOUNT_WINDOW_SECONDS)
         ),
         "login_failures": throttle.expired(now),
+        "passkey_challenges": relying_party.expired(now),
         "app_tokens": AppToken.objects.filter(
             Q(expires_at__lt=tokens_cutoff) | Q(revoked_at__lt=tokens_cutoff)
         ),

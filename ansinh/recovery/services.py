@@ -30,6 +30,7 @@ from ansinh.accounts import services as accounts
 from ansinh.accounts.backends import resolve_identifier
 from ansinh.accounts.codes import CodeEvent
 from ansinh.accounts.models import User
+from ansinh.accounts.passkey_reminder import reminder_for
 from ansinh.lib.actor import Actor, Channel
 from ansinh.lib.identifiers import normalize_email, validate_citizen_identifier
 from ansinh.notifications import emails
@@ -447,12 +448,15 @@ def _complete(
             user=user,
             temporary_password=temporary,
             expires_at=user.password_expires_at or now,
+            passkey_reminder=reminder_for(user),
         )
         outcome = RecoveryOutcome.CREDENTIALS_EMAILED
     Recovery.objects.filter(pk=recovery.pk).update(outcome=outcome)
     _budget().clear(recovery.subject_key, account_key(user))
     devices = accounts.end_all_sessions(user=user, reason="password_reset")
-    emails.send_password_reset(user=user, chose_password=bool(new_password))
+    emails.send_password_reset(
+        user=user, chose_password=bool(new_password), passkey_reminder=reminder_for(user)
+    )
     codes.audit(
         codes.recovery_policy(),
         CodeEvent.COMPLETED,

@@ -69,3 +69,16 @@ def test_a_device_never_logged_out_is_purged_after_its_last_refresh_token_expire
     remaining = DeviceSession.objects.get()
     assert remaining.last_seen_at == t0 + dt.timedelta(days=20)  # the device still in use
     assert not AppToken.objects.exclude(device=remaining).exists()  # the idle one's tokens too
+
+
+def test_unused_passkey_challenges_are_purged_once_expired(api, settings):
+    from ansinh.accounts.models import PasskeyChallenge
+
+    t0 = timezone.now()
+    with time_machine.travel(t0, tick=False) as traveller:
+        api.post("/auth/passkey/options")
+        assert purge()["passkey_challenges"] == 0
+
+        traveller.shift(dt.timedelta(seconds=settings.PASSKEY_CHALLENGE_TTL_SECONDS))
+        assert purge()["passkey_challenges"] == 1
+    assert not PasskeyChallenge.objects.exists()

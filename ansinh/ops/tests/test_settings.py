@@ -29,6 +29,8 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://ansinh@127.0.0.1:5432/ansinh",
     "SMTP_HOST": "smtp.ansinh.example",
     "SITE_URL": "https://ansinh.example",
+    "WEBAUTHN_RP_ID": "ansinh.example",
+    "WEBAUTHN_ORIGINS": "https://ansinh.example",
 }
 REQUIRED = ["SECRET_KEY", "DATABASE_URL", "SMTP_HOST", "SITE_URL"]
 
@@ -196,6 +198,67 @@ def test_test_switches_are_allowed_outside_production():
 def test_check_command_fails_on_captcha_test_mode_in_production():
     with pytest.raises(SystemCheckError, match="ansinh.E001"):
         call_command("check")
+
+
+# --- Passkeys: the relying party and its origins (ansinh.E004) ---------------------------------
+
+
+def test_production_without_the_passkey_settings_fails_the_system_check():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if not k.startswith("WEBAUTHN_")}
+
+    result = _run(["-m", "ansinh", "check"], env)
+
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "ansinh.E004" in output
+    assert "WEBAUTHN_RP_ID is not set" in output and "WEBAUTHN_ORIGINS is not set" in output
+
+
+def _passkey_problems(**overrides: object) -> list[str]:
+    from ansinh.ops.checks import passkey_settings
+
+    with override_settings(**overrides):
+        return [str(error.msg) for error in passkey_settings(None)]
+
+
+def test_the_embedded_defaults_serve_passkeys_on_localhost_at_any_port():
+    from ansinh.accounts.relying_party import origin_allowed
+
+    assert _passkey_problems() == []
+    assert origin_allowed("http://localhost:8000")
+    assert origin_allowed("http://localhost:41234")
+    assert not origin_allowed("http://127.0.0.1:8000")
+    assert not origin_allowed("http://localhost.evil.example:8000")
+    assert not origin_allowed("https://localhost:8000")
+
+
+@pytest.mark.parametrize(
+    ("rp_id", "origins", "problem"),
+    [
+        ("127.0.0.1", ["https://127.0.0.1"], "is not a lower-case host name"),
+        ("AnSinh.example", ["https://ansinh.example"], "is not a lower-case host name"),
+        ("ansinh.example", ["http://ansinh.example"], "must be https"),
+        ("ansinh.example", ["https://ansinh.example:*"], "must name its exact port"),
+        ("ansinh.example", ["https://evil.example"], "is not ansinh.example or a subdomain"),
+        ("ansinh.example", ["https://ansinh.example/app/"], "is not scheme://host[:port]"),
+    ],
+    ids=["ip-address", "upper-case", "plain-http", "any-port", "other-site", "a-path"],
+)
+def test_production_refuses_a_passkey_setting_that_cannot_work(rp_id, origins, problem):
+    found = _passkey_problems(PRODUCTION=True, WEBAUTHN_RP_ID=rp_id, WEBAUTHN_ORIGINS=origins)
+
+    assert any(problem in text for text in found), found
+
+
+def test_production_accepts_the_site_and_its_subdomains():
+    assert (
+        _passkey_problems(
+            PRODUCTION=True,
+            WEBAUTHN_RP_ID="ansinh.example",
+            WEBAUTHN_ORIGINS=["https://ansinh.example", "https://app.ansinh.example:8443"],
+        )
+        == []
+    )
 
 
 # --- Key rotation: SECRET_KEY_FALLBACKS (docs/operations.md) ----------------------------------

@@ -1,0 +1,45 @@
+"""What a reset tells a person who has passkeys (issue 13).
+
+A password reset, a password change, "sign out everywhere" and an email dispute end every
+session and token, those a passkey signed in included, but they delete no passkey: a passkey
+is a device the person holds. So whoever resets is told that passkeys still sign in, and
+where to remove one whose device is lost: the emails of a recovery and of a password change,
+and the answer (and the in-app notice) of "sign out everywhere".
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.functional import Promise
+from django.utils.translation import ngettext_lazy
+
+from .models import Passkey, User
+
+# Where a person removes passkeys: the app's "Khóa truy cập" screen (under /app/).
+MANAGE_PATH = "/app/"
+
+
+def passkeys_left(user: User) -> int:
+    return Passkey.objects.filter(user=user).count()
+
+
+def manage_url() -> str:
+    return str(settings.SITE_URL) + MANAGE_PATH
+
+
+def reminder(count: int) -> str | Promise:
+    """The sentence for ``count`` passkeys, in whatever language is active when it is
+    rendered (a lazy text: emails render it in the recipient's language); empty for none."""
+    if count <= 0:
+        return ""
+    return ngettext_lazy(
+        "You have %(count)d passkey; if you lost a device, remove its passkey in the An Sinh "
+        "app under “Passkeys” (%(url)s).",
+        "You have %(count)d passkeys; if you lost a device, remove its passkey in the An Sinh "
+        "app under “Passkeys” (%(url)s).",
+        "count",
+    ) % {"count": count, "url": manage_url()}
+
+
+def reminder_for(user: User) -> str | Promise:
+    return reminder(passkeys_left(user))
