@@ -10,7 +10,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
 .PHONY: run test test-embedded test-services lint format messages lock clean bench bench-recovery \
-	bench-ingest bench-history bench-statements bench-growth bench-slowclients bench-report-memory bench-login-timing bench-attacks soak
+	bench-app bench-ingest bench-history bench-statements bench-growth bench-slowclients bench-report-memory bench-login-timing bench-attacks soak
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -114,3 +114,9 @@ soak: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+## Benchmark (bench/app.py), not a test: the app at /app/ in Chromium on slow 4G-like network
+## (400 kbit/s, 400 ms) and 4x CPU throttling; first-load bytes, time to interactive, offline
+## card. Writes bench/results/app.md (about 2 minutes).
+bench-app: $(STAMP)
+	$(BIN)/python bench/app.py --database $(BENCH_DB)_app --redis-db 8 $(BENCH_ARGS)
