@@ -11,6 +11,7 @@ them consistent.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from pathlib import Path
 
@@ -50,6 +51,26 @@ def shell_urls() -> list[str]:
     shared = [static_url(name) for name in SHARED_STATIC]
     catalogues = [catalogue_url(language) for language in LANGUAGES]
     return [SHELL_URL, MANIFEST_URL, *catalogues, *shared, *files]
+
+
+def modules() -> list[str]:
+    """The URLs of every script of the app, for the shell's ``modulepreload`` links: the
+    browser fetches them all at once instead of one level of imports after another."""
+    return [
+        static_url(p.relative_to(STATIC_ROOT).as_posix())
+        for p in static_files()
+        if p.suffix == ".js" and p.name != "app.js"
+    ]
+
+
+def integrity() -> dict[str, str]:
+    """Each static file's Subresource Integrity digest, by URL: the worker's install takes a
+    file from the HTTP cache (the page has just fetched it) only if it has these bytes."""
+    digests = {}
+    for path in static_files():
+        digest = base64.b64encode(hashlib.sha384(path.read_bytes()).digest()).decode()
+        digests[static_url(path.relative_to(STATIC_ROOT).as_posix())] = f"sha384-{digest}"
+    return digests
 
 
 def _translation_files() -> list[Path]:

@@ -30,7 +30,24 @@ self.addEventListener("install", (event) => {
     const cache = await caches.open(SHELL_CACHE);
     // Without cookies: the shell is the same for everyone, and a portal session's redirect
     // (a pending password change) must never be cached as the shell.
-    await cache.addAll(CONFIG.shell.map((url) => new Request(url, { cache: "reload", credentials: "omit" })));
+    // A static file the page has just fetched comes from the HTTP cache when it has exactly
+    // this version's bytes (its integrity digest); anything else from the server.
+    await Promise.all(CONFIG.shell.map(async (url) => {
+      const integrity = CONFIG.integrity[url];
+      let response = null;
+      if (integrity) {
+        try {
+          response = await fetch(new Request(url, { credentials: "omit", integrity }));
+        } catch (_) {
+          response = null;
+        }
+      }
+      if (!response || !response.ok) {
+        response = await fetch(new Request(url, { cache: "reload", credentials: "omit", integrity: integrity || "" }));
+      }
+      if (!response.ok) throw new Error("shell file " + url + ": " + response.status);
+      await cache.put(url, response);
+    }));
     await self.skipWaiting();
   })());
 });
