@@ -43,7 +43,6 @@ from typing import Any
 from harness import (
     DEFAULT_DATABASE,
     DEFAULT_REDIS_DB,
-    REPO,
     RESULTS,
     ProductionStack,
     Report,
@@ -152,14 +151,20 @@ class Throttled:
         if response is None or response.from_service_worker:
             return
         self.received.append(
-            (time.monotonic(), sizes["responseBodySize"] + sizes["responseHeadersSize"], request.url)
+            (
+                time.monotonic(),
+                sizes["responseBodySize"] + sizes["responseHeadersSize"],
+                request.url,
+            )
         )
 
     def set_offline(self, offline: bool) -> None:
         self.offline = offline
         self.context.set_offline(offline)
         for session in self.sessions[:1]:
-            session.send("Network.emulateNetworkConditions", self.conditions.network(offline=offline))
+            session.send(
+                "Network.emulateNetworkConditions", self.conditions.network(offline=offline)
+            )
 
     def close(self) -> None:
         self.context.close()
@@ -308,7 +313,9 @@ def main() -> int:
     )
     report.add(
         "Machine",
-        markdown_table(["", ""], [*environment, *versions, ("load average at the end", load_average())]),
+        markdown_table(
+            ["", ""], [*environment, *versions, ("load average at the end", load_average())]
+        ),
     )
     path = report.write(args.output)
     print(f"wrote {path}")

@@ -42,9 +42,7 @@ class Checker:
         )
 
 
-def test_no_app_screen_has_a_serious_or_critical_axe_violation(
-    phone: Page, citizen, smtp_server
-):
+def test_no_app_screen_has_a_serious_or_critical_axe_violation(phone: Page, citizen, smtp_server):
     issue_demo_card(citizen.person)
     check = Checker(phone)
     with smtp_server.settings():
