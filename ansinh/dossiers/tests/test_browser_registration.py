@@ -157,7 +157,11 @@ def _staff_decides(context: BrowserContext, username: str, dossier_id: str, shot
     expect(photos).to_have_count(3)
     for i in range(3):
         photos.nth(i).scroll_into_view_if_needed()
-        assert photos.nth(i).evaluate("img => img.complete && img.naturalWidth > 0"), i
+        # Loaded (an image that failed never gets a natural width); waits while it loads.
+        photos.nth(i).element_handle().wait_for_element_state("stable")
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=photos.nth(i).element_handle()
+        )
     expect(page.locator("#registry-photo-none")).to_be_visible()
     _shoot(page, shot)
 
