@@ -15,8 +15,9 @@ from django.utils.translation import ngettext_lazy
 
 from .models import Passkey, User
 
-# Where a person removes passkeys: the app's "Khóa truy cập" screen (under /app/).
-MANAGE_PATH = "/app/"
+# Where a person removes passkeys: the app's "Khóa truy cập" screen (ansinh/app/static/app/
+# screens/passkeys.js; signed out, the app asks to sign in first).
+MANAGE_PATH = "/app/#/khoa-truy-cap"
 
 
 def passkeys_left(user: User) -> int:
