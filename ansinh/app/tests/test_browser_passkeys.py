@@ -58,13 +58,17 @@ def test_a_passkey_added_in_the_app_signs_in_without_the_password_until_it_is_re
     form.get_by_label("Mật khẩu").fill(CITIZEN_PASSWORD)
     shot(phone, "passkey-add")
     form.locator("button[type=submit]").tap()
-    expect(phone.locator("#passkey-notice")).to_contain_text("Đã thêm khóa truy cập “Điện thoại của tôi”")
+    expect(phone.locator("#passkey-notice")).to_contain_text(
+        "Đã thêm khóa truy cập “Điện thoại của tôi”"
+    )
     item = phone.locator("#passkeys > li")
     expect(item).to_have_count(1)
     expect(item).to_contain_text("Điện thoại của tôi")
     expect(item.locator('[data-field="last_used_at"]')).to_have_text("Chưa dùng lần nào")
     shot(phone, "passkey-added")
-    (stored,) = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"]
+    (stored,) = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})[
+        "credentials"
+    ]
     assert stored["rpId"] == "localhost" and stored["isResidentCredential"]
 
     # Signed out, the phone's passkey signs in: no code, no password typed.
@@ -88,7 +92,9 @@ def test_a_passkey_added_in_the_app_signs_in_without_the_password_until_it_is_re
     assert Passkey.objects.filter(user=citizen).count() == 1
     item.locator('[data-action="remove"]').tap()
     item.locator('[data-confirm="yes"]').tap()
-    expect(phone.locator("#passkey-notice")).to_have_text("Đã xóa khóa truy cập “Điện thoại của tôi”.")
+    expect(phone.locator("#passkey-notice")).to_have_text(
+        "Đã xóa khóa truy cập “Điện thoại của tôi”."
+    )
     expect(phone.locator("#no-passkeys")).to_be_visible()
     assert not Passkey.objects.exists()
 
@@ -111,12 +117,14 @@ def test_no_passkey_button_where_the_browser_has_no_webauthn(phone: Page, citize
     expect(phone.locator("#passkey-sign-in")).to_have_count(0)
 
 
-def test_devices_list_sign_out_one_then_everywhere_says_the_passkeys_are_kept(
-    phone: Page, citizen
-):
+def test_devices_list_sign_out_one_then_everywhere_says_the_passkeys_are_kept(phone: Page, citizen):
     other = phone.request.post(
         "/api/v1/auth/login",
-        data={"username": "0123456789", "password": CITIZEN_PASSWORD, "device_name": "Máy tính bảng"},
+        data={
+            "username": "0123456789",
+            "password": CITIZEN_PASSWORD,
+            "device_name": "Máy tính bảng",
+        },
     )
     assert other.status == 200
     Passkey.objects.create(
