@@ -1,8 +1,8 @@
 // "Ai đã xem hồ sơ của tôi" (GET /me/access-log): each read of the person's data by BHXH staff,
 // an employer or a collection organisation, newest first, as cards: who, when, what.
-import { ApiError, api } from "../api.js";
 import { moment, t } from "../i18n.js";
-import { errorText, h, show } from "../ui.js";
+import { readFor } from "../screenread.js";
+import { h, show } from "../ui.js";
 
 function item(row) {
   return h(
@@ -17,15 +17,8 @@ function item(row) {
 
 export async function render() {
   const title = t("Who viewed my record");
-  show(title, h("h1", {}, title), h("p", { class: "loading", role: "status" }, t("Loading…")));
-  let data;
-  try {
-    ({ data } = await api("GET", "/me/access-log"));
-  } catch (error) {
-    if (!(error instanceof ApiError)) throw error;
-    show(title, h("h1", {}, title), h("p", { class: "notice" }, errorText(error)));
-    return;
-  }
+  const data = await readFor(title, "/me/access-log");
+  if (!data) return;
   show(
     title,
     h("h1", {}, title),

@@ -2,6 +2,7 @@
 // marked; signing one out (the password again) or all of them (the portal too).
 import { ApiError, api } from "../api.js";
 import { moment, t } from "../i18n.js";
+import { readFor } from "../screenread.js";
 import { signOut } from "../session.js";
 import { busy, button, confirmed, errorText, facts, field, h, messageBox, show } from "../ui.js";
 
@@ -69,17 +70,10 @@ function item(device, ctx) {
 
 export async function render(ctx) {
   const title = t("Devices");
-  show(title, h("h1", {}, title), h("p", { class: "loading", role: "status" }, t("Loading…")));
   const told = notice;
   notice = "";
-  let data;
-  try {
-    ({ data } = await api("GET", "/auth/devices"));
-  } catch (error) {
-    if (!(error instanceof ApiError)) throw error;
-    show(title, h("h1", {}, title), h("p", { class: "notice" }, errorText(error)));
-    return;
-  }
+  const data = await readFor(title, "/auth/devices");
+  if (!data) return;
   const everywhere = button(t("Sign out everywhere"), { id: "sign-out-everywhere", className: "danger" });
   show(
     title,

@@ -3,6 +3,7 @@
 // WebAuthn, then a name) and removing one after a confirmation.
 import { ApiError, api } from "../api.js";
 import { moment, t } from "../i18n.js";
+import { readFor } from "../screenread.js";
 import { deviceName } from "./signin.js";
 import { busy, button, confirmed, errorText, facts, field, h, messageBox, show } from "../ui.js";
 import * as webauthn from "../webauthn.js";
@@ -96,17 +97,10 @@ function addForm(ctx) {
 
 export async function render(ctx) {
   const title = t("Passkeys");
-  show(title, h("h1", {}, title), h("p", { class: "loading", role: "status" }, t("Loading…")));
   const told = notice;
   notice = "";
-  let data;
-  try {
-    ({ data } = await api("GET", "/me/passkeys"));
-  } catch (error) {
-    if (!(error instanceof ApiError)) throw error;
-    show(title, h("h1", {}, title), h("p", { class: "notice" }, errorText(error)));
-    return;
-  }
+  const data = await readFor(title, "/me/passkeys");
+  if (!data) return;
   show(
     title,
     h("h1", {}, title),
