@@ -10,13 +10,14 @@ and the answer (and the in-app notice) of "sign out everywhere".
 from __future__ import annotations
 
 from django.conf import settings
-from django.utils.functional import Promise
-from django.utils.translation import ngettext_lazy
+from django.utils.functional import Promise, lazy
+from django.utils.translation import ngettext
 
 from .models import Passkey, User
 
-# Where a person removes passkeys: the app's "Khóa truy cập" screen (under /app/).
-MANAGE_PATH = "/app/"
+# Where a person removes passkeys: the app's "Khóa truy cập" screen (ansinh/app/static/app/
+# screens/passkeys.js; signed out, the app asks to sign in first).
+MANAGE_PATH = "/app/#/khoa-truy-cap"
 
 
 def passkeys_left(user: User) -> int:
@@ -32,13 +33,22 @@ def reminder(count: int) -> str | Promise:
     rendered (a lazy text: emails render it in the recipient's language); empty for none."""
     if count <= 0:
         return ""
-    return ngettext_lazy(
+    # Rendered when it is turned into text: ``ngettext_lazy(...) % values`` would translate
+    # at once, in the language of the request rather than the recipient's.
+    return _lazy_sentence(count, manage_url())
+
+
+def _sentence(count: int, url: str) -> str:
+    return ngettext(
         "You have %(count)d passkey; if you lost a device, remove its passkey in the An Sinh "
         "app under “Passkeys” (%(url)s).",
         "You have %(count)d passkeys; if you lost a device, remove its passkey in the An Sinh "
         "app under “Passkeys” (%(url)s).",
-        "count",
-    ) % {"count": count, "url": manage_url()}
+        count,
+    ) % {"count": count, "url": url}
+
+
+_lazy_sentence = lazy(_sentence, str)
 
 
 def reminder_for(user: User) -> str | Promise:

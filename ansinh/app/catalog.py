@@ -24,16 +24,23 @@ STRINGS: tuple[str, ...] = (
     gettext_noop("%(count)s unread"),
     gettext_noop("%(unit)s %(name)s: %(months)s"),
     gettext_noop("12 to 128 characters. A long phrase is easier to remember and harder to guess."),
+    gettext_noop(
+        "A passkey lets this account sign in with a phone's fingerprint, face or screen lock, without the password. Remove the passkey of a phone you lost or gave away."
+    ),
     gettext_noop("Account"),
+    gettext_noop("Add a passkey"),
+    gettext_noop("Added"),
     gettext_noop("After the code"),
     gettext_noop(
         "After the dossier is approved by two BHXH staff, choose “Forgot password” and enter the email address registered in the dossier: the OTP code will be sent to that address. Entering the code confirms the address and recovers your account; you do not need to sign in first."
     ),
     gettext_noop("Back"),
     gettext_noop("Back to sign in"),
+    gettext_noop("Back to the account"),
     gettext_noop("Beneficiary group"),
     gettext_noop("Benefit level"),
     gettext_noop("BHXH code"),
+    gettext_noop("Cancel"),
     gettext_noop("Card code"),
     gettext_noop("CCCD number"),
     gettext_noop("Change password"),
@@ -43,6 +50,7 @@ STRINGS: tuple[str, ...] = (
     gettext_noop("Continue"),
     gettext_noop("Current password"),
     gettext_noop("Date of birth"),
+    gettext_noop("Devices"),
     gettext_noop("Electronic health-insurance card"),
     gettext_noop("Email"),
     gettext_noop("Email me a temporary password instead"),
@@ -56,9 +64,14 @@ STRINGS: tuple[str, ...] = (
     ),
     gettext_noop("Enter your BHXH code or CCCD number."),
     gettext_noop("Enter your password."),
+    gettext_noop(
+        "Every time BHXH staff, your employer or your collection organisation reads your record, it is listed here."
+    ),
     gettext_noop("Five continuous years from"),
+    gettext_noop("For your safety, type your password again before adding a passkey."),
     gettext_noop("Forgot password"),
     gettext_noop("Full name"),
+    gettext_noop("Give the passkey a name, for example “My phone”."),
     gettext_noop("Health card"),
     gettext_noop("Health-insurance card"),
     gettext_noop("Health-insurance card QR code"),
@@ -70,12 +83,14 @@ STRINGS: tuple[str, ...] = (
     gettext_noop("Initial health facility"),
     gettext_noop("Job title"),
     gettext_noop("Language"),
+    gettext_noop("Last used"),
     gettext_noop("Listen to the verification code"),
     gettext_noop("Loading…"),
     gettext_noop("Locked"),
     gettext_noop("Main menu"),
     gettext_noop("Mark all as read"),
     gettext_noop("Messages about your dossiers and contributions"),
+    gettext_noop("Name of the passkey"),
     gettext_noop("New password"),
     gettext_noop("New password again"),
     gettext_noop("No account yet? Register (form 01/ĐK-GD)"),
@@ -91,6 +106,12 @@ STRINGS: tuple[str, ...] = (
     gettext_noop("No network: the history saved on this phone."),
     gettext_noop("No notifications yet."),
     gettext_noop("No participation has been reported for this scheme."),
+    gettext_noop(
+        "No passkey was added: the phone's prompt was closed. Try again when you are ready."
+    ),
+    gettext_noop("No passkey was used. Try again, or sign in with your password."),
+    gettext_noop("Nobody has viewed your record."),
+    gettext_noop("Not used yet"),
     gettext_noop("Notifications"),
     gettext_noop("Open on the portal"),
     gettext_noop("Open the portal"),
@@ -100,6 +121,7 @@ STRINGS: tuple[str, ...] = (
     gettext_noop("Paid"),
     gettext_noop("Participation"),
     gettext_noop("Participation history"),
+    gettext_noop("Passkeys"),
     gettext_noop("Password"),
     gettext_noop("Password recovered"),
     gettext_noop("Password, language, signing out"),
@@ -108,8 +130,12 @@ STRINGS: tuple[str, ...] = (
     gettext_noop("Phone"),
     gettext_noop("Prepare form 02/SĐ-GD to print"),
     gettext_noop("QR code of health-insurance card %(code)s"),
+    gettext_noop("Remove"),
+    gettext_noop("Remove the passkey"),
+    gettext_noop("Remove the passkey “%(name)s”? It will no longer sign in to your account."),
     gettext_noop("Salary (đồng)"),
     gettext_noop("Schemes"),
+    gettext_noop("Security"),
     gettext_noop("Send"),
     gettext_noop("Send a new code"),
     gettext_noop("Show my saved health-insurance card"),
@@ -118,11 +144,18 @@ STRINGS: tuple[str, ...] = (
     ),
     gettext_noop("Sign in"),
     gettext_noop("Sign in first."),
+    gettext_noop("Sign in with a passkey"),
     gettext_noop("Sign in with another account"),
     gettext_noop("Sign out"),
     gettext_noop("Sign out everywhere"),
+    gettext_noop(
+        "Sign out on every device, this phone and the portal included? Your passkeys are kept."
+    ),
+    gettext_noop("Sign out this device"),
+    gettext_noop("Signed in"),
     gettext_noop("Signing out removes your card, history and sign-in from this phone."),
     gettext_noop("Skip to content"),
+    gettext_noop("So you recognise it later, for example “My phone”."),
     gettext_noop("Something went wrong. Try again."),
     gettext_noop("Start again"),
     gettext_noop("Tap again to sign out on every device"),
@@ -137,14 +170,27 @@ STRINGS: tuple[str, ...] = (
     ),
     gettext_noop("The code has expired"),
     gettext_noop("The code is incorrect. Attempts left: %(left)d."),
+    gettext_noop("The passkey “%(name)s” was added. Next time, choose “Sign in with a passkey”."),
+    gettext_noop("The passkey “%(name)s” was removed."),
+    gettext_noop(
+        "The phones and apps signed in to your account. Sign out one you do not recognise, then change your password."
+    ),
     gettext_noop("The QR code for the clinic, also without a network"),
     gettext_noop("The temporary password from the email."),
     gettext_noop("The two new passwords differ."),
     gettext_noop(
         "The unit owes these contributions, not you. You can ask it to pay, or contact your BHXH office."
     ),
+    gettext_noop(
+        "Then sign in with your phone's fingerprint, face or screen lock instead of the password."
+    ),
     gettext_noop("This app is for insured people. BHXH staff use the back office."),
+    gettext_noop(
+        "This browser cannot make passkeys. Open the app in your phone's own browser to add one."
+    ),
     gettext_noop("This browser cannot run the app"),
+    gettext_noop("This phone"),
+    gettext_noop("This phone already has a passkey for your account."),
     gettext_noop(
         "This recovery has expired, was replaced by a newer one, or was already used. Start again to get a new code."
     ),
@@ -152,7 +198,9 @@ STRINGS: tuple[str, ...] = (
         "through your employer or collection organisation, which files form TK1-TS for you electronically;"
     ),
     gettext_noop("Total time of participation"),
+    gettext_noop("Type your password to sign this device out."),
     gettext_noop("Unit"),
+    gettext_noop("Unnamed device"),
     gettext_noop("Unpaid"),
     gettext_noop("Unpaid months and the unit that owes them"),
     gettext_noop("Unpaid time"),
@@ -167,15 +215,24 @@ STRINGS: tuple[str, ...] = (
     gettext_noop(
         "We have emailed your account information and a temporary password. It works once, within 24 hours: right after signing in you will choose a new password."
     ),
+    gettext_noop("Who viewed my record"),
+    gettext_noop(
+        "With your phone's fingerprint, face or screen lock, once you have added a passkey in the app."
+    ),
     gettext_noop("Within the payment period"),
     gettext_noop("You are signed out on every device. Nothing of yours is left on this device."),
     gettext_noop("You are signed out. Nothing of yours is left on this device."),
+    gettext_noop("You have no passkeys yet."),
     gettext_noop("You signed in with a temporary password. Choose your own password to continue."),
     gettext_noop("You were signed out. Sign in again."),
     gettext_noop(
         "Your new password is set. Every device and browser that was signed in has been signed out."
     ),
+    gettext_noop(
+        "Your passkeys are kept and still sign in. If you lost a phone, sign in and remove its passkey under Account → Passkeys."
+    ),
     gettext_noop("Your password was changed. Other devices have been signed out."),
+    gettext_noop("“%(name)s” is signed out."),
 )
 
 # Used with tn("singular", count): the catalogue hands both forms (n = 1, n = 2).

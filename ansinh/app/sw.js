@@ -22,7 +22,9 @@ const REFRESH_MARGIN_MS = 30 * 1000;
 // GET reads kept on the device for offline use; the card may be shown while locked.
 const OFFLINE_READS = { "/me/card": { whenLocked: true }, "/me/participation": { whenLocked: false } };
 // API paths that need no token: the worker passes them through untouched.
-const PUBLIC = [/^\/auth\/recovery(\/|$)/, /^\/cards\/verify$/];
+const PUBLIC = [/^\/auth\/recovery(\/|$)/, /^\/auth\/passkey\/options$/, /^\/cards\/verify$/];
+// Sign-ins: the worker keeps the tokens they answer and hands the page none.
+const SIGN_INS = new Set(["/auth/login", "/auth/passkey"]);
 const ENDED = Symbol("ended");
 
 self.addEventListener("install", (event) => {
@@ -279,7 +281,7 @@ async function api(request, url) {
   const path = url.pathname.slice(API.length);
   try {
     if (PUBLIC.some((pattern) => pattern.test(path))) return await fetch(request);
-    if (path === "/auth/login" && request.method === "POST") return await signIn(request);
+    if (SIGN_INS.has(path) && request.method === "POST") return await signIn(request, path);
     if (path === "/auth/refresh") return refusal(403, "handled_by_the_app");
     if ((path === "/auth/logout" || path === "/auth/logout-all") && request.method === "POST") {
       return await signOut(path);
@@ -290,10 +292,11 @@ async function api(request, url) {
   }
 }
 
-async function signIn(request) {
+// A password or a passkey sign-in: the same tokens, kept here the same way.
+async function signIn(request, path) {
   const language = request.headers.get("Accept-Language");
   const body = await request.json();
-  const response = await post("/auth/login", body, language);
+  const response = await post(path, body, language);
   if (!response.ok) return response; // errors carry no token
   const pair = await response.json();
   const previous = await session();
@@ -322,6 +325,8 @@ async function signIn(request) {
     await wipe();
     return refusal(403, "citizens_only");
   }
+  // A passkey names nobody: the lock screen asks for the password of the BHXH code /me gave.
+  if (!s.identifier && s.owner) s.identifier = s.owner;
   // The kept card and history are the previous person's unless it is the same person.
   if (!previous || !s.owner || previous.owner !== s.owner) await forgetReads();
   await saveSession(s);

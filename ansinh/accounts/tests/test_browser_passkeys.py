@@ -51,7 +51,9 @@ async ({username, password}) => {
 """
 
 
-def _virtual_authenticator(page: Page) -> Any:
+def virtual_authenticator(page: Page) -> Any:
+    """Chromium's virtual authenticator on this page (a phone's platform authenticator:
+    resident keys, user verification); the CDP session and the authenticator's id."""
     cdp = page.context.new_cdp_session(page)
     cdp.send("WebAuthn.enable")
     created = cdp.send(
@@ -74,7 +76,7 @@ def test_chromium_adds_a_passkey_and_signs_in_with_it_through_the_api(page: Page
     page.set_viewport_size(PHONE)
     page.goto("/")
     assert page.evaluate("location.origin").startswith("http://localhost:")
-    cdp, authenticator = _virtual_authenticator(page)
+    cdp, authenticator = virtual_authenticator(page)
 
     result = page.evaluate(CEREMONIES, {"username": "0123456789", "password": CITIZEN_PASSWORD})
 

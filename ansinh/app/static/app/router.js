@@ -4,12 +4,15 @@ import { arm } from "./idle.js";
 import { t } from "./i18n.js";
 import { icon } from "./icons.js";
 import { h } from "./ui.js";
+import * as accesslog from "./screens/accesslog.js";
 import * as account from "./screens/account.js";
 import * as card from "./screens/card.js";
+import * as devices from "./screens/devices.js";
 import * as home from "./screens/home.js";
 import * as lock from "./screens/lock.js";
 import * as notifications from "./screens/notifications.js";
 import * as participation from "./screens/participation.js";
+import * as passkeys from "./screens/passkeys.js";
 import * as password from "./screens/password.js";
 import * as recovery from "./screens/recovery.js";
 import * as signin from "./screens/signin.js";
@@ -26,6 +29,9 @@ const ROUTES = [
   { pattern: /^\/qua-trinh(?:\/(\w+))?$/, screen: participation.render, access: "in", tab: "participation" },
   { pattern: /^\/thong-bao$/, screen: notifications.render, access: "in", tab: "notifications" },
   { pattern: /^\/tai-khoan$/, screen: account.render, access: "in", tab: "account" },
+  { pattern: /^\/khoa-truy-cap$/, screen: passkeys.render, access: "in", tab: "account" },
+  { pattern: /^\/thiet-bi$/, screen: devices.render, access: "in", tab: "account" },
+  { pattern: /^\/ai-da-xem$/, screen: accesslog.render, access: "in", tab: "account" },
   { pattern: /^\/khoa$/, screen: lock.render, access: "locked" },
 ];
 

@@ -138,3 +138,24 @@ export function facts(rows) {
     ]),
   );
 }
+
+// A question before something that cannot be undone: the button opens a box that says what
+// will happen, with the action and "Cancel" (both large), instead of acting at the first tap.
+export function confirmed(trigger, { question, yes, onyes }) {
+  const box = h("div", { class: "confirm", role: "group", hidden: true });
+  const no = button(t("Cancel"), { dataset: { confirm: "no" } });
+  const go = button(yes, { primary: true, className: "danger-fill", dataset: { confirm: "yes" } });
+  box.append(h("p", {}, question), go, no);
+  trigger.addEventListener("click", () => {
+    trigger.hidden = true;
+    box.hidden = false;
+    no.focus();
+  });
+  no.addEventListener("click", () => {
+    box.hidden = true;
+    trigger.hidden = false;
+    trigger.focus();
+  });
+  go.addEventListener("click", () => onyes(go));
+  return box;
+}

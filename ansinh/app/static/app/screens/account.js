@@ -55,6 +55,14 @@ export async function render(ctx) {
         [t("Phone"), profile.phone_masked],
       ]))
       : null,
+    h(
+      "section",
+      { class: "card actions", id: "security" },
+      h("h2", {}, t("Security")),
+      linkButton(t("Passkeys"), "#/khoa-truy-cap", { id: "passkeys-link" }),
+      linkButton(t("Devices"), "#/thiet-bi", { id: "devices-link" }),
+      linkButton(t("Who viewed my record"), "#/ai-da-xem", { id: "access-log-link" }),
+    ),
     h("section", { class: "card" }, h("h2", {}, t("Language")), languages),
     h(
       "section",

@@ -4,6 +4,7 @@ import { ApiError, api } from "../api.js";
 import { t } from "../i18n.js";
 import { draft, takeFlash } from "../session.js";
 import { busy, button, errorText, field, h, linkButton, messageBox, show } from "../ui.js";
+import * as webauthn from "../webauthn.js";
 
 export function deviceName() {
   const agent = navigator.userAgent;
@@ -55,6 +56,29 @@ export async function signInWith(form, body, captcha, message) {
   }
 }
 
+// "Đăng nhập bằng khóa truy cập": the device offers its passkeys for this site, no code or
+// password typed. The worker keeps the tokens, as for a password sign-in.
+async function signInWithPasskey(form, captcha, message) {
+  try {
+    return await busy(form, async () => {
+      const { data: options } = await api("POST", "/auth/passkey/options");
+      const credential = await webauthn.get(options);
+      const body = { credential, device_name: deviceName() };
+      captcha.fill(body);
+      return (await api("POST", "/auth/passkey", body)).data;
+    });
+  } catch (error) {
+    if (webauthn.cancelled(error)) {
+      message.set(t("No passkey was used. Try again, or sign in with your password."));
+      return null;
+    }
+    if (!(error instanceof ApiError)) throw error;
+    if (error.code === "captcha_required" && error.body.captcha) captcha.show(error.body.captcha);
+    message.set(errorText(error));
+    return null;
+  }
+}
+
 export function render(ctx) {
   const message = messageBox();
   const notice = takeFlash();
@@ -91,6 +115,19 @@ export function render(ctx) {
     draft.username = "";
     ctx.go(data.password_change_required ? "/doi-mat-khau" : "/");
   });
+  const withPasskey = webauthn.supported()
+    ? button(t("Sign in with a passkey"), { id: "passkey-sign-in", className: "passkey" })
+    : null;
+  if (withPasskey) {
+    withPasskey.addEventListener("click", async () => {
+      message.set("");
+      const data = await signInWithPasskey(form, captcha, message);
+      if (!data) return;
+      draft.username = "";
+      ctx.go(data.password_change_required ? "/doi-mat-khau" : "/");
+    });
+    form.append(withPasskey, h("p", { class: "help" }, t("With your phone's fingerprint, face or screen lock, once you have added a passkey in the app.")));
+  }
   // The seed's way: type the BHXH code, then "Quên mật khẩu" (the code goes along).
   const forgot = h(
     "a",
