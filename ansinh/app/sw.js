@@ -22,7 +22,7 @@ const REFRESH_MARGIN_MS = 30 * 1000;
 // GET reads kept on the device for offline use; the card may be shown while locked.
 const OFFLINE_READS = { "/me/card": { whenLocked: true }, "/me/participation": { whenLocked: false } };
 // API paths that need no token: the worker passes them through untouched.
-const PUBLIC = [/^\/auth\/recovery(\/|$)/, /^\/cards\/verify$/];
+const PUBLIC = [/^\/auth\/recovery(\/|$)/, /^\/auth\/registration(\/|$)/, /^\/offices$/, /^\/cards\/verify$/];
 const ENDED = Symbol("ended");
 
 self.addEventListener("install", (event) => {

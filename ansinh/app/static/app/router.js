@@ -6,12 +6,14 @@ import { icon } from "./icons.js";
 import { h } from "./ui.js";
 import * as account from "./screens/account.js";
 import * as card from "./screens/card.js";
+import * as dossiers from "./screens/dossiers.js";
 import * as home from "./screens/home.js";
 import * as lock from "./screens/lock.js";
 import * as notifications from "./screens/notifications.js";
 import * as participation from "./screens/participation.js";
 import * as password from "./screens/password.js";
 import * as recovery from "./screens/recovery.js";
+import * as register from "./screens/register.js";
 import * as signin from "./screens/signin.js";
 
 // access: "in" signed in, "out" signed out only, "any" everyone, "locked" the lock screen;
@@ -25,6 +27,10 @@ const ROUTES = [
   { pattern: /^\/the-bhyt\/qr$/, screen: card.renderFull, access: "in", whileLocked: true, bare: true },
   { pattern: /^\/qua-trinh(?:\/(\w+))?$/, screen: participation.render, access: "in", tab: "participation" },
   { pattern: /^\/thong-bao$/, screen: notifications.render, access: "in", tab: "notifications" },
+  { pattern: /^\/ho-so$/, screen: dossiers.renderList, access: "in", tab: "home" },
+  { pattern: /^\/ho-so\/moi$/, screen: dossiers.renderNew, access: "in", tab: "home" },
+  { pattern: /^\/ho-so\/([\w.-]+)$/, screen: dossiers.renderDetail, access: "in", tab: "home" },
+  { pattern: /^\/dang-ky$/, screen: register.render, access: "out" },
   { pattern: /^\/tai-khoan$/, screen: account.render, access: "in", tab: "account" },
   { pattern: /^\/khoa$/, screen: lock.render, access: "locked" },
 ];
