@@ -22,7 +22,7 @@ from ansinh.lib.actor import Actor
 from ansinh.notifications.tests.smtp_server import SmtpServer
 from ansinh.people.models import Person, Sex
 
-from .browser import open_app, shot, sign_in
+from .browser import no_sideways_scroll, open_app, shot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -79,10 +79,12 @@ def test_a_change_request_with_a_camera_photo_shows_in_the_list_with_its_photo_a
     picture = phone.locator("#documents img.photo")
     expect(picture).to_be_visible()
     # The photo is the one taken, drawn through the worker's token (the page has none).
-    assert picture.evaluate("(img) => img.complete && img.naturalWidth") == 320
+    loaded = "(img) => img.decode().then(() => img.naturalWidth, () => 0)"
+    assert picture.evaluate(loaded) == 320
     expect(phone.locator("#timeline li")).to_have_count(1)
     expect(phone.locator("#timeline")).to_contain_text("Đã nộp")
     assert Attachment.objects.get(dossier=dossier).content_type == "image/jpeg"
+    assert no_sideways_scroll(phone) <= 390  # the photo fits the phone
     shot(phone, "dossier-detail")
 
     phone.get_by_role("link", name="Quay lại danh sách hồ sơ").first.tap()
@@ -130,6 +132,7 @@ def test_registration_with_three_photos_and_the_emailed_code_then_approval_email
         form.get_by_label("Email cá nhân").fill(email)
         form.locator("button[type=submit]").tap()
         expect(form.locator(".has-error")).to_have_count(1)  # no 31 February
+        assert no_sideways_scroll(phone) <= 390
         form.get_by_label("Ngày sinh").fill("01/07/1995")
         # No photos yet: the server names all three at once.
         picture = form.locator("img.captcha")

@@ -85,8 +85,8 @@ export async function renderNew(ctx) {
     "aria-describedby": "f-documents-help f-documents-error",
   });
   const chosen = h("ul", { class: "files", id: "chosen-files" });
-  photos.addEventListener("change", () => photoPreview(photos, chosen));
   const photosError = h("p", { class: "error", id: "f-documents-error", hidden: true });
+  photos.addEventListener("change", () => { photoPreview(photos, chosen); photosError.hidden = true; });
   const form = h(
     "form",
     { id: "change-request", class: "card", novalidate: true },
@@ -188,7 +188,7 @@ export async function renderDetail(ctx) {
     d.attachments.length ? h("section", { class: "card", id: "documents" }, h("h2", {}, t("Documents")),
       h("ul", { class: "photos" }, d.attachments.map((a) => h("li", {},
         a.content_type.startsWith("image/")
-          ? h("img", { src: base + encodeURIComponent(a.id), alt: `${label("attachments", a.kind)}: ${a.name}`, class: "photo", loading: "lazy" })
+          ? h("img", { src: base + encodeURIComponent(a.id), alt: `${label("attachments", a.kind)}: ${a.name}`, class: "photo" })
           : h("a", { href: base + encodeURIComponent(a.id) }, a.name))))) : null,
     h("section", { class: "card" }, h("h2", {}, t("Timeline")), h("ol", { class: "timeline", id: "timeline" }, d.events.map((e) =>
       h("li", { dataset: { kind: e.kind } }, h("strong", {}, label("events", e.kind) || e.kind), h("span", { class: "help" }, " · ", moment(e.at)), e.note ? h("p", {}, e.note) : null)))),

@@ -29,7 +29,9 @@ function photoField(name, text, help, capture) {
   const input = h("input", { id, name, type: "file", accept: "image/*", capture, "aria-describedby": `${id}-help ${id}-error` });
   const errorLine = h("p", { class: "error", id: `${id}-error`, hidden: true });
   const wrap = h("div", { class: "field" }, h("label", { for: id }, text), h("p", { class: "help", id: `${id}-help` }, help), input, errorLine);
-  return { name, input, wrap, error(message) { errorLine.textContent = message || ""; errorLine.hidden = !message; wrap.classList.toggle("has-error", Boolean(message)); } };
+  const result = { name, input, wrap, error(message) { errorLine.textContent = message || ""; errorLine.hidden = !message; wrap.classList.toggle("has-error", Boolean(message)); } };
+  input.addEventListener("change", () => result.error(""));
+  return result;
 }
 
 async function start(ctx) {
