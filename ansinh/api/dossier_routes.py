@@ -383,13 +383,7 @@ def my_email_confirm(request: HttpRequest, payload: EmailConfirmIn) -> EmailConf
     except codes.CodeExpired:
         raise ApiError(410, "code_expired", _("The code has expired. Ask for a new one.")) from None
     except codes.InvalidCode as exc:
-        raise ApiError(
-            400,
-            "invalid_code",
-            _("The code is incorrect."),
-            fields={"code": _("The code is incorrect.")},
-            extra={"attempts_left": exc.attempts_left},
-        ) from None
+        raise errors.wrong_code(exc.attempts_left) from None
     return EmailConfirmedOut(status="confirmed", email_masked=mask_email(change.new_email))
 
 

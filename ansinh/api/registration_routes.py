@@ -36,7 +36,7 @@ from ansinh.dossiers.errors import Invalid
 from ansinh.lib.actor import Actor, Channel
 from ansinh.people.offices import find_offices
 
-from . import multipart
+from . import errors, multipart
 from .auth_routes import captcha_passed
 from .dossier_schemas import DossierCreatedOut
 from .errors import ApiError
@@ -255,13 +255,7 @@ def verify(
             public_id=registration_id, code=payload.code, actor=_actor(request)
         )
     except codes.InvalidCode as exc:
-        raise ApiError(
-            400,
-            "invalid_code",
-            _("The code is incorrect."),
-            fields={"code": _("The code is incorrect.")},
-            extra={"attempts_left": exc.attempts_left},
-        ) from None
+        raise errors.wrong_code(exc.attempts_left) from None
     except codes.CodeExpired:
         raise _expired() from None
     except ValidationError as exc:

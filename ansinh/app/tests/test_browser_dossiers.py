@@ -7,7 +7,6 @@ temporary password arrives by email."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
@@ -20,7 +19,6 @@ from ansinh.dossiers.models import Attachment, Dossier
 from ansinh.dossiers.tests.helpers import photo
 from ansinh.lib.actor import Actor
 from ansinh.notifications.tests.smtp_server import SmtpServer
-from ansinh.people.models import Person, Sex
 
 from .browser import no_sideways_scroll, open_app, shot, sign_in
 
@@ -110,15 +108,11 @@ def test_a_change_request_with_a_camera_photo_shows_in_the_list_with_its_photo_a
 
 @pytest.mark.smtp
 def test_registration_with_three_photos_and_the_emailed_code_then_approval_emails_a_password(
-    phone: Page, office, clerk, approver, smtp_server, settings
+    phone: Page, lan, clerk, approver, smtp_server, settings
 ):
     from captcha.models import CaptchaStore
 
     settings.CAPTCHA_TEST_MODE = False  # the served app checks it for real
-    lan = Person.objects.create(
-        bhxh_code="0123450001", cccd="001195000111", full_name="Phạm Thị Lan",
-        date_of_birth=dt.date(1995, 7, 1), sex=Sex.FEMALE, province_code="01",
-    )  # fmt: skip
     email = "lan.pham@example.org"
     with smtp_server.settings():
         open_app(phone)

@@ -4,7 +4,6 @@ field at once, photos checked by content, a CAPTCHA, the service's limits."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
@@ -13,26 +12,12 @@ from django.test import Client
 
 from ansinh.conftest import run_on_commit
 from ansinh.dossiers.models import Attachment, Dossier, Registration
-from ansinh.people.models import Person, Sex
 
 from .helpers import PDF, last_code, messages_to, registration_photos
 
 pytestmark = pytest.mark.django_db
 
 EMAIL = "lan.pham@example.org"
-
-
-@pytest.fixture
-def lan(db, office):
-    """Phạm Thị Lan: in the registry, no account."""
-    return Person.objects.create(
-        bhxh_code="0123450001",
-        cccd="001195000111",
-        full_name="Phạm Thị Lan",
-        date_of_birth=dt.date(1995, 7, 1),
-        sex=Sex.FEMALE,
-        province_code="01",
-    )
 
 
 def _details(**overrides: Any) -> dict[str, Any]:
