@@ -14,25 +14,21 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
-from django.http.multipartparser import MultiPartParserError
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Status
-from ninja.errors import ValidationError as NinjaValidationError
-from pydantic import ValidationError as PydanticValidationError
 
 from ansinh.accounts import codes
 from ansinh.dossiers import access, email_change, email_dispute, services
 from ansinh.dossiers.models import Channel
 from ansinh.dossiers.present import detail, summary
 from ansinh.dossiers.uploads import UploadRejected, check_files
-from ansinh.dossiers.web import file_response, install_upload_limits
+from ansinh.dossiers.web import file_response
 from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import mask_email
 
-from . import errors, parser
+from . import errors, multipart, parser
 from .auth import current_citizen, current_org_key, current_user, org_key_auth, token_auth
 from .dossier_schemas import (
     ChangeRequestIn,
@@ -295,37 +291,8 @@ def my_change_request(request: HttpRequest) -> Status[DossierCreatedOut]:
     JSON request and ``documents`` file parts. Bad files: 400 ``unsupported_file_type``,
     ``file_too_large``, ``too_many_files`` or ``documents_required``."""
     actor = _citizen(request)
-    if not (request.content_type or "").startswith("multipart/form-data"):
-        raise ApiError(
-            400,
-            "multipart_required",
-            _("Send the request as multipart/form-data with a payload part and the documents."),
-        )
-    install_upload_limits(request)
-    try:
-        raw = request.POST.get("payload", "")
-        files = request.FILES.getlist("documents")
-    except MultiPartParserError:
-        raise ApiError(400, "invalid_input", _("Some fields are missing or invalid.")) from None
-    except RequestDataTooBig:
-        raise ApiError(400, "body_too_large", _("The request body is too large.")) from None
-    try:
-        data = parser.loads(raw)
-        if not isinstance(data, dict):
-            raise parser.JsonBodyError("invalid_json")
-    except parser.JsonBodyError as exc:
-        raise ApiError(
-            400,
-            "invalid_input",
-            _("Some fields are missing or invalid."),
-            fields={
-                "payload": exc.message if exc.code == "too_deep" else _("Must be a JSON object.")
-            },
-        ) from None
-    try:
-        payload = ChangeRequestIn.model_validate(data)
-    except PydanticValidationError as exc:
-        raise NinjaValidationError(list(exc.errors())) from None  # type: ignore[arg-type]
+    raw, files = multipart.form_parts(request)
+    payload = multipart.payload_of(raw, ChangeRequestIn)
     office = access.receiving_office(payload.office_code)
     if office is None:
         raise ApiError(
@@ -334,7 +301,7 @@ def my_change_request(request: HttpRequest) -> Status[DossierCreatedOut]:
             _("Some fields are missing or invalid."),
             fields={"office_code": _("No BHXH office has this code.")},
         )
-    checked = check_files(files, required=True)
+    checked = check_files(files.getlist("documents"), required=True)
     dossier = services.submit_change_request(
         actor=actor,
         changes=payload.changes,
@@ -416,13 +383,7 @@ def my_email_confirm(request: HttpRequest, payload: EmailConfirmIn) -> EmailConf
     except codes.CodeExpired:
         raise ApiError(410, "code_expired", _("The code has expired. Ask for a new one.")) from None
     except codes.InvalidCode as exc:
-        raise ApiError(
-            400,
-            "invalid_code",
-            _("The code is incorrect."),
-            fields={"code": _("The code is incorrect.")},
-            extra={"attempts_left": exc.attempts_left},
-        ) from None
+        raise errors.wrong_code(exc.attempts_left) from None
     return EmailConfirmedOut(status="confirmed", email_masked=mask_email(change.new_email))
 
 

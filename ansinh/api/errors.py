@@ -53,6 +53,18 @@ class ApiError(Exception):
         self.extra = extra or {}
 
 
+def wrong_code(attempts_left: int, *, field: str = "code") -> ApiError:
+    """400 ``invalid_code``: a wrong emailed code, with the attempts left."""
+    message = _("The code is incorrect.")
+    return ApiError(
+        400,
+        "invalid_code",
+        message,
+        fields={field: message},
+        extra={"attempts_left": attempts_left},
+    )
+
+
 def error_response(
     api: NinjaAPI,
     request: HttpRequest,

@@ -26,6 +26,12 @@ OPERATION_IDS: dict[str, str] = {
     "recovery_routes.start": "startRecovery",
     "recovery_routes.verify": "verifyRecovery",
     "recovery_routes.resend": "resendRecoveryCode",
+    # /auth/registration (01/ĐK-GD) and /offices
+    "registration_routes.captcha": "getRegistrationCaptcha",
+    "registration_routes.start": "startRegistration",
+    "registration_routes.verify": "verifyRegistration",
+    "registration_routes.resend": "resendRegistrationCode",
+    "registration_routes.offices": "listOffices",
     # /me
     "me_routes.me": "getProfile",
     # passkeys: /me/passkeys and /auth/passkey

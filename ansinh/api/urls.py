@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.operation import Operation
 
-from . import dossier_routes, errors, notice_routes, passkey_routes
+from . import dossier_routes, errors, notice_routes, passkey_routes, registration_routes
 from .auth_routes import router as auth_router
 from .card_routes import router as card_router
 from .me_routes import router as me_router
@@ -46,6 +46,9 @@ api = AnSinhAPI(
 errors.install(api)
 api.add_router("/auth", auth_router)
 api.add_router("/auth/recovery", recovery_router)
+# Registration 01/ĐK-GD and the offices it goes to (issue 13: the app registers people too).
+api.add_router("/auth/registration", registration_routes.router)
+api.add_router("/offices", registration_routes.offices_router)
 api.add_router("/me", me_router)
 # Passkeys (issue 13): add, list and remove them; sign in with one.
 api.add_router("/me/passkeys", passkey_routes.me_router)

@@ -18,6 +18,8 @@ from django.utils.translation import gettext, gettext_noop, ngettext
 
 from ansinh.cards.reference import BENEFIT_LEVELS, GROUP_LABELS
 from ansinh.contributions.models import Scheme
+from ansinh.dossiers.models import AttachmentKind, ChangeStatus, EventKind, FormKind, Status
+from ansinh.dossiers.notify import FIELD_LABELS
 
 # Used by the scripts with t("…"); also the shell page's (templates/app/shell.html).
 STRINGS: tuple[str, ...] = (
@@ -30,33 +32,49 @@ STRINGS: tuple[str, ...] = (
     gettext_noop("Account"),
     gettext_noop("Add a passkey"),
     gettext_noop("Added"),
+    gettext_noop("A new code is on its way. The previous code no longer works."),
+    gettext_noop("A withdrawn dossier cannot be reopened. To ask again, file a new request."),
+    gettext_noop("Add a photo of your document."),
     gettext_noop("After the code"),
     gettext_noop(
         "After the dossier is approved by two BHXH staff, choose “Forgot password” and enter the email address registered in the dossier: the OTP code will be sent to that address. Entering the code confirms the address and recovers your account; you do not need to sign in first."
     ),
+    gettext_noop("Ask to change my details"),
+    gettext_noop("Ask to change your details, with a photo; follow your dossiers"),
     gettext_noop("Back"),
+    gettext_noop("Back to my dossiers"),
     gettext_noop("Back to sign in"),
     gettext_noop("Back to the account"),
     gettext_noop("Beneficiary group"),
     gettext_noop("Benefit level"),
     gettext_noop("BHXH code"),
     gettext_noop("Cancel"),
+    gettext_noop("BHXH code or CCCD number"),
+    gettext_noop(
+        "BHXH stops processing this dossier, and none of the changes it asks for is made."
+    ),
     gettext_noop("Card code"),
     gettext_noop("CCCD number"),
     gettext_noop("Change password"),
     gettext_noop("Choose my new password now (recommended)"),
     gettext_noop("Close"),
+    gettext_noop("Code from the email"),
     gettext_noop("Confirm"),
     gettext_noop("Continue"),
     gettext_noop("Current password"),
     gettext_noop("Date of birth"),
     gettext_noop("Devices"),
+    gettext_noop("Day/month/year, for example 01/07/1995."),
+    gettext_noop("Documents"),
+    gettext_noop("Dossier"),
+    gettext_noop("Due by"),
     gettext_noop("Electronic health-insurance card"),
     gettext_noop("Email"),
     gettext_noop("Email me a temporary password instead"),
     gettext_noop("Enlarge the QR code"),
     gettext_noop("Enter the code"),
     gettext_noop("Enter the code from the email."),
+    gettext_noop("Enter the date as day/month/year, for example 01/07/1995."),
     gettext_noop("Enter the new password."),
     gettext_noop("Enter the personal email registered with BHXH."),
     gettext_noop(
@@ -67,9 +85,17 @@ STRINGS: tuple[str, ...] = (
     gettext_noop(
         "Every time BHXH staff, your employer or your collection organisation reads your record, it is listed here."
     ),
+    gettext_noop("Fill in at least one detail to change."),
+    gettext_noop(
+        "Fill in only what should change, and attach images or PDFs of the documents that prove it. BHXH staff review every request."
+    ),
     gettext_noop("Five continuous years from"),
     gettext_noop("For your safety, type your password again before adding a passkey."),
     gettext_noop("Forgot password"),
+    gettext_noop("Form"),
+    gettext_noop(
+        "Form 01/ĐK-GD. Enter your details as they are on your CCCD card and add three photos: the front and the back of the card, and your face. We email a code to the address you enter; after you type it, BHXH staff compare your details and photos with the records and email you the result."
+    ),
     gettext_noop("Full name"),
     gettext_noop("Give the passkey a name, for example “My phone”."),
     gettext_noop("Health card"),
@@ -91,6 +117,12 @@ STRINGS: tuple[str, ...] = (
     gettext_noop("Mark all as read"),
     gettext_noop("Messages about your dossiers and contributions"),
     gettext_noop("Name of the passkey"),
+    gettext_noop("Mobile phone"),
+    gettext_noop("My dossiers"),
+    gettext_noop("New address"),
+    gettext_noop("New CCCD number"),
+    gettext_noop("New email"),
+    gettext_noop("New mobile phone"),
     gettext_noop("New password"),
     gettext_noop("New password again"),
     gettext_noop("No account yet? Register (form 01/ĐK-GD)"),
@@ -112,7 +144,10 @@ STRINGS: tuple[str, ...] = (
     gettext_noop("No passkey was used. Try again, or sign in with your password."),
     gettext_noop("Nobody has viewed your record."),
     gettext_noop("Not used yet"),
+    gettext_noop("No, keep it"),
+    gettext_noop("Note for BHXH staff"),
     gettext_noop("Notifications"),
+    gettext_noop("Office"),
     gettext_noop("Open on the portal"),
     gettext_noop("Open the portal"),
     gettext_noop("or at any BHXH office: bring your CCCD and file form 02/SĐ-GD at the counter."),
@@ -128,11 +163,20 @@ STRINGS: tuple[str, ...] = (
     gettext_noop("Periods, units, salaries, paid and unpaid months"),
     gettext_noop("Personal email"),
     gettext_noop("Phone"),
+    gettext_noop("Photo of the back of your CCCD card"),
+    gettext_noop("Photo of the front of your CCCD card"),
+    gettext_noop("Photo of your document"),
+    gettext_noop("Photos for BHXH staff"),
+    gettext_noop("Portrait photo (selfie)"),
     gettext_noop("Prepare form 02/SĐ-GD to print"),
     gettext_noop("QR code of health-insurance card %(code)s"),
     gettext_noop("Remove"),
     gettext_noop("Remove the passkey"),
     gettext_noop("Remove the passkey “%(name)s”? It will no longer sign in to your account."),
+    gettext_noop("Receiving BHXH office"),
+    gettext_noop("Register an account"),
+    gettext_noop("Registration filed"),
+    gettext_noop("Requested changes"),
     gettext_noop("Salary (đồng)"),
     gettext_noop("Schemes"),
     gettext_noop("Security"),
@@ -158,6 +202,9 @@ STRINGS: tuple[str, ...] = (
     gettext_noop("So you recognise it later, for example “My phone”."),
     gettext_noop("Something went wrong. Try again."),
     gettext_noop("Start again"),
+    gettext_noop("Status"),
+    gettext_noop("Submitted"),
+    gettext_noop("Take a photo with the camera, or choose up to 4 images or PDFs."),
     gettext_noop("Tap again to sign out on every device"),
     gettext_noop("Temporary password"),
     gettext_noop("The An Sinh app needs JavaScript. Without it, use the portal:"),
@@ -184,6 +231,7 @@ STRINGS: tuple[str, ...] = (
     gettext_noop(
         "Then sign in with your phone's fingerprint, face or screen lock instead of the password."
     ),
+    gettext_noop("The whole card, all four corners, readable."),
     gettext_noop("This app is for insured people. BHXH staff use the back office."),
     gettext_noop(
         "This browser cannot make passkeys. Open the app in your phone's own browser to add one."
@@ -194,9 +242,11 @@ STRINGS: tuple[str, ...] = (
     gettext_noop(
         "This recovery has expired, was replaced by a newer one, or was already used. Start again to get a new code."
     ),
+    gettext_noop("This registration has expired or was already used. Start again."),
     gettext_noop(
         "through your employer or collection organisation, which files form TK1-TS for you electronically;"
     ),
+    gettext_noop("Timeline"),
     gettext_noop("Total time of participation"),
     gettext_noop("Type your password to sign this device out."),
     gettext_noop("Unit"),
@@ -219,12 +269,17 @@ STRINGS: tuple[str, ...] = (
     gettext_noop(
         "With your phone's fingerprint, face or screen lock, once you have added a passkey in the app."
     ),
+    gettext_noop("We send a code to this address: you need it to file the registration."),
+    gettext_noop("Withdraw this dossier"),
     gettext_noop("Within the payment period"),
+    gettext_noop("Yes, withdraw this dossier"),
     gettext_noop("You are signed out on every device. Nothing of yours is left on this device."),
     gettext_noop("You are signed out. Nothing of yours is left on this device."),
     gettext_noop("You have no passkeys yet."),
+    gettext_noop("You have no dossiers yet."),
     gettext_noop("You signed in with a temporary password. Choose your own password to continue."),
     gettext_noop("You were signed out. Sign in again."),
+    gettext_noop("Your face from the front, in good light, without glasses or a hat."),
     gettext_noop(
         "Your new password is set. Every device and browser that was signed in has been signed out."
     ),
@@ -233,6 +288,9 @@ STRINGS: tuple[str, ...] = (
     ),
     gettext_noop("Your password was changed. Other devices have been signed out."),
     gettext_noop("“%(name)s” is signed out."),
+    gettext_noop(
+        "Your registration was filed as dossier %(dossier_id)s. BHXH staff check it against the registry; you will get the result by email. If it is approved, the email brings your account information and a temporary password."
+    ),
 )
 
 # Used with tn("singular", count): the catalogue hands both forms (n = 1, n = 2).
@@ -258,4 +316,11 @@ def catalogue_for(language: str) -> dict[str, object]:
             "schemes": {str(code): str(name) for code, name in Scheme.choices},
             "groups": {code: str(name) for code, name in GROUP_LABELS.items()},
             "levels": {str(level): str(info.label) for level, info in BENEFIT_LEVELS.items()},
+            # My dossiers: the words the portal shows for the API's codes.
+            "forms": {str(code): str(name) for code, name in FormKind.choices},
+            "statuses": {str(code): str(name) for code, name in Status.choices},
+            "change_statuses": {str(code): str(name) for code, name in ChangeStatus.choices},
+            "events": {str(code): str(name) for code, name in EventKind.choices},
+            "attachments": {str(code): str(name) for code, name in AttachmentKind.choices},
+            "fields": {code: str(name) for code, name in FIELD_LABELS.items()},
         }

@@ -22,7 +22,10 @@ const REFRESH_MARGIN_MS = 30 * 1000;
 // GET reads kept on the device for offline use; the card may be shown while locked.
 const OFFLINE_READS = { "/me/card": { whenLocked: true }, "/me/participation": { whenLocked: false } };
 // API paths that need no token: the worker passes them through untouched.
-const PUBLIC = [/^\/auth\/recovery(\/|$)/, /^\/auth\/passkey\/options$/, /^\/cards\/verify$/];
+const PUBLIC = [
+  /^\/auth\/recovery(\/|$)/, /^\/auth\/registration(\/|$)/, /^\/auth\/passkey\/options$/,
+  /^\/offices$/, /^\/cards\/verify$/,
+];
 // Sign-ins: the worker keeps the tokens they answer and hands the page none.
 const SIGN_INS = new Set(["/auth/login", "/auth/passkey"]);
 const ENDED = Symbol("ended");

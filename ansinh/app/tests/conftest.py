@@ -2,7 +2,8 @@
 SMTP server."""
 
 from ansinh.app.tests.browser import phone
+from ansinh.dossiers.tests.conftest import lan
 from ansinh.notifications.tests.smtp_server import smtp_server
 from ansinh.portal.tests.browser import browser
 
-__all__ = ["browser", "phone", "smtp_server"]
+__all__ = ["browser", "lan", "phone", "smtp_server"]

@@ -16,7 +16,6 @@ from django.test import Client
 from ansinh.accounts.models import User
 from ansinh.conftest import STAFF_PASSWORD, make_citizen, run_on_commit
 from ansinh.dossiers.models import Dossier, Registration
-from ansinh.people.models import Person, Sex
 from ansinh.portal.tests.helpers import csrf_token, text
 
 from .helpers import TEMPORARY_RE, decide, last_code, messages_to, registration_photos, token
@@ -24,19 +23,6 @@ from .helpers import TEMPORARY_RE, decide, last_code, messages_to, registration_
 pytestmark = pytest.mark.django_db
 
 EMAIL = "lan.pham@example.org"
-
-
-@pytest.fixture
-def lan(db, office):
-    """Phạm Thị Lan: in the registry, no account, no email."""
-    return Person.objects.create(
-        bhxh_code="0123450001",
-        cccd="001195000111",
-        full_name="Phạm Thị Lan",
-        date_of_birth=dt.date(1995, 7, 1),
-        sex=Sex.FEMALE,
-        province_code="01",
-    )
 
 
 def _register(client: Client, *, photos: dict | None = None, **overrides: Any):

@@ -23,7 +23,9 @@ export async function api(method, path, body) {
     headers: { Accept: "application/json", "Accept-Language": currentLanguage() },
     cache: "no-store",
   };
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    init.body = body; // multipart: the browser writes the Content-Type with its boundary
+  } else if (body !== undefined) {
     init.body = JSON.stringify(body);
     init.headers["Content-Type"] = "application/json";
   }

@@ -8,6 +8,7 @@ import * as accesslog from "./screens/accesslog.js";
 import * as account from "./screens/account.js";
 import * as card from "./screens/card.js";
 import * as devices from "./screens/devices.js";
+import * as dossiers from "./screens/dossiers.js";
 import * as home from "./screens/home.js";
 import * as lock from "./screens/lock.js";
 import * as notifications from "./screens/notifications.js";
@@ -15,6 +16,7 @@ import * as participation from "./screens/participation.js";
 import * as passkeys from "./screens/passkeys.js";
 import * as password from "./screens/password.js";
 import * as recovery from "./screens/recovery.js";
+import * as register from "./screens/register.js";
 import * as signin from "./screens/signin.js";
 
 // access: "in" signed in, "out" signed out only, "any" everyone, "locked" the lock screen;
@@ -28,6 +30,10 @@ const ROUTES = [
   { pattern: /^\/the-bhyt\/qr$/, screen: card.renderFull, access: "in", whileLocked: true, bare: true },
   { pattern: /^\/qua-trinh(?:\/(\w+))?$/, screen: participation.render, access: "in", tab: "participation" },
   { pattern: /^\/thong-bao$/, screen: notifications.render, access: "in", tab: "notifications" },
+  { pattern: /^\/ho-so$/, screen: dossiers.renderList, access: "in", tab: "home" },
+  { pattern: /^\/ho-so\/moi$/, screen: dossiers.renderNew, access: "in", tab: "home" },
+  { pattern: /^\/ho-so\/([\w.-]+)$/, screen: dossiers.renderDetail, access: "in", tab: "home" },
+  { pattern: /^\/dang-ky$/, screen: register.render, access: "out" },
   { pattern: /^\/tai-khoan$/, screen: account.render, access: "in", tab: "account" },
   { pattern: /^\/khoa-truy-cap$/, screen: passkeys.render, access: "in", tab: "account" },
   { pattern: /^\/thiet-bi$/, screen: devices.render, access: "in", tab: "account" },

@@ -26,6 +26,7 @@ export function render(ctx) {
       { class: "tiles", "aria-label": t("Main menu") },
       tile("#/the-bhyt", t("Electronic health-insurance card"), t("The QR code for the clinic, also without a network"), "card"),
       tile("#/qua-trinh", t("Participation history"), t("Periods, units, salaries, paid and unpaid months"), "participation"),
+      tile("#/ho-so", t("My dossiers"), t("Ask to change your details, with a photo; follow your dossiers"), "dossiers"),
       tile("#/thong-bao", t("Notifications"), t("Messages about your dossiers and contributions"), "notifications"),
       tile("#/tai-khoan", t("Account"), t("Password, language, signing out"), "account"),
     ),

@@ -140,6 +140,6 @@ export function render(ctx) {
     notice ? h("div", { class: "notice", role: "status", id: "flash" }, notice) : null,
     form,
     h("p", {}, forgot),
-    h("p", { class: "center" }, linkButton(t("No account yet? Register (form 01/ĐK-GD)"), "/dang-ky/", { id: "register" })),
+    h("p", { class: "center" }, linkButton(t("No account yet? Register (form 01/ĐK-GD)"), "#/dang-ky", { id: "register" })),
   );
 }
