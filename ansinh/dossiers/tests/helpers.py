@@ -128,3 +128,26 @@ def change_request(
             HTTP_AUTHORIZATION=f"Bearer {access_token}",
             REMOTE_ADDR="203.0.113.7",
         )
+
+
+def hire_an(api: Api, *, lang: str = "vi") -> Any:
+    """The unit TA01234 hires An (0123456789) from 10/2026 through its API key: the D02 report
+    answer (201)."""
+    return api.post(
+        "/unit/reports",
+        {
+            "reference": "D02-1",
+            "period": "2026-10",
+            "lines": [
+                {
+                    "bhxh_code": "0123456789",
+                    "type": "hire",
+                    "from_month": "2026-10",
+                    "salary": 10_000_000,
+                    "date_of_birth": "1990-05-17",
+                }
+            ],
+        },
+        headers={"X-API-Key": UNIT_KEY},
+        lang=lang,
+    )

@@ -13,12 +13,12 @@ import time_machine
 from django.test import Client
 
 from ansinh.audit.models import DataAccess
-from ansinh.conftest import CITIZEN_PASSWORD, STAFF_PASSWORD, UNIT_KEY
+from ansinh.conftest import CITIZEN_PASSWORD, STAFF_PASSWORD
 from ansinh.dossiers.models import Attachment, Dossier
 from ansinh.people.models import Employment, Person, Unit
 from ansinh.portal.tests.helpers import BACKOFFICE_LOGIN, csrf_token, login, text
 
-from .helpers import change_request, token, unit_file
+from .helpers import change_request, hire_an, token, unit_file
 
 pytestmark = pytest.mark.django_db
 
@@ -32,23 +32,7 @@ def seen(client, api, citizen, citizen_no_email, unit_key, clerk):
     TK1-TS; a clerk reads An's own change request and its document, the unit's statement of
     10/2026 and An's record at the counter. Returns (TK1-TS id, change request id)."""
     with time_machine.travel(NOVEMBER, tick=False):
-        hired = api.post(
-            "/unit/reports",
-            {
-                "reference": "D02-1",
-                "period": "2026-10",
-                "lines": [
-                    {
-                        "bhxh_code": "0123456789",
-                        "type": "hire",
-                        "from_month": "2026-10",
-                        "salary": 10_000_000,
-                        "date_of_birth": "1990-05-17",
-                    }
-                ],
-            },
-            headers={"X-API-Key": UNIT_KEY},
-        )
+        hired = hire_an(api)
         assert hired.status_code == 201, hired.content
         tk1 = unit_file(api, "0123456789", {"address": "5 Hàng Bài"}).json()["dossier_id"]
         an = token(api, "0123456789", CITIZEN_PASSWORD)

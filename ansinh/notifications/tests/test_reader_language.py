@@ -24,7 +24,7 @@ from django.utils import translation
 
 from ansinh.accounts.models import User
 from ansinh.conftest import CITIZEN_PASSWORD, STAFF_PASSWORD, UNIT_KEY, Api, run_on_commit
-from ansinh.dossiers.tests.helpers import change_request, dispute_link, last_code
+from ansinh.dossiers.tests.helpers import change_request, dispute_link, hire_an, last_code
 from ansinh.notifications.models import Notice, OutboundEmail
 from ansinh.people.models import Person
 from ansinh.portal.tests.helpers import BACKOFFICE_LOGIN, csrf_token, login
@@ -119,24 +119,7 @@ def test_every_notice_and_email_is_in_the_readers_language(
     caused_in = OTHER[reader]  # the unit, the staff and An's own requests use the other one
     with time_machine.travel(MONDAY, tick=False):
         # The unit hires An (the hire announcement is written by the task worker).
-        hired = api.post(
-            "/unit/reports",
-            {
-                "reference": "D02-1",
-                "period": "2026-10",
-                "lines": [
-                    {
-                        "bhxh_code": "0123456789",
-                        "type": "hire",
-                        "from_month": "2026-10",
-                        "salary": 10_000_000,
-                        "date_of_birth": "1990-05-17",
-                    }
-                ],
-            },
-            headers={"X-API-Key": UNIT_KEY},
-            lang=caused_in,
-        )
+        hired = hire_an(api, lang=caused_in)
         assert hired.status_code == 201, hired.content
         clerk_token = _token(api, "canbo1", STAFF_PASSWORD, caused_in)
         approver_token = _token(api, "canbo2", STAFF_PASSWORD, caused_in)
