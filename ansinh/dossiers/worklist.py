@@ -188,9 +188,9 @@ def filer(dossier: Dossier) -> str:
         return dossier.submitted_by_organisation.name
     user = dossier.submitted_by_user
     if user is not None and user.is_office_staff:
-        return _("%(name)s (at the counter)") % {"name": staff_label(user)}
+        return _("%(name)s, at the counter") % {"name": staff_label(user)}
     if user is not None:
-        return _("%(name)s (online)") % {"name": user.display_name}
+        return _("%(name)s, online") % {"name": user.display_name}
     if dossier.form == FormKind.DK_GD_01:
         return _("Registrant (online)")
     return "—"
