@@ -213,14 +213,21 @@ class QueueFilterForm(forms.Form):
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     flagged = forms.BooleanField(label=_("Disputed email changes only"), required=False)
     today = forms.BooleanField(label=_("Received today only"), required=False)
-    page = forms.IntegerField(min_value=1, max_value=100_000, required=False, widget=forms.HiddenInput)
+    page = forms.IntegerField(
+        min_value=1, max_value=100_000, required=False, widget=forms.HiddenInput
+    )
 
 
 class ClaimForm(forms.Form):
     """Nhận xử lý / take over / let go / assign (``claims``)."""
 
     action = forms.ChoiceField(
-        choices=[("claim", "claim"), ("take_over", "take_over"), ("release", "release"), ("assign", "assign")]
+        choices=[
+            ("claim", "claim"),
+            ("take_over", "take_over"),
+            ("release", "release"),
+            ("assign", "assign"),
+        ]
     )
     assignee = forms.CharField(label=_("Assign to"), max_length=40, required=False)
 

@@ -95,9 +95,7 @@ def counts(actor: Actor) -> dict[str, Any]:
         "todo": Count("pk", filter=_todo(actor, now)),
         "total": Count("pk"),
     }
-    figures.update(
-        {f"status_{s.value}": Count("pk", filter=Q(status=s.value)) for s in Status}
-    )
+    figures.update({f"status_{s.value}": Count("pk", filter=Q(status=s.value)) for s in Status})
     found = Dossier.objects.filter(office=office).aggregate(**figures)
     return {
         **{k: v for k, v in found.items() if not k.startswith("status_")},
@@ -206,7 +204,7 @@ def row(dossier: Dossier, actor: Actor, now: dt.datetime) -> dict[str, Any]:
         "form_label": FormKind(dossier.form).label,
         "status": dossier.status,
         "status_label": Status(dossier.status).label,
-        "person_name": person.full_name if person else (registration.full_name if registration else ""),
+        "person_name": person.full_name if person else getattr(registration, "full_name", ""),
         "bhxh_code": person.bhxh_code if person else "",
         "matched": person is not None,
         "filer": filer(dossier),

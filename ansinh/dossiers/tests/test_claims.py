@@ -49,7 +49,9 @@ def colleague(office):
 
 
 def _decide(dossier: Dossier, user) -> Dossier:
-    return services.decide_dossier(dossier=dossier, actor=_as(user), decisions={"address": "approve"})
+    return services.decide_dossier(
+        dossier=dossier, actor=_as(user), decisions={"address": "approve"}
+    )
 
 
 @pytest.mark.django_db
@@ -182,7 +184,9 @@ def test_the_back_office_shows_the_holder_and_refuses_the_other_clerks_decision(
         path + "claim/", {"csrfmiddlewaretoken": csrf_token(other, path), "action": "claim"}
     )
     assert claim.status_code == 409 and 'data-code="claimed_by_other"' in claim.content.decode()
-    by_api = decide(api, token(api, "canbo3", STAFF_PASSWORD), filed.public_id, {"address": "approve"})
+    by_api = decide(
+        api, token(api, "canbo3", STAFF_PASSWORD), filed.public_id, {"address": "approve"}
+    )
     assert by_api.status_code == 409 and by_api.json()["error"]["code"] == "claimed_by_other"
     assert not FieldDecision.objects.exists()
 
@@ -228,4 +232,3 @@ def test_of_clerks_claiming_at_once_exactly_one_gets_the_dossier(filed, office):
     assert AuditEvent.objects.filter(event="dossier.claimed").count() == 1
     filed.refresh_from_db()
     assert filed.claimed_by is not None and filed.claimed_by.username.startswith("nhan")
-
