@@ -44,6 +44,7 @@ SCHEME_NAMES: dict[str, Promise] = {
     Scheme.BHTN: gettext_lazy("Unemployment insurance"),
     Scheme.BHTNLD_BNN: gettext_lazy("Occupational accident and disease insurance"),
 }
+NEGATIVE_NOTE = gettext_lazy("A negative amount is money the unit paid in advance.")
 # The order of the rows: as the scheme names are listed on BHXH's forms.
 SCHEME_ORDER = (Scheme.BHXH, Scheme.BHYT, Scheme.BHTN, Scheme.BHTNLD_BNN)
 
@@ -98,12 +99,21 @@ class StatementDocument:
         return written_month(self.month)
 
     @property
+    def month_param(self) -> str:
+        """The month as links and the API write it: ``2026-10``."""
+        return format_month(self.month)
+
+    @property
     def title(self) -> str:
         return _("Notice of contributions paid: BHXH, BHYT, BHTN, BHTNLĐ-BNN")
 
     @property
     def period_text(self) -> str:
         return _("Month %(month)s") % {"month": self.month_text}
+
+    @property
+    def note(self) -> str:
+        return str(NEGATIVE_NOTE)
 
     def file_name(self, extension: str) -> str:
         """``C12-TS_TA01234_2026-10.pdf``: ASCII only (unit codes are)."""
@@ -194,6 +204,3 @@ def document_for_staff(*, actor: Actor, unit_code: str, month: dt.date) -> State
     The document names no person (figures of the unit only), so nothing is access-logged."""
     unit = get_unit_for_staff(actor, unit_code)
     return document_of(statement_of(unit=unit, month=month))
-
-
-NEGATIVE_NOTE = gettext_lazy("A negative amount is money the unit paid in advance.")

@@ -18,7 +18,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 
 from .money import dong
-from .statement_doc import NEGATIVE_NOTE, StatementDocument
+from .statement_doc import StatementDocument
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 PDF_TYPE = "application/pdf"
@@ -83,7 +83,7 @@ def _pdf_balance(pdf: FPDF, document: StatementDocument) -> None:
             table.row((row.label, dong(row.amount)))
     pdf.set_font(FONT, "", 8)
     pdf.ln(2)
-    pdf.multi_cell(0, 4.5, str(NEGATIVE_NOTE), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 4.5, document.note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def statement_pdf(document: StatementDocument) -> bytes:
@@ -184,7 +184,7 @@ def statement_xlsx(document: StatementDocument) -> bytes:
         sheet.append([cell(balance.label, strong=strong), None, None,
                       cell(balance.amount, money=True, strong=strong)])  # fmt: skip
     sheet.append([])
-    sheet.append([cell(str(NEGATIVE_NOTE))])
+    sheet.append([cell(document.note)])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

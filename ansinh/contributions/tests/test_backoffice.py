@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ansinh.conftest import CITIZEN_PASSWORD, STAFF_PASSWORD
 from ansinh.contributions.models import ContributionMonth, Payment, Report
-from ansinh.portal.tests.helpers import BACKOFFICE_LOGIN, csrf_token, data_field, login
+from ansinh.portal.tests.helpers import BACKOFFICE_LOGIN, csrf_token, data_field, login, text
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +77,9 @@ def test_a_rejected_upload_lists_the_line_errors_and_stores_nothing(client, cler
     )
 
     assert response.status_code == 422
-    assert "person_not_matched" in response.content.decode()
+    assert "Dòng 1: Mã số BHXH: mã số BHXH và ngày sinh này không khớp với người nào" in text(
+        response.content
+    )
     assert not Report.objects.exists()
 
 
