@@ -62,8 +62,8 @@ def test_a_clerk_uploads_a_report_and_an_approver_records_a_payment(
     assert Payment.objects.get().recorded_by == approver
     assert ContributionMonth.objects.get().paid is True
     page = client.get(STATEMENT, {"unit": unit.code, "month": "2026-10"})
-    assert data_field(page, "due_total") == "3.200.000"
-    assert data_field(page, "carried_forward") == "0"
+    assert data_field(page, "due_total") == "3.200.000 đồng"
+    assert data_field(page, "carried_forward") == "0 đồng"
     assert data_field(page, "month") == "10/2026"  # as a clerk reads a month
 
 
