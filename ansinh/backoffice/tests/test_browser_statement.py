@@ -17,13 +17,14 @@ import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from ansinh.conftest import STAFF_PASSWORD, Api
+from ansinh.conftest import Api
 from ansinh.contributions.money import dong
 from ansinh.contributions.months import add_months, format_month, month_of
 from ansinh.contributions.payments import record_payment
 from ansinh.contributions.services import ingest_report
 from ansinh.lib.actor import Actor
 from ansinh.portal.tests.browser import browser, page
+from ansinh.portal.tests.browser_steps import staff_sign_in
 
 __all__ = ["browser", "page"]
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -68,12 +69,7 @@ def test_the_printable_statement_is_one_a4_page_with_the_api_figures(
     month = _a_unit_with_two_employees_and_a_payment(unit, citizen, citizen_no_email)
     figures = Api(client).get(f"/unit/statements/{month}", headers={"X-API-Key": unit_key}).json()
     page.set_viewport_size({"width": 1280, "height": 800})
-    page.goto("/backoffice/login/")
-    page.fill('input[name="username"]', "canbo1")
-    page.fill('input[name="password"]', STAFF_PASSWORD)
-    page.fill('input[name="captcha_1"]', "PASSED")
-    page.locator('main form button[type="submit"]').click()
-    expect(page).to_have_url(re.compile(r"/backoffice/$"))
+    staff_sign_in(page, "canbo1")
 
     page.goto("/backoffice/contributions/statement/")
     page.fill('input[name="unit"]', "TA01234")

@@ -5,7 +5,6 @@ raw code (schemes, funds, error codes)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 
 import pytest
@@ -17,11 +16,7 @@ from ansinh.conftest import STAFF_PASSWORD
 from ansinh.contributions.error_text import MESSAGES
 from ansinh.contributions.models import Fund, Scheme
 from ansinh.contributions.money import dong
-from ansinh.contributions.payments import record_payment
-from ansinh.lib.actor import Actor
 from ansinh.portal.tests.helpers import BACKOFFICE_LOGIN, csrf_token, data_field, login, text
-
-from .conftest import line, send
 
 pytestmark = pytest.mark.django_db
 
@@ -36,23 +31,8 @@ ERROR_CODES = set(MESSAGES)
 
 
 @pytest.fixture
-def api_statement(api, citizen, citizen_no_email, unit, unit_key):
-    response = send(
-        api,
-        unit_key,
-        "D02-2026-10",
-        "2026-10",
-        [
-            line("0123456789", "hire", "2026-08", salary=10_000_000),
-            line("0123456790", "hire", "2026-10", salary=60_000_000),
-        ],
-    )
-    assert response.status_code == 201, response.content
-    record_payment(
-        actor=Actor.command(), unit_code=unit.code, amount=5_000_000, paid_on=dt.date(2026, 9, 20)
-    )
-    response = api.get("/unit/statements/2026-10", headers={"X-API-Key": unit_key})
-    return response.json()
+def api_statement(october_statement):
+    return october_statement
 
 
 def _visible_codes(response, codes):

@@ -10,10 +10,6 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from ansinh.contributions.money import dong
-from ansinh.contributions.payments import record_payment
-from ansinh.lib.actor import Actor
-
-from .conftest import line, send
 
 pytestmark = pytest.mark.django_db
 
@@ -21,33 +17,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture
-def statement(api, citizen, citizen_no_email, unit, unit_key):
-    """October 2026 of TA01234: An since August (3,200,000 a month), Bình since October on a
-    capped salary; 5,000,000 paid in September, 2,500,000 in October."""
-    response = send(
-        api,
-        unit_key,
-        "D02-2026-10",
-        "2026-10",
-        [
-            line("0123456789", "hire", "2026-08", salary=10_000_000),
-            line("0123456790", "hire", "2026-10", salary=60_000_000),
-        ],
-    )
-    assert response.status_code == 201, response.content
-    for amount, day in ((5_000_000, "2026-09-20"), (2_500_000, "2026-10-05")):
-        record_payment(
-            actor=Actor.command(), unit_code=unit.code, amount=amount, paid_on=_date(day)
-        )
-    response = api.get("/unit/statements/2026-10", headers={"X-API-Key": unit_key})
-    assert response.status_code == 200
-    return response.json()
-
-
-def _date(text):
-    import datetime as dt
-
-    return dt.date.fromisoformat(text)
+def statement(october_statement):
+    return october_statement
 
 
 def _get(api, key, fmt, **kwargs):
