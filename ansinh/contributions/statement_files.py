@@ -10,6 +10,7 @@ import io
 from pathlib import Path
 
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -41,7 +42,7 @@ def _pdf_facts(pdf: FPDF, document: StatementDocument) -> None:
         pdf.set_font(FONT, "", 10)
         pdf.cell(45, 6, f"{label}:", new_x=XPos.RIGHT, new_y=YPos.TOP)
         pdf.set_font(FONT, "B", 10)
-        pdf.cell(0, 6, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 6, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _pdf_due(pdf: FPDF, document: StatementDocument) -> None:
@@ -96,14 +97,13 @@ def statement_pdf(document: StatementDocument) -> bytes:
     pdf.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
     pdf.set_title(f"{document.form_name} {document.unit_code} {document.month_text}")
     pdf.set_creator("An Sinh")
-    pdf.set_lang("vi")
+    pdf.set_lang(get_language() or "vi")
     pdf.add_page()
     pdf.set_font(FONT, "", 9)
-    pdf.cell(120, 5, document.office_name, new_x=XPos.RIGHT, new_y=YPos.TOP)
-    pdf.cell(
-        0, 5, _("Form %(form)s") % {"form": document.form_name}, align="R",
-        new_x=XPos.LMARGIN, new_y=YPos.NEXT,
-    )  # fmt: skip
+    top = pdf.get_y()
+    pdf.cell(0, 5, _("Form %(form)s") % {"form": document.form_name}, align="R")
+    pdf.set_xy(pdf.l_margin, top)
+    pdf.multi_cell(130, 5, document.office_name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
     pdf.set_font(FONT, "B", 13)
     pdf.multi_cell(0, 7, document.title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
