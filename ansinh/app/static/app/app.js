@@ -96,3 +96,5 @@ async function boot() {
   await watch();
   await recheck();
 }
+
+boot();
