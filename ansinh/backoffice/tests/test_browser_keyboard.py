@@ -147,7 +147,9 @@ def test_a_clerk_decides_twenty_dossiers_with_the_keyboard_and_an_approver_finis
     row = page.locator('#changes tr[data-field="phone"]')
     expect(row.locator('[data-role="waits-for-other"]')).to_be_visible()
     expect(row.locator("input, select")).to_have_count(0)
-    expect(row.locator('[data-role="decision-log"]')).to_contain_text("Duyệt — Cán bộ canbo1 (canbo1)")
+    expect(row.locator('[data-role="decision-log"]')).to_contain_text(
+        "Duyệt — Cán bộ canbo1 (canbo1)"
+    )
 
     # The approver, in a browser of their own: the second approvals, A then N each.
     second = browser.new_context(

@@ -171,3 +171,25 @@ def test_the_listed_reasons_read_in_vietnamese():
         assert "Thiếu giấy tờ chứng minh" in labels
         assert "Số CCCD không khớp sổ đăng ký" in labels
         assert str(reason_text("", "  chữ ký khác  ")) == "chữ ký khác"
+
+
+def test_the_staff_api_takes_a_listed_reason_and_refuses_an_unknown_one(
+    api, unit_key, employees, clerk
+):
+    from ansinh.conftest import STAFF_PASSWORD
+
+    from .helpers import decide, token, unit_file
+
+    filed = unit_file(api, "0123456789", {"address": "5 Hàng Bài"}).json()["dossier_id"]
+    staff = token(api, "canbo1", STAFF_PASSWORD)
+    unknown = decide(api, staff, filed, {"address": "reject"}, reason_codes={"address": "because"})
+    assert (unknown.status_code, unknown.json()["error"]["code"]) == (400, "invalid_input")
+    assert not FieldDecision.objects.exists()
+
+    listed = decide(
+        api, staff, filed, {"address": "reject"}, reason_codes={"address": "missing_document"}
+    )
+    assert listed.status_code == 200, listed.content
+    (shown,) = listed.json()["changes"][0]["decisions"]
+    assert (shown["reason_code"], shown["decided_by"]) == ("missing_document", "canbo1")
+    assert shown["reason"] in ("Thiếu giấy tờ chứng minh", "A supporting document is missing")
