@@ -98,9 +98,14 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
                 _place_errors(form, exc)
                 status = page_status(exc)
             else:
-                messages.success(request, _("Your decision was recorded."))
                 if then_next:
+                    messages.success(
+                        request,
+                        _("Your decision on %(dossier_id)s was recorded.")
+                        % {"dossier_id": found.public_id},
+                    )
                     return _open_next(request, actor, found)
+                messages.success(request, _("Your decision was recorded."))
                 return redirect("backoffice:dossier", dossier_id=found.public_id)
         else:
             status = 400

@@ -89,6 +89,8 @@ def _event_actor(dossier: Dossier, event: Any, submitter: dict[str, str]) -> str
         return str(_("the old email address"))
     if event.actor_label and event.actor_label == submitter["code"]:
         return submitter_label(submitter)
+    if not event.actor_label and event.kind == EventKind.SUBMITTED:
+        return submitter_label(submitter)  # an online registrant has no account yet
     return str(event.actor_label)
 
 
