@@ -13,14 +13,14 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
-from ansinh.conftest import STAFF_PASSWORD, make_staff, run_on_commit
+from ansinh.conftest import make_staff, run_on_commit
 from ansinh.dossiers import services
 from ansinh.dossiers.models import Dossier, FieldDecision
 from ansinh.dossiers.tests.helpers import counter_dossiers, photo
 from ansinh.dossiers.uploads import check_files
 from ansinh.lib.actor import Actor, Channel
 from ansinh.portal.tests.browser import TIMEOUT_MS, browser, page
-from ansinh.portal.tests.browser_steps import shoot
+from ansinh.portal.tests.browser_steps import shoot, staff_sign_in
 
 __all__ = ["browser", "page"]
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -44,15 +44,6 @@ def _pdf() -> bytes:
     out = BytesIO()
     image.save(out, format="PDF")
     return out.getvalue()
-
-
-def _staff_sign_in(page: Page, username: str) -> None:
-    page.goto("/backoffice/login/")
-    page.fill('input[name="username"]', username)
-    page.fill('input[name="password"]', STAFF_PASSWORD)
-    page.fill('input[name="captcha_1"]', "PASSED")
-    page.locator('main form button[type="submit"]').click()
-    expect(page).to_have_url(re.compile(r"/backoffice/$"))
 
 
 def _file_twenty(office, citizen, citizen_no_email, colleague) -> list[Dossier]:
@@ -105,7 +96,7 @@ def test_a_clerk_decides_twenty_dossiers_with_the_keyboard_and_an_approver_finis
     dossiers = _file_twenty(office, citizen, citizen_no_email, colleague)
     ids = [d.public_id for d in dossiers]
     page.set_viewport_size(DESKTOP)
-    _staff_sign_in(page, "canbo1")
+    staff_sign_in(page, "canbo1")
     page.goto(f"/backoffice/dossiers/{ids[0]}/")
 
     # The documents beside the decisions: a photo inline, a PDF in a frame of this site.
@@ -172,7 +163,7 @@ def test_a_clerk_decides_twenty_dossiers_with_the_keyboard_and_an_approver_finis
     second.set_default_timeout(TIMEOUT_MS)
     try:
         boss = second.new_page()
-        _staff_sign_in(boss, "canbo2")
+        staff_sign_in(boss, "canbo2")
         boss.goto(f"/backoffice/dossiers/{waiting[0]}/")
         for dossier_id in waiting:
             expect(boss).to_have_url(re.compile(rf"/backoffice/dossiers/{dossier_id}/$"))

@@ -93,6 +93,20 @@ def sign_in(page: Page, username: str, password: str) -> None:
     page.locator(SUBMIT).click()
 
 
+def staff_sign_in(page: Page, username: str) -> None:
+    """A staff member signs in to the back office (the CAPTCHA in test mode: any answer)."""
+    from playwright.sync_api import expect
+
+    from ansinh.conftest import STAFF_PASSWORD
+
+    page.goto("/backoffice/login/")
+    page.fill('input[name="username"]', username)
+    page.fill('input[name="password"]', STAFF_PASSWORD)
+    page.fill('input[name="captcha_1"]', "PASSED")
+    page.locator('main form button[type="submit"]').click()
+    expect(page).to_have_url(re.compile(r"/backoffice/$"))
+
+
 def email_line(server: SmtpServer, index: int, label: str) -> str:
     """The value after ``label: `` in the text part of the ``index``-th email received."""
     text = server.messages[index].part("text/plain")
@@ -141,4 +155,5 @@ __all__ = [
     "real_captcha",
     "shoot",
     "sign_in",
+    "staff_sign_in",
 ]
