@@ -69,7 +69,7 @@ OPERATION_IDS: dict[str, str] = {
     # the unit's reports and statements
     "unit_report_routes.submit_report": "submitReport",
     "unit_report_routes.get_report": "getReport",
-    "unit_report_routes.statement": "getStatement",
+    "statement_routes.statement": "getStatement",
     # /cards (public)
     "card_routes.verify": "verifyCard",
     "card_routes.revocations": "listRevocations",

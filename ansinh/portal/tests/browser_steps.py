@@ -20,7 +20,7 @@ import pytest
 from captcha.models import CaptchaStore
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
-from playwright.sync_api import Browser, Page, ViewportSize
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from ansinh.accounts.models import User
 from ansinh.conftest import run_on_commit
@@ -94,9 +94,8 @@ def sign_in(page: Page, username: str, password: str) -> None:
 
 
 def staff_sign_in(page: Page, username: str) -> None:
-    """A staff member signs in to the back office (the CAPTCHA in test mode: any answer)."""
-    from playwright.sync_api import expect
-
+    """Sign a member of staff in to the back office (the suite's CAPTCHA test mode accepts
+    "PASSED"); ends on the back office's home page."""
     from ansinh.conftest import STAFF_PASSWORD
 
     page.goto("/backoffice/login/")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dossiers', '0005_withdrawn_fields'),
+        ('dossiers', '0006_claims'),
     ]
 
     operations = [
