@@ -197,6 +197,7 @@ def staff_decide(request: HttpRequest, dossier_id: str, payload: DecisionIn) -> 
         actor=actor,
         decisions=dict(payload.decisions),
         reasons=dict(payload.reasons),
+        reason_codes=dict(payload.reason_codes),
         note=payload.note,
     )
     return StaffDossierOut(**access.staff_detail(actor, dossier))

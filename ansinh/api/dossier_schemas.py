@@ -67,7 +67,13 @@ class DecisionIn(StrictIn):
     )
     # Printable only: a NUL or a lone surrogate in a reason once answered 500 (API fuzzer).
     reasons: dict[str, Annotated[str, Field(pattern=PRINTABLE)]] = Field(
-        default_factory=dict, description="Field → reason (required for each rejection)"
+        default_factory=dict,
+        description="Field → reason in your words (each rejection needs this or a reason code)",
+    )
+    reason_codes: dict[str, Annotated[str, Field(max_length=40, pattern=PRINTABLE)]] = Field(
+        default_factory=dict,
+        description="Field → a listed rejection reason (unreadable_document, mismatch_document, "
+        "missing_document, cccd_not_in_register, not_requested), shown in each reader's language",
     )
     note: str = Field(default="", max_length=500, pattern=PRINTABLE)
 
@@ -128,6 +134,7 @@ class StaffDossierSummaryOut(DossierSummaryOut):
 
 class DecisionOut(Schema):
     decision: str
+    reason_code: str = ""
     reason: str
     decided_at: dt.datetime
     decided_by: str | None = None

@@ -25,6 +25,7 @@ from ansinh.dossiers.forms import (
     QueueFilterForm,
 )
 from ansinh.dossiers.models import ChangeStatus
+from ansinh.dossiers.reasons import offered
 from ansinh.dossiers.web import add_errors, file_response
 from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import mask_email, mask_middle, mask_phone
@@ -96,21 +97,31 @@ def claim(request: HttpRequest, dossier_id: str) -> HttpResponse:
 
 @staff_page
 def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
+    """A dossier: its documents previewed beside the old → new diff and the decisions (preset
+    reasons or free text), keyboard shortcuts (static/dossier-keys.js), and "save and open
+    next": the next dossier needing this person's action (``worklist.next_for``)."""
     actor = _actor(request)
     found = access.get_dossier_for_staff(actor, dossier_id)
-    open_fields = [
-        (c.field, c)
-        for c in found.changes.all()
-        if c.status in (ChangeStatus.PENDING, ChangeStatus.AWAITING_SECOND)
-    ]
+    decidable = [c.field for c in worklist.decidable_fields(found, actor)]
     data = access.staff_detail(actor, found)
     labels = {c["field"]: c["label"] for c in data["changes"]}
+    # Every open field is parsed (a crafted decision on one this person may not decide reaches
+    # the service, which refuses it: 409 second_approver_required); controls are shown only
+    # for the ``decidable`` ones.
+    open_fields = [
+        c["field"]
+        for c in data["changes"]
+        if c["status"] in (ChangeStatus.PENDING, ChangeStatus.AWAITING_SECOND)
+    ]
     form = DecisionForm(
         request.POST if request.method == "POST" else None,
-        fields=[(name, labels[name]) for name, _c in open_fields],
+        fields=[(name, labels[name]) for name in open_fields],
     )
+    then_next = request.POST.get("then") == "next"
     status = 200
     if request.method == "POST":
+        if form.is_valid() and then_next and not form.decisions():
+            return _open_next(request, actor, found)  # nothing chosen: just the next one
         if form.is_valid():
             try:
                 services.decide_dossier(
@@ -118,18 +129,20 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
                     actor=actor,
                     decisions=form.decisions(),
                     reasons=form.reasons(),
+                    reason_codes=form.reason_codes(),
                     note=form.cleaned_data["note"],
                 )
             except DossierError as exc:
-                for field, message in exc.fields.items():
-                    name = (
-                        f"reason_{field}" if exc.code == "reason_required" else f"decision_{field}"
-                    )
-                    if name in form.fields:
-                        form.add_error(name, message)
-                form.add_error(None, exc.message)
+                _place_errors(form, exc)
                 status = page_status(exc)
             else:
+                if then_next:
+                    messages.success(
+                        request,
+                        _("Your decision on %(dossier_id)s was recorded.")
+                        % {"dossier_id": found.public_id},
+                    )
+                    return _open_next(request, actor, found)
                 messages.success(request, _("Your decision was recorded."))
                 return redirect("backoffice:dossier", dossier_id=found.public_id)
         else:
@@ -138,19 +151,20 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
     rows = []
     for change in data["changes"]:
         field = change["field"]
+        open_to_me = field in decidable
         rows.append(
             {
                 **change,
-                "decision_field": form[f"decision_{field}"]
-                if f"decision_{field}" in form.fields
-                else None,
-                "reason_field": form[f"reason_{field}"]
-                if f"reason_{field}" in form.fields
-                else None,
-                "decided_by_me": field in mine,
+                "decision_field": form[f"decision_{field}"] if open_to_me else None,
+                "reason_code_field": form[f"reason_code_{field}"] if open_to_me else None,
+                "reason_field": form[f"reason_{field}"] if open_to_me else None,
+                "waits_for_other": not open_to_me
+                and field in mine
+                and change["status"] == ChangeStatus.AWAITING_SECOND,
             }
         )
     claims.touch(dossier=found, actor=actor)
+    following = worklist.next_for(actor, after=found)
     return render(
         request,
         "backoffice/dossiers/detail.html",
@@ -159,11 +173,33 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
             "dossier": data,
             "rows": rows,
             "form": form,
+            "decidable": decidable,
+            "reason_count": len(offered()),
+            "next_dossier": following.public_id if following is not None else "",
             "dispute_form": DisputeForm() if email_dispute.disputed_change(found) else None,
             "can_resolve": is_approver(actor),
         },
         status=status,
     )
+
+
+def _place_errors(form: DecisionForm, exc: DossierError) -> None:
+    """A refused decision on the form: each field's message beside its choice or reason."""
+    for field, message in exc.fields.items():
+        name = f"reason_{field}" if exc.code == "reason_required" else f"decision_{field}"
+        if name in form.fields:
+            form.add_error(name, message)
+    form.add_error(None, exc.message)
+
+
+def _open_next(request: HttpRequest, actor: Actor, found: Any) -> HttpResponse:
+    """After "Lưu và mở hồ sơ tiếp theo": the next dossier needing this person's action, or
+    the queue when there is none."""
+    following = worklist.next_for(actor, after=found)
+    if following is None:
+        messages.info(request, _("No other dossier of your office needs your action now."))
+        return redirect("backoffice:queue")
+    return redirect("backoffice:dossier", dossier_id=following.public_id)
 
 
 @require_POST
@@ -211,7 +247,8 @@ def attachment(request: HttpRequest, dossier_id: str, attachment_id: str) -> Htt
     found = access.get_dossier_for_staff(actor, dossier_id)
     item = access.get_attachment(found, attachment_id)
     access.log_staff_read(actor, found, what="attachment")
-    return file_response(item)
+    # ?xem=1: shown inside the dossier page (a PDF inline, in a frame of this site only).
+    return file_response(item, preview=request.GET.get("xem") == "1")
 
 
 # --- Counter intake (02/SĐ-GD) ------------------------------------------------------------------

@@ -41,6 +41,7 @@ from .models import (
     Status,
 )
 from .notify import account_of
+from .reasons import offered
 
 
 def check_decisions(
@@ -50,9 +51,12 @@ def check_decisions(
     decisions: Mapping[str, str],
     reasons: Mapping[str, str],
     actor: Actor,
+    reason_codes: Mapping[str, str] | None = None,
 ) -> None:
     """Raise a ``DomainError`` unless every one of ``actor``'s ``decisions`` on ``locked`` (its
-    ``changes`` by field, locked) may be recorded; changes nothing."""
+    ``changes`` by field, locked) may be recorded; changes nothing. A rejection needs a
+    reason: a preset (``reason_codes``, one of ``reasons.offered()``), free text, or both."""
+    codes = reason_codes or {}
     bad = {
         field: _("Not a field of this dossier.")
         if field not in changes
@@ -60,12 +64,24 @@ def check_decisions(
         for field, value in decisions.items()
         if field not in changes or value not in Decision.values
     }
+    offered_codes = {code for code, _label in offered()}
+    bad.update(
+        {
+            field: _("Not a field of this dossier.")
+            if field not in changes
+            else _("Choose one of the listed reasons.")
+            for field, code in codes.items()
+            if code and (field not in changes or code not in offered_codes)
+        }
+    )
     if bad:
         raise invalid_input(bad)
     missing_reason = {
         field: _("Give a reason for the rejection.")
         for field, value in decisions.items()
-        if value == Decision.REJECT and not (reasons.get(field) or "").strip()
+        if value == Decision.REJECT
+        and not (reasons.get(field) or "").strip()
+        and not codes.get(field)
     }
     if missing_reason:
         raise Invalid(
@@ -114,16 +130,20 @@ def record_decisions(
     reasons: Mapping[str, str],
     actor: Actor,
     now: dt.datetime,
+    reason_codes: Mapping[str, str] | None = None,
 ) -> None:
     """Write ``actor``'s checked decisions and move each field's state (an email or phone
-    approved once awaits its second approver)."""
+    approved once awaits its second approver). A reason is kept only with a rejection."""
+    codes = reason_codes or {}
     staff = actor.user
     assert staff is not None  # noqa: S101 - decide_dossier let only staff in
     for field, value in decisions.items():
         change = changes[field]
+        rejected = value == Decision.REJECT
         FieldDecision.objects.create(
             change=change,
             decision=value,
+            reason_code=(codes.get(field) or "") if rejected else "",
             reason=(reasons.get(field) or "").strip()[:300],
             decided_by=staff,
             decided_at=now,

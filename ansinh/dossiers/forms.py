@@ -17,6 +17,7 @@ from ansinh.lib.identifiers import MAX_EMAIL_LENGTH
 from ansinh.people.models import Office
 
 from .models import Decision, FormKind, Status
+from .reasons import offered
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -281,8 +282,16 @@ class DecisionForm(forms.Form):
                 required=False,
                 widget=forms.RadioSelect,
             )
+            self.fields[f"reason_code_{name}"] = forms.ChoiceField(
+                label=_("Reason for a rejection"),
+                choices=[("", _("— choose a reason —")), *offered()],
+                required=False,
+                widget=forms.Select(attrs={"data-role": "reason-code"}),
+            )
             self.fields[f"reason_{name}"] = forms.CharField(
-                label=_("Reason"), max_length=300, required=False
+                label=_("Reason in your own words (optional with a listed reason)"),
+                max_length=300,
+                required=False,
             )
 
     def decisions(self) -> dict[str, str]:
@@ -294,6 +303,14 @@ class DecisionForm(forms.Form):
 
     def reasons(self) -> dict[str, str]:
         return {name: self.cleaned_data.get(f"reason_{name}", "") for name in self.decision_fields}
+
+    def reason_codes(self) -> dict[str, str]:
+        """The preset reason chosen per field (``reasons.RejectionReason``), where one was."""
+        return {
+            name: self.cleaned_data[f"reason_code_{name}"]
+            for name in self.decision_fields
+            if self.cleaned_data.get(f"reason_code_{name}")
+        }
 
 
 class DisputeForm(forms.Form):

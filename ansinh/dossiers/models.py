@@ -201,6 +201,9 @@ class FieldDecision(models.Model):
 
     change = models.ForeignKey(RequestedChange, on_delete=models.CASCADE, related_name="decisions")
     decision = models.CharField(max_length=10, choices=Decision.choices)
+    # A preset reason's code (``reasons.RejectionReason``), shown in each reader's language,
+    # and/or the reviewer's own words.
+    reason_code = models.CharField(max_length=40, blank=True)
     reason = models.CharField(max_length=300, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

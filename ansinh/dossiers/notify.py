@@ -16,6 +16,7 @@ from ansinh.people.services import CHANGEABLE_FIELDS
 
 from . import emails
 from .models import ChangeStatus, Dossier, DossierEvent, EventKind, FormKind, Status
+from .reasons import reason_text
 
 FIELD_LABELS: dict[str, Promise] = {
     "email": _("Email"),
@@ -66,10 +67,10 @@ def _fill(text: Promise, params: dict[str, Any]) -> Promise:
 def _outcomes(dossier: Dossier) -> list[dict[str, Any]]:
     rows = []
     for change in dossier.changes.all():
-        reason = ""
+        reason: str | Promise = ""
         if change.status == ChangeStatus.REJECTED:
             last = change.decisions.order_by("-decided_at", "-pk").first()
-            reason = last.reason if last else ""
+            reason = reason_text(last.reason_code, last.reason) if last else ""
         rows.append(
             {
                 "label": FIELD_LABELS.get(change.field, change.field),

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
 from ansinh.lib.identifiers import mask_email, mask_middle, mask_phone
 
 from .filing import FOUR_EYES_FIELDS
@@ -20,6 +23,7 @@ from .models import (
     REGISTRATION_IMAGE_KINDS,
     AttachmentKind,
     ChangeStatus,
+    Decision,
     Dossier,
     EmailChange,
     EventKind,
@@ -29,7 +33,15 @@ from .models import (
     Status,
 )
 from .notify import FIELD_LABELS
+from .reasons import reason_text
 from .registry_checks import compare
+
+# What a reader calls each stored document type (never a MIME type on a page).
+CONTENT_TYPE_LABELS = {
+    "image/png": _lazy("PNG image"),
+    "image/jpeg": _lazy("JPEG image"),
+    "application/pdf": _lazy("PDF document"),
+}
 
 # The values the person's own pages mask until "Hiện" (the profile masks the same three).
 MASKED_FIELDS = frozenset({"email", "phone", "cccd"})
@@ -45,6 +57,41 @@ def mask_value(field: str, value: str) -> str:
     if field == "cccd":
         return mask_middle(value, keep_start=3, keep_end=3)
     return value
+
+
+def staff_name(user: Any) -> str:
+    """A staff member as colleagues read them: "Phạm Thu Hà (canbo1)"."""
+    name = (getattr(user, "full_name", "") or "").strip()
+    return f"{name} ({user.username})" if name else str(user.username)
+
+
+def submitter_label(submitter: dict[str, str]) -> str:
+    """Who filed a dossier, as people read it (never a kind code): the unit's or the
+    organisation's name, the clerk's name, the person's own request, the online registrant."""
+    kind, code, name = submitter["kind"], submitter["code"], submitter["name"]
+    if kind in ("unit", "organisation"):
+        return f"{name} ({code})" if name else code
+    if kind == "staff":
+        return _("%(name)s (at the office counter)") % {
+            "name": f"{name} ({code})" if name else code
+        }
+    if kind == "citizen":
+        return _("%(name)s (the person, online)") % {"name": name or code}
+    return str(_("The registrant (online)"))
+
+
+def _event_actor(dossier: Dossier, event: Any, submitter: dict[str, str]) -> str:
+    """Who caused a timeline event, in words (staff by name and username)."""
+    user = event.actor
+    if user is not None:
+        return staff_name(user) if user.is_office_staff else str(user.display_name)
+    if event.actor_label == "old address":
+        return str(_("the old email address"))
+    if event.actor_label and event.actor_label == submitter["code"]:
+        return submitter_label(submitter)
+    if not event.actor_label and event.kind == EventKind.SUBMITTED:
+        return submitter_label(submitter)  # an online registrant has no account yet
+    return str(event.actor_label)
 
 
 def _submitter(dossier: Dossier) -> dict[str, str]:
@@ -82,6 +129,7 @@ def summary(dossier: Dossier, *, staff: bool) -> dict[str, Any]:
         )
         data["flagged"] = dossier.flagged_at is not None
         data["submitted_by"] = _submitter(dossier)
+        data["submitted_by_label"] = submitter_label(data["submitted_by"])
     return data
 
 
@@ -93,11 +141,15 @@ def _change(change: RequestedChange, *, staff: bool, reveal: bool) -> dict[str, 
     for decision in change.decisions.select_related("decided_by__office"):
         row: dict[str, Any] = {
             "decision": decision.decision,
-            "reason": decision.reason,
+            "decision_label": Decision(decision.decision).label,
+            "reason_code": decision.reason_code,
+            # In the reader's language (the preset's label) with the reviewer's own words.
+            "reason": str(reason_text(decision.reason_code, decision.reason)),
             "decided_at": decision.decided_at,
         }
         if staff:
             row["decided_by"] = decision.decided_by.username
+            row["decided_by_name"] = staff_name(decision.decided_by)
         decisions.append(row)
     return {
         "field": change.field,
@@ -196,6 +248,9 @@ def detail(dossier: Dossier, *, staff: bool, reveal: bool = False) -> dict[str, 
                     "actor": (event.actor.username if event.actor else event.actor_label)
                     if staff
                     else "",
+                    "actor_name": _event_actor(dossier, event, data["submitted_by"])
+                    if staff
+                    else "",
                     "note": event.note if staff else "",
                 }
                 for event in dossier.events.select_related("actor")
@@ -207,6 +262,12 @@ def detail(dossier: Dossier, *, staff: bool, reveal: bool = False) -> dict[str, 
                     "kind_label": AttachmentKind(a.kind).label,
                     "name": a.original_name,
                     "content_type": a.content_type,
+                    "type_label": str(CONTENT_TYPE_LABELS.get(a.content_type, _("File"))),
+                    "preview": "image"
+                    if a.content_type.startswith("image/")
+                    else "pdf"
+                    if a.content_type == "application/pdf"
+                    else "",
                     "size": a.size,
                     "uploaded_at": a.uploaded_at,
                 }

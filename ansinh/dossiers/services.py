@@ -169,13 +169,16 @@ def decide_dossier(
     decisions: dict[str, str],
     reasons: dict[str, str] | None = None,
     note: str = "",
+    reason_codes: dict[str, str] | None = None,
 ) -> Dossier:
     """Record ``actor``'s decision on some or all fields of ``dossier`` (from
     ``access.get_dossier_for_staff``, so of the actor's office).
 
     Contract, all-or-nothing (any error changes nothing):
     * each field must be one the dossier asks to change and each decision ``approve`` or
-      ``reject`` (400 ``invalid_input``); a rejection needs a reason (400 ``reason_required``);
+      ``reject`` (400 ``invalid_input``); a rejection needs a reason, a preset of
+      ``reasons.RejectionReason`` (``reason_codes``; an unknown code is 400 ``invalid_input``)
+      or free text or both (400 ``reason_required``);
     * a field already decided for good: 409 ``already_decided``; a closed dossier: 409
       ``dossier_closed``;
     * email and phone need two approvals by two different staff members: the same person
@@ -214,8 +217,22 @@ def decide_dossier(
             raise Conflict("dossier_closed", _("This dossier is already closed."))
         check_free_for(locked, actor, now)
         changes = {c.field: c for c in locked.changes.select_for_update().all()}
-        check_decisions(locked, changes, decisions=decisions, reasons=reasons, actor=actor)
-        record_decisions(changes, decisions=decisions, reasons=reasons, actor=actor, now=now)
+        check_decisions(
+            locked,
+            changes,
+            decisions=decisions,
+            reasons=reasons,
+            reason_codes=reason_codes,
+            actor=actor,
+        )
+        record_decisions(
+            changes,
+            decisions=decisions,
+            reasons=reasons,
+            reason_codes=reason_codes,
+            actor=actor,
+            now=now,
+        )
         new_status = status_of(list(changes.values()))
         record(
             "dossier.decided",

@@ -34,15 +34,23 @@ def add_errors(form: Any, exc: DossierError) -> None:
         form.add_error(None, exc.message)
 
 
-def file_response(item: Attachment) -> HttpResponseBase:
-    """A stored document, never rendered as a page of this site (sandboxed, no sniffing)."""
+def file_response(item: Attachment, *, preview: bool = False) -> HttpResponseBase:
+    """A stored document, never rendered as a page of this site (sandboxed, no sniffing).
+
+    PDFs are downloads, except for a ``preview``: shown inline, and only inside a frame of
+    this site (the back office's dossier page shows it beside the decisions), still sandboxed:
+    ``frame-ancestors 'self'`` and ``X-Frame-Options: SAMEORIGIN`` instead of no framing."""
     response = FileResponse(
         item.file.open("rb"),
         content_type=item.content_type,
-        as_attachment=item.content_type == "application/pdf",
+        as_attachment=item.content_type == "application/pdf" and not preview,
         filename=f"{item.public_id}.{item.file.name.rsplit('.', 1)[-1]}",
     )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    if preview:
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox; frame-ancestors 'self'"
+        response["X-Frame-Options"] = "SAMEORIGIN"
+    else:
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["X-Content-Type-Options"] = "nosniff"
     add_never_cache_headers(response)
     return response

@@ -14,6 +14,10 @@ clerk's work").
 * The dashboard: received today, overdue, waiting for a second approval, my claims, my to-do,
   in one query.
 
+**What to open next** ("Lưu và mở hồ sơ tiếp theo" on the dossier page): ``next_for`` walks the
+same to-do, in the same order, from the dossier just decided; ``decidable_fields`` says which
+fields of a dossier the staff member may decide now (never one they approved first).
+
 Each row names its filer as people read them ("Người đăng ký (trực tuyến)", the unit's name,
 the clerk's name) and who holds it. A search that shows a person writes a row in that person's
 data-access log (``what="search"``) for each dossier of the page shown.
@@ -43,6 +47,7 @@ from .models import (
     OPEN_STATUSES,
     ChangeStatus,
     Dossier,
+    FieldDecision,
     FormKind,
     RequestedChange,
     Status,
@@ -225,3 +230,51 @@ def dashboard(actor: Actor) -> dict[str, Any] | None:
     except Forbidden:  # staff without an office: nothing to count
         return None
     return {"office": {"code": office.code, "name": office.name}, **counts(actor)}
+
+
+def decidable_fields(dossier: Dossier, actor: Actor) -> list[RequestedChange]:
+    """The fields of ``dossier`` the actor may decide now: open (pending, or awaiting a second
+    approval) and never decided by this actor (four eyes). The dossier page shows decision
+    controls for these only; the first approver of an email or phone sees "waiting for a
+    second approval by someone else" instead."""
+    if not dossier.is_open or actor.user is None:
+        return []
+    mine = FieldDecision.objects.filter(change=OuterRef("pk"), decided_by=actor.user)
+    return list(
+        dossier.changes.filter(
+            status__in=(ChangeStatus.PENDING, ChangeStatus.AWAITING_SECOND)
+        ).exclude(Exists(mine))
+    )
+
+
+def next_for(actor: Actor, *, after: Dossier | None = None) -> Dossier | None:
+    """The next dossier of the actor's to-do (the queue's, claims included), or ``None``.
+
+    In the to-do order (an approver's second approvals first, then by SLA), never ``after``
+    itself; the ones due after ``after`` come first, tier by tier, then the list wraps round to
+    the earlier ones, so a dossier skipped without a decision comes back only after the rest.
+    Staff only (``Forbidden("staff_only")`` otherwise)."""
+    todo = dossiers_for_staff(actor).filter(_todo(actor, timezone.now()))
+    if is_approver(actor):
+        second = Q(status=Status.AWAITING_SECOND_APPROVAL)
+        tiers = [todo.filter(second), todo.exclude(second)]
+    else:
+        tiers = [todo]
+    tiers = [tier.order_by("due_date", "submitted_at", "pk") for tier in tiers]
+    if after is not None:
+        tiers = [tier.exclude(pk=after.pk) for tier in tiers]
+        due, submitted, pk = after.due_date, after.submitted_at, after.pk
+        later = (
+            Q(due_date__gt=due)
+            | Q(due_date=due, submitted_at__gt=submitted)
+            | Q(due_date=due, submitted_at=submitted, pk__gt=pk)
+        )
+        for tier in tiers:
+            found = tier.filter(later).first()
+            if found is not None:
+                return found
+    for tier in tiers:
+        found = tier.first()
+        if found is not None:
+            return found
+    return None

@@ -151,3 +151,35 @@ def hire_an(api: Api, *, lang: str = "vi") -> Any:
         headers={"X-API-Key": UNIT_KEY},
         lang=lang,
     )
+
+
+def counter_dossiers(filer: Any, count: int, *, start: int = 0) -> list[Any]:
+    """``count`` people of the registry, each with a 02/SĐ-GD dossier (a new mobile phone: two
+    approvals) taken at the counter by ``filer``, oldest first."""
+    import datetime as dt
+
+    from ansinh.dossiers import services
+    from ansinh.lib.actor import Actor, Channel
+    from ansinh.people.models import Person, Sex
+
+    filed = []
+    for i in range(start, start + count):
+        person = Person.objects.create(
+            bhxh_code=f"01900{i:05d}",
+            full_name=f"Người thứ {i + 1}",
+            date_of_birth=dt.date(1980, 1, 1) + dt.timedelta(days=i),
+            sex=Sex.FEMALE if i % 2 else Sex.MALE,
+            province_code="01",
+            phone="0912000000",
+        )
+        with run_on_commit():
+            filed.append(
+                services.submit_counter_dossier(
+                    actor=Actor(channel=Channel.BACKOFFICE, user=filer),
+                    person=person,
+                    changes={"phone": f"09870{i:05d}"},
+                    identity_checked=True,
+                    note="",
+                )
+            )
+    return filed

@@ -154,4 +154,5 @@ __all__ = [
     "real_captcha",
     "shoot",
     "sign_in",
+    "staff_sign_in",
 ]
