@@ -143,6 +143,8 @@ def test_registration_with_three_photos_and_the_emailed_code_then_approval_email
         )
         assert picture.get_attribute("src") not in ("", first)
         expect(captcha_error).to_be_hidden()
+        form.locator(".captcha-block").scroll_into_view_if_needed()
+        shot(phone, "registration-captcha-another")
         key = (picture.get_attribute("src") or "").rstrip("/").split("/")[-1]
         form.get_by_role("textbox", name="Mã kiểm tra").fill(
             CaptchaStore.objects.get(hashkey=key).response
