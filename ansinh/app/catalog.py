@@ -260,6 +260,7 @@ STRINGS: tuple[str, ...] = (
     gettext_noop("Valid to"),
     gettext_noop("Verification code (Mã kiểm tra)"),
     gettext_noop("Get another code"),
+    gettext_noop("Unlock with a passkey"),
     gettext_noop("A new code is shown. Type the new code."),
     gettext_noop("No new code could be made now. Try again in a moment."),
     gettext_noop("Type the characters in the image."),

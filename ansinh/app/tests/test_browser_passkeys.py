@@ -110,6 +110,35 @@ def test_a_passkey_added_in_the_app_signs_in_without_the_password_until_it_is_re
     shot(phone, "passkey-removed-sign-in")
 
 
+def test_a_locked_app_opens_again_with_the_phones_passkey(phone: Page, citizen):
+    virtual_authenticator(phone)
+    _signed_in(phone)
+    _account_screen(phone, "#passkeys-link", "Khóa truy cập (passkey)")
+    form = phone.locator("#add-passkey")
+    form.get_by_label("Mật khẩu").fill(CITIZEN_PASSWORD)
+    form.get_by_label("Tên khóa truy cập").fill("Điện thoại")
+    form.locator("button[type=submit]").tap()
+    expect(phone.locator("#passkey-notice")).to_contain_text("Đã thêm khóa truy cập")
+    sessions = DeviceSession.objects.filter(user=citizen).count()
+
+    # 15 minutes without a touch: the worker locks the app and drops the tokens.
+    phone.evaluate("fetch('/app/sw/lock', {method: 'POST'})")
+    phone.goto("/app/#/khoa")
+    phone.reload()
+    expect(phone.locator("main h1")).to_have_text("Ứng dụng đã khóa")
+    unlock = phone.locator("#passkey-unlock")
+    expect(unlock).to_have_text("Mở khóa bằng khóa truy cập")
+    shot(phone, "passkey-unlock")
+    unlock.tap()
+
+    expect(phone.locator("main h1")).to_have_text(HELLO)
+    state = worker_state(phone)
+    assert state["signed_in"] and not state["locked"]
+    assert state["identifier"] == "0123456789"
+    # A new sign-in of this phone, as a password would make.
+    assert DeviceSession.objects.filter(user=citizen).count() == sessions + 1
+
+
 def test_no_passkey_button_where_the_browser_has_no_webauthn(phone: Page, citizen):
     phone.add_init_script(script="delete window.PublicKeyCredential;")
     open_app(phone)

@@ -1,10 +1,13 @@
 // The lock screen after 15 minutes without use: the tokens are gone (the worker revoked
-// them), so the password is asked again. The card stays reachable: it is what a clinic asks
+// them), so the password is asked again, or the phone's passkey (fingerprint, face or screen
+// lock) where the browser has them. A passkey of another account is that person's sign-in:
+// the worker then wipes what it kept for the locked one. The card stays reachable: it is what a clinic asks
 // for, often where there is no network.
 import { t } from "../i18n.js";
 import { signOut } from "../session.js";
 import { button, field, h, linkButton, messageBox, show } from "../ui.js";
-import { captchaBlock, signInWith } from "./signin.js";
+import * as webauthn from "../webauthn.js";
+import { captchaBlock, signInWith, signInWithPasskey } from "./signin.js";
 
 export function render(ctx) {
   const state = ctx.state;
@@ -29,6 +32,17 @@ export function render(ctx) {
     password.input.value = "";
     if (data) ctx.go(data.password_change_required ? "/doi-mat-khau" : "/");
   });
+  const withPasskey = webauthn.supported()
+    ? button(t("Unlock with a passkey"), { id: "passkey-unlock", className: "passkey" })
+    : null;
+  if (withPasskey) {
+    withPasskey.addEventListener("click", async () => {
+      message.set("");
+      const data = await signInWithPasskey(form, captcha, message);
+      if (data) ctx.go(data.password_change_required ? "/doi-mat-khau" : "/");
+    });
+    form.append(withPasskey);
+  }
   show(
     t("Locked"),
     h("h1", {}, t("Locked")),

@@ -87,7 +87,7 @@ export async function signInWith(form, body, captcha, message) {
 
 // "Đăng nhập bằng khóa truy cập": the device offers its passkeys for this site, no code or
 // password typed. The worker keeps the tokens, as for a password sign-in.
-async function signInWithPasskey(form, captcha, message) {
+export async function signInWithPasskey(form, captcha, message) {
   try {
     return await busy(form, async () => {
       const { data: options } = await api("POST", "/auth/passkey/options");
