@@ -54,15 +54,14 @@ def shell_urls() -> list[str]:
     return [SHELL_URL, MANIFEST_URL, *catalogues, *shared, *files]
 
 
-# A new visitor's first screen (the router imports every screen only when it is shown).
-FIRST_SCREENS = ("screens/signin.js",)
 STATIC_IMPORT = re.compile(r'^import\s[^;]*?\bfrom\s+"(\.{1,2}/[^"]+)"', re.MULTILINE)
 
 
 def _first_screen_files() -> list[Path]:
-    """``app.js``, every script it imports statically (followed through their imports), and
-    the first screens with theirs: what the first screen cannot be drawn without."""
-    wanted = [APP_STATIC / "app.js", *(APP_STATIC / name for name in FIRST_SCREENS)]
+    """``app.js`` and every script it imports statically, followed through their imports
+    (the router imports the sign-in screen, a new visitor's first, statically and every other
+    screen when it is shown): what the first screen cannot be drawn without."""
+    wanted = [APP_STATIC / "app.js"]
     seen: set[Path] = set()
     while wanted:
         path = wanted.pop().resolve()

@@ -222,3 +222,21 @@ def test_the_portal_home_page_offers_the_app(client):
 
     assert 'href="/ung-dung/"' in home and "Tải ứng dụng" in home
     assert 'href="/app/"' in app_page and 'id="app-coming"' not in app_page
+
+
+def test_the_shell_preloads_what_the_first_screen_needs_and_no_other_screen(client):
+    parser = _Tags()
+    parser.feed(client.get("/app/").content.decode())
+    preloaded = {
+        attrs["href"]
+        for tag, attrs in parser.tags
+        if tag == "link" and attrs.get("rel") == "modulepreload"
+    }
+    app = f"{settings.STATIC_URL}app/"
+    # The sign-in screen and everything app.js imports, followed through the imports...
+    assert {f"{app}router.js", f"{app}api.js", f"{app}i18n.js", f"{app}ui.js"} <= preloaded
+    assert f"{app}screens/signin.js" in preloaded
+    # ...and no other screen: those come when shown (or from the worker's cache).
+    screens = {href for href in preloaded if "/screens/" in str(href)}
+    assert screens == {f"{app}screens/signin.js"}
+    assert preloaded == set(assets.modules())

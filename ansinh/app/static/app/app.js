@@ -13,15 +13,17 @@ const RELOADED = "ansinh-app-reloaded";
 // worker controls starts at once. On a first visit the worker installs while the first screen
 // is drawn (signed out: nothing is on the phone yet), and a request made before it is in
 // control waits for it (api.js). A forced reload bypasses an installed worker: reload once.
-async function startWorker() {
+function startWorker() {
   const workers = navigator.serviceWorker;
   workers.register("/app/sw.js", { scope: "/app/" }).catch(workerFailed);
   if (workers.controller) {
     sessionStorage.removeItem(RELOADED);
     return "controlled";
   }
-  const existing = await workers.getRegistration("/app/");
-  if (existing && existing.active) return reloadOnce();
+  // Not awaited: the first screen is drawn meanwhile (a forced reload is rare).
+  workers.getRegistration("/app/").then((existing) => {
+    if (existing && existing.active && !workers.controller) reloadOnce();
+  });
   return "installing";
 }
 
@@ -60,6 +62,7 @@ function unsupported() {
 }
 
 async function boot() {
+  performance.mark("app:modules-ran"); // for bench/app.py's waterfall
   if (window.location.search) {
     window.history.replaceState(null, "", `/app/${window.location.hash}`);
   }
@@ -90,7 +93,7 @@ async function boot() {
     await route();
     return;
   }
-  const drawn = route();
+  const drawn = route().then(() => performance.mark("app:first-screen"));
   if (!(await workerReady())) return reloadOnce() === "unsupported" ? unsupported() : undefined;
   await drawn;
   await watch();

@@ -4,9 +4,11 @@ import { arm } from "./idle.js";
 import { t } from "./i18n.js";
 import { icon } from "./icons.js";
 import { h } from "./ui.js";
+import * as signin from "./screens/signin.js";
 
 // Each screen is its own module, imported when it is first shown: a first visit downloads only
 // what its first screen needs (assets.modules() lists those for the shell's modulepreload).
+// The sign-in screen, a new visitor's first, comes with the app (no extra step before it).
 const SCREENS = {
   accesslog: () => import("./screens/accesslog.js"),
   account: () => import("./screens/account.js"),
@@ -21,7 +23,7 @@ const SCREENS = {
   password: () => import("./screens/password.js"),
   recovery: () => import("./screens/recovery.js"),
   register: () => import("./screens/register.js"),
-  signin: () => import("./screens/signin.js"),
+  signin: async () => signin, // a new visitor's first screen: ready with the app
 };
 
 // access: "in" signed in, "out" signed out only, "any" everyone, "locked" the lock screen;
@@ -99,7 +101,12 @@ export async function route() {
   if (!entry) return go("/");
   state = await workerState();
   const elsewhere = redirect(entry);
-  if (elsewhere !== null) return go(elsewhere);
+  if (elsewhere !== null) {
+    // In place: no history entry for a screen the person never saw (Back skips it), and no
+    // round through the hashchange event.
+    window.history.replaceState(null, "", `#${elsewhere}`);
+    return route();
+  }
   const fresh = path !== lastPath;
   lastPath = path;
   const unlocked = state.signed_in && !state.locked;
