@@ -33,7 +33,7 @@ from .parsing import (
     split_lines,
     text_blocks,
 )
-from .validation import LineErrors, ReportRejected, parse_lines
+from .validation import LineErrors, ReportRejected, parse_lines, shown_values
 
 # --- The plain form of a line: what the regular expression accepts ----------------------------
 
@@ -116,10 +116,15 @@ def _quote(value: str) -> str:
 class CsvStager:
     """Streams a CSV body into ``ingest_raw``; keeps the errors of the lines it parsed."""
 
-    def __init__(self, source: CsvRows, period: dt.date, errors: dict[int, dict[str, str]]):
+    def __init__(
+        self,
+        source: CsvRows,
+        period: dt.date,
+        errors: dict[int, tuple[dict[str, str], dict[str, str]]],
+    ):
         self.source = source
         self.period = period
-        self.errors = errors  # line number → field errors, for lines parsed here
+        self.errors = errors  # line number → (field errors, values shown), lines parsed here
         self.line_no = 0
         self.columns: list[str] = list(FIELDS)
         self.max_lines = settings.REPORT_MAX_LINES
@@ -181,19 +186,17 @@ class CsvStager:
 
     def _parse(self, row: list[str], columns: list[str], placeholder: str) -> str:
         if not row or (len(row) == 1 and not row[0].strip()):
-            return ""  # a blank line: no line number, as in ``parsing.csv_rows``
+            # A blank line: no line number, as in ``parsing.csv_rows``; its row is kept.
+            self.source.row_map.blank(self.line_no + 1)
+            return ""
         self._count(1)
         if len(row) != len(columns):
-            self.errors[self.line_no] = {"line": "wrong_number_of_columns"}
+            self.errors[self.line_no] = ({"line": "wrong_number_of_columns"}, {})
             return placeholder
-        result = parse_line(
-            dict(zip(columns, row, strict=True)),
-            line_no=self.line_no,
-            period=self.period,
-            csv_row=True,
-        )
+        raw = dict(zip(columns, row, strict=True))
+        result = parse_line(raw, line_no=self.line_no, period=self.period, csv_row=True)
         if isinstance(result, dict):
-            self.errors[self.line_no] = result
+            self.errors[self.line_no] = (result, shown_values(raw, result))
             return placeholder
         return _plain_csv(result, columns)
 

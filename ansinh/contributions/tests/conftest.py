@@ -67,3 +67,9 @@ def participation(api: Api, token: str) -> dict[str, Any]:
     response = api.get("/me/participation", token=token)
     assert response.status_code == 200, response.content
     return dict(response.json())
+
+
+def codes(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A 422's line errors as codes only (``line`` and ``fields``), without the texts beside
+    them (``row``, ``bhxh_code``, ``messages``, ``message``)."""
+    return [{"line": entry["line"], "fields": entry["fields"]} for entry in entries]
