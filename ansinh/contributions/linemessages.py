@@ -182,6 +182,17 @@ def report_messages(rejected: ReportRejected) -> dict[str, str]:
     return out
 
 
-def describe(rejected: ReportRejected, row_map: RowMap | None) -> list[dict[str, Any]]:
-    """Every listed line error of ``rejected`` with its row and texts."""
-    return [describe_line(entry, row_map) for entry in rejected.lines]
+def describe(
+    rejected: ReportRejected, row_map: RowMap | None, *, by_line: bool = False
+) -> list[dict[str, Any]]:
+    """Every listed line error of ``rejected`` with its row and texts; ``by_line``: one entry
+    per line (a line may fail a form check and a check against the records: the page shows
+    both in one sentence, the API keeps its entries as they were)."""
+    if not by_line:
+        return [describe_line(entry, row_map) for entry in rejected.lines]
+    lines: dict[int, dict[str, Any]] = {}
+    for entry in rejected.lines:
+        seen = lines.setdefault(entry["line"], {"line": entry["line"], "fields": {}, "values": {}})
+        seen["fields"] = {**entry["fields"], **seen["fields"]}
+        seen["values"] = {**entry.get("values", {}), **seen["values"]}
+    return [describe_line(entry, row_map) for entry in lines.values()]
