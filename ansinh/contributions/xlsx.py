@@ -66,6 +66,8 @@ def check_archive(file: IO[bytes]) -> None:
                 raise XlsxFormatError("not_a_workbook")
             if b"macroenabled" in archive.read(types).lower():
                 raise XlsxFormatError("macros_not_allowed")
+    except XlsxFormatError:
+        raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
         raise XlsxFormatError("not_a_workbook") from exc
     finally:
