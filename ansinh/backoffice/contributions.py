@@ -100,7 +100,11 @@ def reports(request: HttpRequest) -> HttpResponse:
                 return redirect("backoffice:contribution_reports")
     context: dict[str, Any] = {"form": form, "rejected": rejected}
     if rejected is not None:
-        context["report_problems"] = report_messages(rejected).values()
+        texts = report_messages(rejected)
+        context["report_problems"] = [
+            {"field": field, "code": code, "message": texts[field]}
+            for field, code in rejected.fields.items()
+        ]
         context["line_problems"] = describe(rejected, row_map, by_line=True)
     return render(request, "backoffice/contribution_reports.html", context, status=status)
 
