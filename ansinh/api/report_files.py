@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from ansinh.contributions.linemessages import describe, report_messages
 from ansinh.contributions.parsing import CsvFormatError, CsvRows, RowMap, csv_rows
 from ansinh.contributions.validation import ReportRejected
-from ansinh.contributions.xlsx import XLSX_MEDIA_TYPE, XlsxRows, uploaded_rows
+from ansinh.contributions.xlsx import XLSX_MEDIA_TYPE, XlsxRows, is_workbook, uploaded_rows
 
 from .errors import ApiError
 
@@ -65,7 +65,7 @@ def file_report(request: HttpRequest, content_type: str) -> Iterator[tuple[Any, 
                 raise too_large()
             head = upload.read(8)
             upload.seek(0)
-            if head.startswith(b"PK") and upload.size > settings.REPORT_MAX_XLSX_BYTES:
+            if is_workbook(head) and (upload.size or 0) > settings.REPORT_MAX_XLSX_BYTES:
                 raise too_large()
             reference, period = request.POST.get("reference"), request.POST.get("period")
             rows = uploaded_rows(upload)

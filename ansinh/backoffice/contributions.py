@@ -20,13 +20,13 @@ from django.views.decorators.cache import never_cache
 from ansinh.accounts import web
 from ansinh.contributions import access
 from ansinh.contributions.access import ContributionAccessError, UnitNotFound
+from ansinh.contributions.d02template import CSV_NAME, XLSX_NAME, template_csv, template_xlsx
 from ansinh.contributions.forms import (
     BankImportForm,
     PaymentForm,
     ReportUploadForm,
     StatementLookupForm,
 )
-from ansinh.contributions.d02template import CSV_NAME, XLSX_NAME, template_csv, template_xlsx
 from ansinh.contributions.linemessages import describe, report_messages
 from ansinh.contributions.parsing import CsvFormatError, RowMap
 from ansinh.contributions.payments import import_bank_transfers, record_payment

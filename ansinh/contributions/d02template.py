@@ -120,7 +120,9 @@ def template_xlsx() -> bytes:
     guide.append([])
     for note in NOTES:
         guide.append([note])
-        guide.merge_cells(start_row=guide.max_row, start_column=1, end_row=guide.max_row, end_column=4)
+        guide.merge_cells(
+            start_row=guide.max_row, start_column=1, end_row=guide.max_row, end_column=4
+        )
     for row in (1, types_header):
         for cell in guide[row]:
             cell.font = bold

@@ -46,8 +46,10 @@ class ReportUploadForm(forms.Form):
             "sinh (required on hire lines). The API's column names are accepted too."
         ),
         widget=forms.ClearableFileInput(
-            attrs={"accept": ".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument"
-                   ".spreadsheetml.sheet"}
+            attrs={
+                "accept": ".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument"
+                ".spreadsheetml.sheet"
+            }
         ),
     )
 

@@ -48,46 +48,58 @@ _PROBLEMS: dict[str, Callable[[str, str], str]] = {
     "must_be_text": lambda f, v: _("%(field)s must be text") % {"field": f},
     "must_be_integer": lambda f, v: _("%(field)s must be a whole number") % {"field": f},
     "must_be_list": lambda f, v: _("%(field)s must be a list of names") % {"field": f},
-    "invalid_bhxh_code": lambda f, v: _("BHXH code '%(value)s' is not 10 digits")
-    % {"value": v},
-    "invalid_type": lambda f, v: _("change type '%(value)s' is not valid — use one of: "
-    "%(choices)s") % {"value": v, "choices": _type_choices()},
-    "invalid_month": lambda f, v: _("%(field)s '%(value)s' is not a month written YYYY-MM")
-    % {"field": f, "value": v},
-    "month_too_early": lambda f, v: _("%(field)s %(value)s is before 1995-01")
-    % {"field": f, "value": v},
-    "after_report_period": lambda f, v: _("%(field)s %(value)s is after the report's period")
-    % {"field": f, "value": v},
+    "invalid_bhxh_code": lambda f, v: _("BHXH code '%(value)s' is not 10 digits") % {"value": v},
+    "invalid_type": lambda f, v: (
+        _("change type '%(value)s' is not valid — use one of: %(choices)s")
+        % {"value": v, "choices": _type_choices()}
+    ),
+    "invalid_month": lambda f, v: (
+        _("%(field)s '%(value)s' is not a month written YYYY-MM") % {"field": f, "value": v}
+    ),
+    "month_too_early": lambda f, v: (
+        _("%(field)s %(value)s is before 1995-01") % {"field": f, "value": v}
+    ),
+    "after_report_period": lambda f, v: (
+        _("%(field)s %(value)s is after the report's period") % {"field": f, "value": v}
+    ),
     "invalid_salary": lambda f, v: _salary_problem(v),
-    "too_long": lambda f, v: _("%(field)s is longer than %(max)s characters")
-    % {"field": f, "max": MAX_JOB_TITLE},
-    "invalid_characters": lambda f, v: _("%(field)s has characters that cannot be printed")
-    % {"field": f},
-    "invalid_schemes": lambda f, v: _("insurance schemes '%(value)s' are not valid — use "
-    "%(names)s, joined by |") % {"value": v, "names": ", ".join(SCHEME_BITS)},
-    "before_from_month": lambda f, v: _("to month %(value)s is before the from month")
-    % {"value": v},
+    "too_long": lambda f, v: (
+        _("%(field)s is longer than %(max)s characters") % {"field": f, "max": MAX_JOB_TITLE}
+    ),
+    "invalid_characters": lambda f, v: (
+        _("%(field)s has characters that cannot be printed") % {"field": f}
+    ),
+    "invalid_schemes": lambda f, v: (
+        _("insurance schemes '%(value)s' are not valid — use %(names)s, joined by |")
+        % {"value": v, "names": ", ".join(SCHEME_BITS)}
+    ),
+    "before_from_month": lambda f, v: (
+        _("to month %(value)s is before the from month") % {"value": v}
+    ),
     "only_for_corrections": lambda f, v: _("to month is only for a back payment line"),
     "not_for_leave": lambda f, v: _("%(field)s is not given on a leave line") % {"field": f},
-    "no_rates_for_month": lambda f, v: _(
-        "from month %(value)s is before the first month with contribution rates"
-    ) % {"value": v},
-    "invalid_date": lambda f, v: _("date of birth '%(value)s' is not a date written YYYY-MM-DD")
-    % {"value": v},
+    "no_rates_for_month": lambda f, v: (
+        _("from month %(value)s is before the first month with contribution rates") % {"value": v}
+    ),
+    "invalid_date": lambda f, v: (
+        _("date of birth '%(value)s' is not a date written YYYY-MM-DD") % {"value": v}
+    ),
     "only_for_hires": lambda f, v: _("date of birth is only given on a hire line"),
     "person_not_matched": lambda f, v: _(
         "the BHXH code and the date of birth name no one in the registry"
     ),
     "already_employed": lambda f, v: _("the person already works for the unit"),
-    "overlaps_previous_employment": lambda f, v: _(
-        "from month %(value)s falls in the person's previous employment at the unit"
-    ) % {"value": v},
+    "overlaps_previous_employment": lambda f, v: (
+        _("from month %(value)s falls in the person's previous employment at the unit")
+        % {"value": v}
+    ),
     "not_employed": lambda f, v: _("the unit does not employ this person"),
-    "not_after_start": lambda f, v: _(
-        "from month %(value)s is not after the month the person started"
-    ) % {"value": v},
-    "before_start": lambda f, v: _("from month %(value)s is before the month the person started")
-    % {"value": v},
+    "not_after_start": lambda f, v: (
+        _("from month %(value)s is not after the month the person started") % {"value": v}
+    ),
+    "before_start": lambda f, v: (
+        _("from month %(value)s is before the month the person started") % {"value": v}
+    ),
     "wrong_number_of_columns": lambda f, v: _(
         "the row has another number of cells than the header"
     ),
@@ -109,7 +121,7 @@ def problem(field: str, code: str, value: str = "") -> str:
 
 
 def line_message(row: int, bhxh_code: str, problems: list[str]) -> str:
-    """"Dòng 3 (mã số BHXH 9999999999): …; …"."""
+    """ "Dòng 3 (mã số BHXH 9999999999): …; …"."""
     joined = "; ".join(problems)
     if bhxh_code:
         return _("Row %(row)s (BHXH code %(code)s): %(problems)s") % {
@@ -149,12 +161,17 @@ _REPORT_PROBLEMS: dict[str, Callable[[str], str]] = {
     "empty_report": lambda d: _("The report has no lines."),
     "too_many_lines": lambda d: _("The report has too many lines."),
     "empty_csv": lambda d: _("The file is empty: the first row must name the columns."),
-    "unknown_columns": lambda d: _(
-        "The header names columns the report does not have: %(names)s. Use the template's "
-        "columns: %(columns)s."
-    ) % {"names": d, "columns": ", ".join(COLUMN_TITLES.values())},
-    "missing_columns": lambda d: _("The header lacks required columns: %(names)s.")
-    % {"names": ", ".join(COLUMN_TITLES.get(name, name) for name in d.split(", "))},
+    "unknown_columns": lambda d: (
+        _(
+            "The header names columns the report does not have: %(names)s. Use the template's "
+            "columns: %(columns)s."
+        )
+        % {"names": d, "columns": ", ".join(COLUMN_TITLES.values())}
+    ),
+    "missing_columns": lambda d: (
+        _("The header lacks required columns: %(names)s.")
+        % {"names": ", ".join(COLUMN_TITLES.get(name, name) for name in d.split(", "))}
+    ),
     "repeated_columns": lambda d: _("The header names a column twice."),
     "invalid_csv": lambda d: _("The file is not a readable CSV (%(detail)s).") % {"detail": d},
     "invalid_encoding": lambda d: _(
@@ -165,11 +182,11 @@ _REPORT_PROBLEMS: dict[str, Callable[[str], str]] = {
         "This is an old Excel file (.xls): save it as an Excel workbook (.xlsx) and send that."
     ),
     "macros_not_allowed": lambda d: _(
-        "The workbook contains macros (.xlsm): save it as an Excel workbook (.xlsx) without "
-        "macros."
+        "The workbook contains macros (.xlsm): save it as an Excel workbook (.xlsx) without macros."
     ),
-    "workbook_too_large": lambda d: _("The workbook is too large once unpacked (%(detail)s).")
-    % {"detail": d},
+    "workbook_too_large": lambda d: (
+        _("The workbook is too large once unpacked (%(detail)s).") % {"detail": d}
+    ),
 }
 
 

@@ -177,9 +177,7 @@ def hire_counts(cursor: Any) -> tuple[int, int]:
     return int(hires), int(unmatched)
 
 
-def record_errors(
-    cursor: Any, unit: Unit
-) -> list[tuple[int, dict[str, str], dict[str, str]]]:
+def record_errors(cursor: Any, unit: Unit) -> list[tuple[int, dict[str, str], dict[str, str]]]:
     """Unknown codes and unmatched hires (``unknown_person_error``) and the employment checks,
     in line order, each with the values shown (``validation.checked_values``)."""
     found: list[tuple[int, dict[str, str], dict[str, str]]] = []

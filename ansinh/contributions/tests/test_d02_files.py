@@ -111,8 +111,8 @@ def test_a_workbook_made_from_the_template_reads_as_the_clerk_typed_it():
         workbook(
             [
                 # Excel keeps a number (the code lost its 0) and a date (a typed "2026-11").
-                [123456789, "Tăng", dt.datetime(2026, 11, 1), None, 8_000_000, "Kế toán", None,
-                 dt.datetime(1990, 5, 17)],
+                [123456789, "Tăng", dt.date(2026, 11, 1), None, 8_000_000, "Kế toán", None,
+                 dt.date(1990, 5, 17)],
                 [],
                 ["0123456790", "điều chỉnh lương", "2026-10", None, 9_500_000.0],
             ]

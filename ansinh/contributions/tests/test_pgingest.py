@@ -32,6 +32,7 @@ from ansinh.contributions.validation import ReportRejected
 from ansinh.lib.actor import Actor
 from ansinh.people.models import Employment as RegistryEmployment
 from ansinh.people.models import Person, Unit
+
 from .conftest import codes as line_codes
 
 pytestmark = pytest.mark.skipif(

@@ -46,7 +46,9 @@ def test_a_workbook_from_the_template_is_stored_like_a_json_report(client, citiz
 def test_a_workbook_as_the_file_of_a_form_is_told_from_a_csv_by_its_bytes(
     client, citizen, unit_key
 ):
-    upload = SimpleUploadedFile("d02.xlsx", workbook([HIRE_AN]).getvalue(), "application/octet-stream")
+    upload = SimpleUploadedFile(
+        "d02.xlsx", workbook([HIRE_AN]).getvalue(), "application/octet-stream"
+    )
 
     response = client.post(
         "/api/v1/unit/reports",
@@ -129,7 +131,11 @@ def test_a_file_that_is_not_a_workbook_is_a_422_with_a_code_and_a_sentence(
 
     assert response.status_code == 422, response.content
     error = response.json()["error"]
-    assert (error["code"], error["fields"], error["lines"]) == ("invalid_report", {"xlsx": code}, [])
+    assert (error["code"], error["fields"], error["lines"]) == (
+        "invalid_report",
+        {"xlsx": code},
+        [],
+    )
     assert error["messages"]["xlsx"]
 
 
