@@ -16,9 +16,11 @@ from django.utils.translation import pgettext_lazy
 
 from .models import LineType
 
-# The template's column headers, in the template's order (the fields of ``parsing.FIELDS``).
+# The template's column headers, in the template's order: the fields of ``parsing.FIELDS`` and
+# the person's name (``parsing.FILE_ONLY``: for the clerk's eyes, never checked or stored).
 COLUMN_TITLES: dict[str, str] = {
     "bhxh_code": "Mã số BHXH",
+    "full_name": "Họ và tên",
     "type": "Loại biến động",
     "from_month": "Từ tháng",
     "to_month": "Đến tháng",

@@ -21,6 +21,11 @@ TEMPLATE_ROWS = 1000  # rows of the first sheet offered the list of change types
 # Column: (required, how to write it, example).
 COLUMN_GUIDE = {
     "bhxh_code": ("Có", "10 chữ số (ô định dạng văn bản, giữ số 0 ở đầu).", "0123456789"),
+    "full_name": (
+        "Không",
+        "Họ và tên người lao động, để đối chiếu khi đọc (không được kiểm tra, không lưu).",
+        "Nguyễn Văn An",
+    ),
     "type": (
         "Có",
         "Một trong: tăng, giảm, điều chỉnh lương, truy thu (có dấu hoặc không, chữ hoa hay "
@@ -94,7 +99,7 @@ def template_xlsx() -> bytes:
     for index, field in enumerate(COLUMN_TITLES, start=1):
         letter = get_column_letter(index)
         sheet.cell(row=1, column=index).font = bold
-        sheet.column_dimensions[letter].width = 22 if field != "job_title" else 30
+        sheet.column_dimensions[letter].width = 30 if field in ("full_name", "job_title") else 20
         # Text cells, so Excel keeps a code's leading zero and a month as typed.
         sheet.column_dimensions[letter].number_format = "#,##0" if field == "salary" else "@"
     sheet.freeze_panes = "A2"
@@ -104,7 +109,8 @@ def template_xlsx() -> bytes:
         allow_blank=True,
         showErrorMessage=False,
     )
-    types.add(f"B2:B{TEMPLATE_ROWS + 1}")
+    column = get_column_letter(list(COLUMN_TITLES).index("type") + 1)
+    types.add(f"{column}2:{column}{TEMPLATE_ROWS + 1}")
     sheet.add_data_validation(types)
 
     guide = book.create_sheet(GUIDE_TITLE)

@@ -36,6 +36,9 @@ FIELDS = (
     "date_of_birth",
 )
 REQUIRED = ("bhxh_code", "type", "from_month")
+# Columns a CSV or a workbook may carry for the clerk's eyes (the template has "Họ và tên"):
+# read, never checked, stored or sent on. The JSON API does not take them.
+FILE_ONLY = ("full_name",)
 MAX_SALARY = 10**12  # đồng; far above any real salary, well inside a BIGINT
 MAX_JOB_TITLE = 100
 EARLIEST_MONTH = dt.date(1995, 1, 1)  # compulsory social insurance began in 1995
@@ -105,7 +108,7 @@ def parse_line(
     a list of names); CSV values are text (``schemes`` joined by ``|``)."""
     errors: dict[str, str] = {}
     for name in raw:
-        if name not in FIELDS:
+        if name not in FIELDS and not (csv_row and name in FILE_ONLY):
             errors[str(name)[:40]] = "unknown_field"
 
     def text(name: str) -> str | None:

@@ -126,7 +126,7 @@ def form_errors(
         if line_no in errors:
             continue
         raw = {name: value or "" for name, value in zip(FIELDS, values, strict=True)}
-        raw = {name: raw[name] for name in columns}
+        raw = {name: raw[name] for name in columns if name in raw}  # not ``FILE_ONLY``
         result = parse_line(raw, line_no=line_no, period=period, csv_row=True)
         if isinstance(result, dict):
             errors[line_no] = (result, shown_values(raw, result))

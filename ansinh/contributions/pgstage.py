@@ -25,6 +25,7 @@ from .models import ALL_SCHEMES, SCHEME_BITS, LineType
 from .months import format_month
 from .parsing import (
     FIELDS,
+    FILE_ONLY,
     CsvFormatError,
     CsvRows,
     ParsedLine,
@@ -49,6 +50,7 @@ _FIELD_RE = {
     "job_title": rf'(?:{_TITLE_END}(?:[^,"\x00-\x1f\x7f]{{0,98}}{_TITLE_END})?)?',
     "schemes": r"[A-Z_|]*",
     "date_of_birth": r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2})?",
+    "full_name": r'[^,"\x00-\x1f\x7f]*',  # never read (``parsing.FILE_ONLY``)
 }
 SCHEME_NAMES = list(SCHEME_BITS)
 
@@ -75,7 +77,7 @@ class Patterns:
 
 # --- Staging --------------------------------------------------------------------------------
 
-_RAW_COLUMNS = ", ".join(f"{name} text" for name in FIELDS)
+_RAW_COLUMNS = ", ".join(f"{name} text" for name in (*FIELDS, *FILE_ONLY))
 _STAGING = f"""
 DROP TABLE IF EXISTS pg_temp.ingest_raw, pg_temp.ingest_lines, pg_temp.ingest_seq,
     pg_temp.ingest_schemes;
@@ -106,6 +108,7 @@ def plain_values(line: ParsedLine) -> dict[str, str]:
         "job_title": line.job_title,
         "schemes": _scheme_text(line.schemes) if line.schemes != ALL_SCHEMES else "",
         "date_of_birth": line.date_of_birth.isoformat() if line.date_of_birth else "",
+        "full_name": "",
     }
 
 

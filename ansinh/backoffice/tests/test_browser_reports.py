@@ -85,7 +85,19 @@ def test_a_clerk_uploads_the_template_filled_in_excel(page: Page, clerk, unit, c
     _fill_and_upload(
         page,
         book,
-        [["0123456789", "Tăng", month, None, 9_000_000, "Kế toán", None, "1990-05-17"]],
+        [
+            [
+                "0123456789",
+                "Nguyễn Văn An",
+                "Tăng",
+                month,
+                None,
+                9_000_000,
+                "Kế toán",
+                None,
+                "1990-05-17",
+            ]
+        ],  # fmt: skip
         tmp_path,
         "D02-XLSX-1",
     )
@@ -109,10 +121,20 @@ def test_a_workbook_with_mistakes_lists_every_lines_problems_in_vietnamese(
         page,
         book,
         [
-            ["9999999999", "increase", month, None, "abc"],
-            ["0123456789", "tăng", month, None, 9_000_000, None, None, "1990-05-17"],
+            ["9999999999", "Lê Văn Cường", "increase", month, None, "abc"],
+            [
+                "0123456789",
+                "Nguyễn Văn An",
+                "tăng",
+                month,
+                None,
+                9_000_000,
+                None,
+                None,
+                "1990-05-17",
+            ],
             [],
-            ["0123456790", "giảm", "2026-13", None, 5_000_000],
+            ["0123456790", "Trần Thị Bình", "giảm", "2026-13", None, 5_000_000],
         ],
         tmp_path,
         "D02-XLSX-2",

@@ -110,8 +110,8 @@ def test_a_clerk_uploads_a_workbook_made_from_the_template(client, clerk, unit, 
     from .test_d02_files import workbook
 
     login(client, "canbo1", STAFF_PASSWORD, path=BACKOFFICE_LOGIN)
-    data = workbook([["0123456789", "Tăng", "2026-10", None, 10_000_000, None, None,
-                      "1990-05-17"]]).getvalue()  # fmt: skip
+    data = workbook([["0123456789", "Nguyễn Văn An", "Tăng", "2026-10", None, 10_000_000, None,
+                      None, "1990-05-17"]]).getvalue()  # fmt: skip
 
     response = client.post(
         REPORTS,

@@ -65,10 +65,10 @@ def rejected_lines(rows: Any) -> tuple[ReportRejected, Any]:
 def test_a_csv_takes_the_vietnamese_headers_and_change_words(word, kind):
     header = ",".join(COLUMN_TITLES.values())
     row = {
-        "hire": f"0123456789,{word},2026-09,,8000000,Kế toán,,1990-05-17",
-        "leave": f"0123456789,{word},2026-09,,,,,",
-        "adjust_salary": f"0123456789,{word},2026-09,,8000000,Kế toán,,",
-        "correct_period": f"0123456789,{word},2026-09,2026-10,8000000,Kế toán,,",
+        "hire": f"0123456789,Nguyễn Văn An,{word},2026-09,,8000000,Kế toán,,1990-05-17",
+        "leave": f"0123456789,,{word},2026-09,,,,,",
+        "adjust_salary": f"0123456789,Nguyễn Văn An,{word},2026-09,,8000000,Kế toán,,",
+        "correct_period": f"0123456789,,{word},2026-09,2026-10,8000000,Kế toán,,",
     }[kind]
     [raw] = list(csv_text_rows(f"{header}\n{row}\n"))
 
@@ -86,8 +86,12 @@ def test_headers_are_matched_without_diacritics_or_case():
 
 def test_the_json_api_keeps_its_codes_only():
     line = {"bhxh_code": "0123456790", "type": "giảm", "from_month": "2026-10"}
+    named = {"bhxh_code": "0123456790", "type": "leave", "from_month": "2026-10",
+             "full_name": "Trần Thị Bình"}  # fmt: skip
 
     assert parse_line(line, line_no=1, period=PERIOD) == {"type": "invalid_type"}
+    assert parse_line(named, line_no=1, period=PERIOD) == {"full_name": "unknown_field"}
+    assert isinstance(parse_line(named, line_no=1, period=PERIOD, csv_row=True), ParsedLine)
 
 
 # --- Excel --------------------------------------------------------------------------------
@@ -98,7 +102,7 @@ def test_the_template_names_every_column_and_explains_every_change_type():
 
     header = [cell.value for cell in book.worksheets[0][1]]
     assert header == list(COLUMN_TITLES.values())
-    assert header[:2] == ["Mã số BHXH", "Loại biến động"]
+    assert header[:4] == ["Mã số BHXH", "Họ và tên", "Loại biến động", "Từ tháng"]
     guide = book[GUIDE_TITLE]
     words = {row[0] for row in guide.iter_rows(values_only=True)}
     assert set(COLUMN_TITLES.values()) <= words
@@ -111,10 +115,11 @@ def test_a_workbook_made_from_the_template_reads_as_the_clerk_typed_it():
         workbook(
             [
                 # Excel keeps a number (the code lost its 0) and a date (a typed "2026-11").
-                [123456789, "Tăng", dt.date(2026, 11, 1), None, 8_000_000, "Kế toán", None,
+                [123456789, "Nguyễn Văn An", "Tăng", dt.date(2026, 11, 1), None, 8_000_000,
+                 "Kế toán", None,
                  dt.date(1990, 5, 17)],
                 [],
-                ["0123456790", "điều chỉnh lương", "2026-10", None, 9_500_000.0],
+                ["0123456790", None, "điều chỉnh lương", "2026-10", None, 9_500_000.0],
             ]
         )
     )  # fmt: skip
@@ -122,10 +127,12 @@ def test_a_workbook_made_from_the_template_reads_as_the_clerk_typed_it():
     lines = list(rows)
 
     assert lines == [
-        {"bhxh_code": "0123456789", "type": "Tăng", "from_month": "2026-11", "to_month": "",
+        {"bhxh_code": "0123456789", "full_name": "Nguyễn Văn An", "type": "Tăng",
+         "from_month": "2026-11", "to_month": "",
          "salary": "8000000", "job_title": "Kế toán", "schemes": "",
          "date_of_birth": "1990-05-17"},
-        {"bhxh_code": "0123456790", "type": "điều chỉnh lương", "from_month": "2026-10",
+        {"bhxh_code": "0123456790", "full_name": "", "type": "điều chỉnh lương",
+         "from_month": "2026-10",
          "to_month": "", "salary": "9500000", "job_title": "", "schemes": "",
          "date_of_birth": ""},
     ]  # fmt: skip
@@ -138,9 +145,9 @@ def test_every_problem_of_a_line_is_one_sentence_numbered_as_in_excel():
     rows = XlsxRows(
         workbook(
             [
-                ["0123456789", "tăng", "2026-11", None, 8_000_000, None, None, "1990-05-17"],
-                ["9999999999", "increase", "2026-11", None, "abc"],
-                [None, "giảm", "2026-13"],
+                ["0123456789", None, "tăng", "2026-11", None, 8_000_000, None, None, "1990-05-17"],
+                ["9999999999", "Trần Văn Ba", "increase", "2026-11", None, "abc"],
+                [None, None, "giảm", "2026-13"],
             ]
         )
     )
@@ -184,10 +191,10 @@ def test_a_csv_numbers_its_rows_as_a_spreadsheet_shows_them():
 
 
 def test_a_row_with_cells_beyond_the_header_is_a_line_error():
-    rows = XlsxRows(workbook([["0123456790", "giảm", "2026-10", None, None, None, None, None,
-                               "thừa"]]))  # fmt: skip
+    rows = XlsxRows(workbook([["0123456790", None, "giảm", "2026-10", None, None, None, None,
+                               None, "thừa"]]))  # fmt: skip
 
-    assert list(rows) == [{"\x00wrong_width": "9"}]
+    assert list(rows) == [{"\x00wrong_width": "10"}]
 
 
 # --- Files that are not a report ----------------------------------------------------------
@@ -242,7 +249,7 @@ def test_a_workbook_that_unpacks_to_too_much_is_refused_before_it_is_parsed(sett
 
 
 def test_a_sheet_without_a_usable_header_is_refused_like_a_csv():
-    unknown = _refusal(workbook([], header=["Mã số BHXH", "Số tiền", "Từ tháng"]))
+    unknown = _refusal(workbook([], header=["Mã số BHXH", "Họ và tên", "Số tiền"]))
     empty = Workbook()
     empty_file = io.BytesIO()
     empty.save(empty_file)

@@ -552,11 +552,12 @@ def test_vietnamese_headers_and_words_and_blank_rows_give_the_same_errors_on_bot
     settings, unit, persons
 ):
     text = (
-        "\ufeffMã số BHXH,Loại biến động,Từ tháng,Mức lương,ngay sinh\n"
-        f"{code(1)},Tăng,2026-01,8000000,1990-01-01\n"
+        "\ufeffMã số BHXH,Họ và tên,Loại biến động,Từ tháng,Mức lương,ngay sinh\n"
+        f"{code(1)},Người Một,Tăng,2026-01,8000000,1990-01-01\n"
         "\n"
-        f"{code(2)},increase,2026-01,abc,\n"
-        f"{code(3)},GIAM,2026-02,,\n"
+        f"{code(2)},,increase,2026-01,abc,\n"
+        f'{code(3)},"Người, Ba",GIAM,2026-02,,\n'
+        f"{code(4)},Người Bốn,hire,2026-01,8000000,1990-01-01\n"  # the plain (COPY) form
     )
     sources = []
 
@@ -583,4 +584,4 @@ def test_vietnamese_headers_and_words_and_blank_rows_give_the_same_errors_on_bot
         {"line": 3, "fields": {"bhxh_code": "not_employed"}, "values": {"bhxh_code": code(3)}},
     ]
     # Rows as the file shows them (the header is row 1, the blank row 3 counts), on both.
-    assert [[s.row_map.row(n) for n in (1, 2, 3)] for s in sources] == [[2, 4, 5], [2, 4, 5]]
+    assert [[s.row_map.row(n) for n in (1, 2, 3, 4)] for s in sources] == [[2, 4, 5, 6]] * 2

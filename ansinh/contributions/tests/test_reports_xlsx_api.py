@@ -19,7 +19,8 @@ from .test_d02_files import workbook
 
 pytestmark = pytest.mark.django_db
 
-HIRE_AN = ["0123456789", "tăng", "2026-10", None, 8_000_000, "Kế toán", None, "1990-05-17"]
+HIRE_AN = ["0123456789", "Nguyễn Văn An", "tăng", "2026-10", None, 8_000_000, "Kế toán", None,
+           "1990-05-17"]  # fmt: skip
 
 
 def _post_xlsx(client: Any, key: str, data: bytes, lang: str = "vi", **query: str) -> Any:
@@ -63,7 +64,7 @@ def test_a_workbook_as_the_file_of_a_form_is_told_from_a_csv_by_its_bytes(
 def test_a_csv_with_the_vietnamese_header_and_words_is_stored(client, citizen, unit_key):
     body = (
         "\ufeff" + ",".join(COLUMN_TITLES.values()) + "\n"
-        "0123456789,Tang,2026-10,,8000000,Kế toán,,1990-05-17\n"
+        "0123456789,Nguyễn Văn An,Tang,2026-10,,8000000,Kế toán,,1990-05-17\n"
     )
 
     response = client.generic(
@@ -84,8 +85,8 @@ def test_a_rejected_workbook_keeps_the_codes_and_adds_rows_and_sentences(
         [
             HIRE_AN,
             [],
-            ["9999999999", "increase", "2026-10", None, "abc"],
-            ["0123456790", "giảm", "2026-10"],
+            ["9999999999", None, "increase", "2026-10", None, "abc"],
+            ["0123456790", "Trần Thị Bình", "giảm", "2026-10"],
         ]
     ).getvalue()
 
@@ -182,7 +183,9 @@ def test_the_templates_are_public_downloads_documented_in_the_openapi(client):
     book = load_workbook(io.BytesIO(xlsx.content), read_only=True)
     assert book.sheetnames == ["D02-LT", "Hướng dẫn"]
     assert next(book.worksheets[0].iter_rows(values_only=True)) == tuple(COLUMN_TITLES.values())
-    assert csv.content.decode("utf-8-sig").startswith("Mã số BHXH,Loại biến động,Từ tháng")
+    assert csv.content.decode("utf-8-sig").startswith(
+        "Mã số BHXH,Họ và tên,Loại biến động,Từ tháng"
+    )
     path = document["paths"]["/api/v1/unit/reports/template.xlsx"]["get"]
     assert XLSX_MEDIA_TYPE in path["responses"]["200"]["content"]
     assert path["operationId"] == "getReportTemplateXlsx"
