@@ -105,7 +105,8 @@ def rejected(exc: ReportRejected, row_map: RowMap | None) -> ApiError:
 
 def format_error(exc: CsvFormatError) -> ApiError:
     """A file that cannot be read as a report: 422 ``invalid_report`` with
-    ``error.fields["csv"]`` (or ``["xlsx"]``) and ``detail``."""
+    ``error.fields["csv"]`` (or ``["xlsx"]``), ``detail``, and the problem as ``message``."""
     error = rejected(ReportRejected(fields={exc.field: exc.code}, detail=exc.detail), None)
+    error.message = error.extra["messages"][exc.field]  # what is wrong with the file
     error.extra.update({"lines": [], "error_count": 1, "detail": exc.detail})
     return error

@@ -137,7 +137,7 @@ def test_a_file_that_is_not_a_workbook_is_a_422_with_a_code_and_a_sentence(
         {"xlsx": code},
         [],
     )
-    assert error["messages"]["xlsx"]
+    assert error["message"] == error["messages"]["xlsx"] != ""
 
 
 def test_a_workbook_over_the_limit_is_a_413(client, unit_key, settings):
