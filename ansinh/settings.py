@@ -377,6 +377,12 @@ DOSSIER_PUBLIC_HOLIDAYS = env_list("DOSSIER_PUBLIC_HOLIDAYS", [])  # e.g. 2026-0
 # Documents of portal change requests: PNG, JPEG or PDF by content, each at most this big.
 DOSSIER_UPLOAD_MAX_BYTES = env_int("DOSSIER_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
 DOSSIER_UPLOAD_MAX_FILES = env_int("DOSSIER_UPLOAD_MAX_FILES", 4)
+# A clerk's hold on a dossier ("Nhận xử lý") lapses after this many minutes without activity
+# on it (opening it, deciding): long enough to read the documents and phone the person, short
+# enough that a clerk who went to lunch or home does not block the office (issue 14).
+DOSSIER_CLAIM_IDLE_MINUTES = env_int("DOSSIER_CLAIM_IDLE_MINUTES", 30)
+# The office queue's page size (back office).
+DOSSIER_QUEUE_PAGE_SIZE = 50
 # Uploaded documents live here under random names; never served by a public URL.
 MEDIA_ROOT = ENV.get("MEDIA_ROOT", str(BASE_DIR / "var" / "media"))
 MEDIA_URL = "/media-is-not-served/"  # nothing routes it: documents go through access checks

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
-from ninja import Router
+from ninja import Field, Router, Schema, Status
 
 from ansinh.accounts import devices, services
 from ansinh.lib.actor import Actor, Channel
@@ -41,10 +41,25 @@ def too_many_attempts(exc: services.Throttled) -> ApiError:
     )
 
 
+class CaptchaOut(Schema):
+    key: str = Field(description="Send it back as captcha_key with the answer")
+    image_url: str
+    audio_url: str
+
+
+def new_challenge() -> CaptchaOut:
+    """A CAPTCHA challenge: its key, its image and its audio (the portal's)."""
+    key = CaptchaStore.generate_key()
+    return CaptchaOut(
+        key=key,
+        image_url=reverse("captcha-image", args=[key]),
+        audio_url=reverse("captcha-audio", args=[key]),
+    )
+
+
 def captcha_required(exc: services.CaptchaRequired) -> ApiError:
     """429 ``captcha_required`` with a fresh challenge: the image (and audio) to show, and the
     key to send back with the answer as ``captcha_key`` / ``captcha_answer``."""
-    key = CaptchaStore.generate_key()
     return ApiError(
         429,
         "captcha_required",
@@ -52,13 +67,7 @@ def captcha_required(exc: services.CaptchaRequired) -> ApiError:
             "Many failed sign-ins came from your network. Type the characters in the image to continue."
         ),
         headers={"Retry-After": str(exc.retry_after)},
-        extra={
-            "captcha": {
-                "key": key,
-                "image_url": reverse("captcha-image", args=[key]),
-                "audio_url": reverse("captcha-audio", args=[key]),
-            }
-        },
+        extra={"captcha": new_challenge().model_dump()},
     )
 
 
@@ -125,6 +134,14 @@ def login(request: HttpRequest, payload: LoginIn) -> TokenOut:
         # The API admits citizens and staff alike, so WrongDoor cannot happen here.
         raise _invalid_credentials() from None
     return token_out(pair)
+
+
+@router.post("/captcha", response={201: CaptchaOut}, auth=None)
+def captcha(request: HttpRequest) -> Status[CaptchaOut]:
+    """A new CAPTCHA challenge ("Đổi mã khác"): for a person who cannot read the one a
+    ``captcha_required`` answer or a form gave. Show its image (or play its audio) and send
+    its key as ``captcha_key`` with the answer. Each challenge works once, right or wrong."""
+    return Status(201, new_challenge())
 
 
 @router.post("/refresh", response={200: TokenOut, 400: ErrorOut, 401: ErrorOut}, auth=None)

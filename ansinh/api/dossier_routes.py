@@ -187,8 +187,9 @@ def staff_decide(request: HttpRequest, dossier_id: str, payload: DecisionIn) -> 
     different staff members: the same one deciding again gets 409
     ``second_approver_required``; a CCCD on record for another person 409 ``cccd_taken``; a
     unit's recent-hire email or phone change before the person confirmed it (or a counter
-    identity check) 409 ``person_confirmation_required``. The answer shows the person and is
-    in their access log."""
+    identity check) 409 ``person_confirmation_required``; a dossier another staff member
+    holds ("Nhận xử lý") 409 ``claimed_by_other``. The answer shows the person and is in their
+    access log."""
     actor = _staff(request)
     dossier = access.get_dossier_for_staff(actor, dossier_id)
     dossier = services.decide_dossier(

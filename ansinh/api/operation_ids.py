@@ -71,7 +71,7 @@ OPERATION_IDS: dict[str, str] = {
     "unit_report_routes.get_report": "getReport",
     "unit_template_routes.report_template_xlsx": "getReportTemplateXlsx",
     "unit_template_routes.report_template_csv": "getReportTemplateCsv",
-    "unit_report_routes.statement": "getStatement",
+    "statement_routes.statement": "getStatement",
     # /cards (public)
     "card_routes.verify": "verifyCard",
     "card_routes.revocations": "listRevocations",

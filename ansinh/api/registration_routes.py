@@ -20,10 +20,8 @@ registration is stored and a code mailed to the typed address either way.
 import datetime as dt
 from typing import Any
 
-from captcha.models import CaptchaStore
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
@@ -37,7 +35,7 @@ from ansinh.lib.actor import Actor, Channel
 from ansinh.people.offices import find_offices
 
 from . import errors, multipart
-from .auth_routes import captcha_passed
+from .auth_routes import CaptchaOut, captcha_passed, new_challenge
 from .dossier_schemas import DossierCreatedOut
 from .errors import ApiError
 from .operation_ids import operation_id
@@ -47,12 +45,6 @@ router = Router(tags=["registration"], auth=None)
 offices_router = Router(tags=["offices"], auth=None)
 
 PHOTOS = ("cccd_front", "cccd_back", "portrait")
-
-
-class CaptchaOut(Schema):
-    key: str = Field(description="Send it back as captcha_key with the answer")
-    image_url: str
-    audio_url: str
 
 
 class RegistrationIn(StrictIn):
@@ -125,15 +117,6 @@ def _links(status: int) -> dict[str, Any]:
     return {"responses": {status: {"links": links}}}
 
 
-def _challenge() -> CaptchaOut:
-    key = CaptchaStore.generate_key()
-    return CaptchaOut(
-        key=key,
-        image_url=reverse("captcha-image", args=[key]),
-        audio_url=reverse("captcha-audio", args=[key]),
-    )
-
-
 def _actor(request: HttpRequest) -> Actor:
     return Actor.from_request(request, Channel.API).as_user(None)
 
@@ -174,7 +157,7 @@ def _started(started: Any) -> Status[RegistrationStartedOut]:
 def captcha(request: HttpRequest) -> Status[CaptchaOut]:
     """A CAPTCHA challenge for a registration: show the image (or play the audio) and send
     the answer with ``captcha_key``. Each challenge works once, right or wrong."""
-    return Status(201, _challenge())
+    return Status(201, new_challenge())
 
 
 @router.post(
@@ -210,6 +193,10 @@ def start(request: HttpRequest) -> Status[RegistrationStartedOut]:
     except Invalid as exc:
         fields.update(exc.fields or {})
     if fields:
+        if not (payload.captcha_answer or "").strip():
+            # Every problem at once: the empty CAPTCHA answer too (a typed one is checked,
+            # and used up, only once the rest is right).
+            fields["captcha_answer"] = _("Type the characters in the image.")
         raise ApiError(
             400, "invalid_input", _("Some fields are missing or invalid."), fields=fields
         )
@@ -218,7 +205,7 @@ def start(request: HttpRequest) -> Status[RegistrationStartedOut]:
             429,
             "captcha_required",
             _("Type the characters in the image to continue."),
-            extra={"captcha": _challenge().model_dump()},
+            extra={"captcha": new_challenge().model_dump()},
         )
     assert office is not None  # noqa: S101
     try:

@@ -4,8 +4,9 @@
   or a file (``report_files``): a CSV or Excel (.xlsx) body with
   ``?reference=…&period=YYYY-MM``, or ``multipart/form-data`` with the fields ``reference``,
   ``period`` and the file ``file``;
-* ``GET /unit/reports/{report_id}``: a stored report's summary;
-* ``GET /unit/statements/{YYYY-MM}``: the unit's monthly statement (like C12-TS).
+* ``GET /unit/reports/{report_id}``: a stored report's summary.
+
+The monthly statement (``GET /unit/statements/{YYYY-MM}``) is in ``statement_routes.py``.
 
 A unit only ever reports for and reads its own data: the unit is the key's, never a
 parameter.
@@ -16,22 +17,20 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterable, Iterator
 from types import TracebackType
-from typing import Annotated, Any
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from pydantic import WithJsonSchema
 
-from ansinh.contributions import statements
 from ansinh.contributions.access import NotAUnit, get_report_for_unit, unit_of_key
 from ansinh.contributions.hirebudget import TooManyUnmatchedPeople
 from ansinh.contributions.models import SCHEME_BITS, LineType, Report
-from ansinh.contributions.months import format_month, parse_month
+from ansinh.contributions.months import format_month
 from ansinh.contributions.parsing import MAX_JOB_TITLE, MAX_SALARY, CsvFormatError, read_chunks
 from ansinh.contributions.receipt import ReportConflict
-from ansinh.contributions.services import current_month, ingest_report
+from ansinh.contributions.services import ingest_report
 from ansinh.contributions.validation import ReportRejected
 from ansinh.contributions.xlsx import XLSX_MEDIA_TYPE
 from ansinh.lib.actor import Actor, Channel
@@ -46,7 +45,6 @@ from .report_files import rejected as rejected_error
 from .schemas import ErrorOut
 
 reports_router = Router(tags=["unit"], auth=org_key_auth)
-statements_router = Router(tags=["unit"], auth=org_key_auth)
 
 
 class ReportCountsOut(Schema):
@@ -370,51 +368,3 @@ def get_report(request: HttpRequest, report_id: str) -> Any:
     if report is None:
         raise ApiError(404, "not_found", _("Not found."))
     return Status(200, _report_out(report))
-
-
-class SchemeDueOut(Schema):
-    employer: int
-    employee: int
-    total: int
-
-
-class StatementOut(Schema):
-    unit_code: str
-    unit_name: str
-    month: str
-    headcount: int
-    salary_fund: int
-    due: dict[str, SchemeDueOut]
-    due_by_fund: dict[str, dict[str, int]]
-    due_total: int
-    brought_forward: int
-    paid: int
-    arrears: int
-    carried_forward: int
-
-
-@statements_router.get(
-    "/{month}",
-    response={200: StatementOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
-)
-def statement(
-    request: HttpRequest,
-    # Documented, not enforced by ninja: a bad month answers 400 ``invalid_month`` below.
-    month: Annotated[str, WithJsonSchema(_MONTH)],
-) -> Any:
-    """The unit's statement of a month (like C12-TS): headcount, salary fund, due by scheme
-    (employer, employee, total), brought forward, paid in the month, arrears, carried
-    forward; amounts in đồng."""
-    unit = _unit(request)
-    try:
-        first = parse_month(month)
-    except ValueError:
-        raise ApiError(
-            400,
-            "invalid_month",
-            _("A month is written YYYY-MM."),
-            fields={"month": "invalid_month"},
-        ) from None
-    if first > current_month():
-        raise ApiError(404, "no_statement", _("There is no statement for a future month."))
-    return Status(200, statements.statement_of(unit=unit, month=first).as_dict())

@@ -17,7 +17,8 @@ from .parser import StrictJSONParser
 from .participation_routes import card_router as me_card_router
 from .participation_routes import participation_router
 from .recovery_routes import router as recovery_router
-from .unit_report_routes import reports_router, statements_router
+from .statement_routes import statements_router
+from .unit_report_routes import reports_router
 from .unit_template_routes import templates_router
 
 

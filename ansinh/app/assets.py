@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from pathlib import Path
 
 from django.conf import settings
@@ -53,13 +54,35 @@ def shell_urls() -> list[str]:
     return [SHELL_URL, MANIFEST_URL, *catalogues, *shared, *files]
 
 
+# A new visitor's first screen (the router imports every screen only when it is shown).
+FIRST_SCREENS = ("screens/signin.js",)
+STATIC_IMPORT = re.compile(r'^import\s[^;]*?\bfrom\s+"(\.{1,2}/[^"]+)"', re.MULTILINE)
+
+
+def _first_screen_files() -> list[Path]:
+    """``app.js``, every script it imports statically (followed through their imports), and
+    the first screens with theirs: what the first screen cannot be drawn without."""
+    wanted = [APP_STATIC / "app.js", *(APP_STATIC / name for name in FIRST_SCREENS)]
+    seen: set[Path] = set()
+    while wanted:
+        path = wanted.pop().resolve()
+        if path in seen or not path.is_file():
+            continue
+        seen.add(path)
+        for target in STATIC_IMPORT.findall(path.read_text()):
+            wanted.append(path.parent / target)
+    return sorted(seen)
+
+
 def modules() -> list[str]:
-    """The URLs of every script of the app, for the shell's ``modulepreload`` links: the
-    browser fetches them all at once instead of one level of imports after another."""
+    """The URLs of the scripts the first screen needs, for the shell's ``modulepreload``
+    links: the browser fetches them all at once instead of one level of imports after
+    another, and nothing a first screen does not need delays it (the other screens come
+    when shown, or from the worker's cache)."""
     return [
         static_url(p.relative_to(STATIC_ROOT).as_posix())
-        for p in static_files()
-        if p.suffix == ".js" and p.name != "app.js"
+        for p in _first_screen_files()
+        if p.name != "app.js"
     ]
 
 

@@ -259,6 +259,10 @@ STRINGS: tuple[str, ...] = (
     gettext_noop("Valid from"),
     gettext_noop("Valid to"),
     gettext_noop("Verification code (Mã kiểm tra)"),
+    gettext_noop("Get another code"),
+    gettext_noop("A new code is shown. Type the new code."),
+    gettext_noop("No new code could be made now. Try again in a moment."),
+    gettext_noop("Type the characters in the image."),
     gettext_noop(
         "Verification code as a picture. If you cannot read it, listen to it below or ask for another code."
     ),

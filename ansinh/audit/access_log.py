@@ -28,12 +28,14 @@ WHAT_LABELS: dict[str, Promise] = {
     "contributions": _("Your contribution records, in the administration pages"),
     "employment": _("Your employment records, in the administration pages"),
     "contribution_month": _("Your monthly contribution records, in the administration pages"),
+    "search": _("Your record, found by a search at an office"),
 }
 # The same, naming the dossier: "Hồ sơ HS-2026-… (TK1-TS)".
 DOSSIER_LABELS: dict[str, Promise] = {
     "dossier": _("Dossier %(dossier_id)s (%(form)s)"),
     "dossier_filed": _("Your record, to file dossier %(dossier_id)s (%(form)s)"),
     "attachment": _("A document of dossier %(dossier_id)s (%(form)s)"),
+    "search": _("Dossier %(dossier_id)s (%(form)s), found by a search at an office"),
 }
 # Form codes are the official names people know (TK1-TS, 02/SĐ-GD, 01/ĐK-GD); the portal's own
 # change request has a name instead of a code.

@@ -1,5 +1,6 @@
 """Back-office pages of contributions: upload a unit's report, record payments, import bank
-transfers, look up a unit's statement. Parse → access helper / service → render.
+transfers, look up a unit's statement, print it (one A4 page) or download it as PDF or XLSX.
+Parse → access helper / service → render.
 
 Who may do what is decided by ``contributions.access`` and the services, never here: a unit of
 another office answers exactly like an unknown unit (404, the same page), money actions without
@@ -12,7 +13,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -32,6 +33,17 @@ from ansinh.contributions.parsing import CsvFormatError, RowMap
 from ansinh.contributions.payments import import_bank_transfers, record_payment
 from ansinh.contributions.receipt import ReportConflict
 from ansinh.contributions.services import ingest_report
+from ansinh.contributions.statement_doc import (
+    StatementDocument,
+    document_for_staff,
+    document_of,
+)
+from ansinh.contributions.statement_files import (
+    PDF_TYPE,
+    XLSX_TYPE,
+    statement_pdf,
+    statement_xlsx,
+)
 from ansinh.contributions.statements import statement_for_staff
 from ansinh.contributions.validation import ReportRejected
 from ansinh.contributions.xlsx import XLSX_MEDIA_TYPE, uploaded_rows
@@ -209,7 +221,67 @@ def statement(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "figures": found.figures.as_dict() if found else None,
+            "document": document_of(found.figures) if found else None,
             "found": found,
         },
         status=status,
     )
+
+
+def _document(request: HttpRequest) -> tuple[StatementLookupForm, StatementDocument | None, int]:
+    """The statement the query names (``?unit=…&month=YYYY-MM``), or the lookup form with its
+    errors and the status to answer with (400, or 404 for a unit not of the clerk's office)."""
+    form = StatementLookupForm(request.GET)
+    if not form.is_valid():
+        return form, None, 400
+    try:
+        document = document_for_staff(
+            actor=staff_actor(request),
+            unit_code=form.cleaned_data["unit"],
+            month=form.cleaned_data["month"],
+        )
+    except ContributionAccessError as exc:
+        return form, None, _refused(form, exc)
+    return form, document, 200
+
+
+def _lookup_again(request: HttpRequest, form: StatementLookupForm, status: int) -> HttpResponse:
+    return render(
+        request,
+        "backoffice/contribution_statement.html",
+        {"form": form, "figures": None, "document": None, "found": None},
+        status=status,
+    )
+
+
+@never_cache
+@staff_required
+def statement_print(request: HttpRequest) -> HttpResponse:
+    """The C12-TS statement alone, laid out for one A4 page (the print stylesheet hides the
+    navigation), with its PDF and XLSX links."""
+    form, document, status = _document(request)
+    if document is None:
+        return _lookup_again(request, form, status)
+    return render(
+        request,
+        "backoffice/contribution_statement_print.html",
+        {"document": document},
+    )
+
+
+FILES = {"pdf": (statement_pdf, PDF_TYPE), "xlsx": (statement_xlsx, XLSX_TYPE)}
+
+
+@never_cache
+@staff_required
+def statement_file(request: HttpRequest, kind: str) -> HttpResponse:
+    """The statement as a file to hand to the unit: ``pdf`` or ``xlsx``."""
+    if kind not in FILES:
+        raise Http404
+    form, document, status = _document(request)
+    if document is None:
+        return _lookup_again(request, form, status)
+    draw, content_type = FILES[kind]
+    response = HttpResponse(draw(document), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{document.file_name(kind)}"'
+    return response

@@ -9,6 +9,7 @@ urlpatterns = [
     path("dossiers/new/", dossiers.intake, name="intake"),
     path("dossiers/new/<str:person_id>/", dossiers.intake_person, name="intake_person"),
     path("dossiers/<str:dossier_id>/", dossiers.dossier, name="dossier"),
+    path("dossiers/<str:dossier_id>/claim/", dossiers.claim, name="claim"),
     path("dossiers/<str:dossier_id>/dispute/", dossiers.resolve_dispute, name="resolve_dispute"),
     path(
         "dossiers/<str:dossier_id>/identity-check/",

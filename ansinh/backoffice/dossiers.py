@@ -1,5 +1,5 @@
-"""The back office's dossier pages: the office's queue (filters, overdue and disputed rows
-stand out), a dossier with its old → new diff and per-field decisions, counter intake of
+"""The back office's dossier pages: the office's queue (to-do first, search, filters, counts,
+pages; overdue and disputed rows stand out; who holds each), claiming a dossier, a dossier with its old → new diff and per-field decisions, counter intake of
 02/SĐ-GD and disputed email changes (the API-key pages are in ``keys.py``). Parse → services → render; every page that shows a person's data logs it."""
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ansinh.accounts.access import is_approver, require_staff
-from ansinh.dossiers import access, email_dispute, services
-from ansinh.dossiers.errors import DossierError
+from ansinh.dossiers import access, claims, email_dispute, services, worklist
+from ansinh.dossiers.errors import DossierError, Invalid
 from ansinh.dossiers.forms import (
+    ClaimForm,
     CounterIntakeForm,
     DecisionForm,
     DisputeForm,
@@ -24,7 +25,6 @@ from ansinh.dossiers.forms import (
     QueueFilterForm,
 )
 from ansinh.dossiers.models import ChangeStatus
-from ansinh.dossiers.present import summary
 from ansinh.dossiers.web import add_errors, file_response
 from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import mask_email, mask_middle, mask_phone
@@ -42,18 +42,56 @@ def _actor(request: HttpRequest) -> Actor:
 
 @staff_page
 def queue(request: HttpRequest) -> HttpResponse:
+    """The office queue: to-do first, search, filters, counts, pages (``worklist``)."""
     actor = _actor(request)
     office = access.staff_office(actor)
     form = QueueFilterForm(request.GET or None)
     filters: dict[str, Any] = {}
+    status = 200
     if form.is_valid():
         filters = {k: v for k, v in form.cleaned_data.items() if v}
-    dossiers = access.dossiers_for_staff(actor, **filters)[:500]
+    elif form.is_bound:
+        status = 400
+    found = worklist.worklist(actor, **filters)
+    kept = request.GET.copy()
+    kept.pop("page", None)
     return render(
         request,
         "backoffice/dossiers/queue.html",
-        {"form": form, "office": office, "dossiers": [summary(d, staff=True) for d in dossiers]},
+        {"form": form, "office": office, "found": found, "query": kept.urlencode()},
+        status=status,
     )
+
+
+@require_POST
+@staff_page
+def claim(request: HttpRequest, dossier_id: str) -> HttpResponse:
+    """Nhận xử lý, take over, let go, assign (``claims``); then back to the dossier (or the
+    queue, for letting go). A refusal is its own page with the reason and the status."""
+    actor = _actor(request)
+    found = access.get_dossier_for_staff(actor, dossier_id)
+    form = ClaimForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise Invalid("invalid_input", _("Choose what to do with this dossier."))
+        action = form.cleaned_data["action"]
+        if action == "claim":
+            claims.claim(dossier=found, actor=actor)
+        elif action == "take_over":
+            claims.take_over(dossier=found, actor=actor)
+        elif action == "assign":
+            claims.assign(dossier=found, actor=actor, to=form.cleaned_data["assignee"])
+        else:
+            claims.release(dossier=found, actor=actor)
+            return redirect("backoffice:queue")
+    except DossierError as exc:
+        return render(
+            request,
+            "backoffice/dossiers/claim_refused.html",
+            {"dossier_id": found.public_id, "error": exc},
+            status=page_status(exc),
+        )
+    return redirect("backoffice:dossier", dossier_id=found.public_id)
 
 
 @staff_page
@@ -112,10 +150,12 @@ def dossier(request: HttpRequest, dossier_id: str) -> HttpResponse:
                 "decided_by_me": field in mine,
             }
         )
+    claims.touch(dossier=found, actor=actor)
     return render(
         request,
         "backoffice/dossiers/detail.html",
         {
+            "claim": claims.claim_panel(found, actor),
             "dossier": data,
             "rows": rows,
             "form": form,

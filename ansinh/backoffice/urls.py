@@ -23,6 +23,16 @@ urlpatterns = [
     ),
     path("contributions/payments/", contributions.payments, name="contribution_payments"),
     path("contributions/statement/", contributions.statement, name="contribution_statement"),
+    path(
+        "contributions/statement/print/",
+        contributions.statement_print,
+        name="contribution_statement_print",
+    ),
+    path(
+        "contributions/statement/download/<str:kind>/",
+        contributions.statement_file,
+        name="contribution_statement_file",
+    ),
 ]
 
 # Dossiers and API keys (issue 4).

@@ -20,6 +20,7 @@ from ansinh.accounts.access import StaffOnly, require_staff
 from ansinh.accounts.forms import StaffLoginForm
 from ansinh.accounts.models import User
 from ansinh.accounts.profile import profile_of
+from ansinh.dossiers.worklist import dashboard
 from ansinh.lib.actor import Actor, Channel
 from ansinh.lib.errors import Forbidden
 
@@ -87,7 +88,16 @@ def logout(request: HttpRequest) -> HttpResponse:
 @never_cache
 @staff_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "backoffice/home.html", {"profile": profile_of(staff_user(request))})
+    """Who is signed in and, for staff of an office, the office's day (``worklist.dashboard``):
+    each figure links into the filtered queue."""
+    return render(
+        request,
+        "backoffice/home.html",
+        {
+            "profile": profile_of(staff_user(request)),
+            "dashboard": dashboard(staff_actor(request)),
+        },
+    )
 
 
 @staff_required

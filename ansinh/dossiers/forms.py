@@ -187,6 +187,23 @@ class RegistrationForm(CaptchaFormMixin, forms.Form):
 
 
 class QueueFilterForm(forms.Form):
+    """The office queue's search box, view and filters (``worklist.worklist``)."""
+
+    q = forms.CharField(
+        label=_("Dossier code, BHXH code, CCCD or name"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    view = forms.ChoiceField(
+        label=_("Show"),
+        choices=[
+            ("todo", _("My to-do")),
+            ("all", _("All dossiers of the office")),
+            ("mine", _("Dossiers I hold")),
+        ],
+        required=False,
+    )
     form = forms.ChoiceField(
         label=_("Form"), choices=[("", _("All forms")), *FormKind.choices], required=False
     )
@@ -195,6 +212,24 @@ class QueueFilterForm(forms.Form):
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     flagged = forms.BooleanField(label=_("Disputed email changes only"), required=False)
+    today = forms.BooleanField(label=_("Received today only"), required=False)
+    page = forms.IntegerField(
+        min_value=1, max_value=100_000, required=False, widget=forms.HiddenInput
+    )
+
+
+class ClaimForm(forms.Form):
+    """Nhận xử lý / take over / let go / assign (``claims``)."""
+
+    action = forms.ChoiceField(
+        choices=[
+            ("claim", "claim"),
+            ("take_over", "take_over"),
+            ("release", "release"),
+            ("assign", "assign"),
+        ]
+    )
+    assignee = forms.CharField(label=_("Assign to"), max_length=40, required=False)
 
 
 class PersonLookupForm(forms.Form):

@@ -115,6 +115,12 @@ class Dossier(models.Model):
     # Set when the old email address reported "this wasn't me": staff must look at it.
     flagged_at = models.DateTimeField(null=True, blank=True)
     flag_reason = models.CharField(max_length=200, blank=True)
+    # Who is working on it ("Nhận xử lý", ``claims``) and when they last acted on it: the hold
+    # lapses after ``DOSSIER_CLAIM_IDLE_MINUTES`` without activity (docs/dossiers.md).
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]

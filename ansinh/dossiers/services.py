@@ -25,6 +25,7 @@ from ansinh.audit.services import record
 from ansinh.lib.actor import Actor
 from ansinh.people.models import Office, Person
 
+from .claims import after_decision, check_free_for
 from .deciding import (
     apply_approved,
     check_decisions,
@@ -187,6 +188,8 @@ def decide_dossier(
       applying fails nothing is recorded: 409 ``cannot_apply``;
     * a CCCD on record for someone else cannot be approved (409 ``cccd_taken``); staff see
       it as a conflict (``conflicts``) and reject it;
+    * while another staff member holds the dossier (``claims``: "Nhận xử lý", not lapsed):
+      409 ``claimed_by_other``; a decision leaving no first decision ends the hold;
     * a unit's email or phone change marked ``confirmation_required`` cannot be approved
       until the person confirmed it or a clerk checked the CCCD at the counter (409
       ``person_confirmation_required``).
@@ -209,6 +212,7 @@ def decide_dossier(
         locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
         if locked.status in FINAL_STATUSES:
             raise Conflict("dossier_closed", _("This dossier is already closed."))
+        check_free_for(locked, actor, now)
         changes = {c.field: c for c in locked.changes.select_for_update().all()}
         check_decisions(locked, changes, decisions=decisions, reasons=reasons, actor=actor)
         record_decisions(changes, decisions=decisions, reasons=reasons, actor=actor, now=now)
@@ -237,6 +241,7 @@ def decide_dossier(
                     raise Conflict("cannot_apply", " ".join(str(m) for m in exc.messages)) from None
             event = add_event(locked, new_status, actor=actor, note=note, now=now)
             announce(locked, event)
+        after_decision(locked, actor, now)
     dossier.refresh_from_db()
     return dossier
 

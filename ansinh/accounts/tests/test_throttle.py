@@ -368,3 +368,24 @@ def test_the_app_captcha_answer_is_checked_and_works_once(api, citizen):
     assert (wrong.status_code, wrong.json()["error"]["code"]) == (429, "captcha_required")
     assert (again.status_code, again.json()["error"]["code"]) == (429, "captcha_required")
     assert right.status_code == 200
+
+
+@override_settings(LOGIN_IP_RATE="3/15m", CAPTCHA_TEST_MODE=False)
+def test_a_person_who_cannot_read_the_captcha_gets_another_and_it_works_once(api, citizen):
+    from captcha.models import CaptchaStore
+
+    for i in range(3):
+        _login(api, f"099999999{i}")
+    given = _login(api, "0123456789", CITIZEN_PASSWORD).json()["error"]["captcha"]
+
+    another = api.post("/auth/captcha", {})
+
+    assert another.status_code == 201
+    fresh = another.json()
+    assert set(fresh) == {"key", "image_url", "audio_url"} and fresh["key"] != given["key"]
+    answer = CaptchaStore.objects.get(hashkey=fresh["key"]).response
+    body = {"username": "0123456789", "password": CITIZEN_PASSWORD, "captcha_key": fresh["key"]}
+    assert api.post("/auth/login", {**body, "captcha_answer": answer}).status_code == 200
+    # Used once, right or wrong: the same answer again is a new step-up.
+    again = api.post("/auth/login", {**body, "captcha_answer": answer})
+    assert again.json()["error"]["code"] == "captcha_required"

@@ -128,8 +128,21 @@ def test_registration_with_three_photos_and_the_emailed_code_then_approval_email
         expect(form.locator(".has-error")).to_have_count(1)  # no 31 February
         assert no_sideways_scroll(phone) <= 390
         form.get_by_label("Ngày sinh").fill("01/07/1995")
-        # No photos yet: the server names all three at once.
+        # No photos and no CAPTCHA answer yet: the server names all four at once.
+        form.locator("button[type=submit]").tap()
+        for kind in ("cccd_front", "cccd_back", "portrait"):
+            expect(form.locator(f"#f-{kind}-error")).to_be_visible()
+        captcha_error = form.locator(".captcha-block .error")
+        expect(captcha_error).to_have_text("Nhập các ký tự trong hình.")
+        # Cannot read it: "Đổi mã khác" shows another.
         picture = form.locator("img.captcha")
+        first = picture.get_attribute("src") or ""
+        form.get_by_role("button", name="Đổi mã khác").tap()
+        expect(form.locator(".captcha-block [role=status]")).to_have_text(
+            "Đã đổi mã mới. Vui lòng nhập mã mới."
+        )
+        assert picture.get_attribute("src") not in ("", first)
+        expect(captcha_error).to_be_hidden()
         key = (picture.get_attribute("src") or "").rstrip("/").split("/")[-1]
         form.get_by_role("textbox", name="Mã kiểm tra").fill(
             CaptchaStore.objects.get(hashkey=key).response

@@ -29,13 +29,19 @@ class _Tags(HTMLParser):
         super().__init__()
         self.tags: list[tuple[str, dict[str, str | None]]] = []
         self.script_text = ""
+        self.data_blocks: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append((tag, dict(attrs)))
+        if tag == "script" and dict(attrs).get("type") == "application/json":
+            self.data_blocks.append("")
 
     def handle_data(self, data: str) -> None:
         if self.tags and self.tags[-1][0] == "script":
-            self.script_text += data.strip()
+            if self.tags[-1][1].get("type") == "application/json":
+                self.data_blocks[-1] += data  # data, never run
+            else:
+                self.script_text += data.strip()
 
 
 def _csp(response) -> dict[str, list[str]]:
@@ -59,7 +65,15 @@ def test_the_shell_runs_under_the_strict_csp_with_no_inline_script_or_style(clie
     parser.feed(response.content.decode())
     assert parser.script_text == ""
     scripts = [attrs for tag, attrs in parser.tags if tag == "script"]
-    assert scripts == [{"type": "module", "src": f"{settings.STATIC_URL}app/app.js"}]
+    assert scripts == [
+        {"type": "module", "src": f"{settings.STATIC_URL}app/app.js"},
+        {"id": "app-strings-vi", "type": "application/json"},
+    ]
+    # The first screen's words come with the page (a JSON data block, which no CSP runs):
+    # exactly what /app/i18n/vi.json serves.
+    assert [json.loads(block) for block in parser.data_blocks] == [
+        client.get("/app/i18n/vi.json").json()
+    ]
     assert not [tag for tag, _attrs in parser.tags if tag == "style"]
     assert not [
         (tag, name)

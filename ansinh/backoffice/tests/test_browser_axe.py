@@ -1,6 +1,7 @@
 """axe-core on the back office's pages (issue 12), as a clerk of the demo office sees them at
 1280×800 in Vietnamese: the sign-in page, the home page, the dossier queue, a dossier, the
-counter intake (search and a person's record), the contribution pages and the API keys. No
+counter intake (search and a person's record), the contribution pages (with a unit's statement
+and its printable page) and the API keys. No
 "serious" or "critical" violation. The clerk signs in with the CAPTCHA answered as the served
 image shows it.
 
@@ -15,9 +16,11 @@ from pathlib import Path
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from ansinh.conftest import STAFF_PASSWORD
+from ansinh.contributions.months import format_month, month_of
 from ansinh.portal.tests.browser import browser, page
 from ansinh.portal.tests.pages import axe_problems, captcha_answer, make_demo
 
@@ -47,6 +50,8 @@ def test_no_back_office_page_has_a_serious_or_critical_axe_violation(
     assert citizen.person is not None
     person = citizen.person.public_id
     page.set_viewport_size({"width": 1280, "height": 800})
+    # The demo unit's report (``make_demo``) runs to the current month.
+    statement = f"?unit={unit.code}&month={format_month(month_of(timezone.localdate()))}"
     found: dict[str, list[str]] = {}
 
     def check(name: str) -> None:
@@ -70,6 +75,8 @@ def test_no_back_office_page_has_a_serious_or_critical_axe_violation(
         ("contribution reports", "/backoffice/contributions/reports/"),
         ("contribution payments", "/backoffice/contributions/payments/"),
         ("contribution statement", "/backoffice/contributions/statement/"),
+        ("a unit's statement", f"/backoffice/contributions/statement/{statement}"),
+        ("printable statement", f"/backoffice/contributions/statement/print/{statement}"),
         ("API keys", "/backoffice/keys/"),
         ("change password", "/backoffice/password/"),
     ]:

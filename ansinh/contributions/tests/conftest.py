@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -65,6 +66,36 @@ def send(api: Api, key: str, reference: str, period: str, lines: list[dict[str, 
 
 def participation(api: Api, token: str) -> dict[str, Any]:
     response = api.get("/me/participation", token=token)
+    assert response.status_code == 200, response.content
+    return dict(response.json())
+
+
+@pytest.fixture
+def reported(api: Api, citizen: Any, citizen_no_email: Any, unit_key: str) -> None:
+    """TA01234 hires An in 2026-08 (10,000,000: 3,200,000 due a month) and Bình in 2026-10
+    (60,000,000, capped for BHXH, BHYT and BHTNLĐ-BNN: October's due is 18,440,000)."""
+    response = send(
+        api,
+        unit_key,
+        "D02-2026-10",
+        "2026-10",
+        [
+            line("0123456789", "hire", "2026-08", salary=10_000_000),
+            line("0123456790", "hire", "2026-10", salary=60_000_000),
+        ],
+    )
+    assert response.status_code == 201, response.content
+
+
+@pytest.fixture
+def october_statement(api: Api, reported: None, unit: Unit, unit_key: str) -> dict[str, Any]:
+    """The unit API's statement of 2026-10 after 5,000,000 paid in September and 2,500,000 in
+    October: brought forward 1,400,000, carried forward 17,340,000."""
+    from ansinh.contributions.payments import record_payment
+
+    for amount, day in ((5_000_000, dt.date(2026, 9, 20)), (2_500_000, dt.date(2026, 10, 5))):
+        record_payment(actor=Actor.command(), unit_code=unit.code, amount=amount, paid_on=day)
+    response = api.get("/unit/statements/2026-10", headers={"X-API-Key": unit_key})
     assert response.status_code == 200, response.content
     return dict(response.json())
 

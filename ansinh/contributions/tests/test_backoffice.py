@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ansinh.conftest import CITIZEN_PASSWORD, STAFF_PASSWORD
 from ansinh.contributions.models import ContributionMonth, Payment, Report
-from ansinh.portal.tests.helpers import BACKOFFICE_LOGIN, csrf_token, data_field, login
+from ansinh.portal.tests.helpers import BACKOFFICE_LOGIN, csrf_token, data_field, login, text
 
 pytestmark = pytest.mark.django_db
 
@@ -62,8 +62,8 @@ def test_a_clerk_uploads_a_report_and_an_approver_records_a_payment(
     assert Payment.objects.get().recorded_by == approver
     assert ContributionMonth.objects.get().paid is True
     page = client.get(STATEMENT, {"unit": unit.code, "month": "2026-10"})
-    assert data_field(page, "due_total") == "3.200.000"
-    assert data_field(page, "carried_forward") == "0"
+    assert data_field(page, "due_total") == "3.200.000 đồng"
+    assert data_field(page, "carried_forward") == "0 đồng"
     assert data_field(page, "month") == "10/2026"  # as a clerk reads a month
 
 
@@ -77,7 +77,9 @@ def test_a_rejected_upload_lists_the_line_errors_and_stores_nothing(client, cler
     )
 
     assert response.status_code == 422
-    assert "person_not_matched" in response.content.decode()
+    assert (
+        "Dòng 2 (mã số BHXH 9999999999): mã số BHXH và ngày sinh không khớp với người nào"
+    ) in text(response.content)
     assert not Report.objects.exists()
 
 

@@ -109,7 +109,7 @@ def test_a_rejected_workbook_keeps_the_codes_and_adds_rows_and_sentences(
         "Dòng 4 (mã số BHXH 9999999999): loại biến động 'increase' không hợp lệ"
     )
     assert error["lines"][1]["message"] == (
-        "Dòng 5 (mã số BHXH 0123456790): đơn vị không có người lao động này"
+        "Dòng 5 (mã số BHXH 0123456790): đơn vị không sử dụng người lao động này"
     )
     assert english.json()["error"]["lines"][1]["message"] == (
         "Row 5 (BHXH code 0123456790): the unit does not employ this person"

@@ -19,21 +19,6 @@ from .conftest import line, participation, send
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def reported(api, citizen, citizen_no_email, unit_key):
-    response = send(
-        api,
-        unit_key,
-        "D02-2026-10",
-        "2026-10",
-        [
-            line("0123456789", "hire", "2026-08", salary=10_000_000),
-            line("0123456790", "hire", "2026-10", salary=60_000_000),
-        ],
-    )
-    assert response.status_code == 201, response.content
-
-
 def _statement(api, key, month):
     response = api.get(f"/unit/statements/{month}", headers={"X-API-Key": key})
     assert response.status_code == 200, response.content

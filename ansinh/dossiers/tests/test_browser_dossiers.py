@@ -12,23 +12,15 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from ansinh.conftest import CITIZEN_PASSWORD, STAFF_PASSWORD
+from ansinh.conftest import CITIZEN_PASSWORD
 from ansinh.people.models import Person
 from ansinh.portal.tests.browser import TIMEOUT_MS
+from ansinh.portal.tests.browser_steps import staff_sign_in
 
 from .helpers import last_code, unit_file
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 NEW_EMAIL = "binh.tran@example.org"
-
-
-def _staff_sign_in(page: Page, username: str) -> None:
-    page.goto("/backoffice/login/")
-    page.fill('input[name="username"]', username)
-    page.fill('input[name="password"]', STAFF_PASSWORD)
-    page.fill('input[name="captcha_1"]', "PASSED")
-    page.locator('main form button[type="submit"]').click()
-    expect(page).to_have_url(re.compile(r"/backoffice/$"))
 
 
 def _approve_email(page: Page, dossier_id: str) -> None:
@@ -50,7 +42,7 @@ def test_two_approvers_in_the_back_office_and_the_citizens_timeline(
     dossier_id = filed.json()["dossier_id"]
 
     # The clerk, in the first browser.
-    _staff_sign_in(page, "canbo1")
+    staff_sign_in(page, "canbo1")
     _approve_email(page, dossier_id)
     expect(page.locator("#dossier")).to_have_attribute("data-status", "awaiting_second_approval")
 
@@ -59,7 +51,7 @@ def test_two_approvers_in_the_back_office_and_the_citizens_timeline(
     second.set_default_timeout(TIMEOUT_MS)
     try:
         other = second.new_page()
-        _staff_sign_in(other, "canbo2")
+        staff_sign_in(other, "canbo2")
         _approve_email(other, dossier_id)
         expect(other.locator("#dossier")).to_have_attribute("data-status", "approved")
         expect(other.locator('#timeline li[data-kind="approved"]')).to_have_count(1)

@@ -185,6 +185,19 @@ def test_without_a_solved_captcha_nothing_is_stored_and_a_challenge_comes_back(
     assert _register(client, captcha_key=fresh, captcha_answer=answer).status_code == 429
 
 
+def test_an_empty_captcha_answer_is_named_with_the_other_wrong_fields(client, lan, mailoutbox):
+    response = _register(client, office_code="99999", captcha_answer="")
+
+    error = _error(response)
+    assert error["code"] == "invalid_input"
+    assert set(error["fields"]) == {"office_code", "captcha_answer"}
+    assert error["fields"]["captcha_answer"] == "Nhập các ký tự trong hình."
+    data = {"payload": json.dumps(_details(office_code="99999", captcha_answer="  "))}
+    en = client.post("/api/v1/auth/registration", data, HTTP_ACCEPT_LANGUAGE="en")
+    assert _error(en)["fields"]["captcha_answer"] == "Type the characters in the image."
+    assert not Registration.objects.exists() and mailoutbox == []
+
+
 def test_the_services_limits_apply_per_mailbox_and_resend_is_throttled(client, lan, mailoutbox):
     first = _register(client)
     assert first.status_code == 202

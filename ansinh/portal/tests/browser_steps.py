@@ -20,7 +20,7 @@ import pytest
 from captcha.models import CaptchaStore
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
-from playwright.sync_api import Browser, Page, ViewportSize
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from ansinh.accounts.models import User
 from ansinh.conftest import run_on_commit
@@ -91,6 +91,19 @@ def sign_in(page: Page, username: str, password: str) -> None:
     page.fill('input[name="password"]', password)
     answer_captcha(page)
     page.locator(SUBMIT).click()
+
+
+def staff_sign_in(page: Page, username: str) -> None:
+    """Sign a member of staff in to the back office (the suite's CAPTCHA test mode accepts
+    "PASSED"); ends on the back office's home page."""
+    from ansinh.conftest import STAFF_PASSWORD
+
+    page.goto("/backoffice/login/")
+    page.fill('input[name="username"]', username)
+    page.fill('input[name="password"]', STAFF_PASSWORD)
+    page.fill('input[name="captcha_1"]', "PASSED")
+    page.locator('main form button[type="submit"]').click()
+    expect(page).to_have_url(re.compile(r"/backoffice/$"))
 
 
 def email_line(server: SmtpServer, index: int, label: str) -> str:

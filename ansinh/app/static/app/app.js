@@ -1,39 +1,35 @@
-// The An Sinh app (docs/app.md): starts the service worker, which holds the sign-in, then
+// The An Sinh app (docs/app.md): starts the service worker, which holds the sign-in, and
 // draws the screens. Plain ES modules, no build step, no third-party code.
 import { currentLanguage, loadLanguage, savedLanguage, t } from "./i18n.js";
 import { watchIdle } from "./idle.js";
+import { workerFailed, workerReady, workerState } from "./api.js";
 import { go, recheck, route } from "./router.js";
 import { restart } from "./session.js";
 import { h, show } from "./ui.js";
 
 const RELOADED = "ansinh-app-reloaded";
 
-// The app only talks to the API through its service worker (which holds the tokens). A
-// page the worker does not control yet (the very first visit, a forced reload) waits for it,
-// and reloads once if it never comes.
-async function controlled() {
-  if (!("serviceWorker" in navigator)) return false;
-  try {
-    await navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" });
-  } catch (_) {
-    return Boolean(navigator.serviceWorker.controller);
-  }
-  if (!navigator.serviceWorker.controller) {
-    await new Promise((resolve) => {
-      navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true });
-      setTimeout(resolve, 5000);
-    });
-  }
-  if (navigator.serviceWorker.controller) {
+// The app talks to the API only through its service worker, which holds the tokens. A page the
+// worker controls starts at once. On a first visit the worker installs while the first screen
+// is drawn (signed out: nothing is on the phone yet), and a request made before it is in
+// control waits for it (api.js). A forced reload bypasses an installed worker: reload once.
+async function startWorker() {
+  const workers = navigator.serviceWorker;
+  workers.register("/app/sw.js", { scope: "/app/" }).catch(workerFailed);
+  if (workers.controller) {
     sessionStorage.removeItem(RELOADED);
-    return true;
+    return "controlled";
   }
-  if (!sessionStorage.getItem(RELOADED)) {
-    sessionStorage.setItem(RELOADED, "1");
-    window.location.reload();
-    return new Promise(() => {});
-  }
-  return false;
+  const existing = await workers.getRegistration("/app/");
+  if (existing && existing.active) return reloadOnce();
+  return "installing";
+}
+
+function reloadOnce() {
+  if (sessionStorage.getItem(RELOADED)) return "unsupported";
+  sessionStorage.setItem(RELOADED, "1");
+  window.location.reload();
+  return new Promise(() => {});
 }
 
 function chrome() {
@@ -67,13 +63,14 @@ async function boot() {
   if (window.location.search) {
     window.history.replaceState(null, "", `/app/${window.location.hash}`);
   }
-  const ok = await controlled();
+  const worker = "serviceWorker" in navigator ? startWorker() : "unsupported";
   try {
     await loadLanguage(savedLanguage());
   } catch (_) {
     /* offline before the first full start: the English source strings */
   }
-  if (!ok) return unsupported();
+  const started = await worker;
+  if (started === "unsupported") return unsupported();
   chrome();
   window.addEventListener("hashchange", route);
   window.addEventListener("app:session", (event) => {
@@ -84,9 +81,18 @@ async function boot() {
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") recheck();
   });
-  const state = await (await fetch("/app/sw/state", { cache: "no-store" })).json();
-  watchIdle(state.idle_seconds, () => go("/khoa"));
-  await route();
+  const watch = async () => {
+    const state = await workerState();
+    watchIdle(state.idle_seconds, () => go("/khoa"));
+  };
+  if (started === "controlled") {
+    await watch();
+    await route();
+    return;
+  }
+  const drawn = route();
+  if (!(await workerReady())) return reloadOnce() === "unsupported" ? unsupported() : undefined;
+  await drawn;
+  await watch();
+  await recheck();
 }
-
-boot();

@@ -18,11 +18,27 @@ export function savedLanguage() {
   }
 }
 
+// The shell page carries the Vietnamese strings (no request before the first screen); the
+// other language is fetched (from the worker's cache once it is installed).
+function inShell(wanted) {
+  const block = document.getElementById(`app-strings-${wanted}`);
+  if (!block) return null;
+  try {
+    return JSON.parse(block.textContent);
+  } catch (_) {
+    return null;
+  }
+}
+
 export async function loadLanguage(wanted) {
   const next = wanted === "en" ? "en" : "vi";
-  const response = await fetch(`/app/i18n/${next}.json`);
-  if (!response.ok) throw new Error("no catalogue for " + next);
-  catalogue = await response.json();
+  let found = inShell(next);
+  if (!found) {
+    const response = await fetch(`/app/i18n/${next}.json`);
+    if (!response.ok) throw new Error("no catalogue for " + next);
+    found = await response.json();
+  }
+  catalogue = found;
   language = next;
   document.documentElement.lang = next;
   try {

@@ -4,41 +4,46 @@ import { arm } from "./idle.js";
 import { t } from "./i18n.js";
 import { icon } from "./icons.js";
 import { h } from "./ui.js";
-import * as accesslog from "./screens/accesslog.js";
-import * as account from "./screens/account.js";
-import * as card from "./screens/card.js";
-import * as devices from "./screens/devices.js";
-import * as dossiers from "./screens/dossiers.js";
-import * as home from "./screens/home.js";
-import * as lock from "./screens/lock.js";
-import * as notifications from "./screens/notifications.js";
-import * as participation from "./screens/participation.js";
-import * as passkeys from "./screens/passkeys.js";
-import * as password from "./screens/password.js";
-import * as recovery from "./screens/recovery.js";
-import * as register from "./screens/register.js";
-import * as signin from "./screens/signin.js";
+
+// Each screen is its own module, imported when it is first shown: a first visit downloads only
+// what its first screen needs (assets.modules() lists those for the shell's modulepreload).
+const SCREENS = {
+  accesslog: () => import("./screens/accesslog.js"),
+  account: () => import("./screens/account.js"),
+  card: () => import("./screens/card.js"),
+  devices: () => import("./screens/devices.js"),
+  dossiers: () => import("./screens/dossiers.js"),
+  home: () => import("./screens/home.js"),
+  lock: () => import("./screens/lock.js"),
+  notifications: () => import("./screens/notifications.js"),
+  participation: () => import("./screens/participation.js"),
+  passkeys: () => import("./screens/passkeys.js"),
+  password: () => import("./screens/password.js"),
+  recovery: () => import("./screens/recovery.js"),
+  register: () => import("./screens/register.js"),
+  signin: () => import("./screens/signin.js"),
+};
 
 // access: "in" signed in, "out" signed out only, "any" everyone, "locked" the lock screen;
 // whileLocked: also shown when the app is locked (the card, kept on the device).
 const ROUTES = [
-  { pattern: /^\/?$/, screen: home.render, access: "in", tab: "home" },
-  { pattern: /^\/dang-nhap$/, screen: signin.render, access: "out" },
-  { pattern: /^\/quen-mat-khau$/, screen: recovery.render, access: "any" },
-  { pattern: /^\/doi-mat-khau$/, screen: password.render, access: "in", duringChange: true, tab: "account" },
-  { pattern: /^\/the-bhyt$/, screen: card.render, access: "in", whileLocked: true, tab: "card" },
-  { pattern: /^\/the-bhyt\/qr$/, screen: card.renderFull, access: "in", whileLocked: true, bare: true },
-  { pattern: /^\/qua-trinh(?:\/(\w+))?$/, screen: participation.render, access: "in", tab: "participation" },
-  { pattern: /^\/thong-bao$/, screen: notifications.render, access: "in", tab: "notifications" },
-  { pattern: /^\/ho-so$/, screen: dossiers.renderList, access: "in", tab: "home" },
-  { pattern: /^\/ho-so\/moi$/, screen: dossiers.renderNew, access: "in", tab: "home" },
-  { pattern: /^\/ho-so\/([\w.-]+)$/, screen: dossiers.renderDetail, access: "in", tab: "home" },
-  { pattern: /^\/dang-ky$/, screen: register.render, access: "out" },
-  { pattern: /^\/tai-khoan$/, screen: account.render, access: "in", tab: "account" },
-  { pattern: /^\/khoa-truy-cap$/, screen: passkeys.render, access: "in", tab: "account" },
-  { pattern: /^\/thiet-bi$/, screen: devices.render, access: "in", tab: "account" },
-  { pattern: /^\/ai-da-xem$/, screen: accesslog.render, access: "in", tab: "account" },
-  { pattern: /^\/khoa$/, screen: lock.render, access: "locked" },
+  { pattern: /^\/?$/, screen: ["home", "render"], access: "in", tab: "home" },
+  { pattern: /^\/dang-nhap$/, screen: ["signin", "render"], access: "out" },
+  { pattern: /^\/quen-mat-khau$/, screen: ["recovery", "render"], access: "any" },
+  { pattern: /^\/doi-mat-khau$/, screen: ["password", "render"], access: "in", duringChange: true, tab: "account" },
+  { pattern: /^\/the-bhyt$/, screen: ["card", "render"], access: "in", whileLocked: true, tab: "card" },
+  { pattern: /^\/the-bhyt\/qr$/, screen: ["card", "renderFull"], access: "in", whileLocked: true, bare: true },
+  { pattern: /^\/qua-trinh(?:\/(\w+))?$/, screen: ["participation", "render"], access: "in", tab: "participation" },
+  { pattern: /^\/thong-bao$/, screen: ["notifications", "render"], access: "in", tab: "notifications" },
+  { pattern: /^\/ho-so$/, screen: ["dossiers", "renderList"], access: "in", tab: "home" },
+  { pattern: /^\/ho-so\/moi$/, screen: ["dossiers", "renderNew"], access: "in", tab: "home" },
+  { pattern: /^\/ho-so\/([\w.-]+)$/, screen: ["dossiers", "renderDetail"], access: "in", tab: "home" },
+  { pattern: /^\/dang-ky$/, screen: ["register", "render"], access: "out" },
+  { pattern: /^\/tai-khoan$/, screen: ["account", "render"], access: "in", tab: "account" },
+  { pattern: /^\/khoa-truy-cap$/, screen: ["passkeys", "render"], access: "in", tab: "account" },
+  { pattern: /^\/thiet-bi$/, screen: ["devices", "render"], access: "in", tab: "account" },
+  { pattern: /^\/ai-da-xem$/, screen: ["accesslog", "render"], access: "in", tab: "account" },
+  { pattern: /^\/khoa$/, screen: ["lock", "render"], access: "locked" },
 ];
 
 const TABS = [
@@ -102,7 +107,9 @@ export async function route() {
   const showTabs = unlocked && !state.password_change_required && !entry.bare;
   drawTabs(showTabs ? entry.tab : null);
   document.body.classList.toggle("bare", Boolean(entry.bare));
-  await entry.screen({ state, params: match.slice(1), fresh, go, refresh: route });
+  const [module, name] = entry.screen;
+  const screen = (await SCREENS[module]())[name];
+  await screen({ state, params: match.slice(1), fresh, go, refresh: route });
   if (showTabs) refreshBadge();
 }
 

@@ -83,7 +83,7 @@ async function start(ctx) {
     }
     const payload = { office_code: office.value, date_of_birth: date };
     for (const [name, f] of Object.entries(typed)) if (name !== "date_of_birth") payload[name] = f.input.value.trim();
-    captcha.fill(payload);
+    const answered = captcha.fill(payload);
     const body = new FormData();
     body.append("payload", JSON.stringify(payload));
     for (const p of photos) if (p.input.files.length) body.append(p.name, p.input.files[0], p.input.files[0].name);
@@ -97,7 +97,14 @@ async function start(ctx) {
       photos.forEach((p) => p.error(error.fields[p.name] || ""));
       officeError.textContent = error.fields.office_code || "";
       officeError.hidden = !error.fields.office_code;
-      if (error.code === "captcha_required" && error.body.captcha) captcha.show(error.body.captcha);
+      if (error.code === "captcha_required" && error.body.captcha) {
+        captcha.show(error.body.captcha);
+        captcha.error(errorText(error));
+      } else if (!answered) {
+        captcha.error(t("Type the characters in the image."));
+      } else if (error.fields.captcha_answer) {
+        captcha.error(error.fields.captcha_answer);
+      }
       message.set(errorText(error));
     }
   });

@@ -16,35 +16,64 @@ export function deviceName() {
   return system ? `An Sinh app (${system})` : "An Sinh app";
 }
 
-// The CAPTCHA the API asks for after many failed sign-ins from one network.
+// The CAPTCHA the API asks for (after many failed sign-ins from one network; always for a
+// registration): the picture, the audio, "Đổi mã khác" for a new one, and the answer.
 export function captchaBlock() {
   const answer = field({ name: "captcha_answer", label: t("Verification code (Mã kiểm tra)"), autocomplete: "off" });
   const picture = h("img", { class: "captcha", alt: t("Verification code as a picture. If you cannot read it, listen to it below or ask for another code."), width: 200, height: 60 });
   const audio = h("audio", { controls: true, preload: "none", class: "captcha-audio", "aria-label": t("Listen to the verification code") });
-  const wrap = h("div", { class: "captcha-block", hidden: true }, picture, audio, answer.wrap);
+  const status = h("p", { class: "help", role: "status" });
+  const another = button(t("Get another code"), { id: "captcha-another" });
+  const wrap = h("div", { class: "captcha-block", hidden: true }, picture, audio, another, status, answer.wrap);
   const block = {
     key: null,
     wrap,
-    show(challenge) {
+    show(challenge, { focus = true } = {}) {
       block.key = challenge.key;
       picture.src = challenge.image_url;
       audio.src = challenge.audio_url;
       answer.input.value = "";
+      answer.error("");
       wrap.hidden = false;
-      answer.input.focus();
+      if (focus) answer.input.focus();
     },
+    // What the person typed, or an error beside the field when nothing was typed.
     fill(body) {
       const typed = answer.input.value.trim();
-      if (!block.key || !typed) return;
+      if (!block.key || wrap.hidden) return true;
+      if (!typed) {
+        answer.error(t("Type the characters in the image."));
+        return false;
+      }
       body.captcha_key = block.key;
       body.captcha_answer = typed;
+      return true;
+    },
+    error(message) {
+      answer.error(message);
+    },
+    focus() {
+      answer.input.focus();
     },
   };
+  another.addEventListener("click", async () => {
+    try {
+      const { data } = await busy(wrap, () => api("POST", "/auth/captcha"));
+      block.show(data);
+      status.textContent = t("A new code is shown. Type the new code.");
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      status.textContent = error.code === "offline" ? errorText(error) : t("No new code could be made now. Try again in a moment.");
+    }
+  });
   return block;
 }
 
 export async function signInWith(form, body, captcha, message) {
-  captcha.fill(body);
+  if (!captcha.fill(body)) {
+    captcha.focus();
+    return null;
+  }
   try {
     const { data } = await busy(form, () => api("POST", "/auth/login", { ...body, device_name: deviceName() }));
     return data;
