@@ -510,6 +510,11 @@ REPORT_MAX_BYTES = env_int("REPORT_MAX_BYTES", 256 * 1024 * 1024)
 REPORT_MAX_LINES = env_int("REPORT_MAX_LINES", 2_000_000)
 # A rejected report lists the errors of at most this many lines (and counts them all).
 REPORT_MAX_LINE_ERRORS = env_int("REPORT_MAX_LINE_ERRORS", 1000)
+# A report as an Excel workbook (.xlsx, contributions/xlsx.py): its size, what its parts unpack
+# to in all, and its shared-string table, which openpyxl holds in memory while it reads.
+REPORT_MAX_XLSX_BYTES = env_int("REPORT_MAX_XLSX_BYTES", 64 * 1024 * 1024)
+REPORT_MAX_XLSX_UNPACKED = env_int("REPORT_MAX_XLSX_UNPACKED", 1024 * 1024 * 1024)
+REPORT_MAX_XLSX_STRINGS = env_int("REPORT_MAX_XLSX_STRINGS", 64 * 1024 * 1024)
 # On PostgreSQL, reports are checked and applied set-based in SQL (contributions/pgingest.py);
 # off: the generic path of every database (the same results, slower).
 REPORT_INGEST_SQL = env_bool("REPORT_INGEST_SQL", default=True)

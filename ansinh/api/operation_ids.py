@@ -69,6 +69,8 @@ OPERATION_IDS: dict[str, str] = {
     # the unit's reports and statements
     "unit_report_routes.submit_report": "submitReport",
     "unit_report_routes.get_report": "getReport",
+    "unit_template_routes.report_template_xlsx": "getReportTemplateXlsx",
+    "unit_template_routes.report_template_csv": "getReportTemplateCsv",
     "statement_routes.statement": "getStatement",
     # /cards (public)
     "card_routes.verify": "verifyCard",

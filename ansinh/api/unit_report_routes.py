@@ -1,8 +1,9 @@
 """The unit API for contributions (DESIGN §3.5, §4), authenticated with the unit's API key:
 
 * ``POST /unit/reports``: a report (like D02-LT) as JSON ``{reference, period, lines: […]}``,
-  or CSV (``text/csv`` body with ``?reference=…&period=YYYY-MM``, or ``multipart/form-data``
-  with the fields ``reference``, ``period`` and the file ``file``);
+  or a file (``report_files``): a CSV or Excel (.xlsx) body with
+  ``?reference=…&period=YYYY-MM``, or ``multipart/form-data`` with the fields ``reference``,
+  ``period`` and the file ``file``;
 * ``GET /unit/reports/{report_id}``: a stored report's summary.
 
 The monthly statement (``GET /unit/statements/{YYYY-MM}``) is in ``statement_routes.py``.
@@ -27,16 +28,11 @@ from ansinh.contributions.access import NotAUnit, get_report_for_unit, unit_of_k
 from ansinh.contributions.hirebudget import TooManyUnmatchedPeople
 from ansinh.contributions.models import SCHEME_BITS, LineType, Report
 from ansinh.contributions.months import format_month
-from ansinh.contributions.parsing import (
-    MAX_JOB_TITLE,
-    MAX_SALARY,
-    CsvFormatError,
-    csv_rows,
-    read_chunks,
-)
+from ansinh.contributions.parsing import MAX_JOB_TITLE, MAX_SALARY, CsvFormatError, read_chunks
 from ansinh.contributions.receipt import ReportConflict
 from ansinh.contributions.services import ingest_report
 from ansinh.contributions.validation import ReportRejected
+from ansinh.contributions.xlsx import XLSX_MEDIA_TYPE
 from ansinh.lib.actor import Actor, Channel
 from ansinh.people.models import Unit
 
@@ -44,6 +40,8 @@ from .auth import current_org_key, org_key_auth
 from .errors import ApiError
 from .operation_ids import operation_id
 from .parser import JsonBodyError, JsonObjectStream
+from .report_files import FILE_MEDIA_TYPES, body_chunks, file_report, format_error, invalid
+from .report_files import rejected as rejected_error
 from .schemas import ErrorOut
 
 reports_router = Router(tags=["unit"], auth=org_key_auth)
@@ -84,20 +82,6 @@ def _report_out(report: Report, *, replayed: bool = False) -> dict[str, Any]:
     }
 
 
-def _body_chunks(request: HttpRequest) -> Iterator[bytes]:
-    """The request body in chunks, at most ``REPORT_MAX_BYTES`` (413 beyond)."""
-    limit = settings.REPORT_MAX_BYTES
-    length = request.META.get("CONTENT_LENGTH") or "0"
-    if not length.isdigit() or int(length) > limit:
-        raise _too_large()
-    seen = 0
-    while chunk := request.read(1 << 16):
-        seen += len(chunk)
-        if seen > limit:
-            raise _too_large()
-        yield chunk
-
-
 class _JsonReport:
     """A JSON report ``{reference, period, lines: […]}`` read as it arrives (DESIGN §4).
 
@@ -130,7 +114,7 @@ class _JsonReport:
             if not self._listed:
                 bad["lines"] = "must_be_list"
             if bad:
-                raise _invalid(bad)
+                raise invalid(bad)
         except BaseException:
             self._spool.close()
             raise
@@ -173,31 +157,13 @@ class _JsonReport:
 def _check_unknown(members: dict[str, Any]) -> None:
     unknown = {k: "unknown_field" for k in members if k not in ("reference", "period", "lines")}
     if unknown:
-        raise _invalid(unknown)
+        raise invalid(unknown)
 
 
 def _json_error(exc: JsonBodyError) -> ApiError:
     if exc.code == "value_too_large":
         return ApiError(413, "line_too_large", exc.message)
     return ApiError(400, "invalid_json", exc.message)
-
-
-def _too_large() -> ApiError:
-    return ApiError(413, "body_too_large", _("The report is too large."))
-
-
-def _invalid(fields: dict[str, str]) -> ApiError:
-    return ApiError(400, "invalid_input", _("Some fields are missing or invalid."), fields=fields)
-
-
-def _csv_format_error(exc: CsvFormatError) -> ApiError:
-    return ApiError(
-        422,
-        "invalid_report",
-        _("The report was rejected; nothing was stored."),
-        fields={"csv": exc.code},
-        extra={"lines": [], "error_count": 1, "detail": exc.detail},
-    )
 
 
 _MONTH = {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$", "description": "YYYY-MM"}
@@ -256,8 +222,18 @@ REPORT_BODY = {
                 "schema": {
                     "type": "string",
                     "description": "A header line of column names (those of a JSON line, "
-                    "date_of_birth included when the report hires; schemes joined by |), "
+                    "date_of_birth included when the report hires; schemes joined by |; or "
+                    "the Vietnamese titles of the template, GET /unit/reports/template.csv), "
                     "then one line per row; reference and period as query parameters",
+                }
+            },
+            XLSX_MEDIA_TYPE: {
+                "schema": {
+                    "type": "string",
+                    "format": "binary",
+                    "description": "An Excel workbook (.xlsx, no macros) whose first sheet "
+                    "has the CSV's header and lines (GET /unit/reports/template.xlsx); "
+                    "reference and period as query parameters",
                 }
             },
             "multipart/form-data": {
@@ -267,7 +243,11 @@ REPORT_BODY = {
                     "properties": {
                         "reference": _REFERENCE,
                         "period": _MONTH,
-                        "file": {"type": "string", "format": "binary"},
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "A CSV or an Excel workbook (.xlsx)",
+                        },
                     },
                 }
             },
@@ -310,15 +290,19 @@ def submit_report(request: HttpRequest) -> Any:
     same ``report_id`` when the same report is sent again, 409 ``reference_conflict`` for a
     different body under a used reference, 422 ``invalid_report`` with ``error.fields``
     (report-level errors) and ``error.lines`` (``[{"line": n, "fields": {field: code}}]``,
-    every bad line up to ``REPORT_MAX_LINE_ERRORS``, ``error.error_count`` counts them all),
+    every bad line up to ``REPORT_MAX_LINE_ERRORS``, ``error.error_count`` counts them all;
+    beside the codes each line has ``row``, its row in the file as a spreadsheet shows it with
+    the header as row 1, ``bhxh_code`` as sent, ``messages`` {field: text} and ``message``,
+    every problem of the line in one sentence in the reader's language),
     429 ``too_many_unmatched_people`` (with ``Retry-After``, no line errors) once the key's
     daily budget of hire lines that name no one is spent."""
     unit = _unit(request)
     actor = Actor.from_request(request, Channel.API, key=current_org_key(request))
     content_type = request.content_type or ""
+    row_map = None
     try:
         if content_type == "application/json":
-            with _JsonReport(_body_chunks(request)) as report:
+            with _JsonReport(body_chunks(request)) as report:
                 result = ingest_report(
                     unit=unit,
                     reference=report.header["reference"],
@@ -326,44 +310,28 @@ def submit_report(request: HttpRequest) -> Any:
                     lines=report.lines(),
                     actor=actor,
                 )
-        elif content_type in ("text/csv", "multipart/form-data"):
-            if content_type == "text/csv":
-                reference = request.GET.get("reference")
-                period = request.GET.get("period")
-                chunks: Any = _body_chunks(request)
-            else:
-                upload = request.FILES.get("file")
-                if upload is None:
-                    raise _invalid({"file": "required"})
-                if upload.size is not None and upload.size > settings.REPORT_MAX_BYTES:
-                    raise _too_large()
-                reference = request.POST.get("reference")
-                period = request.POST.get("period")
-                chunks = upload.chunks()
-            if reference is None or period is None:
-                raise _invalid(
-                    {
-                        name: "required"
-                        for name, v in (("reference", reference), ("period", period))
-                        if v is None
-                    }
+        elif content_type in FILE_MEDIA_TYPES:
+            with file_report(request, content_type) as (reference, period, rows):
+                row_map = rows.row_map
+                result = ingest_report(
+                    unit=unit,
+                    reference=reference,
+                    period=period,
+                    lines=rows,
+                    csv_rows=True,
+                    actor=actor,
                 )
-            result = ingest_report(
-                unit=unit,
-                reference=reference,
-                period=period,
-                lines=csv_rows(chunks),
-                csv_rows=True,
-                actor=actor,
-            )
         else:
             raise ApiError(
                 415,
                 "unsupported_media_type",
-                _("Send the report as application/json, text/csv or multipart/form-data."),
+                _(
+                    "Send the report as application/json, text/csv, an Excel workbook (.xlsx) "
+                    "or multipart/form-data."
+                ),
             )
     except CsvFormatError as exc:
-        raise _csv_format_error(exc) from None
+        raise format_error(exc) from None
     except JsonBodyError as exc:
         raise _json_error(exc) from None
     except TooManyUnmatchedPeople as exc:
@@ -378,13 +346,7 @@ def submit_report(request: HttpRequest) -> Any:
             headers={"Retry-After": str(exc.retry_after)},
         ) from None
     except ReportRejected as exc:
-        raise ApiError(
-            422,
-            "invalid_report",
-            _("The report was rejected; nothing was stored."),
-            fields=exc.fields,
-            extra={"lines": exc.lines, "error_count": exc.error_count or len(exc.fields)},
-        ) from None
+        raise rejected_error(exc, row_map) from None
     except ReportConflict:
         raise ApiError(
             409,

@@ -19,6 +19,7 @@ from .participation_routes import participation_router
 from .recovery_routes import router as recovery_router
 from .statement_routes import statements_router
 from .unit_report_routes import reports_router
+from .unit_template_routes import templates_router
 
 
 class AnSinhAPI(NinjaAPI):
@@ -65,6 +66,8 @@ api.add_router("/me/access-log", notice_routes.access_router)
 # Participation, contributions and cards (issue 5): own modules with their own prefixes.
 api.add_router("/me/participation", participation_router)
 api.add_router("/me/card", me_card_router)
+# The templates first: "/unit/reports/template.xlsx" is not a report id.
+api.add_router("/unit/reports", templates_router)
 api.add_router("/unit/reports", reports_router)
 api.add_router("/unit/statements", statements_router)
 api.add_router("/cards", card_router)

@@ -21,13 +21,15 @@ from django.views.decorators.cache import never_cache
 from ansinh.accounts import web
 from ansinh.contributions import access
 from ansinh.contributions.access import ContributionAccessError, UnitNotFound
+from ansinh.contributions.d02template import CSV_NAME, XLSX_NAME, template_csv, template_xlsx
 from ansinh.contributions.forms import (
     BankImportForm,
     PaymentForm,
     ReportUploadForm,
     StatementLookupForm,
 )
-from ansinh.contributions.parsing import CsvFormatError, csv_rows
+from ansinh.contributions.linemessages import describe, report_messages
+from ansinh.contributions.parsing import CsvFormatError, RowMap
 from ansinh.contributions.payments import import_bank_transfers, record_payment
 from ansinh.contributions.receipt import ReportConflict
 from ansinh.contributions.services import ingest_report
@@ -44,6 +46,7 @@ from ansinh.contributions.statement_files import (
 )
 from ansinh.contributions.statements import statement_for_staff
 from ansinh.contributions.validation import ReportRejected
+from ansinh.contributions.xlsx import XLSX_MEDIA_TYPE, uploaded_rows
 from ansinh.lib.middleware import page_status
 
 from .views import staff_actor, staff_required
@@ -62,6 +65,7 @@ def _refused(form: forms.Form, exc: ContributionAccessError) -> int:
 def reports(request: HttpRequest) -> HttpResponse:
     form = ReportUploadForm(request.POST or None, request.FILES or None)
     rejected: ReportRejected | None = None
+    row_map: RowMap | None = None
     status = 200
     if request.method == "POST":
         status = 400
@@ -69,18 +73,21 @@ def reports(request: HttpRequest) -> HttpResponse:
             actor = staff_actor(request)
             try:
                 unit = access.get_unit_for_staff(actor, form.cleaned_data["unit"])
+                rows = uploaded_rows(form.cleaned_data["file"])
+                row_map = rows.row_map
                 result = ingest_report(
                     unit=unit,
                     reference=form.cleaned_data["reference"],
                     period=form.cleaned_data["period"],
-                    lines=csv_rows(form.cleaned_data["file"].chunks()),
+                    lines=rows,
                     csv_rows=True,
                     actor=actor,
                 )
             except ContributionAccessError as exc:
                 status = _refused(form, exc)
             except CsvFormatError as exc:
-                rejected, status = ReportRejected(fields={"csv": exc.code}), 422
+                fields = {exc.field: exc.code}
+                rejected, status = ReportRejected(fields=fields, detail=exc.detail), 422
             except ReportRejected as exc:
                 rejected, status = exc, 422
             except ReportConflict:
@@ -103,12 +110,28 @@ def reports(request: HttpRequest) -> HttpResponse:
                         % {"reference": report.reference},
                     )
                 return redirect("backoffice:contribution_reports")
-    return render(
-        request,
-        "backoffice/contribution_reports.html",
-        {"form": form, "rejected": rejected},
-        status=status,
-    )
+    context: dict[str, Any] = {"form": form, "rejected": rejected}
+    if rejected is not None:
+        texts = report_messages(rejected)
+        context["report_problems"] = [
+            {"field": field, "code": code, "message": texts[field]}
+            for field, code in rejected.fields.items()
+        ]
+        context["line_problems"] = describe(rejected, row_map, by_line=True)
+    return render(request, "backoffice/contribution_reports.html", context, status=status)
+
+
+@never_cache
+@staff_required
+def report_template(request: HttpRequest, kind: str) -> HttpResponse:
+    """The D02-LT template a unit fills in (the same as ``GET /api/v1/unit/reports/template.*``)."""
+    if kind == "xlsx":
+        content, media_type, name = template_xlsx(), XLSX_MEDIA_TYPE, XLSX_NAME
+    else:
+        content, media_type, name = template_csv(), "text/csv; charset=utf-8", CSV_NAME
+    response = HttpResponse(content, content_type=media_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @never_cache

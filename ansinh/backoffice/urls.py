@@ -9,6 +9,18 @@ urlpatterns = [
     path("logout/", views.logout, name="logout"),
     path("password/", views.password_change, name="password_change"),
     path("contributions/reports/", contributions.reports, name="contribution_reports"),
+    path(
+        "contributions/reports/template.xlsx",
+        contributions.report_template,
+        {"kind": "xlsx"},
+        name="contribution_report_template_xlsx",
+    ),
+    path(
+        "contributions/reports/template.csv",
+        contributions.report_template,
+        {"kind": "csv"},
+        name="contribution_report_template_csv",
+    ),
     path("contributions/payments/", contributions.payments, name="contribution_payments"),
     path("contributions/statement/", contributions.statement, name="contribution_statement"),
     path(

@@ -39,10 +39,17 @@ class ReportUploadForm(forms.Form):
     reference = forms.CharField(label=_("Report reference"), max_length=64)
     period = forms.CharField(label=_("Period (YYYY-MM)"), max_length=7)
     file = forms.FileField(
-        label=_("CSV file"),
+        label=_("Report file (Excel .xlsx or CSV)"),
         help_text=_(
-            "Columns: bhxh_code, type, from_month, to_month, salary, job_title, schemes, "
-            "date_of_birth (YYYY-MM-DD, required on hire lines; see the documentation)."
+            "The D02-LT template's columns: Mã số BHXH, Loại biến động (tăng, giảm, điều chỉnh "
+            "lương, truy thu), Từ tháng, Đến tháng, Mức lương, Chức danh, Loại bảo hiểm, Ngày "
+            "sinh (required on hire lines). The API's column names are accepted too."
+        ),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument"
+                ".spreadsheetml.sheet"
+            }
         ),
     )
 

@@ -13,12 +13,15 @@ import csv
 import datetime as dt
 import io
 import re
+from array import array
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ansinh.lib.identifiers import BHXH_CODE_RE
 
+from .d02names import column_of, line_type_of
 from .models import ALL_SCHEMES, SCHEME_BITS, LineType
 from .months import parse_month
 
@@ -33,6 +36,9 @@ FIELDS = (
     "date_of_birth",
 )
 REQUIRED = ("bhxh_code", "type", "from_month")
+# Columns a CSV or a workbook may carry for the clerk's eyes (the template has "Họ và tên"):
+# read, never checked, stored or sent on. The JSON API does not take them.
+FILE_ONLY = ("full_name",)
 MAX_SALARY = 10**12  # đồng; far above any real salary, well inside a BIGINT
 MAX_JOB_TITLE = 100
 EARLIEST_MONTH = dt.date(1995, 1, 1)  # compulsory social insurance began in 1995
@@ -102,7 +108,7 @@ def parse_line(
     a list of names); CSV values are text (``schemes`` joined by ``|``)."""
     errors: dict[str, str] = {}
     for name in raw:
-        if name not in FIELDS:
+        if name not in FIELDS and not (csv_row and name in FILE_ONLY):
             errors[str(name)[:40]] = "unknown_field"
 
     def text(name: str) -> str | None:
@@ -127,6 +133,9 @@ def parse_line(
     if code is not None and not BHXH_CODE_RE.fullmatch(code):
         errors["bhxh_code"] = "invalid_bhxh_code"
     kind = text("type")
+    if kind is not None and csv_row:
+        # A file a clerk keeps may say "tăng", "Giam", "điều chỉnh lương" (d02names).
+        kind = line_type_of(kind) or kind
     if kind is not None and kind not in LINE_TYPES:
         errors["type"] = "invalid_type"
 
@@ -234,19 +243,24 @@ def parse_line(
 class CsvFormatError(ValueError):
     """The CSV as a whole is unusable (no header, unknown or repeated columns, bad encoding)."""
 
+    field = "csv"  # where ``error.fields`` names it
+
     def __init__(self, code: str, detail: str = "") -> None:
         super().__init__(code)
         self.code, self.detail = code, detail
 
 
 def check_header(header: list[str] | None) -> list[str]:
-    """The column names of a CSV header row; ``CsvFormatError`` when unusable."""
+    """The fields a CSV (or Excel) header row names, in its order: each header is a field's
+    name or its Vietnamese title (``d02names.COLUMN_TITLES``); ``CsvFormatError`` when
+    unusable."""
     if header is None:
         raise CsvFormatError("empty_csv")
-    columns = [name.strip() for name in header]
-    unknown = [name for name in columns if name not in FIELDS]
+    found = [(name.strip(), column_of(name)) for name in header]
+    unknown = [name for name, column in found if column is None]
     if unknown:
         raise CsvFormatError("unknown_columns", ", ".join(unknown)[:200])
+    columns = [column for _, column in found if column is not None]
     if len(set(columns)) != len(columns):
         raise CsvFormatError("repeated_columns")
     missing = [name for name in REQUIRED if name not in columns]
@@ -291,15 +305,41 @@ def text_blocks(chunks: Iterable[bytes]) -> Iterator[str]:
         yield pending
 
 
+class RowMap:
+    """Where a report's lines are in the file the clerk opened: line ``n`` (the n-th line,
+    blank rows not counted, as ``error.lines`` numbers them) is row ``header + n + blank rows
+    before it`` as a spreadsheet shows the file (the header is row 1 in a CSV). Only the
+    runs of blank rows are kept: at most one entry per line."""
+
+    def __init__(self, header: int = 1) -> None:
+        self.header = header
+        self._from = array("q")  # the first line after a run of blank rows
+        self._blanks = array("q")  # blank rows before that line, in all
+
+    def blank(self, next_line: int) -> None:
+        """A blank row before line ``next_line``."""
+        if self._from and self._from[-1] == next_line:
+            self._blanks[-1] += 1
+        else:
+            self._from.append(next_line)
+            self._blanks.append((self._blanks[-1] if self._blanks else 0) + 1)
+
+    def row(self, line_no: int) -> int:
+        index = bisect_right(self._from, line_no) - 1
+        return self.header + line_no + (self._blanks[index] if index >= 0 else 0)
+
+
 class CsvRows:
     """Rows of a UTF-8 CSV (a BOM is allowed) with a header line of column names from
-    ``FIELDS``, read from byte chunks as they arrive; blank lines are skipped. An iterator of
-    ``{column: text}``; a row of the wrong width is ``{"\\x00wrong_width": n}`` (the caller
-    reports it with its line number). ``chunks`` stays available, unread, until iteration
-    starts: the PostgreSQL ingest reads the raw text itself (``pgingest``)."""
+    ``FIELDS`` (or their Vietnamese titles), read from byte chunks as they arrive; blank lines
+    are skipped (``row_map`` keeps where they were). An iterator of ``{column: text}``; a row
+    of the wrong width is ``{"\\x00wrong_width": n}`` (the caller reports it with its line
+    number). ``chunks`` stays available, unread, until iteration starts: the PostgreSQL ingest
+    reads the raw text itself (``pgingest``)."""
 
     def __init__(self, chunks: Iterable[bytes]) -> None:
         self.chunks = chunks
+        self.row_map = RowMap()
         self._rows: Iterator[dict[str, str]] | None = None
 
     def __iter__(self) -> CsvRows:
@@ -307,7 +347,7 @@ class CsvRows:
 
     def __next__(self) -> dict[str, str]:
         if self._rows is None:
-            self._rows = _csv_rows(self.chunks)
+            self._rows = _csv_rows(self.chunks, self.row_map)
         return next(self._rows)
 
     @property
@@ -315,14 +355,17 @@ class CsvRows:
         return self._rows is not None
 
 
-def _csv_rows(chunks: Iterable[bytes]) -> Iterator[dict[str, str]]:
+def _csv_rows(chunks: Iterable[bytes], row_map: RowMap) -> Iterator[dict[str, str]]:
     reader = csv.reader(text_lines(chunks), strict=True)
     try:
         columns = check_header(next(reader, None))
         width = len(columns)
+        lines = 0
         for row in reader:
             if not row or (len(row) == 1 and not row[0].strip()):
+                row_map.blank(lines + 1)
                 continue
+            lines += 1
             if len(row) != width:
                 # Reported by the caller as a line error, with its line number.
                 yield {"\x00wrong_width": str(len(row))}

@@ -20,7 +20,13 @@ from ansinh.people.models import Unit
 
 from .months import format_month
 from .parsing import FIELDS, parse_line
-from .validation import EmploymentState, check_employment, unknown_person_error
+from .validation import (
+    EmploymentState,
+    check_employment,
+    checked_values,
+    shown_values,
+    unknown_person_error,
+)
 
 # The person a line names (``validation.hire_matches``: a hire names its person by code and
 # date of birth; an unmatched hire gets no person, exactly like an unknown code).
@@ -73,8 +79,9 @@ GROUP BY person_id
 
 # Persons with one line: the checks of ``validation.check_employment`` as one query.
 _SINGLE_CHECKS = f"""
-SELECT line_no, split_part(problem, ':', 1), split_part(problem, ':', 2) FROM (
-    SELECT l.line_no, CASE
+SELECT line_no, split_part(problem, ':', 1), split_part(problem, ':', 2), bhxh_code,
+       from_month FROM (
+    SELECT l.line_no, l.bhxh_code, l.from_month, CASE
         WHEN l.type = 'hire' THEN CASE
             WHEN s.open_since IS NOT NULL THEN 'bhxh_code:already_employed'
             WHEN l.from_month <= s.last_ended THEN 'from_month:overlaps_previous_employment'
@@ -103,7 +110,10 @@ def type_lines(cursor: Any, period: dt.date) -> int:
 
 
 def form_errors(
-    cursor: Any, columns: list[str], errors: dict[int, dict[str, str]], period: dt.date
+    cursor: Any,
+    columns: list[str],
+    errors: dict[int, tuple[dict[str, str], dict[str, str]]],
+    period: dt.date,
 ) -> None:
     """Raw rows the typing query left out: their exact errors from ``parse_line`` (or, if
     ``parse_line`` accepts one after all, its typed row)."""
@@ -116,10 +126,10 @@ def form_errors(
         if line_no in errors:
             continue
         raw = {name: value or "" for name, value in zip(FIELDS, values, strict=True)}
-        raw = {name: raw[name] for name in columns}
+        raw = {name: raw[name] for name in columns if name in raw}  # not ``FILE_ONLY``
         result = parse_line(raw, line_no=line_no, period=period, csv_row=True)
         if isinstance(result, dict):
-            errors[line_no] = result
+            errors[line_no] = (result, shown_values(raw, result))
             continue
         cursor.execute(
             f"INSERT INTO ingest_lines VALUES (%s, {_SELECT_PERSON}, %s, %s, %s, %s, %s, %s, %s)",
@@ -167,28 +177,36 @@ def hire_counts(cursor: Any) -> tuple[int, int]:
     return int(hires), int(unmatched)
 
 
-def record_errors(cursor: Any, unit: Unit) -> list[tuple[int, dict[str, str]]]:
+def record_errors(cursor: Any, unit: Unit) -> list[tuple[int, dict[str, str], dict[str, str]]]:
     """Unknown codes and unmatched hires (``unknown_person_error``) and the employment checks,
-    in line order."""
-    found: list[tuple[int, dict[str, str]]] = []
-    cursor.execute("SELECT line_no, type FROM ingest_lines WHERE person_id IS NULL")
-    found.extend((line_no, unknown_person_error(kind)) for line_no, kind in cursor.fetchall())
+    in line order, each with the values shown (``validation.checked_values``)."""
+    found: list[tuple[int, dict[str, str], dict[str, str]]] = []
+
+    def add(line_no: int, fields: dict[str, str], code: str, month: dt.date) -> None:
+        found.append((line_no, fields, checked_values(code, month, fields)))
+
+    cursor.execute(
+        "SELECT line_no, type, bhxh_code, from_month FROM ingest_lines WHERE person_id IS NULL"
+    )
+    for line_no, kind, code, month in cursor.fetchall():
+        add(line_no, unknown_person_error(kind), code, month)
     params = {"unit": unit.pk}
     cursor.execute(_SINGLE_CHECKS, params)
-    found.extend((line_no, {field: code}) for line_no, field, code in cursor.fetchall())
+    for line_no, field, problem, code, month in cursor.fetchall():
+        add(line_no, {field: problem}, code, month)
     # Persons with several lines: in order, through the generic state machine.
     cursor.execute(
-        f"""SELECT l.line_no, l.person_id, l.type, l.from_month, s.open_since, s.last_ended
+        f"""SELECT l.line_no, l.person_id, l.type, l.from_month, s.open_since, s.last_ended,
+        l.bhxh_code
         FROM ingest_lines l JOIN ingest_seq q USING (person_id)
         LEFT JOIN ({_STATES}) s USING (person_id)
         ORDER BY l.line_no""",
         params,
     )
     states: dict[int, EmploymentState] = {}
-    for line_no, person_id, kind, from_month, open_since, last_ended in cursor.fetchall():
+    for line_no, person_id, kind, month, open_since, last_ended, code in cursor.fetchall():
         state = states.setdefault(person_id, EmploymentState(open_since, last_ended))
-        problem = check_employment(state, kind, from_month)
-        if problem:
-            found.append((line_no, problem))
+        if problem := check_employment(state, kind, month):
+            add(line_no, problem, code, month)
     found.sort(key=lambda item: item[0])
     return found

@@ -52,7 +52,7 @@ from .models import LineType, Report
 from .parsing import FIELDS, CsvRows
 from .rates import first_covered_month
 from .receipt import IngestResult, record_received, replay
-from .validation import LineErrors, ReportRejected
+from .validation import LineErrors, ReportRejected, checked_values
 
 if TYPE_CHECKING:
     from ansinh.lib.actor import Actor
@@ -126,7 +126,8 @@ def _ingest(
 ) -> IngestResult:
     limit = settings.REPORT_MAX_LINE_ERRORS
     form_errors = LineErrors(limit=limit)
-    parsed_errors: dict[int, dict[str, str]] = {}
+    # Line number → (field errors, values shown), for the lines parsed in Python.
+    parsed_errors: dict[int, tuple[dict[str, str], dict[str, str]]] = {}
     with connection.cursor() as django_cursor:
         cursor: Any = django_cursor.cursor  # the psycopg 3 cursor under Django's wrapper
         # Bulk statements over staging tables: compiling them (JIT) costs more than it saves.
@@ -157,13 +158,15 @@ def _ingest(
         if typed + len(parsed_errors) + form_errors.count != line_count:
             pgcheck.form_errors(cursor, columns, parsed_errors, period)
         for line_no in sorted(parsed_errors):
-            form_errors.add(line_no, parsed_errors[line_no])
+            form_errors.add(line_no, *parsed_errors[line_no])
         cursor.execute(
-            "SELECT line_no FROM ingest_lines WHERE from_month < %s ORDER BY line_no",
+            "SELECT line_no, bhxh_code, from_month FROM ingest_lines WHERE from_month < %s "
+            "ORDER BY line_no",
             (first_covered_month(),),
         )
-        for (line_no,) in cursor.fetchall():
-            form_errors.add(line_no, {"from_month": "no_rates_for_month"})
+        no_rates = {"from_month": "no_rates_for_month"}
+        for line_no, bhxh_code, from_month in cursor.fetchall():
+            form_errors.add(line_no, no_rates, checked_values(bhxh_code, from_month, no_rates))
         clock.lap("form errors")
         digest = ""
         if not form_errors.count:
@@ -180,8 +183,8 @@ def _ingest(
             "CREATE TEMP TABLE ingest_seq ON COMMIT DROP AS SELECT person_id FROM ingest_lines "
             "WHERE person_id IS NOT NULL GROUP BY person_id HAVING count(*) > 1"
         )
-        for line_no, fields in pgcheck.record_errors(cursor, unit):
-            form_errors.add(line_no, fields)
+        for line_no, fields, values in pgcheck.record_errors(cursor, unit):
+            form_errors.add(line_no, fields, values)
         hires, unmatched = pgcheck.hire_counts(cursor)
         hirebudget.charge(actor=actor, hires=hires, unmatched=unmatched)
         clock.lap("registry and employment checks")

@@ -25,6 +25,7 @@ from .models import ALL_SCHEMES, SCHEME_BITS, LineType
 from .months import format_month
 from .parsing import (
     FIELDS,
+    FILE_ONLY,
     CsvFormatError,
     CsvRows,
     ParsedLine,
@@ -33,7 +34,7 @@ from .parsing import (
     split_lines,
     text_blocks,
 )
-from .validation import LineErrors, ReportRejected, parse_lines
+from .validation import LineErrors, ReportRejected, parse_lines, shown_values
 
 # --- The plain form of a line: what the regular expression accepts ----------------------------
 
@@ -49,6 +50,7 @@ _FIELD_RE = {
     "job_title": rf'(?:{_TITLE_END}(?:[^,"\x00-\x1f\x7f]{{0,98}}{_TITLE_END})?)?',
     "schemes": r"[A-Z_|]*",
     "date_of_birth": r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2})?",
+    "full_name": r'[^,"\x00-\x1f\x7f]*',  # never read (``parsing.FILE_ONLY``)
 }
 SCHEME_NAMES = list(SCHEME_BITS)
 
@@ -75,7 +77,7 @@ class Patterns:
 
 # --- Staging --------------------------------------------------------------------------------
 
-_RAW_COLUMNS = ", ".join(f"{name} text" for name in FIELDS)
+_RAW_COLUMNS = ", ".join(f"{name} text" for name in (*FIELDS, *FILE_ONLY))
 _STAGING = f"""
 DROP TABLE IF EXISTS pg_temp.ingest_raw, pg_temp.ingest_lines, pg_temp.ingest_seq,
     pg_temp.ingest_schemes;
@@ -106,6 +108,7 @@ def plain_values(line: ParsedLine) -> dict[str, str]:
         "job_title": line.job_title,
         "schemes": _scheme_text(line.schemes) if line.schemes != ALL_SCHEMES else "",
         "date_of_birth": line.date_of_birth.isoformat() if line.date_of_birth else "",
+        "full_name": "",
     }
 
 
@@ -116,10 +119,15 @@ def _quote(value: str) -> str:
 class CsvStager:
     """Streams a CSV body into ``ingest_raw``; keeps the errors of the lines it parsed."""
 
-    def __init__(self, source: CsvRows, period: dt.date, errors: dict[int, dict[str, str]]):
+    def __init__(
+        self,
+        source: CsvRows,
+        period: dt.date,
+        errors: dict[int, tuple[dict[str, str], dict[str, str]]],
+    ):
         self.source = source
         self.period = period
-        self.errors = errors  # line number → field errors, for lines parsed here
+        self.errors = errors  # line number → (field errors, values shown), lines parsed here
         self.line_no = 0
         self.columns: list[str] = list(FIELDS)
         self.max_lines = settings.REPORT_MAX_LINES
@@ -181,19 +189,17 @@ class CsvStager:
 
     def _parse(self, row: list[str], columns: list[str], placeholder: str) -> str:
         if not row or (len(row) == 1 and not row[0].strip()):
-            return ""  # a blank line: no line number, as in ``parsing.csv_rows``
+            # A blank line: no line number, as in ``parsing.csv_rows``; its row is kept.
+            self.source.row_map.blank(self.line_no + 1)
+            return ""
         self._count(1)
         if len(row) != len(columns):
-            self.errors[self.line_no] = {"line": "wrong_number_of_columns"}
+            self.errors[self.line_no] = ({"line": "wrong_number_of_columns"}, {})
             return placeholder
-        result = parse_line(
-            dict(zip(columns, row, strict=True)),
-            line_no=self.line_no,
-            period=self.period,
-            csv_row=True,
-        )
+        raw = dict(zip(columns, row, strict=True))
+        result = parse_line(raw, line_no=self.line_no, period=self.period, csv_row=True)
         if isinstance(result, dict):
-            self.errors[self.line_no] = result
+            self.errors[self.line_no] = (result, shown_values(raw, result))
             return placeholder
         return _plain_csv(result, columns)
 

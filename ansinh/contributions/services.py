@@ -144,7 +144,7 @@ def _ingest(
     covered = first_covered_month()
     for line in parsed:
         if line.from_month < covered:
-            errors.add(line.line_no, {"from_month": "no_rates_for_month"})
+            errors.add_checked(line, {"from_month": "no_rates_for_month"})
     if not errors.count:
         existing = Report.objects.filter(unit=unit, reference=reference).first()
         if existing is not None:

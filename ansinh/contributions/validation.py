@@ -12,6 +12,8 @@ whole report (``ReportRejected``), with every bad line's errors.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,14 +24,19 @@ from ansinh.people.models import Person, Unit
 
 from .bulk import chunks
 from .models import Employment, LineType
-from .months import add_months
+from .months import add_months, format_month
 from .parsing import ParsedLine, parse_line
+
+SHOWN_MAX = 40  # characters of a value shown back in an error
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class ReportRejected(Exception):  # noqa: N818 - a domain outcome (422)
     """The report is invalid as a whole. ``lines`` lists ``{"line": n, "fields": {field:
-    code}}`` for the first ``REPORT_MAX_LINE_ERRORS`` bad lines; ``error_count`` counts them
-    all. ``fields`` holds errors of the report itself (reference, period, format)."""
+    code}, "values": {field: text}}`` for the first ``REPORT_MAX_LINE_ERRORS`` bad lines
+    (``values``: what the line said in its BHXH code and in each field in error, for the
+    messages of ``linemessages``); ``error_count`` counts them all. ``fields`` holds errors
+    of the report itself (reference, period, format), ``detail`` what they name."""
 
     def __init__(
         self,
@@ -37,11 +44,41 @@ class ReportRejected(Exception):  # noqa: N818 - a domain outcome (422)
         fields: dict[str, str] | None = None,
         lines: list[dict[str, Any]] | None = None,
         error_count: int = 0,
+        detail: str = "",
     ) -> None:
         super().__init__("report_rejected")
         self.fields = fields or {}
         self.lines = lines or []
         self.error_count = error_count
+        self.detail = detail
+
+
+def shown_value(value: Any) -> str:
+    """A value of a line as text to show back to its sender: stripped, printable, cut."""
+    if isinstance(value, str):
+        text = value.strip()
+    else:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    # A lone surrogate (JSON "\ud800") cannot be written out as UTF-8: show it escaped.
+    text = _UNPRINTABLE.sub(" ", text.encode("utf-8", "backslashreplace").decode("utf-8"))
+    return text if len(text) <= SHOWN_MAX else text[: SHOWN_MAX - 1] + "…"
+
+
+def shown_values(raw: Mapping[str, Any], fields: Mapping[str, str]) -> dict[str, str]:
+    """What a malformed line said in its BHXH code and in each field in error."""
+    return {
+        name: shown_value(raw[name])
+        for name in ("bhxh_code", *fields)
+        if name in raw and raw[name] not in (None, "")
+    }
+
+
+def checked_values(bhxh_code: str, from_month: dt.date, fields: Mapping[str, str]) -> dict:
+    """What a well-formed line that failed a check said (its BHXH code and first month)."""
+    values = {"bhxh_code": bhxh_code}
+    if "from_month" in fields:
+        values["from_month"] = format_month(from_month)
+    return values
 
 
 @dataclass
@@ -56,10 +93,13 @@ class LineErrors:
     hires: int = 0
     unmatched_hires: int = 0
 
-    def add(self, line_no: int, fields: dict[str, str]) -> None:
+    def add(self, line_no: int, fields: dict[str, str], values: dict[str, str]) -> None:
         self.count += 1
         if len(self.lines) < self.limit:
-            self.lines.append({"line": line_no, "fields": fields})
+            self.lines.append({"line": line_no, "fields": fields, "values": values})
+
+    def add_checked(self, line: ParsedLine, fields: dict[str, str]) -> None:
+        self.add(line.line_no, fields, checked_values(line.bhxh_code, line.from_month, fields))
 
 
 @dataclass(slots=True)
@@ -160,13 +200,13 @@ def check_against_records(
                 errors.unmatched_hires += 1
                 person_id = None  # answered exactly as an unknown code
         if person_id is None:
-            errors.add(line.line_no, unknown_person_error(line.type))
+            errors.add_checked(line, unknown_person_error(line.type))
             continue
         problem = check_employment(
             states.setdefault(person_id, EmploymentState(None, None)), line.type, line.from_month
         )
         if problem:
-            errors.add(line.line_no, problem)
+            errors.add_checked(line, problem)
     return person_ids
 
 
@@ -187,13 +227,13 @@ def parse_lines(
         if line_no > max_lines:
             raise ReportRejected(fields={"lines": "too_many_lines"})
         if not isinstance(raw, Mapping):
-            errors.add(line_no, {"line": "must_be_object"})
+            errors.add(line_no, {"line": "must_be_object"}, {})
             continue
         if "\x00wrong_width" in raw:
-            errors.add(line_no, {"line": "wrong_number_of_columns"})
+            errors.add(line_no, {"line": "wrong_number_of_columns"}, {})
             continue
         result = parse_line(raw, line_no=line_no, period=period, csv_row=csv_rows)
         if isinstance(result, dict):
-            errors.add(line_no, result)
+            errors.add(line_no, result, shown_values(raw, result))
             continue
         yield result

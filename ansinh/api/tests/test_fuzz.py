@@ -84,6 +84,8 @@ REVOKING = frozenset(CITIZEN_AUTH_PATHS)
 def persona(operation: Any) -> str | None:
     """Who calls ``operation`` in real life: ``citizen``, ``staff``, ``unit`` or nobody."""
     path = operation.path.removeprefix("/api/v1")
+    if path.startswith("/unit/reports/template."):
+        return None  # the D02-LT templates: public, like the documentation
     if path.startswith("/unit/"):
         return "unit"
     if path.startswith("/staff/"):

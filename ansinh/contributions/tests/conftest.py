@@ -98,3 +98,9 @@ def october_statement(api: Api, reported: None, unit: Unit, unit_key: str) -> di
     response = api.get("/unit/statements/2026-10", headers={"X-API-Key": unit_key})
     assert response.status_code == 200, response.content
     return dict(response.json())
+
+
+def codes(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A 422's line errors as codes only (``line`` and ``fields``), without the texts beside
+    them (``row``, ``bhxh_code``, ``messages``, ``message``)."""
+    return [{"line": entry["line"], "fields": entry["fields"]} for entry in entries]

@@ -77,9 +77,9 @@ def test_a_rejected_upload_lists_the_line_errors_and_stores_nothing(client, cler
     )
 
     assert response.status_code == 422
-    assert "Dòng 1: Mã số BHXH: mã số BHXH và ngày sinh này không khớp với người nào" in text(
-        response.content
-    )
+    assert (
+        "Dòng 2 (mã số BHXH 9999999999): mã số BHXH và ngày sinh không khớp với người nào"
+    ) in text(response.content)
     assert not Report.objects.exists()
 
 
@@ -106,3 +106,64 @@ def test_citizens_cannot_use_the_back_office_pages(client, citizen, unit):
     for path in (REPORTS, PAYMENTS, STATEMENT):
         response = client.get(path)
         assert response.status_code == 302 and BACKOFFICE_LOGIN in response["Location"]
+
+
+def test_a_clerk_uploads_a_workbook_made_from_the_template(client, clerk, unit, citizen):
+    from .test_d02_files import workbook
+
+    login(client, "canbo1", STAFF_PASSWORD, path=BACKOFFICE_LOGIN)
+    data = workbook([["0123456789", "Nguyễn Văn An", "Tăng", "2026-10", None, 10_000_000, None,
+                      None, "1990-05-17"]]).getvalue()  # fmt: skip
+
+    response = client.post(
+        REPORTS,
+        {
+            "csrfmiddlewaretoken": csrf_token(client, REPORTS),
+            "unit": unit.code,
+            "reference": "BO-XL",
+            "period": "2026-10",
+            "file": SimpleUploadedFile("d02.xlsx", data),
+        },
+    )
+
+    assert response.status_code == 302
+    assert Report.objects.get().counts["hire"] == 1
+
+
+def test_a_rejected_upload_says_every_problem_of_each_line_in_vietnamese(client, clerk, unit):
+    login(client, "canbo1", STAFF_PASSWORD, path=BACKOFFICE_LOGIN)
+
+    response = _upload(
+        client,
+        unit,
+        "Mã số BHXH,Loại biến động,Từ tháng,Mức lương\n\n9999999999,increase,2026-10,abc\n"
+        "12345,giảm,2026-13,\n".encode(),
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert (
+        "Dòng 3 (mã số BHXH 9999999999): loại biến động &#x27;increase&#x27; không hợp lệ — "
+        "dùng một trong: tăng, giảm, điều chỉnh lương, truy thu; mức lương &#x27;abc&#x27; "
+        "không phải số"
+    ) in page
+    assert (
+        "Dòng 4 (mã số BHXH 12345): mã số BHXH &#x27;12345&#x27; không phải 10 chữ số; từ "
+        "tháng &#x27;2026-13&#x27; không phải tháng dạng YYYY-MM"
+    ) in page
+    assert ">invalid_type<" not in page and "= invalid" not in page  # no raw codes shown
+
+
+def test_the_upload_page_links_the_templates_which_download(client, clerk):
+    login(client, "canbo1", STAFF_PASSWORD, path=BACKOFFICE_LOGIN)
+
+    page = client.get(REPORTS).content.decode()
+    xlsx = client.get(f"{REPORTS}template.xlsx")
+    csv = client.get(f"{REPORTS}template.csv")
+
+    assert f'href="{REPORTS}template.xlsx"' in page and f'href="{REPORTS}template.csv"' in page
+    assert xlsx.status_code == csv.status_code == 200
+    assert xlsx.content[:4] == b"PK\x03\x04"
+    assert csv.content.decode("utf-8-sig").startswith("Mã số BHXH,")
+    client.logout()
+    assert client.get(f"{REPORTS}template.xlsx").status_code == 302

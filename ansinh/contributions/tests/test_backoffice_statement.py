@@ -155,9 +155,12 @@ def test_no_contributions_page_shows_a_raw_code(client, clerk, approver, unit, c
 
     assert reports.status_code == 422 and payments.status_code == 400
     reports_text = text(reports.content)
-    assert "Dòng 1: Loại biến động: không hợp lệ — dùng một trong" in reports_text
-    assert "Mã số BHXH: phải gồm đúng 10 chữ số" in reports_text
-    assert "Dòng 3: Mã số BHXH: đơn vị không sử dụng người lao động này" in reports_text
+    # Rows as the file shows them: the header is row 1 (issue 14, docs/contributions.md).
+    assert (
+        "Dòng 2 (mã số BHXH 0123456789): loại biến động 'increase' không hợp lệ — dùng một trong"
+    ) in reports_text
+    assert "mã số BHXH '12345' không phải 10 chữ số" in reports_text
+    assert "Dòng 4 (mã số BHXH 0123456790): đơn vị không sử dụng người lao động này" in reports_text
     assert "Mã đơn vị: không có đơn vị nào mang mã này" in text(payments.content)
     for page in (reports, payments):
         assert _visible_codes(page, ERROR_CODES | SCHEME_CODES) == [], page.request["PATH_INFO"]
