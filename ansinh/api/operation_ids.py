@@ -75,6 +75,10 @@ OPERATION_IDS: dict[str, str] = {
     # /cards (public)
     "card_routes.verify": "verifyCard",
     "card_routes.revocations": "listRevocations",
+    # /calculators (public)
+    "calculator_routes.voluntary_bhxh": "calculateVoluntaryBhxh",
+    "calculator_routes.household_bhyt": "calculateHouseholdBhyt",
+    "calculator_routes.salary_deductions": "calculateSalaryDeductions",
 }
 
 _PREFIX = "ansinh.api."

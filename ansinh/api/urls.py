@@ -8,7 +8,14 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.operation import Operation
 
-from . import dossier_routes, errors, notice_routes, passkey_routes, registration_routes
+from . import (
+    calculator_routes,
+    dossier_routes,
+    errors,
+    notice_routes,
+    passkey_routes,
+    registration_routes,
+)
 from .auth_routes import router as auth_router
 from .card_routes import router as card_router
 from .me_routes import router as me_router
@@ -71,6 +78,8 @@ api.add_router("/unit/reports", templates_router)
 api.add_router("/unit/reports", reports_router)
 api.add_router("/unit/statements", statements_router)
 api.add_router("/cards", card_router)
+# The citizen's calculators (issue 15 §3): public, read-only.
+api.add_router("/calculators", calculator_routes.router)
 
 
 def not_found(request: HttpRequest) -> HttpResponse:

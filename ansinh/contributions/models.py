@@ -409,3 +409,24 @@ class ParticipationSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} @ {self.computed_at}"
+
+
+class CalculatorParameter(models.Model):
+    """One dated parameter of the citizen's calculators (issue 15 §3): the rural poverty line,
+    the voluntary-insurance rate and state support shares, the household health-insurance rate
+    and member shares. ``value`` is in the unit its key names (đồng, basis points, months,
+    times the reference level); each row has its legal source (docs/contributions.md)."""
+
+    key = models.CharField(max_length=40)
+    value = models.PositiveBigIntegerField()
+    valid_from = models.DateField(help_text="first day it applies to")
+    legal_source = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["key", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "valid_from"], name="contrib_calcparam_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} = {self.value} from {self.valid_from}"
