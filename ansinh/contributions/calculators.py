@@ -155,10 +155,10 @@ def salary_deductions(*, salary: int, region: str, on: dt.date) -> dict[str, Any
     force, each on the salary up to its cap."""
     if not 0 < salary <= MAX_SALARY:
         message = _("The salary must be a positive whole number of đồng.")
-        raise Invalid("invalid_salary", message, fields={"salary": message})
+        raise Invalid("invalid_salary", message, fields={"salary": str(message)})
     if region not in WageRegion.values:
         message = _("The wage region must be one of I, II, III, IV.")
-        raise Invalid("invalid_region", message, fields={"region": message})
+        raise Invalid("invalid_region", message, fields={"region": str(message)})
     month = month_of(on)
     try:
         terms = terms_for(month, region=region)
@@ -173,7 +173,7 @@ def salary_deductions(*, salary: int, region: str, on: dt.date) -> dict[str, Any
         month,
         "amount",
     )
-    schemes = []
+    schemes: list[dict[str, Any]] = []
     for scheme, funds in SALARY_SCHEMES:
         for fund in funds:
             rates = ContributionRate.objects.filter(fund=fund, payer=Payer.EMPLOYEE)
