@@ -75,6 +75,13 @@ OPERATION_IDS: dict[str, str] = {
     # /cards (public)
     "card_routes.verify": "verifyCard",
     "card_routes.revocations": "listRevocations",
+    # participation certificates
+    "certificate_routes.issue_certificate": "issueCertificate",
+    "certificate_routes.list_certificates": "listCertificates",
+    "certificate_routes.certificate_file": "getCertificatePdf",
+    "certificate_routes.get_certificate": "getCertificate",
+    "certificate_routes.revoke_certificate": "revokeCertificate",
+    "certificate_routes.verify_certificate": "verifyCertificate",
     # /calculators (public)
     "calculator_routes.voluntary_bhxh": "calculateVoluntaryBhxh",
     "calculator_routes.household_bhyt": "calculateHouseholdBhyt",

@@ -10,6 +10,7 @@ from ninja.operation import Operation
 
 from . import (
     calculator_routes,
+    certificate_routes,
     dossier_routes,
     errors,
     notice_routes,
@@ -80,6 +81,9 @@ api.add_router("/unit/statements", statements_router)
 api.add_router("/cards", card_router)
 # The citizen's calculators (issue 15 §3): public, read-only.
 api.add_router("/calculators", calculator_routes.router)
+# Signed participation certificates (issue 15 §3).
+api.add_router("/me/certificates", certificate_routes.me_router)
+api.add_router("/certificates", certificate_routes.public_router)
 
 
 def not_found(request: HttpRequest) -> HttpResponse:

@@ -20,7 +20,7 @@ from ansinh.lib.actor import Actor
 from ansinh.lib.identifiers import parse_card_code
 from ansinh.people.models import HealthFacility, Person
 
-from . import revocations, signing
+from . import certificates, revocations, signing
 from .models import Card
 
 
@@ -228,3 +228,10 @@ def revocation_list(*, now: dt.datetime | None = None) -> revocations.Envelope:
     )
     ring, _public = _keys()
     return revocations.sign(content, kid=ring.active, private_key=ring.private[ring.active])
+
+
+def sign_certificate(claims: certificates.CertificateClaims) -> str:
+    """A participation certificate's payload (``certificates``), signed with the active card
+    key: one key infrastructure for cards, revocation lists and certificates."""
+    ring, _public = _keys()
+    return certificates.sign(claims, kid=ring.active, private_key=ring.private[ring.active])

@@ -430,3 +430,23 @@ class CalculatorParameter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} = {self.value} from {self.valid_from}"
+
+
+class ParticipationCertificate(models.Model):
+    """A signed participation certificate (issue 15 §3, like C14-TS): the person's history as
+    it stood when issued, kept as the exact JSON text that was signed (its digest is in the
+    payload). Revoking sets ``revoked_at``; the row is never edited otherwise."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField()
+    history = models.TextField(help_text="canonical JSON of the history the payload signs")
+    payload = models.TextField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["person", "-issued_at"]
+        indexes = [models.Index(fields=["person", "-issued_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} ({self.person_id})"

@@ -87,18 +87,24 @@ def _pdf_balance(pdf: FPDF, document: StatementDocument) -> None:
     pdf.multi_cell(0, 4.5, document.note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def statement_pdf(document: StatementDocument) -> bytes:
-    """One A4 page (15 mm margins): the unit, the month, the amounts due per scheme and the
-    month's balance, amounts right-aligned as ``1.234.567 đồng``."""
+def a4_pdf(title: str) -> FPDF:
+    """An A4 document (15 mm margins) with the DejaVu fonts, its first page added."""
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_margins(15, 15, 15)
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-    pdf.set_title(f"{document.form_name} {document.unit_code} {document.month_text}")
+    pdf.set_title(title)
     pdf.set_creator("An Sinh")
     pdf.set_lang(get_language() or "vi")
     pdf.add_page()
+    return pdf
+
+
+def statement_pdf(document: StatementDocument) -> bytes:
+    """One A4 page (15 mm margins): the unit, the month, the amounts due per scheme and the
+    month's balance, amounts right-aligned as ``1.234.567 đồng``."""
+    pdf = a4_pdf(f"{document.form_name} {document.unit_code} {document.month_text}")
     pdf.set_font(FONT, "", 9)
     top = pdf.get_y()
     pdf.cell(0, 5, _("Form %(form)s") % {"form": document.form_name}, align="R")
