@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dossier_urls, participation, public, recovery, views
+from . import calculators, certificates, dossier_urls, participation, public, recovery, views
 
 app_name = "portal"
 urlpatterns = [
@@ -26,6 +26,21 @@ urlpatterns = [
     path("tra-cuu-the-bhyt/", public.card_check, name="card_check"),
     path("co-quan-bhxh/", public.offices, name="offices"),
     path("ung-dung/", public.get_app, name="get_app"),
+    # Proof and planning for the citizen (issue 15 §3).
+    path("may-tinh-bhxh/", calculators.calculators_page, name="calculators"),
+    path("kiem-tra-giay-chung-nhan/", certificates.certificate_check, name="certificate_check"),
+    path("ca-nhan/giay-chung-nhan/", certificates.certificate_list, name="certificates"),
+    path("ca-nhan/giay-chung-nhan/<str:cert_id>/", certificates.certificate, name="certificate"),
+    path(
+        "ca-nhan/giay-chung-nhan/<str:cert_id>/tai-ve/",
+        certificates.certificate_file,
+        name="certificate_file",
+    ),
+    path(
+        "ca-nhan/giay-chung-nhan/<str:cert_id>/thu-hoi/",
+        certificates.certificate_revoke,
+        name="certificate_revoke",
+    ),
 ]
 
 # Dossiers, email confirmation, notices, access log, registration (issue 4).
