@@ -5,9 +5,12 @@ holder."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 
 import pytest
+import zxingcpp
+from pypdf import PdfReader
 
 from ansinh.cards import certificates as fmt
 from ansinh.cards import services as cards
@@ -115,7 +118,12 @@ def test_the_pdf_carries_the_certificate(api, token, months):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
-    assert b"/Subtype /Image" in response.content
+    # The QR printed in the PDF is the signed payload, as a scanner reads it.
+    images = PdfReader(io.BytesIO(response.content)).pages[0].images
+    decoded = [code.text for image in images for code in zxingcpp.read_barcodes(image.image)]
+    assert decoded == [body["payload"]]
+    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    assert "Nguyễn Văn An" in text
 
 
 def test_a_certificate_needs_a_signed_in_citizen(api):

@@ -79,6 +79,10 @@ NOT_PAGES: dict[str, NotAPage] = {
     "dossier_attachment": NotAPage(
         "file", "a document the person attached (test_browser_dossier.py opens it)"
     ),
+    "certificate_file": NotAPage(
+        "file", "the signed PDF of a certificate (test_browser_certificates.py opens it)"
+    ),
+    "certificate_revoke": NotAPage("post_only", "the 'Revoke' button on the certificate's page"),
     "email_dispute": NotAPage(
         "redirect",
         "the emailed 'this wasn't me' link: keeps its token in the session, then shows "
@@ -131,7 +135,7 @@ def make_demo(*, citizen: User, office: Office, unit: Unit, clerk: User, approve
     from ansinh.dossiers.uploads import check_files
     from ansinh.people.models import HealthFacility
 
-    for data in ("0002_reference_data", "0005_due_date_rules"):
+    for data in ("0002_reference_data", "0005_due_date_rules", "0006_calculator_parameters"):
         importlib.import_module(f"ansinh.contributions.migrations.{data}").load(apps, None)
     assert citizen.person is not None
     now = month_of(timezone.localdate())
@@ -288,6 +292,11 @@ def _check_card(page: Page, demo: Demo) -> None:
     expect(page.locator("#check-result")).to_be_visible()
 
 
+def _issue_certificate(page: Page, demo: Demo) -> None:
+    page.locator(f"#certificate-issue {SUBMIT}").click()
+    expect(page.locator("[data-field=screen_copy]")).to_be_visible()
+
+
 def _sign_in(page: Page, demo: Demo) -> None:
     sign_in(page)
 
@@ -319,6 +328,19 @@ WALK: list[Step] = [
     Step("check a BHYT card, errors", "card_check", _submit_empty("#card-check"), 400),
     Step("check a BHYT card, by its QR", "card_check", _goto("/tra-cuu-the-bhyt/?cach=qr")),
     Step("check a BHYT card, the answer", "card_check", _check_card),
+    Step("calculators", "calculators", _goto("/may-tinh-bhxh/")),
+    Step(
+        "calculators, a result",
+        "calculators",
+        _goto("/may-tinh-bhxh/?loai=ho-gia-dinh&ho-gia-dinh-members=3"),
+    ),
+    Step(
+        "calculators, errors",
+        "calculators",
+        _goto("/may-tinh-bhxh/?loai=tu-nguyen&tu-nguyen-income=1&tu-nguyen-group=poor"),
+        400,
+    ),
+    Step("check a certificate", "certificate_check", _goto("/kiem-tra-giay-chung-nhan/")),
     Step("find a BHXH office", "offices", _goto("/co-quan-bhxh/")),
     Step("find a BHXH office, by province", "offices", _goto("/co-quan-bhxh/?tinh=01")),
     Step("get the app", "get_app", _goto("/ung-dung/")),
@@ -341,6 +363,8 @@ WALK: list[Step] = [
     Step("participation, BHYT", "participation_scheme", _goto("/ca-nhan/qua-trinh-tham-gia/bhyt/")),
     Step("e-BHYT card", "card", _goto("/ca-nhan/the-bhyt/")),
     Step("e-BHYT card, full-screen QR", "card_qr", _goto("/ca-nhan/the-bhyt/ma-qr/")),
+    Step("certificates", "certificates", _goto("/ca-nhan/giay-chung-nhan/")),
+    Step("a certificate, issued", "certificate", _issue_certificate),
     Step("my dossiers", "dossiers", _goto("/ca-nhan/ho-so/")),
     Step("dossier from the counter", "dossier", lambda p, d: _navigate(p, d.counter_dossier)),
     Step("dossier with a photo", "dossier", lambda p, d: _navigate(p, d.photo_dossier)),
