@@ -57,7 +57,9 @@ def issue_certificate(*, actor: Actor, today: dt.date | None = None) -> Particip
     person = _person(actor)
     now = timezone.now()
     day = today or timezone.localdate(now)
-    wait = ratelimit.hit(actor, group="certificates.issue", key=str(person.pk), rate="20/d")
+    wait = ratelimit.hit(
+        actor, group="certificates.issue", key=str(person.pk), rate=f"{MAX_PER_DAY}/d"
+    )
     if wait:
         raise Throttled(
             "too_many_requests", _("Too many requests. Try again later."), retry_after=wait
