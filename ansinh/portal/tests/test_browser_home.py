@@ -1,4 +1,4 @@
-"""The home page starts the seven tasks (issue 12 §2), in real Chromium at phone (390×844) and
+"""The home page starts the nine tasks (issue 12 §2), in real Chromium at phone (390×844) and
 desktop (1280×800) size: each link lands on a working page, a demo card is checked from the
 public page (the "Mã kiểm tra" answered as a person reads it, from the test database behind the
 image), and an office is found by province. No task page scrolls sideways at 360 px.
@@ -29,6 +29,8 @@ TASKS = [
     ("recovery", "/quen-mat-khau/", "Quên mật khẩu"),
     ("no-email", "/khong-co-email/", "Tôi không có email"),
     ("card-check", "/tra-cuu-the-bhyt/", "Tra cứu thẻ BHYT"),
+    ("calculators", "/may-tinh-bhxh/", "Tính mức đóng bảo hiểm"),
+    ("certificate-check", "/kiem-tra-giay-chung-nhan/", "Kiểm tra giấy chứng nhận tham gia"),
     ("offices", "/co-quan-bhxh/", "Tìm cơ quan BHXH"),
     ("app", "/ung-dung/", "Ứng dụng An Sinh"),
 ]

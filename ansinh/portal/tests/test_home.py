@@ -19,6 +19,8 @@ TASKS = {
     "recovery": "/quen-mat-khau/",
     "no-email": "/khong-co-email/",
     "card-check": "/tra-cuu-the-bhyt/",
+    "calculators": "/may-tinh-bhxh/",
+    "certificate-check": "/kiem-tra-giay-chung-nhan/",
     "offices": "/co-quan-bhxh/",
     "app": "/ung-dung/",
 }
@@ -29,7 +31,7 @@ def _tasks(content: bytes) -> dict[str, str]:
     return {task: href for href, task in found}
 
 
-def test_the_home_page_starts_all_seven_tasks_and_each_page_opens(client):
+def test_the_home_page_starts_all_nine_tasks_and_each_page_opens(client):
     home = client.get("/")
 
     assert home.status_code == 200
