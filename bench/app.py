@@ -95,6 +95,11 @@ INTERACTIVE = """() => new Promise((resolve) => {
         ? resolve(window.__benchInteractive) : setTimeout(poll, 20);
     poll();
 })"""
+# Bytes the page received (transferSize) in responses that ended by the given moment.
+BYTES_UNTIL = """(until) => [
+    performance.getEntriesByType("navigation")[0],
+    ...performance.getEntriesByType("resource"),
+].filter((e) => e.responseEnd <= until).reduce((sum, e) => sum + e.transferSize, 0)"""
 # Resolves with performance.now() once the service worker controls the page.
 CONTROLLED = """() => new Promise((resolve) => {
     if (navigator.serviceWorker.controller) return resolve(performance.now());
@@ -232,7 +237,9 @@ def one_repetition(browser: Browser, base_url: str, conditions: Conditions) -> R
         tti = float(page.evaluate(INTERACTIVE))
         waterfall = [(str(n), float(a), float(b)) for n, a, b in page.evaluate(WATERFALL)]
         controlled = float(page.evaluate(CONTROLLED))
-        at_interactive = sum(size for _, size, _ in throttled.received)
+        # The page's own account (Resource Timing's transferSize: bytes on the wire, headers
+        # included) of what had arrived by then; the worker's fetches are not in it.
+        at_interactive = int(page.evaluate(BYTES_UNTIL, tti))
         wait_quiet(throttled)
         received = list(throttled.received)
         by_url: dict[str, int] = {}
