@@ -8,7 +8,14 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.operation import Operation
 
-from . import dossier_routes, errors, notice_routes, passkey_routes, registration_routes
+from . import (
+    case_routes,
+    dossier_routes,
+    errors,
+    notice_routes,
+    passkey_routes,
+    registration_routes,
+)
 from .auth_routes import router as auth_router
 from .card_routes import router as card_router
 from .me_routes import router as me_router
@@ -71,6 +78,10 @@ api.add_router("/unit/reports", templates_router)
 api.add_router("/unit/reports", reports_router)
 api.add_router("/unit/statements", statements_router)
 api.add_router("/cards", card_router)
+# Correction cases of a contribution period (issue 15 §2).
+api.add_router("/me/correction-cases", case_routes.me_router)
+api.add_router("/unit/correction-cases", case_routes.unit_router)
+api.add_router("/staff/correction-cases", case_routes.staff_router)
 
 
 def not_found(request: HttpRequest) -> HttpResponse:
