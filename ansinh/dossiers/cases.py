@@ -147,7 +147,7 @@ def file_case(
     unit = Unit.objects.filter(code=str(data.get("unit_code") or "")).first()
     if unit is None:
         errors["unit_code"] = "unknown_unit"
-    problem = data.get("problem")
+    problem = str(data.get("problem") or "")
     if problem not in Problem.values:
         errors["problem"] = "invalid_choice"
     salary = data.get("salary")

@@ -18,8 +18,6 @@ from ansinh.contributions.models import ContributionMonth
 from ansinh.dossiers.models import CaseEvent, CorrectionCase
 from ansinh.notifications.models import Notice
 
-from .conftest import line, send
-
 pytestmark = pytest.mark.django_db
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
@@ -58,9 +56,7 @@ def filed(api: Any, token: str) -> dict[str, Any]:
     return dict(response.json())
 
 
-def test_filed_case_corrected_by_the_units_report_through_the_unit_api(
-    api, token, filed, unit_key
-):
+def test_filed_case_corrected_by_the_units_report_through_the_unit_api(api, token, filed, unit_key):
     assert "2026-05" not in _months()
     assert filed["status"] == "awaiting_unit"
     assert filed["evidence"] == 1
