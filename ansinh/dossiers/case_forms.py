@@ -31,7 +31,10 @@ class CaseForm(forms.Form):
         label=_("Salary on the payslip (đồng)"), required=False, min_value=1
     )
     description = forms.CharField(
-        label=_("Details"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Details"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     name_visible = forms.BooleanField(label=_("The unit may see my name"), required=False)
     evidence = DocumentsField(
@@ -49,3 +52,19 @@ class CaseForm(forms.Form):
             self.add_error(target, FIELD_MESSAGES.get(code, message))
         if not fields:
             self.add_error(None, message)
+
+
+class CaseDecisionForm(forms.Form):
+    """The office's decision on a case sent to it."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("uphold", _("Uphold: correct the history")), ("reject", _("Reject"))],
+        widget=forms.RadioSelect,
+    )
+    salary = forms.IntegerField(
+        label=_("Salary to record (đồng; empty: the one the person gave)"),
+        required=False,
+        min_value=1,
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)

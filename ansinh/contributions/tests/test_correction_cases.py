@@ -17,6 +17,7 @@ from ansinh.conftest import CITIZEN_PASSWORD, STAFF_PASSWORD
 from ansinh.contributions.models import ContributionMonth
 from ansinh.dossiers.models import CaseEvent, CorrectionCase
 from ansinh.notifications.models import Notice
+from ansinh.portal.tests.helpers import BACKOFFICE_LOGIN, login
 
 pytestmark = pytest.mark.django_db
 
@@ -227,3 +228,27 @@ def test_unit_due_counts_working_days(api, citizen, unit, time_machine):
     token = api.login("0123456789", CITIZEN_PASSWORD)["access_token"]
     response = _file(api, token)
     assert response.json()["unit_due"] == "2026-12-04"
+
+
+def test_the_office_decides_on_its_back_office_page(client, api, filed, unit_key, clerk):
+    case_id = filed["case_id"]
+    api.post(
+        f"/unit/correction-cases/{case_id}/answer",
+        {"action": "dispute", "reason": "Sai"},
+        headers={"X-API-Key": unit_key},
+    )
+    login(client, "canbo1", STAFF_PASSWORD, path=BACKOFFICE_LOGIN)
+    page = client.get(f"/backoffice/correction-cases/{case_id}/")
+    assert page.status_code == 200
+    assert "Nguyễn Văn An" in page.content.decode()
+    assert 'id="case-decision"' in page.content.decode()
+    assert client.get("/backoffice/correction-cases/KN-2026-KHONGCO/").status_code == 404
+
+    response = client.post(
+        f"/backoffice/correction-cases/{case_id}/", {"decision": "uphold", "salary": "8000000"}
+    )
+
+    assert response.status_code == 302
+    months = _months()
+    assert [months[m] for m in ("2026-05", "2026-06", "2026-07")] == [8_000_000] * 3
+    assert CorrectionCase.objects.get(public_id=case_id).status == "upheld"
