@@ -210,6 +210,12 @@ def staff_cases(request: HttpRequest) -> CaseListOut:
     return CaseListOut(items=items)  # type: ignore[arg-type]
 
 
+@staff_router.get("/{case_id}", response={200: CaseOut, **ERRORS})
+def staff_case(request: HttpRequest, case_id: str) -> CaseOut:
+    """One case of the caller's office (in the person's access log); another office's: 404."""
+    return CaseOut(**cases.present(cases.get_case_for_staff(_staff(request), case_id)))
+
+
 @staff_router.post("/{case_id}/decision", response={200: CaseOut, **ERRORS})
 def staff_decide(request: HttpRequest, case_id: str, payload: DecisionIn) -> CaseOut:
     """Uphold (the office's ``correct_period`` report corrects the history) or reject with a

@@ -83,6 +83,7 @@ OPERATION_IDS: dict[str, str] = {
     "case_routes.unit_case": "getUnitCorrectionCase",
     "case_routes.unit_answer": "answerCorrectionCase",
     "case_routes.staff_cases": "listStaffCorrectionCases",
+    "case_routes.staff_case": "getStaffCorrectionCase",
     "case_routes.staff_decide": "decideCorrectionCase",
 }
 

@@ -104,6 +104,8 @@ def test_unanswered_case_escalated_and_upheld_by_the_office(
     assert late.status_code == 409
 
     staff = api.login("canbo1", STAFF_PASSWORD)["access_token"]
+    seen = api.get(f"/staff/correction-cases/{case.public_id}", token=staff)
+    assert seen.json()["person"]["full_name"] == "Nguyễn Văn An"
     response = api.post(
         f"/staff/correction-cases/{case.public_id}/decision", {"uphold": True}, token=staff
     )
@@ -252,3 +254,21 @@ def test_the_office_decides_on_its_back_office_page(client, api, filed, unit_key
     months = _months()
     assert [months[m] for m in ("2026-05", "2026-06", "2026-07")] == [8_000_000] * 3
     assert CorrectionCase.objects.get(public_id=case_id).status == "upheld"
+
+
+def test_another_office_cannot_see_or_decide(api, filed, unit_key, other_office):
+    from ansinh.accounts.models import Role
+    from ansinh.conftest import make_staff
+
+    make_staff(username="canbo9", role=Role.CLERK, office=other_office)
+    api.post(
+        f"/unit/correction-cases/{filed['case_id']}/answer",
+        {"action": "dispute", "reason": "Sai"},
+        headers={"X-API-Key": unit_key},
+    )
+    staff = api.login("canbo9", STAFF_PASSWORD)["access_token"]
+    path = f"/staff/correction-cases/{filed['case_id']}"
+    assert api.get(path, token=staff).status_code == 404
+    decided = api.post(f"{path}/decision", {"uphold": True}, token=staff)
+    assert decided.status_code == 404
+    assert CorrectionCase.objects.get(public_id=filed["case_id"]).status == "disputed"
