@@ -47,6 +47,7 @@ from .case_models import (
     Problem,
     new_case_id,
 )
+from .notify import fill
 from .sla import add_working_days
 from .uploads import UploadRejected, check_files
 
@@ -112,7 +113,7 @@ def _event(
         notify(
             user=account,
             kind=f"correction_case_{kind}",
-            title=NOTICES[kind] % {"case_id": case.public_id, "due": due},
+            title=fill(NOTICES[kind], {"case_id": case.public_id, "due": due}),
             body=note,
             link=f"/ca-nhan/dieu-chinh/{case.public_id}/",
         )
