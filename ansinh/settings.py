@@ -610,3 +610,8 @@ UNIT_HIRE_CONFIRMATION_DAYS = env_int("UNIT_HIRE_CONFIRMATION_DAYS", 30)
 # and day; past it a report with such a line is refused whole (429 too_many_unmatched_people),
 # so a key cannot guess dates of birth (issue 11 c, docs/contributions.md).
 UNIT_UNMATCHED_HIRES_PER_DAY = env_int("UNIT_UNMATCHED_HIRES_PER_DAY", 20)
+
+# Correction cases (issue 15 §2, docs/contributions.md): working days for the unit's answer
+# and, once disputed or escalated, for the office's decision.
+CORRECTION_CASE_UNIT_WORKING_DAYS = env_int("CORRECTION_CASE_UNIT_WORKING_DAYS", 10)
+CORRECTION_CASE_OFFICE_WORKING_DAYS = env_int("CORRECTION_CASE_OFFICE_WORKING_DAYS", 10)

@@ -86,6 +86,16 @@ OPERATION_IDS: dict[str, str] = {
     "calculator_routes.voluntary_bhxh": "calculateVoluntaryBhxh",
     "calculator_routes.household_bhyt": "calculateHouseholdBhyt",
     "calculator_routes.salary_deductions": "calculateSalaryDeductions",
+    # correction cases (issue 15 §2)
+    "case_routes.my_file_case": "fileCorrectionCase",
+    "case_routes.my_cases": "listMyCorrectionCases",
+    "case_routes.my_case": "getMyCorrectionCase",
+    "case_routes.unit_cases": "listUnitCorrectionCases",
+    "case_routes.unit_case": "getUnitCorrectionCase",
+    "case_routes.unit_answer": "answerCorrectionCase",
+    "case_routes.staff_cases": "listStaffCorrectionCases",
+    "case_routes.staff_case": "getStaffCorrectionCase",
+    "case_routes.staff_decide": "decideCorrectionCase",
 }
 
 _PREFIX = "ansinh.api."

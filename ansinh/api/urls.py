@@ -10,6 +10,7 @@ from ninja.operation import Operation
 
 from . import (
     calculator_routes,
+    case_routes,
     certificate_routes,
     dossier_routes,
     errors,
@@ -84,6 +85,10 @@ api.add_router("/calculators", calculator_routes.router)
 # Signed participation certificates (issue 15 §3).
 api.add_router("/me/certificates", certificate_routes.me_router)
 api.add_router("/certificates", certificate_routes.public_router)
+# Correction cases of a contribution period (issue 15 §2).
+api.add_router("/me/correction-cases", case_routes.me_router)
+api.add_router("/unit/correction-cases", case_routes.unit_router)
+api.add_router("/staff/correction-cases", case_routes.staff_router)
 
 
 def not_found(request: HttpRequest) -> HttpResponse:

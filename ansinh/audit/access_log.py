@@ -29,6 +29,7 @@ WHAT_LABELS: dict[str, Promise] = {
     "employment": _("Your employment records, in the administration pages"),
     "contribution_month": _("Your monthly contribution records, in the administration pages"),
     "search": _("Your record, found by a search at an office"),
+    "correction_case": _("A correction case you filed about your contributions"),
 }
 # The same, naming the dossier: "Hồ sơ HS-2026-… (TK1-TS)".
 DOSSIER_LABELS: dict[str, Promise] = {

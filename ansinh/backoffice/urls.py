@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import contributions, dossier_urls, views
+from . import cases, contributions, dossier_urls, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -8,6 +8,8 @@ urlpatterns = [
     path("login/", views.login, name="login"),
     path("logout/", views.logout, name="logout"),
     path("password/", views.password_change, name="password_change"),
+    path("correction-cases/", cases.case_list, name="cases"),
+    path("correction-cases/<str:case_id>/", cases.case_detail, name="case"),
     path("contributions/reports/", contributions.reports, name="contribution_reports"),
     path(
         "contributions/reports/template.xlsx",

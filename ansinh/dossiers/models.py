@@ -410,3 +410,7 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return f"registration {self.public_id} ({self.status})"
+
+
+# The correction case of a contribution period (issue 15 §2) lives in its own module.
+from .case_models import CaseEvent, CaseEvidence, CorrectionCase  # noqa: E402, F401

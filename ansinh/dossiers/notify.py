@@ -58,7 +58,7 @@ OFFICE_ALERT = _(
 )
 
 
-def _fill(text: Promise, params: dict[str, Any]) -> Promise:
+def fill(text: Promise, params: dict[str, Any]) -> Promise:
     """A lazy text with its placeholders filled, rendered in whatever language is active when
     it is turned into a string (``notify`` and ``queue_email`` choose the reader's)."""
     return cast(Promise, lazy(lambda: str(text) % params, str)())
@@ -91,7 +91,7 @@ def account_of(dossier: Dossier) -> User | None:
 
 def announce(dossier: Dossier, event: DossierEvent, *, extra: Promise | None = None) -> None:
     """Notice and email for one timeline event; call inside the transaction that wrote it."""
-    headline = _fill(HEADLINES[event.kind], {"dossier_id": dossier.public_id})
+    headline = fill(HEADLINES[event.kind], {"dossier_id": dossier.public_id})
     final = event.kind in {
         EventKind.APPROVED,
         EventKind.PARTLY_APPROVED,
@@ -141,7 +141,7 @@ def announce(dossier: Dossier, event: DossierEvent, *, extra: Promise | None = N
 
 def alert_office(dossier: Dossier) -> None:
     """An in-app notice to every active staff member of the dossier's office."""
-    text = _fill(OFFICE_ALERT, {"dossier_id": dossier.public_id})
+    text = fill(OFFICE_ALERT, {"dossier_id": dossier.public_id})
     for staff in User.objects.filter(office=dossier.office, is_active=True).exclude(role="citizen"):
         notify(
             user=staff,

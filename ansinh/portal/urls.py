@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import calculators, certificates, dossier_urls, participation, public, recovery, views
+from . import calculators, cases, certificates, dossier_urls, participation, public, recovery, views
 
 app_name = "portal"
 urlpatterns = [
@@ -15,6 +15,10 @@ urlpatterns = [
         participation.history,
         name="participation_scheme",
     ),
+    # Correction cases of a contribution period (issue 15 §2).
+    path("ca-nhan/dieu-chinh/", cases.my_cases, name="cases"),
+    path("ca-nhan/dieu-chinh/moi/", cases.new_case, name="case_new"),
+    path("ca-nhan/dieu-chinh/<str:case_id>/", cases.my_case, name="case"),
     path("ca-nhan/the-bhyt/", participation.card, name="card"),
     path("ca-nhan/the-bhyt/ma-qr/", participation.card_qr, name="card_qr"),
     path("quen-mat-khau/", recovery.start, name="recovery"),

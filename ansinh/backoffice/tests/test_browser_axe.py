@@ -9,6 +9,7 @@ image shows it.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from collections.abc import Iterator
@@ -53,6 +54,17 @@ def test_no_back_office_page_has_a_serious_or_critical_axe_violation(
     # The demo unit's report (``make_demo``) runs to the current month.
     statement = f"?unit={unit.code}&month={format_month(month_of(timezone.localdate()))}"
     found: dict[str, list[str]] = {}
+    # A correction case the unit left unanswered, waiting for the office's decision.
+    from ansinh.dossiers import cases
+    from ansinh.lib.actor import Actor
+
+    month = format_month(month_of(timezone.localdate()))
+    case = cases.file_case(
+        actor=Actor.command(user=citizen),
+        data={"unit_code": unit.code, "from_month": month, "to_month": month,
+              "problem": "wrong_salary", "salary": 12_000_000},
+    )  # fmt: skip
+    cases.escalate_overdue(actor=Actor.system(), today=case.unit_due + dt.timedelta(days=1))
 
     def check(name: str) -> None:
         shoot(page, name)
@@ -78,6 +90,8 @@ def test_no_back_office_page_has_a_serious_or_critical_axe_violation(
         ("a unit's statement", f"/backoffice/contributions/statement/{statement}"),
         ("printable statement", f"/backoffice/contributions/statement/print/{statement}"),
         ("API keys", "/backoffice/keys/"),
+        ("correction cases", "/backoffice/correction-cases/"),
+        ("a correction case", f"/backoffice/correction-cases/{case.public_id}/"),
         ("change password", "/backoffice/password/"),
     ]:
         response = page.goto(path)

@@ -232,6 +232,21 @@ def _submit_empty(form: str) -> Callable[[Page, Demo], None]:
     return lambda page, demo: page.locator(f"{form} {SUBMIT}").first.click()
 
 
+def file_correction_case(page: Page, demo: Demo | None = None) -> None:
+    """Ask for a correction of the walk's unit: three months missing, with a payslip."""
+    page.goto("/ca-nhan/dieu-chinh/moi/")
+    page.fill('input[name="unit_code"]', "TA01234")
+    page.fill('input[name="from_month"]', "2025-01")
+    page.fill('input[name="to_month"]', "2025-03")
+    page.select_option('select[name="problem"]', "deducted_not_paid")
+    page.fill('input[name="salary"]', "9000000")
+    page.set_input_files(
+        'input[name="evidence"]',
+        files=[FilePayload(name="phieu-luong.png", mimeType="image/png", buffer=png())],
+    )
+    page.locator(f"#case-form {SUBMIT}").first.click()
+
+
 def _start_recovery(page: Page, demo: Demo) -> None:
     page.goto("/quen-mat-khau/")
     page.fill('input[name="username"]', RECOVERING)
@@ -376,6 +391,10 @@ WALK: list[Step] = [
     ),
     Step("new change request", "dossier_new", _goto("/ca-nhan/ho-so/moi/")),
     Step("new change request, errors", "dossier_new", _submit_empty("#change-request"), 400),
+    Step("my corrections", "cases", _goto("/ca-nhan/dieu-chinh/")),
+    Step("ask for a correction", "case_new", _goto("/ca-nhan/dieu-chinh/moi/")),
+    Step("ask for a correction, errors", "case_new", _submit_empty("#case-form"), 400),
+    Step("a correction filed", "case", file_correction_case),
     Step("confirm my new email", "email_confirm", _goto("/ca-nhan/xac-nhan-email/")),
     Step("notifications", "notifications", _goto("/ca-nhan/thong-bao/")),
     Step("who has seen my data", "access_log", _goto("/ca-nhan/ai-da-xem/")),
