@@ -109,7 +109,9 @@ class World:
     def headers(self, operation: Any) -> dict[str, str]:
         who = persona(operation)
         if who == "unit":
-            return {"X-API-Key": self.unit_key}
+            # The scheme the document declares (the key as a bearer token; X-API-Key works too):
+            # a negative case that leaves the declared header out then reaches the API without it.
+            return {"Authorization": "Bearer " + self.unit_key}
         if who is None:
             return {}
         user = self.staff if who == "staff" else self.citizen
