@@ -19,6 +19,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .paths import stored_file_path
+
 PUBLIC_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
@@ -114,10 +116,7 @@ class CaseEvent(models.Model):
 
 
 def _evidence_path(instance: CaseEvidence, filename: str) -> str:
-    extension = {"image/png": "png", "image/jpeg": "jpg", "application/pdf": "pdf"}.get(
-        instance.content_type, "bin"
-    )
-    return f"cases/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+    return stored_file_path("cases", instance.content_type)
 
 
 class CaseEvidence(models.Model):

@@ -27,6 +27,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ansinh.lib.actor import Channel
 
+from .paths import stored_file_path
+
 # 32 unambiguous capitals and digits (no 0/O, 1/I): 8 of them are 40 random bits.
 PUBLIC_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
@@ -259,11 +261,7 @@ class DossierEvent(models.Model):
 
 
 def _attachment_path(instance: Attachment, filename: str) -> str:
-    # Random, never the uploaded name: nothing a client sends ends up in a path.
-    extension = {"image/png": "png", "image/jpeg": "jpg", "application/pdf": "pdf"}.get(
-        instance.content_type, "bin"
-    )
-    return f"dossiers/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+    return stored_file_path("dossiers", instance.content_type)
 
 
 class AttachmentKind(models.TextChoices):
