@@ -11,22 +11,18 @@ correction report (``correct_period`` lines) or disputes; the office decides. Im
 
 from __future__ import annotations
 
-import secrets
 import uuid
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .paths import stored_file_path
-
-PUBLIC_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+from .paths import public_id, stored_file_path
 
 
 def new_case_id() -> str:
-    suffix = "".join(secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(8))
-    return f"KN-{timezone.localdate().year}-{suffix}"
+    """``KN-<year>-<8 random characters>``, like a dossier's ``HS-…``."""
+    return public_id("KN")
 
 
 class Problem(models.TextChoices):

@@ -17,7 +17,6 @@ See docs/dossiers.md.
 
 from __future__ import annotations
 
-import secrets
 import uuid
 
 from django.conf import settings
@@ -27,16 +26,12 @@ from django.utils.translation import gettext_lazy as _
 
 from ansinh.lib.actor import Channel
 
-from .paths import stored_file_path
-
-# 32 unambiguous capitals and digits (no 0/O, 1/I): 8 of them are 40 random bits.
-PUBLIC_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+from .paths import public_id, stored_file_path
 
 
 def new_public_id() -> str:
     """``HS-<year>-<8 random characters>``: readable over the phone, never a database key."""
-    suffix = "".join(secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(8))
-    return f"HS-{timezone.localdate().year}-{suffix}"
+    return public_id("HS")
 
 
 class FormKind(models.TextChoices):

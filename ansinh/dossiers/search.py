@@ -22,7 +22,8 @@ from django.db.models import Q, QuerySet
 from ansinh.lib.fold import Folded, fold
 from ansinh.lib.identifiers import BHXH_CODE_RE, CCCD_RE, compact_digits
 
-from .models import PUBLIC_ID_ALPHABET, Dossier
+from .models import Dossier
+from .paths import PUBLIC_ID_ALPHABET
 
 CODE = "dossier_code"
 BHXH = "bhxh_code"
