@@ -34,6 +34,11 @@ class PeriodOut(Schema):
     job_title: str
     salary: int
     status: Literal["paid", "unpaid", "due"]
+    lateness: Literal["late", "evasion"] | None = Field(
+        None,
+        description="for unpaid months: late (after the due date) or evasion (unpaid more than "
+        "the legal number of days after it, 60 under Decree 274/2025); null otherwise",
+    )
 
 
 class SchemeOut(Schema):

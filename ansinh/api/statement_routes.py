@@ -8,11 +8,11 @@ A unit only ever reads its own statement: the unit is the key's, never a paramet
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import WithJsonSchema
 
 from ansinh.contributions import statements
@@ -63,6 +63,17 @@ class StatementOut(Schema):
     paid: int
     arrears: int
     carried_forward: int
+    due_date: str | None = Field(None, description="the last day to pay this month, YYYY-MM-DD")
+    unpaid: int = Field(0, description="what of this month's due is not paid today, in đồng")
+    payment_status: Literal["paid", "due", "late", "evasion"] = Field(
+        "paid",
+        description="today: paid, due (within its deadline), late (after it) or evasion "
+        "(unpaid more than the legal number of days after it)",
+    )
+    days_late: int = Field(0, description="days after the due date while unpaid")
+    late_interest: int = Field(
+        0, description="late interest so far, in đồng (0.03 % a day of the amount late)"
+    )
 
 
 @statements_router.get(

@@ -35,3 +35,19 @@ def send_unpaid_months(
             "history_url": settings.SITE_URL + "/ca-nhan/qua-trinh-tham-gia/",
         },
     )
+
+
+def send_late_months(
+    *, person: Person, user: User | None, unit: str, lines: list[dict[str, str]], history_url: str
+) -> OutboundEmail | None:
+    """The monthly late notice of one unit (``notices.send_late_notices``): the months late and,
+    per scheme, the amount not paid. Sent to the verified address on record only."""
+    if not person.email or not person.email_verified:
+        return None
+    return queue_email(
+        kind="late_months",
+        recipient=person.email,
+        language=(user.language if user else person.language) or "vi",
+        user=user,
+        context={"name": person.full_name, "unit": unit, "lines": lines, "history_url": history_url},
+    )

@@ -62,6 +62,22 @@ FUND_SCHEME: dict[str, str] = {
 }
 
 
+# Bits of ``ContributionMonth.paid_funds``: which funds of a partly paid month are booked.
+FUND_PAID_BITS: dict[str, int] = {
+    Fund.HEALTH: 1,
+    Fund.UNEMPLOYMENT: 2,
+    Fund.SICKNESS: 4,
+    Fund.ACCIDENT: 8,
+    Fund.PENSION: 16,
+}
+ALL_FUNDS_PAID = 31
+# The funds that make a scheme paid in a month: BHXH needs both of its funds.
+SCHEME_FUNDS: dict[str, int] = {
+    scheme: sum(bit for fund, bit in FUND_PAID_BITS.items() if FUND_SCHEME[fund] == scheme)
+    for scheme in Scheme.values
+}
+
+
 class Payer(models.TextChoices):
     EMPLOYER = "employer", _("Employer")
     EMPLOYEE = "employee", _("Employee")
@@ -361,8 +377,12 @@ class ContributionMonth(models.Model):
     job_title = models.CharField(max_length=100, blank=True)
     schemes = models.PositiveSmallIntegerField(default=ALL_SCHEMES)
     paid = models.BooleanField(default=False)
+    # The funds booked for a month the unit paid only in part (``FUND_PAID_BITS``; ``booking``).
+    paid_funds = models.PositiveSmallIntegerField(default=0, db_default=0)
     # When the person was told this month is unpaid 30 days after its due date (once).
     alerted_at = models.DateTimeField(null=True, blank=True)
+    # When the person was told this month was paid, with the declared salary (once).
+    credited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["person", "month"]
@@ -406,6 +426,8 @@ class ParticipationSnapshot(models.Model):
     )
     document = models.TextField()
     computed_at = models.DateTimeField()
+    # Stale from this day on (an unpaid month turns to evasion that day); null: no such day.
+    valid_until = models.DateField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.person_id} @ {self.computed_at}"
@@ -450,3 +472,8 @@ class ParticipationCertificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.public_id} ({self.person_id})"
+
+
+from .late_models import LateNotice, LatePaymentRule, PaymentBookingRule  # noqa: E402
+
+__all__ = ["LateNotice", "LatePaymentRule", "PaymentBookingRule"]

@@ -8,7 +8,10 @@ path of a 35-year history is then one indexed lookup). ``participation_json`` re
 as is.
 
 A month's status is "paid", "unpaid" (past its due date, ``duedates``: employer debt) or
-"due" (not yet past its due date: not debt, not counted in ``unpaid_months``).
+"due" (not yet past its due date: not debt, not counted in ``unpaid_months``); an unpaid
+month's ``lateness`` is "late" or "evasion" (``lateness``: past the evasion threshold). Paid
+is per scheme: a month the unit paid only in part has its health insurance booked first
+(``booking``).
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from ansinh.lib.actor import Actor
 from ansinh.people.models import Person
 
 from .duedates import due_date, last_month_due_by, last_month_past_due
-from .models import SCHEME_BITS, ContributionMonth, ParticipationSnapshot, Scheme
+from .lateness import Rules
+from .models import SCHEME_BITS, SCHEME_FUNDS, ContributionMonth, ParticipationSnapshot, Scheme
 from .months import add_months, format_month, month_of, written_month
 
 __all__ = ["due_date", "owed_by_unit", "participation_document", "participation_json"]
@@ -40,24 +44,27 @@ if TYPE_CHECKING:
 SCHEMES: tuple[str, ...] = tuple(Scheme.values)
 
 
-Row = tuple[dt.date, int, str, str, str, int, bool, int]
+Row = tuple[dt.date, int, str, str, str, int, bool, int, int]
 
 
-def _merge(rows: list[Row], bit: int, past_due: dt.date) -> dict[str, Any]:
-    """Periods of one scheme from rows ordered by (unit, month); months up to ``past_due``
-    are late when not paid, later ones are still within their payment period."""
+def _merge(rows: list[Row], scheme: str, rules: Rules, today: dt.date) -> dict[str, Any]:
+    """Periods of one scheme from rows ordered by (unit, month). A month not paid for this
+    scheme is "due" within its payment period and "unpaid" after it, with its ``lateness``
+    ("late", or "evasion" past the threshold: ``lateness``) beside; paid and due months have
+    no lateness."""
+    bit, funds = SCHEME_BITS[scheme], SCHEME_FUNDS[scheme]
     periods: list[dict[str, Any]] = []
     months: set[dt.date] = set()
     unpaid: set[dt.date] = set()
     current: dict[str, Any] | None = None
     last: dt.date | None = None
-    for month, unit_id, unit_code, unit_name, job_title, salary, paid, schemes in (
-        (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows
-    ):
+    for month, unit_id, unit_code, unit_name, job_title, salary, paid, schemes, paid_funds in rows:
         if not schemes & bit:
             continue
         months.add(month)
-        status = "paid" if paid else "unpaid" if month <= past_due else "due"
+        state, _days = rules.state(month, paid=paid or paid_funds & funds == funds, today=today)
+        status = state if state in ("paid", "due") else "unpaid"
+        lateness = None if status != "unpaid" else state
         if status == "unpaid":
             unpaid.add(month)
         if (
@@ -68,6 +75,7 @@ def _merge(rows: list[Row], bit: int, past_due: dt.date) -> dict[str, Any]:
             and current["job_title"] == job_title
             and current["salary"] == salary
             and current["status"] == status
+            and current["lateness"] == lateness
         ):
             current["to"] = format_month(month)
         else:
@@ -79,6 +87,7 @@ def _merge(rows: list[Row], bit: int, past_due: dt.date) -> dict[str, Any]:
                 "job_title": job_title,
                 "salary": salary,
                 "status": status,
+                "lateness": lateness,
                 "_unit": unit_id,
             }
             periods.append(current)
@@ -89,9 +98,8 @@ def _merge(rows: list[Row], bit: int, past_due: dt.date) -> dict[str, Any]:
     return {"periods": periods, "total_months": len(months), "unpaid_months": len(unpaid)}
 
 
-def build_document(person_id: int, *, today: dt.date | None = None) -> dict[str, Any]:
-    past_due = last_month_past_due(today or timezone.localdate())
-    rows: list[Row] = list(
+def _rows(person_id: int) -> list[Row]:
+    return list(
         ContributionMonth.objects.filter(person_id=person_id)
         .order_by("unit_id", "month")
         .values_list(
@@ -103,9 +111,28 @@ def build_document(person_id: int, *, today: dt.date | None = None) -> dict[str,
             "salary",
             "paid",
             "schemes",
+            "paid_funds",
         )
     )
-    return {"schemes": {scheme: _merge(rows, SCHEME_BITS[scheme], past_due) for scheme in SCHEMES}}
+
+
+def build_document(person_id: int, *, today: dt.date | None = None) -> dict[str, Any]:
+    today = today or timezone.localdate()
+    rows, rules = _rows(person_id), Rules.load()
+    return {"schemes": {scheme: _merge(rows, scheme, rules, today) for scheme in SCHEMES}}
+
+
+def _valid_until(person_id: int, today: dt.date) -> dt.date | None:
+    """The first day after ``today`` on which an unpaid month of the person turns to evasion
+    (a new month is handled by ``_fresh_since``): the stored document is stale from then."""
+    rules = Rules.load()
+    days = [
+        rules.becomes_evasion(month, today=today)
+        for month in ContributionMonth.objects.filter(person_id=person_id, paid=False)
+        .values_list("month", flat=True)
+        .distinct()
+    ]
+    return min((day for day in days if day is not None), default=None)
 
 
 def _fresh_since() -> dt.datetime:
@@ -124,8 +151,10 @@ def _snapshot_text(person_id: int) -> str | None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {quote(meta.get_field('document').column)} FROM {quote(meta.db_table)} "  # noqa: S608 - identifiers from the model, quoted
-            f"WHERE {quote(meta.pk.column)} = %s AND {quote(meta.get_field('computed_at').column)} >= %s",
-            [person_id, _fresh_since()],
+            f"WHERE {quote(meta.pk.column)} = %s AND {quote(meta.get_field('computed_at').column)} >= %s "
+            f"AND ({quote(meta.get_field('valid_until').column)} IS NULL "
+            f"OR {quote(meta.get_field('valid_until').column)} > %s)",
+            [person_id, _fresh_since(), timezone.localdate()],
         )
         row = cursor.fetchone()
     return None if row is None else str(row[0])
@@ -137,11 +166,19 @@ def participation_json(*, person: Person) -> str:
     document = _snapshot_text(person.pk)
     if document is not None:
         return document
-    text = json.dumps(build_document(person.pk), ensure_ascii=False, separators=(",", ":"))
+    today = timezone.localdate()
+    text = json.dumps(
+        build_document(person.pk, today=today), ensure_ascii=False, separators=(",", ":")
+    )
     try:
         with transaction.atomic():
             ParticipationSnapshot.objects.update_or_create(
-                person_id=person.pk, defaults={"document": text, "computed_at": timezone.now()}
+                person_id=person.pk,
+                defaults={
+                    "document": text,
+                    "computed_at": timezone.now(),
+                    "valid_until": _valid_until(person.pk, today),
+                },
             )
     except IntegrityError:
         pass  # a concurrent read stored the same document first
@@ -165,10 +202,13 @@ def owed_by_unit(*, person: Person, scheme: str | None = None) -> list[OwedMonth
         person_id=person.pk, paid=False, month__lte=last_month_past_due(timezone.localdate())
     ).order_by("unit__code", "month")
     grouped: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
-    for code, name, month, schemes in rows.values_list(
-        "unit__code", "unit__name", "month", "schemes"
+    for code, name, month, schemes, paid_funds in rows.values_list(
+        "unit__code", "unit__name", "month", "schemes", "paid_funds"
     ):
-        if scheme is None or schemes & SCHEME_BITS[scheme]:
+        if scheme is None or (
+            schemes & SCHEME_BITS[scheme]
+            and paid_funds & SCHEME_FUNDS[scheme] != SCHEME_FUNDS[scheme]
+        ):
             grouped[(code, name)].append(month)
     return [OwedMonths(code, name, months) for (code, name), months in grouped.items()]
 

@@ -38,6 +38,7 @@ from ansinh.people.models import Unit
 
 from .access import get_unit_for_staff
 from .models import (
+    ALL_FUNDS_PAID,
     FUND_SCHEME,
     SCHEME_BITS,
     ContributionMonth,
@@ -46,6 +47,7 @@ from .models import (
     Scheme,
     Statement,
 )
+from .lateness import unit_lateness
 from .months import add_months, format_month, iter_months, month_of
 from .rates import FUND_BITS, FUNDS, PAYERS, MonthTerms, RateTable, region_of
 
@@ -129,32 +131,49 @@ def refresh_statements(*, unit: Unit, first: dt.date, last: dt.date) -> None:
 
 
 def settle(*, unit: Unit) -> dt.date | None:
-    """Mark the unit's months paid oldest first as far as its payments reach; returns the last
-    month paid. Persons whose months change status get their snapshots dropped."""
+    """Mark the unit's months paid oldest first as far as its payments reach, and book what is
+    left for the next month in the legal order (``booking``); returns the last month paid in
+    full. Persons whose months change get their snapshots dropped; months that became paid
+    are announced to their persons (``notices.announce_credited``, after the commit)."""
+    from .booking import book_partial_month
     from .employments import drop_snapshots
+    from .notices import schedule_credited
 
     paid_total = Payment.objects.filter(unit=unit).aggregate(total=Sum("amount"))["total"] or 0
     covered: dt.date | None = None
+    partial: tuple[dt.date, int] | None = None
     running = 0
     for month, due in (
         Statement.objects.filter(unit=unit).order_by("month").values_list("month", "due")
     ):
-        running += due
-        if running > paid_total:
+        if running + due > paid_total:
+            partial = (month, paid_total - running)
             break
+        running += due
         covered = month
     rows = ContributionMonth.objects.filter(unit=unit)
+    paid_in_full = Q(paid=True, paid_funds=ALL_FUNDS_PAID)
     if covered is None:
-        to_unpay = rows.filter(paid=True)
         to_pay = rows.none()
+        later = rows
     else:
-        to_pay = rows.filter(month__lte=covered, paid=False)
-        to_unpay = rows.filter(month__gt=covered, paid=True)
+        to_pay = rows.filter(month__lte=covered).exclude(paid_in_full)
+        later = rows.filter(month__gt=covered)
+    if partial is not None:
+        later = later.exclude(month=partial[0])
+    to_unpay = later.filter(Q(paid=True) | ~Q(paid_funds=0))
+    newly_paid = to_pay.filter(paid=False).exists()
     changed = set(to_pay.values_list("person_id", flat=True).order_by().distinct())
     changed |= set(to_unpay.values_list("person_id", flat=True).order_by().distinct())
-    to_pay.update(paid=True)
-    to_unpay.update(paid=False)
+    to_pay.update(paid=True, paid_funds=ALL_FUNDS_PAID)
+    to_unpay.update(paid=False, paid_funds=0)
+    if partial is not None:
+        partly, became_paid = book_partial_month(unit=unit, month=partial[0], amount=partial[1])
+        changed |= partly
+        newly_paid = newly_paid or became_paid
     drop_snapshots(person_ids=sorted(changed))
+    if newly_paid:
+        schedule_credited(unit_id=unit.pk)
     return covered
 
 
@@ -171,6 +190,13 @@ class StatementFigures:
     arrears: int
     carried_forward: int
     computed_at: dt.datetime | None
+    # The month as it stands today (``lateness``): its due date, what of it is unpaid, its
+    # status (paid | due | late | evasion), the days late and the late interest so far.
+    due_date: dt.date | None = None
+    unpaid: int = 0
+    payment_status: str = "paid"
+    days_late: int = 0
+    late_interest: int = 0
 
     def due_by_scheme(self) -> dict[str, dict[str, int]]:
         result = {scheme: {"employer": 0, "employee": 0, "total": 0} for scheme in Scheme.values}
@@ -195,6 +221,11 @@ class StatementFigures:
             "paid": self.paid,
             "arrears": self.arrears,
             "carried_forward": self.carried_forward,
+            "due_date": self.due_date.isoformat() if self.due_date else None,
+            "unpaid": self.unpaid,
+            "payment_status": self.payment_status,
+            "days_late": self.days_late,
+            "late_interest": self.late_interest,
         }
 
 
@@ -244,6 +275,7 @@ def _figures(unit: Unit, month: dt.date, stored: Statement | None) -> StatementF
     )
     due = stored.due if stored else 0
     brought_forward = due_before - paid_before
+    late = unit_lateness(unit=unit, today=timezone.localdate()).get(month)
     return StatementFigures(
         unit=unit,
         month=month,
@@ -258,6 +290,11 @@ def _figures(unit: Unit, month: dt.date, stored: Statement | None) -> StatementF
         arrears=max(0, brought_forward - paid),
         carried_forward=brought_forward + due - paid,
         computed_at=stored.computed_at if stored else None,
+        due_date=late.due_date if late else None,
+        unpaid=late.unpaid if late else 0,
+        payment_status=late.status if late else "paid",
+        days_late=late.days_late if late else 0,
+        late_interest=late.interest if late else 0,
     )
 
 

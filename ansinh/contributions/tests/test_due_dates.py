@@ -55,9 +55,9 @@ def august_to_november(api, citizen, unit_key):
 def test_the_current_and_previous_month_are_due_not_unpaid_and_not_counted(api, august_to_november):
     bhxh = participation(api, august_to_november)["schemes"]["BHXH"]
 
-    assert [(p["from"], p["to"], p["status"]) for p in bhxh["periods"]] == [
-        ("2026-08", "2026-09", "unpaid"),
-        ("2026-10", "2026-11", "due"),
+    assert [(p["from"], p["to"], p["status"], p["lateness"]) for p in bhxh["periods"]] == [
+        ("2026-08", "2026-09", "unpaid", "late"),
+        ("2026-10", "2026-11", "due", None),
     ]
     assert (bhxh["total_months"], bhxh["unpaid_months"]) == (4, 2)
 
@@ -71,13 +71,17 @@ def test_a_month_becomes_unpaid_the_day_after_its_due_date(_clock, api, august_t
     token = api.login("0123456789", CITIZEN_PASSWORD)["access_token"]
     second = participation(api, token)["schemes"]["BHXH"]
 
-    assert [(p["from"], p["to"], p["status"]) for p in first["periods"]] == [
-        ("2026-08", "2026-09", "unpaid"),
-        ("2026-10", "2026-11", "due"),
+    # On November 30, 2026-08 (due September 30) is 61 days late: evasion (Decree 274/2025),
+    # although the document stored on November 15 showed it late.
+    assert [(p["from"], p["to"], p["status"], p["lateness"]) for p in first["periods"]] == [
+        ("2026-08", "2026-08", "unpaid", "evasion"),
+        ("2026-09", "2026-09", "unpaid", "late"),
+        ("2026-10", "2026-11", "due", None),
     ]
-    assert [(p["from"], p["to"], p["status"]) for p in second["periods"]] == [
-        ("2026-08", "2026-10", "unpaid"),
-        ("2026-11", "2026-11", "due"),
+    assert [(p["from"], p["to"], p["status"], p["lateness"]) for p in second["periods"]] == [
+        ("2026-08", "2026-08", "unpaid", "evasion"),
+        ("2026-09", "2026-10", "unpaid", "late"),
+        ("2026-11", "2026-11", "due", None),
     ]
     assert second["unpaid_months"] == 3
 

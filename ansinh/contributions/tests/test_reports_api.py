@@ -56,8 +56,8 @@ def test_a_hire_shows_in_the_citizens_history_from_its_month(api, citizen, unit_
     }
     # On 2026-11-15, 2026-10 is still within its payment period (due by 2026-11-30).
     assert bhxh["periods"] == [
-        {"from": "2026-08", "to": "2026-09", **period, "status": "unpaid"},
-        {"from": "2026-10", "to": "2026-10", **period, "status": "due"},
+        {"from": "2026-08", "to": "2026-09", **period, "status": "unpaid", "lateness": "late"},
+        {"from": "2026-10", "to": "2026-10", **period, "status": "due", "lateness": None},
     ]
     assert (bhxh["total_months"], bhxh["unpaid_months"]) == (3, 2)
 
@@ -148,9 +148,11 @@ def test_leave_and_rehire_make_two_periods_with_a_gap(api, citizen, unit_key):
 
     token = api.login("0123456789", CITIZEN_PASSWORD)["access_token"]
     bhxh = participation(api, token)["schemes"]["BHXH"]
-    assert [(p["from"], p["to"], p["salary"]) for p in bhxh["periods"]] == [
-        ("2025-11", "2026-02", 8_000_000),
-        ("2026-07", "2026-08", 8_500_000),
+    # On 2026-11-15 the unpaid 2026-07 (due 2026-08-31) is past 60 days: evasion, 2026-08 late.
+    assert [(p["from"], p["to"], p["salary"], p["lateness"]) for p in bhxh["periods"]] == [
+        ("2025-11", "2026-02", 8_000_000, "evasion"),
+        ("2026-07", "2026-07", 8_500_000, "evasion"),
+        ("2026-08", "2026-08", 8_500_000, "late"),
     ]
     assert bhxh["total_months"] == 6
     assert Employment.objects.filter(ended__isnull=True).count() == 1
