@@ -252,6 +252,8 @@ STRINGS: tuple[str, ...] = (
     gettext_noop("Unit"),
     gettext_noop("Unnamed device"),
     gettext_noop("Unpaid"),
+    gettext_noop("Unpaid — late"),
+    gettext_noop("Unpaid — evasion by the unit"),
     gettext_noop("Unpaid months and the unit that owes them"),
     gettext_noop("Unpaid time"),
     gettext_noop("Unread"),

@@ -87,7 +87,9 @@ def plan(*, unit: Unit, month: dt.date, amount: int) -> dict[int, int]:
                 for fund in FUNDS
             ]
         else:
-            items += [(pk, step, owed[pk][step]) for pk, person, _s, _b in rows if person not in leaving]
+            items += [
+                (pk, step, owed[pk][step]) for pk, person, _s, _b in rows if person not in leaving
+            ]
     left = amount
     for pk, fund, due in items:
         if booked[pk] & FUND_PAID_BITS[fund]:

@@ -28,7 +28,7 @@ from ansinh.cards.models import Card
 from ansinh.lib.actor import Actor
 from ansinh.people.models import HealthFacility, Person, Unit
 
-from .models import Employment, Payment, PaymentSource, Statement
+from .models import ContributionMonth, Employment, Payment, PaymentSource, Statement
 from .months import add_months, format_month, month_of
 from .services import ingest_report
 from .statements import settle
@@ -139,29 +139,41 @@ def load_contribution_demo(*, synthetic_codes: list[str]) -> None:
 
 
 def _pay(units: dict[str, Unit], now: dt.date) -> None:
-    """Every unit pays up to the previous month; TA01234 leaves the last three unpaid."""
+    """Every unit pays each month on the 20th of that month (on time under every due-date
+    rule, so no late interest) up to the previous month; TA01234 leaves the last three unpaid.
+    The months paid here are history: nobody is sent a "credited" notice for them."""
     touched = []
     for code, unit in units.items():
         paid_to = add_months(now, -(UNPAID_AT_DEMO_UNIT + 1) if code == DEMO_UNIT else -1)
-        due = (
-            Statement.objects.filter(unit=unit, month__lte=paid_to).aggregate(total=Sum("due"))[
-                "total"
-            ]
-            or 0
-        )
-        paid = Payment.objects.filter(unit=unit).aggregate(total=Sum("amount"))["total"] or 0
-        if due > paid:
-            Payment.objects.create(
-                unit=unit,
-                amount=due - paid,
-                paid_on=paid_to.replace(day=20),
-                source=PaymentSource.BACKOFFICE,
-                note="demo",
-                recorded_at=timezone.now(),
-            )
+        covered = Payment.objects.filter(unit=unit).aggregate(total=Sum("amount"))["total"] or 0
+        running = 0
+        payments = []
+        for month, due in (
+            Statement.objects.filter(unit=unit, month__lte=paid_to)
+            .order_by("month")
+            .values_list("month", "due")
+        ):
+            running += due
+            if running > covered:
+                payments.append(
+                    Payment(
+                        unit=unit,
+                        amount=running - covered,
+                        paid_on=month.replace(day=20),
+                        source=PaymentSource.BACKOFFICE,
+                        note="demo",
+                        recorded_at=timezone.now(),
+                    )
+                )
+                covered = running
+        if payments:
+            Payment.objects.bulk_create(payments)
             touched.append(unit)
     for unit in touched:
         settle(unit=unit)
+    ContributionMonth.objects.filter(paid=True, credited_at__isnull=True).update(
+        credited_at=timezone.now()
+    )
 
 
 def _cards(persons: dict[str, int], now: dt.date) -> None:

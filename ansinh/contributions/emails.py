@@ -49,5 +49,10 @@ def send_late_months(
         recipient=person.email,
         language=(user.language if user else person.language) or "vi",
         user=user,
-        context={"name": person.full_name, "unit": unit, "lines": lines, "history_url": history_url},
+        context={
+            "name": person.full_name,
+            "unit": unit,
+            "lines": lines,
+            "history_url": history_url,
+        },
     )

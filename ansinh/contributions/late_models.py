@@ -32,7 +32,9 @@ class PaymentBookingRule(models.Model):
     Before the first rule, whole months are booked oldest first and nothing of a partly paid
     month is booked."""
 
-    valid_from = models.DateField(unique=True, help_text="first day of the first month it applies to")
+    valid_from = models.DateField(
+        unique=True, help_text="first day of the first month it applies to"
+    )
     order = models.CharField(max_length=200)
     legal_source = models.CharField(max_length=300)
 

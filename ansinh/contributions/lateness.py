@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
 
@@ -74,7 +75,11 @@ class Rules:
         if days <= 0:
             return "due", 0
         rule = self.on(today)
-        if rule is not None and rule.evasion_after_days is not None and days > rule.evasion_after_days:
+        if (
+            rule is not None
+            and rule.evasion_after_days is not None
+            and days > rule.evasion_after_days
+        ):
             return "evasion", days
         return "late", days
 
@@ -103,11 +108,15 @@ class MonthLateness:
     interest: int
 
 
-def unit_lateness(*, unit: Unit, today: dt.date, rules: Rules | None = None) -> dict[dt.date, MonthLateness]:
+def unit_lateness(
+    *, unit: Unit, today: dt.date, rules: Rules | None = None
+) -> dict[dt.date, MonthLateness]:
     """Every statement month of ``unit`` with what is unpaid, its status and its late interest
     on ``today`` (payments made after ``today`` are not counted)."""
     rules = rules or Rules.load()
-    statements = list(Statement.objects.filter(unit=unit).order_by("month").values_list("month", "due"))
+    statements = list(
+        Statement.objects.filter(unit=unit).order_by("month").values_list("month", "due")
+    )
     payments = list(
         Payment.objects.filter(unit=unit, paid_on__lte=today)
         .values_list("paid_on")
@@ -144,7 +153,13 @@ def unit_lateness(*, unit: Unit, today: dt.date, rules: Rules | None = None) -> 
     return result
 
 
-def _interest(start: dt.date, end: dt.date, late_on, pay_days: list[dt.date], rules: Rules) -> int:  # type: ignore[no-untyped-def]
+def _interest(
+    start: dt.date,
+    end: dt.date,
+    late_on: Callable[[dt.date], int],
+    pay_days: list[dt.date],
+    rules: Rules,
+) -> int:
     """Σ over the days ``start``…``end`` of the amount late that day × that day's rate."""
     if start > end:
         return 0

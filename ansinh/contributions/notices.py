@@ -17,9 +17,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django_tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy, ngettext
+from django_tasks import task
 
 from ansinh.audit.services import record
 from ansinh.lib.actor import Actor
@@ -139,8 +139,12 @@ def late_months(*, today: dt.date) -> dict[tuple[int, int], list[dict[str, Any]]
     for person_id, unit_id, month, salary, schemes, paid_funds in rows.iterator(chunk_size=2000):
         if unit_id not in regions:
             regions[unit_id] = region_of(unit_id)
-        by_scheme = _unpaid_by_scheme(terms_of, month, regions[unit_id], salary, schemes, paid_funds)
-        result[(person_id, unit_id)].append({"month": month, "salary": salary, "by_scheme": by_scheme})
+        by_scheme = _unpaid_by_scheme(
+            terms_of, month, regions[unit_id], salary, schemes, paid_funds
+        )
+        result[(person_id, unit_id)].append(
+            {"month": month, "salary": salary, "by_scheme": by_scheme}
+        )
     return result
 
 
@@ -152,7 +156,9 @@ def send_late_notices(*, today: dt.date | None = None) -> int:
     today = today or timezone.localdate()
     sent = 0
     for (person_id, unit_id), months in late_months(today=today).items():
-        if LateNotice.objects.filter(person_id=person_id, unit_id=unit_id, month=month_of(today)).exists():
+        if LateNotice.objects.filter(
+            person_id=person_id, unit_id=unit_id, month=month_of(today)
+        ).exists():
             continue
         person = Person.objects.select_related("account").get(pk=person_id)
         unit = Unit.objects.get(pk=unit_id)

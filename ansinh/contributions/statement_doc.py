@@ -91,6 +91,8 @@ class StatementDocument:
     salary_fund: int
     due_rows: tuple[DueRow, ...]
     balance_rows: tuple[BalanceRow, ...]
+    # "Due by 30/11/2026 — late, 10 days" (``payment_status_text``)
+    status_text: str = ""
 
     form_name = FORM_NAME
 
@@ -187,8 +189,30 @@ def document_of(figures: StatementFigures) -> StatementDocument:
             BalanceRow("paid", _("Paid this month"), figures.paid),
             BalanceRow("carried_forward", _("Carried forward"), figures.carried_forward),
             BalanceRow("arrears", _("of which owed for earlier months"), figures.arrears),
+            BalanceRow("unpaid", _("Of this month, not paid today"), figures.unpaid),
+            BalanceRow(
+                "late_interest", _("Late interest so far (0.03 % a day)"), figures.late_interest
+            ),
         ),
+        status_text=payment_status_text(figures),
     )
+
+
+def payment_status_text(figures: StatementFigures) -> str:
+    """The month's due date and status as a clerk reads them (issue 15 §1)."""
+    if figures.due_date is None:
+        return ""
+    status = {
+        "paid": _("paid"),
+        "due": _("within the payment period"),
+        "late": _("late, %(days)s days") % {"days": figures.days_late},
+        "evasion": _("evasion: unpaid %(days)s days after the due date")
+        % {"days": figures.days_late},
+    }[figures.payment_status]
+    return _("Due by %(date)s — %(status)s") % {
+        "date": figures.due_date.strftime("%d/%m/%Y"),
+        "status": status,
+    }
 
 
 def document_for_unit(*, unit: Unit, month: dt.date) -> StatementDocument:

@@ -37,6 +37,7 @@ def _pdf_facts(pdf: FPDF, document: StatementDocument) -> None:
         (_("BHXH office"), document.office_name),
         (_("Headcount"), str(document.headcount)),
         (_("Salary fund"), dong(document.salary_fund)),
+        (_("Payment"), document.status_text),
     ]
     for label, value in facts:
         pdf.set_font(FONT, "", 10)
@@ -162,6 +163,7 @@ def statement_xlsx(document: StatementDocument) -> bytes:
     sheet.append([cell(_("BHXH office")), cell(document.office_name)])
     sheet.append([cell(_("Headcount")), cell(document.headcount)])
     sheet.append([cell(_("Salary fund")), cell(document.salary_fund, money=True)])
+    sheet.append([cell(_("Payment")), cell(document.status_text)])
     sheet.append([])
     sheet.append([cell(_("Amounts due this month, by scheme"), strong=True)])
     sheet.append(

@@ -37,6 +37,7 @@ from ansinh.audit.services import log_access
 from ansinh.people.models import Unit
 
 from .access import get_unit_for_staff
+from .lateness import unit_lateness
 from .models import (
     ALL_FUNDS_PAID,
     FUND_SCHEME,
@@ -47,7 +48,6 @@ from .models import (
     Scheme,
     Statement,
 )
-from .lateness import unit_lateness
 from .months import add_months, format_month, iter_months, month_of
 from .rates import FUND_BITS, FUNDS, PAYERS, MonthTerms, RateTable, region_of
 

@@ -8,18 +8,19 @@ import { errorText, facts, h, show } from "../ui.js";
 const SCHEMES = ["BHXH", "BHYT", "BHTN", "BHTNLD_BNN"];
 const SHORT = { BHXH: "BHXH", BHYT: "BHYT", BHTN: "BHTN", BHTNLD_BNN: "BHTNLĐ-BNN" };
 
-function statusText(status) {
+function statusText(status, lateness) {
   if (status === "paid") return t("Paid");
   if (status === "due") return t("Within the payment period");
-  return t("Unpaid");
+  if (lateness === "evasion") return t("Unpaid — evasion by the unit");
+  return t("Unpaid — late");
 }
 
 function period(p) {
   const months = p.from === p.to ? month(p.from) : `${month(p.from)} – ${month(p.to)}`;
   return h(
     "li",
-    { class: `period status-${p.status}`, dataset: { status: p.status } },
-    h("div", { class: "period-head" }, h("strong", { class: "period-months" }, months), h("span", { class: `status status-${p.status}` }, statusText(p.status))),
+    { class: `period status-${p.status}`, dataset: { status: p.status, lateness: p.lateness || "" } },
+    h("div", { class: "period-head" }, h("strong", { class: "period-months" }, months), h("span", { class: `status status-${p.status}` }, statusText(p.status, p.lateness))),
     facts([
       [t("Unit"), `${p.unit_code} ${p.unit_name}`],
       [t("Job title"), p.job_title || "—"],
