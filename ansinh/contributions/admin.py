@@ -16,7 +16,9 @@ from .models import (
     ContributionRate,
     DueDateRule,
     Employment,
+    LatePaymentRule,
     ParticipationSnapshot,
+    PaymentBookingRule,
     Payment,
     ReferenceLevel,
     RegionalMinimumWage,
@@ -57,6 +59,15 @@ class DueDateRuleAdmin(admin.ModelAdmin[DueDateRule]):
         ParticipationSnapshot.objects.all().delete()
 
 
+@admin.register(LatePaymentRule)
+class LatePaymentRuleAdmin(DueDateRuleAdmin):
+    """Late interest and the evasion threshold; a change may turn months to evasion."""
+
+    list_display = ["valid_from", "interest_ppm_per_day", "evasion_after_days", "legal_source"]
+
+
+# The order applies from each unit's next settlement (a payment, a report, a statement).
+admin.site.register(PaymentBookingRule, list_display=["valid_from", "order", "legal_source"])
 admin.site.register(UnitContributionProfile, list_display=["unit", "wage_region"])
 
 
