@@ -20,7 +20,7 @@ const GROUPS = [
 ];
 const REGIONS = [["I", () => t("Region I")], ["II", () => t("Region II")], ["III", () => t("Region III")], ["IV", () => t("Region IV")]];
 
-export function dong(amount) {
+function dong(amount) {
   return `${money(amount)} đ`;
 }
 
@@ -32,7 +32,7 @@ function percent(basisPoints) {
 
 function rowValue(row) {
   if (row.name.endsWith("_bp")) return percent(row.value);
-  if (row.name.endsWith("_multiplier")) return `× ${row.value}`;
+  if (row.name.endsWith("_multiplier") || row.name.startsWith("cap_")) return `× ${row.value}`;
   if (row.name.endsWith("_months")) return String(row.value);
   return dong(row.value);
 }
@@ -152,7 +152,7 @@ export function renderOne(ctx) {
     }
     try {
       const { data } = await busy(form, () => api("GET", `${calc.path}?${new URLSearchParams(query)}`));
-      output.replaceChildren(h("h2", {}, t("Result")), calc.result(data), referenceRows(data.reference_rows));
+      output.replaceChildren(...[h("h2", {}, t("Result")), calc.result(data), referenceRows(data.reference_rows)].flat());
       output.dataset.result = slug;
       output.hidden = false;
       output.scrollIntoView({ block: "start" });
