@@ -7,12 +7,10 @@ calculators, from the signed-out start screen, give the amounts computed by hand
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import re
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from playwright.sync_api import FilePayload, Page, expect
 
 from ansinh.conftest import CITIZEN_PASSWORD
@@ -20,7 +18,14 @@ from ansinh.contributions.models import ParticipationCertificate
 from ansinh.dossiers.models import CorrectionCase
 from ansinh.dossiers.tests.helpers import photo
 
-from .browser import decode_screen, no_sideways_scroll, open_app, shot, sign_in
+from .browser import (
+    decode_screen,
+    load_reference_data,
+    no_sideways_scroll,
+    open_app,
+    shot,
+    sign_in,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,9 +37,7 @@ def _media_root(settings, tmp_path):
 
 @pytest.fixture
 def reference_data() -> None:
-    """A transactional test starts from empty tables: load the dated rows as migrations do."""
-    for data in ("0002_reference_data", "0006_calculator_parameters"):
-        importlib.import_module(f"ansinh.contributions.migrations.{data}").load(apps, None)
+    load_reference_data()
 
 
 def _signed_in(phone: Page) -> None:
