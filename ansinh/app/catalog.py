@@ -374,6 +374,9 @@ STRINGS: tuple[str, ...] = (
     gettext_noop("The state support is paid for at most %(months)s months."),
     gettext_noop("The unit answers by"),
     gettext_noop("The unit may see my name"),
+    gettext_noop(
+        "Revoke this certificate? From now on its check answers “revoked”; this cannot be undone."
+    ),
     gettext_noop("This certificate is revoked: its check now answers “revoked”."),
     gettext_noop("This field is required."),
     gettext_noop("To month"),

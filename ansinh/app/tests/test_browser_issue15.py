@@ -227,3 +227,12 @@ def test_the_calculators_from_the_signed_out_start_give_the_amounts_computed_by_
     expect(rows.locator('li[data-row="regional_minimum_wage_I"]')).to_contain_text("5.310.000 đ")
     assert no_sideways_scroll(phone) <= 390
     shot(phone, "calculator-salary")
+
+    # In English the words change, the amounts are still written the Vietnamese way.
+    phone.locator("#lang-switch").tap()
+    expect(phone.locator("main h1")).to_have_text("Deductions from an employee's salary")
+    phone.get_by_label("Monthly salary for contributions (đồng)").fill("10000000")
+    _calculate(phone, "tien-luong")
+    _amount(phone, "BHXH").to_have_text("800.000 đ")
+    _amount(phone, "take_home").to_have_text("8.950.000 đ")
+    expect(phone.locator("#calc-result dt").first).to_have_text("BHXH (8 %)")

@@ -52,9 +52,8 @@ export async function renderList(ctx) {
     data && !items.length ? h("p", { class: "card", dataset: { field: "no_certificates" } }, t("You have not been issued a certificate yet.")) : null,
     h("ul", { class: "list", id: "certificates" }, items.map((c) =>
       h("li", { class: "card certificate", dataset: { certificate: c.id, revoked: String(c.revoked) } },
-        h("a", { href: `#/giay-chung-nhan/${c.id}`, class: "row-link" },
-          t("Certificate of %(day)s", { day: moment(c.issued_at) }),
-          c.revoked ? h("span", { class: "tag" }, t("revoked")) : null)))),
+        h("a", { href: `#/giay-chung-nhan/${c.id}`, class: "row-link" }, t("Certificate of %(day)s", { day: moment(c.issued_at) })),
+        c.revoked ? h("span", { class: "tag" }, t("revoked")) : null))),
   );
 }
 
@@ -123,7 +122,7 @@ export async function renderDetail(ctx) {
       revokeMessage.box,
       revoke,
       confirmed(revoke, {
-        question: t("Revoke it if you gave it to the wrong party: its check will then answer that it is revoked."),
+        question: t("Revoke this certificate? From now on its check answers “revoked”; this cannot be undone."),
         yes: t("Revoke this certificate"),
         onyes: async (yes) => {
           try {
