@@ -8,11 +8,14 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from ansinh.cards import services as cards
 from ansinh.contributions import certificates
 from ansinh.contributions.certificate_files import certificate_pdf
+from ansinh.contributions.models import ParticipationCertificate
 from ansinh.contributions.statement_files import PDF_TYPE
 from ansinh.lib.actor import Actor, Channel
 
@@ -33,6 +36,12 @@ class CertificateOut(Schema):
         "schemes (as GET /me/participation); its canonical JSON has the payload's digest"
     )
     payload: str = Field(description="the signed QR payload (ASC1, docs/contributions.md)")
+    qr_svg: str | None = Field(
+        default=None,
+        description="``payload`` drawn as a QR code (a standalone SVG document, as the card's "
+        "``qr_svg``), to show on screen as an image; in the answers for one certificate only "
+        "(null in the list)",
+    )
 
 
 class CertificateListOut(Schema):
@@ -43,11 +52,18 @@ def _actor(request: HttpRequest) -> Actor:
     return Actor.from_request(request, Channel.API, user=current_user(request))
 
 
+def _one(found: ParticipationCertificate) -> dict[str, Any]:
+    """One certificate's answer, with its QR drawn (the app shows it; it draws no QR itself)."""
+    answer = certificates.certificate_json(found)
+    label = _("QR code of participation certificate %(serial)s") % {"serial": answer["id"]}
+    return {**answer, "qr_svg": cards.qr_svg_document(found.payload, label=label)}
+
+
 @me_router.post("", response={201: CertificateOut, **MINE})
 def issue_certificate(request: HttpRequest) -> Any:
     """Sign the caller's participation history as it stands today (at most 20 a day)."""
     issued = certificates.issue_certificate(actor=_actor(request))
-    return Status(201, certificates.certificate_json(issued))
+    return Status(201, _one(issued))
 
 
 @me_router.get("", response={200: CertificateListOut, **MINE})
@@ -78,14 +94,14 @@ def certificate_file(request: HttpRequest, cert_id: str) -> HttpResponse:
 def get_certificate(request: HttpRequest, cert_id: str) -> dict[str, Any]:
     """One of the caller's certificates; another person's answers 404 like an unknown one."""
     found = certificates.my_certificate(actor=_actor(request), public_id=cert_id)
-    return certificates.certificate_json(found)
+    return _one(found)
 
 
 @me_router.post("/{cert_id}/revoke", response={200: CertificateOut, **MINE})
 def revoke_certificate(request: HttpRequest, cert_id: str) -> dict[str, Any]:
     """Withdraw a certificate: from now on its verification answers ``revoked``."""
     found = certificates.revoke_certificate(actor=_actor(request), public_id=cert_id)
-    return certificates.certificate_json(found)
+    return _one(found)
 
 
 class VerifyIn(StrictIn):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext, gettext_noop, ngettext
 
 from ansinh.cards.reference import BENEFIT_LEVELS, GROUP_LABELS
 from ansinh.contributions.models import Scheme
+from ansinh.dossiers.case_models import Problem
 from ansinh.dossiers.models import AttachmentKind, ChangeStatus, EventKind, FormKind, Status
 from ansinh.dossiers.notify import FIELD_LABELS
 
@@ -298,6 +299,106 @@ STRINGS: tuple[str, ...] = (
     gettext_noop(
         "Your registration was filed as dossier %(dossier_id)s. BHXH staff check it against the registry; you will get the result by email. If it is approved, the email brings your account information and a temporary password."
     ),
+    # Issue 15: correction cases, participation certificates, calculators (the portal's words).
+    gettext_noop("A case covers at most 120 months."),
+    gettext_noop(
+        "A certificate states your participation history (periods, units, months per scheme) as it stands today, signed by BHXH. Anyone can check its QR code, even without a network connection."
+    ),
+    gettext_noop(
+        "A screenshot of this page proves nothing. The certificate is the signed PDF: its QR code is checked on the An Sinh check page or offline."
+    ),
+    gettext_noop("Ask for a correction"),
+    gettext_noop("Back to my corrections"),
+    gettext_noop("Between the rural poverty line and 20 times the reference level."),
+    gettext_noop("Calculate"),
+    gettext_noop("Certificate number"),
+    gettext_noop("Certificate of %(day)s"),
+    gettext_noop("Choose what is wrong."),
+    gettext_noop("Chosen monthly income (đồng)"),
+    gettext_noop("Contribution (%(rate)s)"),
+    gettext_noop("Contribution calculators"),
+    gettext_noop("Correction %(case_id)s"),
+    gettext_noop("Correction of my contribution periods"),
+    gettext_noop("Deductions from an employee's salary"),
+    gettext_noop("Details"),
+    gettext_noop("Download the signed PDF"),
+    gettext_noop("Enter a month as YYYY-MM."),
+    gettext_noop("Enter the salary as a whole number of đồng."),
+    gettext_noop(
+        "Estimates from the rates in force today, with the legal source of every figure. Amounts in đồng."
+    ),
+    gettext_noop("Ethnic minority"),
+    gettext_noop("Evidence: payslips, contract, photos (PNG, JPEG or PDF)"),
+    gettext_noop("Figures used and their legal sources"),
+    gettext_noop("Filed"),
+    gettext_noop("For %(n)s months"),
+    gettext_noop("From month"),
+    gettext_noop("Household health insurance"),
+    gettext_noop("Household, per month"),
+    gettext_noop("Issue a certificate"),
+    gettext_noop("Issued on"),
+    gettext_noop("Left of the salary"),
+    gettext_noop("Member %(n)s"),
+    gettext_noop("Members of the household"),
+    gettext_noop("Monthly salary for contributions (đồng)"),
+    gettext_noop("Months"),
+    gettext_noop("Months missing, a wrong salary or unit, or contributions deducted but not paid"),
+    gettext_noop(
+        "Months missing, a wrong salary or unit, or contributions deducted from your pay but not paid: ask your unit to correct them. If it does not answer in time, or disagrees, your BHXH office decides."
+    ),
+    gettext_noop("Near-poor household"),
+    gettext_noop("No"),
+    gettext_noop("No unit has this code."),
+    gettext_noop("On-screen view — not a certificate"),
+    gettext_noop("Other participants"),
+    gettext_noop("Participant group"),
+    gettext_noop("Participation certificate"),
+    gettext_noop("Participation certificates"),
+    gettext_noop("Poor household"),
+    gettext_noop("QR code of participation certificate %(serial)s"),
+    gettext_noop("Reason"),
+    gettext_noop("Region I"),
+    gettext_noop("Region II"),
+    gettext_noop("Region III"),
+    gettext_noop("Region IV"),
+    gettext_noop("Result"),
+    gettext_noop(
+        "Revoke it if you gave it to the wrong party: its check will then answer that it is revoked."
+    ),
+    gettext_noop("Revoke this certificate"),
+    gettext_noop("Salary on the payslip (đồng)"),
+    gettext_noop("Signed, with a QR code anyone can check; as a PDF"),
+    gettext_noop("Some fields are missing or invalid."),
+    gettext_noop("State support"),
+    gettext_noop("The last month cannot be in the future."),
+    gettext_noop("The last month is before the first month."),
+    gettext_noop("The office decides by"),
+    gettext_noop("The state support is paid for at most %(months)s months."),
+    gettext_noop("The unit answers by"),
+    gettext_noop("The unit may see my name"),
+    gettext_noop(
+        "Revoke this certificate? From now on its check answers “revoked”; this cannot be undone."
+    ),
+    gettext_noop("This certificate is revoked: its check now answers “revoked”."),
+    gettext_noop("This field is required."),
+    gettext_noop("To month"),
+    gettext_noop("Too long: at most %(max)d characters."),
+    gettext_noop("Total deducted"),
+    gettext_noop("Unit code"),
+    gettext_noop("Voluntary BHXH, household BHYT, deductions from a salary"),
+    gettext_noop("Voluntary social insurance"),
+    gettext_noop("Wage region"),
+    gettext_noop("What is wrong"),
+    gettext_noop("Yes"),
+    gettext_noop("You have not asked for a correction yet."),
+    gettext_noop("You have not been issued a certificate yet."),
+    gettext_noop("You pay each month"),
+    gettext_noop(
+        "Your unit answers within 10 working days. It sees your name only if you allow it."
+    ),
+    gettext_noop("from %(day)s"),
+    gettext_noop("month"),
+    gettext_noop("revoked"),
 )
 
 # Used with tn("singular", count): the catalogue hands both forms (n = 1, n = 2).
@@ -330,4 +431,6 @@ def catalogue_for(language: str) -> dict[str, object]:
             "events": {str(code): str(name) for code, name in EventKind.choices},
             "attachments": {str(code): str(name) for code, name in AttachmentKind.choices},
             "fields": {code: str(name) for code, name in FIELD_LABELS.items()},
+            # Correction cases: the kinds of problem the form offers.
+            "problems": {str(code): str(name) for code, name in Problem.choices},
         }

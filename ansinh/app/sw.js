@@ -24,7 +24,7 @@ const OFFLINE_READS = { "/me/card": { whenLocked: true }, "/me/participation": {
 // API paths that need no token: the worker passes them through untouched.
 const PUBLIC = [
   /^\/auth\/recovery(\/|$)/, /^\/auth\/registration(\/|$)/, /^\/auth\/passkey\/options$/,
-  /^\/auth\/captcha$/, /^\/offices$/, /^\/cards\/verify$/,
+  /^\/auth\/captcha$/, /^\/offices$/, /^\/cards\/verify$/, /^\/calculators\/[\w-]+$/,
 ];
 // Sign-ins: the worker keeps the tokens they answer and hands the page none.
 const SIGN_INS = new Set(["/auth/login", "/auth/passkey"]);

@@ -78,3 +78,26 @@ def test_the_qr_svg_is_in_the_openapi_document(api):
 
     assert "qr_svg" in schema["required"]
     assert schema["properties"]["qr_svg"]["type"] == "string"
+
+
+def test_a_certificate_comes_with_its_qr_drawn_and_the_list_without(api, citizen):
+    """Issue 15: the app shows a certificate's QR as the card's, from ``qr_svg``; the list
+    leaves it out (null), so a long list draws none."""
+    token = api.login("0123456789", CITIZEN_PASSWORD)["access_token"]
+
+    issued = api.post("/me/certificates", {}, token=token).json()
+    one = api.get(f"/me/certificates/{issued['id']}", token=token).json()
+    listed = api.get("/me/certificates", token=token).json()["items"]
+
+    for body in (issued, one):
+        symbol = segno.make(body["payload"], error="m", micro=False)
+        expected = {
+            (row + QR_QUIET_ZONE, column + QR_QUIET_ZONE)
+            for row, line in enumerate(symbol.matrix)
+            for column, value in enumerate(line)
+            if value
+        }
+        assert _modules(body["qr_svg"]) == expected
+        assert "<script" not in body["qr_svg"]
+        assert re.search(rf"<title>[^<]*{issued['id']}</title>", body["qr_svg"])
+    assert [item["qr_svg"] for item in listed] == [None]

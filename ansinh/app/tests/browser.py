@@ -7,6 +7,7 @@ sees at each ``shot()``."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import io
 import json
 import os
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import zxingcpp
+from django.apps import apps
 from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import Browser, Page, Response, ViewportSize, expect
@@ -121,6 +123,13 @@ def issue_demo_card(person):
         valid_from=dt.date(today.year, 1, 1), valid_to=dt.date(today.year + 1, 12, 31),
         five_years_from=dt.date(2020, 1, 1), actor=Actor.command(),
     )  # fmt: skip
+
+
+def load_reference_data() -> None:
+    """A transactional test starts from empty tables: the dated rates, levels and calculator
+    parameters, loaded as their migrations do."""
+    for data in ("0002_reference_data", "0006_calculator_parameters"):
+        importlib.import_module(f"ansinh.contributions.migrations.{data}").load(apps, None)
 
 
 def decode_screen(page: Page, name: str) -> list[str]:

@@ -2,7 +2,9 @@
 Vietnamese, signed out (sign-in, with a wrong password's error; Cách 1's steps up to the code)
 and signed in (home, the card and its full-screen QR, participation and one scheme,
 notifications, the account, the password change with an error, the lock screen and the saved
-card behind it). No screen may have a "serious" or "critical" violation.
+card behind it), and issue 15's screens: the calculators (signed out: the list, an error, a
+result), correction cases (the list, the form with errors, a case) and certificates (the list,
+one with its on-screen QR). No screen may have a "serious" or "critical" violation.
 
 axe-core is the copy bundled in the pinned ``axe-playwright-python`` wheel, as for the portal
 (``ansinh/portal/tests/test_browser_axe.py``). ``ANSINH_SCREENSHOTS=/dir`` keeps each screen."""
@@ -15,7 +17,7 @@ from playwright.sync_api import Page, expect
 from ansinh.conftest import CITIZEN_PASSWORD
 from ansinh.portal.tests.pages import axe_problems
 
-from .browser import APP, issue_demo_card, open_app, shot, sign_in
+from .browser import APP, issue_demo_card, load_reference_data, open_app, shot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.smtp, pytest.mark.django_db(transaction=True)]
 
@@ -42,8 +44,11 @@ class Checker:
         )
 
 
-def test_no_app_screen_has_a_serious_or_critical_axe_violation(phone: Page, citizen, smtp_server):
+def test_no_app_screen_has_a_serious_or_critical_axe_violation(
+    phone: Page, citizen, unit, smtp_server
+):
     issue_demo_card(citizen.person)
+    load_reference_data()
     check = Checker(phone)
     with smtp_server.settings():
         # Signed out.
@@ -61,6 +66,20 @@ def test_no_app_screen_has_a_serious_or_critical_axe_violation(phone: Page, citi
         phone.get_by_role("button", name="Gửi", exact=True).tap()
         expect(phone.locator("#recovery-started")).to_be_visible()
         check("recovery-code")
+        # The calculators, signed out (issue 15).
+        phone.goto(APP + "#/may-tinh")
+        expect(phone.locator("#calc-ho-gia-dinh")).to_be_visible()
+        check("calculators")
+        phone.locator("#calc-tu-nguyen").tap()
+        phone.get_by_label("Mức thu nhập tháng chọn đóng (đồng)").fill("100")
+        phone.locator("main button[type=submit]").tap()
+        expect(phone.locator(".field.has-error")).to_be_visible()
+        check("calculator-voluntary-error")
+        phone.goto(APP + "#/may-tinh/ho-gia-dinh")
+        phone.get_by_label("Số thành viên hộ gia đình").fill("3")
+        phone.locator("main button[type=submit]").tap()
+        expect(phone.locator("#calc-result")).to_be_visible()
+        check("calculator-household")
 
         # Signed in.
         phone.goto(APP + "#/dang-nhap")
@@ -86,6 +105,28 @@ def test_no_app_screen_has_a_serious_or_critical_axe_violation(phone: Page, citi
         phone.locator('#tabs a[data-tab="account"]').tap()
         expect(phone.locator("#sign-out")).to_be_visible()
         check("account")
+        # Issue 15: correction cases and certificates.
+        phone.goto(APP + "#/dieu-chinh")
+        expect(phone.locator("#no-cases")).to_be_visible()
+        check("cases")
+        phone.locator("#new-case").tap()
+        case_form = phone.locator("#case-form")
+        case_form.locator("button[type=submit]").tap()
+        expect(case_form.locator(".has-error").first).to_be_visible()
+        check("case-new-error")
+        case_form.get_by_label("Mã đơn vị").fill("TA01234")
+        case_form.locator("#f-from_month").fill("2026-01")
+        case_form.locator("#f-to_month").fill("2026-02")
+        case_form.locator("#f-problem-missing_months").check()
+        case_form.locator("button[type=submit]").tap()
+        expect(phone.locator("#case")).to_be_visible()
+        check("case")
+        phone.goto(APP + "#/giay-chung-nhan")
+        expect(phone.locator('[data-field="no_certificates"]')).to_be_visible()
+        check("certificates")
+        phone.locator("#certificate-issue button[type=submit]").tap()
+        expect(phone.locator("#certificate-qr img")).to_be_visible()
+        check("certificate")
         phone.goto(APP + "#/doi-mat-khau")
         form = phone.locator("#password-change")
         form.locator("button[type=submit]").tap()
@@ -102,5 +143,5 @@ def test_no_app_screen_has_a_serious_or_critical_axe_violation(phone: Page, citi
         expect(phone.locator("#qr img")).to_be_visible()
         check("card-locked")
 
-    assert len(check.checked) == 14
+    assert len(check.checked) == 22
     check.assert_clean()

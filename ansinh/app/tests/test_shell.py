@@ -196,6 +196,8 @@ def test_the_catalogue_answers_per_language(client):
     assert vi["plurals"]["%(count)d year"] == ["%(count)d năm", "%(count)d năm"]
     assert en["plurals"]["%(count)d year"] == ["%(count)d year", "%(count)d years"]
     assert vi["groups"]["DN"] and vi["levels"]["4"] and vi["schemes"]["BHTNLD_BNN"]
+    assert vi["problems"]["deducted_not_paid"] == "Đã trừ lương nhưng đơn vị chưa đóng"
+    assert en["problems"]["wrong_unit"] == "Wrong unit"
     assert client.get("/app/i18n/fr.json").status_code == 404
 
 

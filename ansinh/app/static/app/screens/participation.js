@@ -3,7 +3,7 @@
 // unpaid months and the unit that owes them. Kept on the phone for offline reading.
 import { ApiError, api } from "../api.js";
 import { duration, label, moment, money, month, t } from "../i18n.js";
-import { errorText, facts, h, show } from "../ui.js";
+import { errorText, facts, h, linkButton, show } from "../ui.js";
 
 const SCHEMES = ["BHXH", "BHYT", "BHTN", "BHTNLD_BNN"];
 const SHORT = { BHXH: "BHXH", BHYT: "BHYT", BHTN: "BHTN", BHTNLD_BNN: "BHTNLĐ-BNN" };
@@ -84,5 +84,9 @@ export async function render(ctx) {
       ? h("ul", { class: "periods", dataset: { list: "periods" } }, periods.map(period))
       : h("p", { dataset: { field: "no_periods" } }, t("No participation has been reported for this scheme.")),
     owed(data.periods),
+    // As the portal's participation page: the signed certificate, and asking for a correction.
+    kept ? null : h("section", { class: "actions" },
+      linkButton(t("Participation certificates"), "#/giay-chung-nhan", { dataset: { action: "certificates" } }),
+      linkButton(t("Ask for a correction"), "#/dieu-chinh/moi", { dataset: { action: "correction" } })),
   );
 }

@@ -170,5 +170,6 @@ export function render(ctx) {
     form,
     h("p", {}, forgot),
     h("p", { class: "center" }, linkButton(t("No account yet? Register (form 01/ĐK-GD)"), "#/dang-ky", { id: "register" })),
+    h("p", { class: "center" }, linkButton(t("Contribution calculators"), "#/may-tinh", { id: "calculators" })),
   );
 }
