@@ -39,7 +39,6 @@ from .signing import KID_RE, SERIAL_RE, Claims, Reason, b64decode, b64encode
 
 FORMAT: Literal["ASR1"] = "ASR1"
 CERTIFICATE_FORMAT: Literal["ASCR1"] = "ASCR1"
-FORMATS = frozenset({FORMAT, CERTIFICATE_FORMAT})
 TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", re.ASCII)
 MAX_BODY = 64 * 1024 * 1024  # far above any real list; a bound for what a file may hold
 ENVELOPE = frozenset({"format", "kid", "body", "signature"})
@@ -47,7 +46,14 @@ BODY = frozenset({"v", "issued_at", "next_update", "serials"})
 
 
 class Envelope(TypedDict):
-    format: Literal["ASR1", "ASCR1"]
+    format: Literal["ASR1"]
+    kid: str
+    body: str
+    signature: str
+
+
+class CertificateEnvelope(TypedDict):
+    format: Literal["ASCR1"]
     kid: str
     body: str
     signature: str
@@ -105,19 +111,26 @@ def encode_body(revocations: RevocationList) -> str:
     return b64encode(text.encode("ascii"))
 
 
-def sign(
-    revocations: RevocationList,
-    *,
-    kid: str,
-    private_key: Ed25519PrivateKey,
-    form: Literal["ASR1", "ASCR1"] = FORMAT,
-) -> Envelope:
-    """Sign a list of revoked cards (``form`` ``ASR1``) or certificates (``ASCR1``)."""
-    if not KID_RE.fullmatch(kid) or form not in FORMATS:
-        raise ValueError("invalid key id or format")
+def _signature(revocations: RevocationList, form: str, kid: str, key: Ed25519PrivateKey) -> str:
+    if not KID_RE.fullmatch(kid):
+        raise ValueError("invalid key id")
+    return b64encode(key.sign(f"{form}.{kid}.{encode_body(revocations)}".encode("ascii")))
+
+
+def sign(revocations: RevocationList, *, kid: str, private_key: Ed25519PrivateKey) -> Envelope:
+    """Sign a list of revoked cards (``ASR1``)."""
+    signature = _signature(revocations, FORMAT, kid, private_key)
     body = encode_body(revocations)
-    signature = private_key.sign(f"{form}.{kid}.{body}".encode("ascii"))
-    return {"format": form, "kid": kid, "body": body, "signature": b64encode(signature)}
+    return {"format": FORMAT, "kid": kid, "body": body, "signature": signature}
+
+
+def sign_certificates(
+    revocations: RevocationList, *, kid: str, private_key: Ed25519PrivateKey
+) -> CertificateEnvelope:
+    """Sign a list of revoked participation certificates (``ASCR1``)."""
+    signature = _signature(revocations, CERTIFICATE_FORMAT, kid, private_key)
+    body = encode_body(revocations)
+    return {"format": CERTIFICATE_FORMAT, "kid": kid, "body": body, "signature": signature}
 
 
 def load(

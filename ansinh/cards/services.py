@@ -239,7 +239,7 @@ def sign_certificate(claims: certificates.CertificateClaims) -> str:
 
 def certificate_revocation_list(
     serials: frozenset[str], *, now: dt.datetime
-) -> revocations.Envelope:
+) -> revocations.CertificateEnvelope:
     """The signed list of revoked participation certificates (``ASCR1``, same design as the
     cards' list), with the active card key; ``serials`` come from the certificate register."""
     content = revocations.RevocationList(
@@ -248,9 +248,6 @@ def certificate_revocation_list(
         serials=serials,
     )
     ring, _public = _keys()
-    return revocations.sign(
-        content,
-        kid=ring.active,
-        private_key=ring.private[ring.active],
-        form=revocations.CERTIFICATE_FORMAT,
+    return revocations.sign_certificates(
+        content, kid=ring.active, private_key=ring.private[ring.active]
     )

@@ -163,7 +163,7 @@ def verify_certificate(*, payload: str, actor: Actor) -> fmt.CertificateVerdict:
     return fmt.verify(payload, public_keys=cards.public_keys(), revoked=_online)
 
 
-def signed_revocation_list(*, actor: Actor) -> revocations.Envelope:
+def signed_revocation_list(*, actor: Actor) -> revocations.CertificateEnvelope:
     """``GET /certificates/revocations``: every revoked certificate's serial (a certificate
     does not expire, so none leaves the list), signed with the active card key; limited per
     client address like the cards' list (``CARD_REVOCATIONS_RATE``, its own bucket)."""
@@ -181,6 +181,4 @@ def signed_revocation_list(*, actor: Actor) -> revocations.Envelope:
     serials = ParticipationCertificate.objects.filter(revoked_at__isnull=False).values_list(
         "public_id", flat=True
     )
-    return cards.certificate_revocation_list(
-        frozenset(serial.hex for serial in serials), now=now
-    )
+    return cards.certificate_revocation_list(frozenset(serial.hex for serial in serials), now=now)
