@@ -3,8 +3,8 @@ docs/contributions.md), signed with the e-BHYT card keys (same key ids, same rot
 
     ASC1.<kid>.<body>.<signature>
 
-* ``ASC1``: format and version; a card payload (``AS1.``) and the revocation lists (``ASR1.``, ``ASCR1.``)
-  are signed over other texts, so no signature of one is ever accepted as another;
+* ``ASC1``: format and version; a card payload (``AS1.``) and the revocation lists (``ASR1.``,
+  ``ASCR1.``) are signed over other texts, so no signature of one is ever accepted as another;
 * ``body``: base64url without padding of the canonical UTF-8 JSON (keys sorted, no spaces)
   ``{"v": 1, "serial", "bhxh", "name", "dob", "issued", "months", "digest"}`` where ``serial``
   (32 lowercase hex digits) names the certificate (so it can be revoked), ``months`` the total
