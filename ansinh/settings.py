@@ -536,8 +536,10 @@ CARD_VERIFY_RATE = ENV.get("CARD_VERIFY_RATE", "60/m")
 # The public card check by printed details (portal "Tra cứu thẻ BHYT"): misses per card number,
 # from any address (cards/verification.py), so a name or date of birth cannot be guessed.
 CARD_LOOKUP_MISS_RATE = ENV.get("CARD_LOOKUP_MISS_RATE", "10/h")
-# The signed list of revoked cards (GET /api/v1/cards/revocations): clinics fetch a new one by
-# its "next_update", this long after it was made; the offline verifier refuses an older list.
+# The signed lists of revoked cards (GET /api/v1/cards/revocations) and of revoked participation
+# certificates (GET /api/v1/certificates/revocations), each rate limited on its own: verifiers
+# fetch a new one by its "next_update", this long after it was made; the offline verifiers
+# refuse an older list.
 CARD_REVOCATIONS_NEXT_UPDATE_SECONDS = env_int("CARD_REVOCATIONS_NEXT_UPDATE_SECONDS", 24 * 3600)
 CARD_REVOCATIONS_RATE = ENV.get("CARD_REVOCATIONS_RATE", "30/h")
 

@@ -1,6 +1,7 @@
 """``/me/certificates``: the citizen's signed participation certificates (issue 15 §3), as
 JSON and PDF, revocable; ``/certificates/verify``: the public online check of a certificate's
-QR payload (offline: ``ansinh.cards.certificates`` with the exported public keys)."""
+QR payload; ``/certificates/revocations``: the signed list of revoked certificates for the
+offline check (``ansinh certificate verify`` with the exported public keys and that list)."""
 
 from __future__ import annotations
 
@@ -148,3 +149,22 @@ def verify_certificate(request: HttpRequest, payload: VerifyIn) -> VerifyOut:
             digest=claims.digest,
         ),
     )
+
+
+class CertificateRevocationListOut(Schema):
+    format: Literal["ASCR1"]
+    kid: str
+    body: str = Field(description="base64url of the JSON list (docs/contributions.md)")
+    signature: str = Field(description="Ed25519 over ASCR1.<kid>.<body>, base64url")
+
+
+@public_router.get(
+    "/revocations", response={200: CertificateRevocationListOut, 429: ErrorOut}, auth=None
+)
+def certificate_revocations(request: HttpRequest) -> CertificateRevocationListOut:
+    """The signed list of revoked certificates, for offline verification: check ``signature``
+    with the published public key ``kid``, then read ``body`` (``issued_at``, ``next_update``:
+    fetch a new list by then, ``serials``: the revoked certificates). Same design as
+    ``GET /cards/revocations``, under its own format ``ASCR1``: docs/contributions.md."""
+    actor = Actor.from_request(request, Channel.API)
+    return CertificateRevocationListOut(**certificates.signed_revocation_list(actor=actor))

@@ -82,6 +82,7 @@ OPERATION_IDS: dict[str, str] = {
     "certificate_routes.get_certificate": "getCertificate",
     "certificate_routes.revoke_certificate": "revokeCertificate",
     "certificate_routes.verify_certificate": "verifyCertificate",
+    "certificate_routes.certificate_revocations": "listCertificateRevocations",
     # /calculators (public)
     "calculator_routes.voluntary_bhxh": "calculateVoluntaryBhxh",
     "calculator_routes.household_bhyt": "calculateHouseholdBhyt",

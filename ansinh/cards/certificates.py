@@ -3,8 +3,8 @@ docs/contributions.md), signed with the e-BHYT card keys (same key ids, same rot
 
     ASC1.<kid>.<body>.<signature>
 
-* ``ASC1``: format and version; a card payload (``AS1.``) and the revocation list (``ASR1.``)
-  are signed over other texts, so no signature of one is ever accepted as another;
+* ``ASC1``: format and version; a card payload (``AS1.``) and the revocation lists (``ASR1.``,
+  ``ASCR1.``) are signed over other texts, so no signature of one is ever accepted as another;
 * ``body``: base64url without padding of the canonical UTF-8 JSON (keys sorted, no spaces)
   ``{"v": 1, "serial", "bhxh", "name", "dob", "issued", "months", "digest"}`` where ``serial``
   (32 lowercase hex digits) names the certificate (so it can be revoked), ``months`` the total
@@ -12,7 +12,9 @@ docs/contributions.md), signed with the e-BHYT card keys (same key ids, same rot
   of the canonical JSON of the full history the certificate states (``document_digest``);
 * ``signature``: base64url of the Ed25519 signature of the ASCII text ``ASC1.<kid>.<body>``.
 
-No Django here: anyone verifies a certificate offline with the exported public keys.
+No Django here: anyone verifies a certificate offline with the exported public keys, and its
+revocation with the signed list of revoked certificates (``revocations``, format ``ASCR1``:
+``verify(revoked=RevocationList.check_certificate)``, as ``ansinh certificate verify`` does).
 """
 
 from __future__ import annotations

@@ -14,6 +14,12 @@ ids, same rotation), over a text that no card payload can be (``ASR1.`` instead 
 ``{"v": 1, "issued_at": "YYYY-MM-DDTHH:MM:SSZ", "next_update": "…Z", "serials": [sorted hex]}``
 and ``signature`` the Ed25519 signature of the ASCII text ``ASR1.<kid>.<body>``.
 
+The revoked participation certificates (``certificates``) have a list of the same design under
+its own format, ``ASCR1`` (signed over ``ASCR1.<kid>.<body>``, a text no card payload, card list
+or certificate payload can be), so that neither list can be taken for the other and the card
+list's format stays as it was; its ``serials`` are the certificates' serials, and since a
+certificate does not expire, it names every revoked certificate.
+
 Like ``signing``, no Django here: the offline verifier and a clinic's own code follow it exactly.
 """
 
@@ -28,9 +34,11 @@ from typing import Any, Literal, TypedDict
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from .certificates import CertificateClaims
 from .signing import KID_RE, SERIAL_RE, Claims, Reason, b64decode, b64encode
 
 FORMAT: Literal["ASR1"] = "ASR1"
+CERTIFICATE_FORMAT: Literal["ASCR1"] = "ASCR1"
 TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", re.ASCII)
 MAX_BODY = 64 * 1024 * 1024  # far above any real list; a bound for what a file may hold
 ENVELOPE = frozenset({"format", "kid", "body", "signature"})
@@ -39,6 +47,13 @@ BODY = frozenset({"v", "issued_at", "next_update", "serials"})
 
 class Envelope(TypedDict):
     format: Literal["ASR1"]
+    kid: str
+    body: str
+    signature: str
+
+
+class CertificateEnvelope(TypedDict):
+    format: Literal["ASCR1"]
     kid: str
     body: str
     signature: str
@@ -85,36 +100,61 @@ class RevocationList:
             return Reason.REVOCATION_UNKNOWN
         return Reason.REVOKED if claims.serial in self.serials else None
 
+    def check_certificate(self, claims: CertificateClaims) -> str | None:
+        """For ``certificates.verify(revoked=…)`` with a certificate list (``ASCR1``):
+        ``revoked`` when the list names the certificate's serial."""
+        return Reason.REVOKED if claims.serial in self.serials else None
+
 
 def encode_body(revocations: RevocationList) -> str:
     text = json.dumps(revocations.as_json(), sort_keys=True, separators=(",", ":"))
     return b64encode(text.encode("ascii"))
 
 
-def sign(revocations: RevocationList, *, kid: str, private_key: Ed25519PrivateKey) -> Envelope:
+def _signature(revocations: RevocationList, form: str, kid: str, key: Ed25519PrivateKey) -> str:
     if not KID_RE.fullmatch(kid):
         raise ValueError("invalid key id")
+    return b64encode(key.sign(f"{form}.{kid}.{encode_body(revocations)}".encode("ascii")))
+
+
+def sign(revocations: RevocationList, *, kid: str, private_key: Ed25519PrivateKey) -> Envelope:
+    """Sign a list of revoked cards (``ASR1``)."""
+    signature = _signature(revocations, FORMAT, kid, private_key)
     body = encode_body(revocations)
-    signature = private_key.sign(f"{FORMAT}.{kid}.{body}".encode("ascii"))
-    return {"format": FORMAT, "kid": kid, "body": body, "signature": b64encode(signature)}
+    return {"format": FORMAT, "kid": kid, "body": body, "signature": signature}
 
 
-def load(envelope: Any, *, public_keys: dict[str, Ed25519PublicKey]) -> RevocationList:
-    """Check a list's form, key id and signature and return its content; anything else raises
-    ``RevocationListError`` (a list that fails here is never partly used)."""
+def sign_certificates(
+    revocations: RevocationList, *, kid: str, private_key: Ed25519PrivateKey
+) -> CertificateEnvelope:
+    """Sign a list of revoked participation certificates (``ASCR1``)."""
+    signature = _signature(revocations, CERTIFICATE_FORMAT, kid, private_key)
+    body = encode_body(revocations)
+    return {"format": CERTIFICATE_FORMAT, "kid": kid, "body": body, "signature": signature}
+
+
+def load(
+    envelope: Any,
+    *,
+    public_keys: dict[str, Ed25519PublicKey],
+    form: Literal["ASR1", "ASCR1"] = FORMAT,
+) -> RevocationList:
+    """Check a list's form (``form``: cards by default, ``ASCR1`` for certificates), key id
+    and signature and return its content; anything else raises ``RevocationListError`` (a list
+    that fails here is never partly used)."""
     try:
         if not isinstance(envelope, dict) or set(envelope) != ENVELOPE:
             raise ValueError("not a revocation list")
         kid, body = envelope["kid"], envelope["body"]
-        if envelope["format"] != FORMAT or not isinstance(kid, str) or not KID_RE.fullmatch(kid):
-            raise ValueError("not a revocation list")
+        if envelope["format"] != form or not isinstance(kid, str) or not KID_RE.fullmatch(kid):
+            raise ValueError(f"not a {form} revocation list")
         if not isinstance(body, str) or len(body) > MAX_BODY:
             raise ValueError("bad body")
         signature = envelope["signature"]
         signature = b64decode(signature) if isinstance(signature, str) else b""
         if len(signature) != 64:
             raise ValueError("bad signature length")
-        signed = f"{FORMAT}.{kid}.{body}".encode("ascii")
+        signed = f"{form}.{kid}.{body}".encode("ascii")
     except (ValueError, UnicodeEncodeError) as exc:
         raise RevocationListError(f"not a revocation list ({exc})") from exc
     key = public_keys.get(kid)

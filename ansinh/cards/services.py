@@ -235,3 +235,19 @@ def sign_certificate(claims: certificates.CertificateClaims) -> str:
     key: one key infrastructure for cards, revocation lists and certificates."""
     ring, _public = _keys()
     return certificates.sign(claims, kid=ring.active, private_key=ring.private[ring.active])
+
+
+def certificate_revocation_list(
+    serials: frozenset[str], *, now: dt.datetime
+) -> revocations.CertificateEnvelope:
+    """The signed list of revoked participation certificates (``ASCR1``, same design as the
+    cards' list), with the active card key; ``serials`` come from the certificate register."""
+    content = revocations.RevocationList(
+        issued_at=now,
+        next_update=now + dt.timedelta(seconds=settings.CARD_REVOCATIONS_NEXT_UPDATE_SECONDS),
+        serials=serials,
+    )
+    ring, _public = _keys()
+    return revocations.sign_certificates(
+        content, kid=ring.active, private_key=ring.private[ring.active]
+    )

@@ -4,8 +4,10 @@ A citizen issues a certificate of their own history as it stands: per scheme the
 and months (``participation.build_document``), with their identity. The exact JSON text is
 kept; the QR payload (``ansinh.cards.certificates``, signed with the card keys) carries the
 total months per scheme and the SHA-256 of that text, so the PDF's QR, or the JSON with its
-payload, is verified offline with the public keys alone. Revoking is online: the verify page
-and ``POST /certificates/verify`` say "revoked" for a revoked (or unknown) certificate.
+payload, is verified offline with the public keys alone. Once revoked, the verify page and
+``POST /certificates/verify`` say "revoked" for it (and for an unknown one), and the signed list
+of revoked certificates (``GET /certificates/revocations``, ``ASCR1``) names its serial, so an
+offline verifier that syncs the list refuses it too (``ansinh certificate verify``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ansinh.audit.services import record
 from ansinh.cards import certificates as fmt
+from ansinh.cards import revocations
 from ansinh.cards import services as cards
 from ansinh.cards.signing import Reason
 from ansinh.lib import ratelimit
@@ -158,3 +161,24 @@ def verify_certificate(*, payload: str, actor: Actor) -> fmt.CertificateVerdict:
             "too_many_requests", _("Too many requests. Try again later."), retry_after=wait
         )
     return fmt.verify(payload, public_keys=cards.public_keys(), revoked=_online)
+
+
+def signed_revocation_list(*, actor: Actor) -> revocations.CertificateEnvelope:
+    """``GET /certificates/revocations``: every revoked certificate's serial (a certificate
+    does not expire, so none leaves the list), signed with the active card key; limited per
+    client address like the cards' list (``CARD_REVOCATIONS_RATE``, its own bucket)."""
+    wait = ratelimit.hit(
+        actor,
+        group="certificates.revocations",
+        key=actor.ip_key,
+        rate=settings.CARD_REVOCATIONS_RATE,
+    )
+    if wait:
+        raise Throttled(
+            "too_many_requests", _("Too many requests. Try again later."), retry_after=wait
+        )
+    now = timezone.now().replace(microsecond=0)
+    serials = ParticipationCertificate.objects.filter(revoked_at__isnull=False).values_list(
+        "public_id", flat=True
+    )
+    return cards.certificate_revocation_list(frozenset(serial.hex for serial in serials), now=now)
