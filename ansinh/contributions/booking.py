@@ -110,9 +110,9 @@ def book_partial_month(*, unit: Unit, month: dt.date, amount: int) -> tuple[set[
         booked_rows = ContributionMonth.objects.filter(unit=unit, month=month).filter(
             Q(paid=True) | ~Q(paid_funds=0)
         )
-        changed = set(booked_rows.values_list("person_id", flat=True).order_by().distinct())
+        unbooked = set(booked_rows.values_list("person_id", flat=True).order_by().distinct())
         booked_rows.update(paid=False, paid_funds=0)
-        return changed, False
+        return unbooked, False
     booked = plan(unit=unit, month=month, amount=amount)
     current = {
         pk: (paid, paid_funds, person_id, schemes)
