@@ -32,7 +32,8 @@ def test_the_api_docs_page_renders_the_operations_from_our_own_origin(
     response = page.goto("/api/v1/docs")
     assert response is not None and response.status == 200
 
-    expect(page.locator(".opblock[id$='-login']")).to_be_visible()
+    # The page builds itself from /openapi.json: give a loaded machine time to serve it.
+    expect(page.locator(".opblock[id$='-login']")).to_be_visible(timeout=20_000)
     expect(page.locator(".opblock[id$='-getParticipation']")).to_be_visible()
     assert page.locator(".opblock").count() > 30
     assert not refused, refused
