@@ -462,9 +462,11 @@ WORKER_THREADS = env_int("WORKER_THREADS", 4)
 # looks at the queue every TASK_WORKER_INTERVAL seconds, the fallback for a notification lost
 # while it reconnects and for retries whose time has come (each poll is one indexed query).
 # Without the wakeup the poll was most of an OTP email's wait (issue 16): 0.25 s then, 1 s on
-# PostgreSQL now. TASK_WAKEUP=0 turns the LISTEN off (e.g. behind a pooler in transaction mode,
-# which does not forward notifications: docs/scaling.md).
+# PostgreSQL now. A pooler in transaction mode does not forward notifications: then give the
+# listening connection (one per `ansinh worker` process) PostgreSQL's own address in
+# TASK_WAKEUP_DATABASE_URL (docs/scaling.md), or turn the LISTEN off with TASK_WAKEUP=0.
 TASK_WAKEUP = env_bool("TASK_WAKEUP", default=True)
+TASK_WAKEUP_DATABASE_URL = ENV.get("TASK_WAKEUP_DATABASE_URL", "").strip()
 TASK_WORKER_INTERVAL = max(
     0.0,
     float(

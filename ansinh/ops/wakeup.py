@@ -84,10 +84,9 @@ def start_listener(
 
     def loop() -> None:
         while not stop.is_set():
-            wrapper = connections.create_connection(alias)
+            raw: Any = None
             try:
-                wrapper.ensure_connection()
-                raw: Any = wrapper.connection  # psycopg.Connection, autocommit
+                raw = _connect(alias)
                 raw.execute(f"LISTEN {CHANNEL}")
                 wakeup.notify_all()
                 while not stop.is_set():
@@ -97,14 +96,26 @@ def start_listener(
                 logger.exception("task wakeup listener failed; polling until it reconnects")
                 stop.wait(RECONNECT_SECONDS)
             finally:
-                try:
-                    wrapper.close()
-                except Exception:  # noqa: S110 - the connection is gone either way
-                    pass
+                if raw is not None:
+                    raw.close()
 
     thread = threading.Thread(target=loop, name="ansinh-task-listener", daemon=True)
     thread.start()
     return thread
+
+
+def _connect(alias: str) -> Any:
+    """A new autocommit psycopg connection for ``LISTEN``: to ``TASK_WAKEUP_DATABASE_URL`` when
+    set (PostgreSQL itself, when the application's connections go through a pooler in
+    transaction mode, which does not forward notifications), else as ``alias`` connects."""
+    if settings.TASK_WAKEUP_DATABASE_URL:
+        import psycopg
+
+        return psycopg.connect(settings.TASK_WAKEUP_DATABASE_URL, autocommit=True)
+    wrapper = connections.create_connection(alias)
+    raw = wrapper.get_new_connection(wrapper.get_connection_params())
+    raw.autocommit = True
+    return raw
 
 
 def wake_on_enqueue(wakeup: Wakeup) -> Callable[[], None]:

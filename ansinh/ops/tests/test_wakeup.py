@@ -130,6 +130,25 @@ def test_a_queued_task_wakes_an_idle_worker_process_long_before_its_poll(start_w
 
 @pytest.mark.services
 @DB_TASKS
+def test_the_listening_connection_can_go_elsewhere_than_the_pooled_ones(start_worker):
+    """``TASK_WAKEUP_DATABASE_URL``: PostgreSQL itself, when the others go through PgBouncer
+    in transaction mode (here: the same server under another URL spelling)."""
+    db = connection.settings_dict
+    start_worker(
+        TASK_WAKEUP_DATABASE_URL=f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}"
+        f"/{db['NAME']}?application_name=ansinh-listener"
+    )
+    assert _sessions(f"LISTEN {CHANNEL}") == 1
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT query FROM pg_stat_activity WHERE application_name = 'ansinh-listener'"
+        )
+        assert cursor.fetchall() == [(f"LISTEN {CHANNEL}",)]
+    assert _picked_up_after(noop.enqueue("elsewhere").id, timeout=LONG_POLL / 2) < 1.0
+
+
+@pytest.mark.services
+@DB_TASKS
 def test_a_burst_of_tasks_runs_each_once_on_several_woken_threads(start_worker):
     start_worker()
     results = [noop.enqueue(f"burst-{i}") for i in range(20)]
