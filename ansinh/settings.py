@@ -452,15 +452,28 @@ EMAIL_RETRY_BASE_SECONDS = env_int("EMAIL_RETRY_BASE_SECONDS", 30)
 
 # --- Background tasks (django-tasks + django-tasks-db) ---------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-# Seconds an idle `ansinh worker` sleeps before it looks at the queue again: the longest a task
-# enqueued into an empty queue waits to start. OTP emails must be out within 2 s (DESIGN §8,
-# bench/recovery.py); django-tasks-db's 1 s spent half of that. Each poll is one indexed query.
 # A task still "running" after this long lost its worker (killed, machine gone): run it again.
 # Our tasks take seconds (an SMTP attempt times out after SMTP_TIMEOUT); codes live 5 min.
 TASK_STUCK_SECONDS = env_int("TASK_STUCK_SECONDS", 120)
 # Worker loops per `ansinh worker` process (threads: tasks mostly wait on PostgreSQL and SMTP).
 WORKER_THREADS = env_int("WORKER_THREADS", 4)
-TASK_WORKER_INTERVAL = max(0.0, float(ENV.get("TASK_WORKER_INTERVAL", "").strip() or 0.25))
+# An idle worker is woken when a task is queued (on PostgreSQL a trigger's NOTIFY and the
+# worker's LISTEN; in `ansinh run` the commit that queued it: ansinh/ops/wakeup.py), and it also
+# looks at the queue every TASK_WORKER_INTERVAL seconds, the fallback for a notification lost
+# while it reconnects and for retries whose time has come (each poll is one indexed query).
+# Without the wakeup the poll was most of an OTP email's wait (issue 16): 0.25 s then, 1 s on
+# PostgreSQL now. A pooler in transaction mode does not forward notifications: then give the
+# listening connection (one per `ansinh worker` process) PostgreSQL's own address in
+# TASK_WAKEUP_DATABASE_URL (docs/scaling.md), or turn the LISTEN off with TASK_WAKEUP=0.
+TASK_WAKEUP = env_bool("TASK_WAKEUP", default=True)
+TASK_WAKEUP_DATABASE_URL = ENV.get("TASK_WAKEUP_DATABASE_URL", "").strip()
+TASK_WORKER_INTERVAL = max(
+    0.0,
+    float(
+        ENV.get("TASK_WORKER_INTERVAL", "").strip()
+        or (1.0 if TASK_WAKEUP and DATABASES["default"]["ENGINE"].endswith("postgresql") else 0.25)
+    ),
+)
 
 # --- Web servers (`ansinh serve`: gunicorn processes running waitress; `ansinh run`: waitress) ---
 WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 2)  # worker processes

@@ -1,7 +1,8 @@
 """Password recovery under load (DESIGN §8): K concurrent recoveries against the production
 profile, timed from each request to the moment the SMTP server accepts its OTP email.
 
-Goal: every OTP email accepted by the SMTP server, p95 ≤ 2 s after the request.
+Goal: every OTP email accepted by the SMTP server, p95 ≤ 1 s after the request (issue 16;
+DESIGN §8 asked for 2 s).
 
 The bench starts a fresh production stack (``harness.ProductionStack``: its own PostgreSQL
 database and Redis db, an SMTP server in this process, ``ansinh serve`` and ``ansinh worker``),
@@ -38,7 +39,8 @@ from pathlib import Path
 import harness
 from harness import Accepted, BenchError, ProductionStack, Report, Spread, percentile, step
 
-GOAL_P95_SECONDS = 2.0
+# DESIGN §8 asked for 2 s; issue 16 raised the goal to 1 s at 100 recoveries/s offered.
+GOAL_P95_SECONDS = 1.0
 RECOVERY_PATH = "/api/v1/auth/recovery"
 # The worker task that issues the code, as django-tasks-db records it.
 ISSUE_CODE_TASK = "ansinh.recovery.services.issue_code"
@@ -106,6 +108,13 @@ class Round:
         return len(self.sent) / span
 
     @property
+    def offered_rate(self) -> float:
+        """Requests started per second, from the first to the last."""
+        starts = [s.started for s in self.sent]
+        span = max(starts) - min(starts)
+        return (len(starts) - 1) / span if span > 0 else math.inf
+
+    @property
     def email_rate(self) -> float:
         """Accepted OTP emails per second, from the first request to the last email."""
         if not self.accepted:
@@ -170,12 +179,29 @@ def cpu_seconds(stack: ProductionStack) -> dict[str, float]:
 
 
 def run_round(
-    stack: ProductionStack, persons: Sequence[Person], *, concurrency: int, timeout: float
+    stack: ProductionStack,
+    persons: Sequence[Person],
+    *,
+    concurrency: int,
+    timeout: float,
+    rate: float | None = None,
 ) -> Round:
+    """Send one recovery per person with at most ``concurrency`` in flight: as fast as they
+    answer (a closed loop), or, with ``rate``, the i-th at ``i / rate`` seconds after the first
+    (an open loop offering ``rate`` recoveries per second; a request whose turn comes while
+    ``concurrency`` are in flight starts late, which ``Round.offered_rate`` shows)."""
     cpu_before = cpu_seconds(stack)
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="client")
+    start = time.monotonic() + 0.05
+
+    def send(numbered: tuple[int, Person]) -> Sent:
+        number, person = numbered
+        if rate:
+            time.sleep(max(0.0, start + number / rate - time.monotonic()))
+        return request_recovery(stack.base_url, person)
+
     try:
-        sent = list(pool.map(lambda p: request_recovery(stack.base_url, p), persons))
+        sent = list(pool.map(send, enumerate(persons)))
     finally:  # on Ctrl-C, only the requests already in flight finish
         pool.shutdown(cancel_futures=True)
     statuses = sorted({s.status for s in sent})
@@ -250,6 +276,7 @@ def figures(round_: Round) -> dict[str, float]:
         "HTTP 202 p50 (s)": percentile(http, 50),
         "HTTP 202 p95 (s)": percentile(http, 95),
         "HTTP 202 max (s)": max(http),
+        "requests started per s (offered)": round_.offered_rate,
         "requests answered per s": round_.request_rate,
         "OTP emails accepted per s": round_.email_rate,
         "web server CPU per recovery (ms)": 1000 * round_.cpu["web"] / len(round_.sent),
@@ -362,7 +389,11 @@ def build_report(
             ["parameter", "value"],
             [
                 ["recoveries per repetition (K)", args.requests],
-                ["requests in flight (C)", args.concurrency],
+                [
+                    "requests in flight (C)",
+                    f"at most {args.concurrency}" if args.rate else args.concurrency,
+                ],
+                ["offered rate", f"{args.rate:g} recoveries/s" if args.rate else "closed loop"],
                 ["repetitions (R), each with other persons", args.repetitions],
                 ["warm-up recoveries (not measured)", args.warmup],
                 ["web server", f"1 × `ansinh serve`, WEB_CONCURRENCY={args.web_threads} threads"],
@@ -410,6 +441,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-k", "--requests", type=int, default=200, help="recoveries per repetition")
     parser.add_argument("-c", "--concurrency", type=int, default=20, help="requests in flight")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="offer this many recoveries per second (an open loop, at most C in flight; "
+        "default: a closed loop of C in flight)",
+    )
     parser.add_argument("-r", "--repetitions", type=int, default=3)
     parser.add_argument(
         "--warmup", type=int, default=None, help="unmeasured recoveries first (default: C)"
@@ -481,10 +519,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             for i in range(args.repetitions)
         ]
         with step(f"warm-up: {args.warmup} recoveries"):
-            run_round(stack, batches[0], concurrency=args.concurrency, timeout=args.timeout)
+            run_round(
+                stack,
+                batches[0],
+                concurrency=args.concurrency,
+                timeout=args.timeout,
+                rate=args.rate,
+            )
         for number, batch in enumerate(batches[1:], start=1):
             with step(f"repetition {number}/{args.repetitions}: {len(batch)} recoveries"):
-                round_ = run_round(stack, batch, concurrency=args.concurrency, timeout=args.timeout)
+                round_ = run_round(
+                    stack, batch, concurrency=args.concurrency, timeout=args.timeout, rate=args.rate
+                )
             rounds.append(round_)
             otp = round_.email_seconds
             print(

@@ -287,10 +287,15 @@ def run_recovery(args: argparse.Namespace, stack: ProductionStack, results: Resu
         persons[args.recovery_concurrency + i * args.recovery_requests :][: args.recovery_requests]
         for i in range(args.repeat)
     ]
-    recovery.run_round(stack, batches[0], concurrency=args.recovery_concurrency, timeout=60)
+    rate = args.recovery_rate or None
+    recovery.run_round(
+        stack, batches[0], concurrency=args.recovery_concurrency, timeout=60, rate=rate
+    )
     rounds = []
     for number, batch in enumerate(batches[1:], start=1):
-        round_ = recovery.run_round(stack, batch, concurrency=args.recovery_concurrency, timeout=60)
+        round_ = recovery.run_round(
+            stack, batch, concurrency=args.recovery_concurrency, timeout=60, rate=rate
+        )
         rounds.append(round_)
         otp = round_.email_seconds
         print(f"  rep {number}: OTP p50 {percentile(otp, 50):.3f} s, p95 "
@@ -299,10 +304,13 @@ def run_recovery(args: argparse.Namespace, stack: ProductionStack, results: Resu
     per_round = [recovery.figures(r) for r in rounds]
     results.figures += [
         Figure("recovery: p95 request → OTP email accepted by SMTP, s",
-               [f["OTP email p95 (s)"] for f in per_round], "{:.3f}", "≤ 2 s, every email",
+               [f["OTP email p95 (s)"] for f in per_round], "{:.3f}",
+               f"≤ {recovery.GOAL_P95_SECONDS:g} s, every email",
                recovery.goal_met(rounds), "met when every repetition meets it"),
         Figure("recovery: p50 request → OTP email, s",
                [f["OTP email p50 (s)"] for f in per_round], "{:.3f}"),
+        Figure("recovery: requests offered / s",
+               [f["requests started per s (offered)"] for f in per_round], "{:.1f}"),
         Figure("recovery: requests answered / s",
                [f["requests answered per s"] for f in per_round], "{:.1f}"),
     ]  # fmt: skip
@@ -311,8 +319,15 @@ def run_recovery(args: argparse.Namespace, stack: ProductionStack, results: Resu
         (
             "Password recovery under load",
             f"{args.repeat} × {args.recovery_requests} recoveries of different persons "
-            f"(`POST /api/v1/auth/recovery`), {args.recovery_concurrency} in flight, each on a "
-            f"new connection, after {args.recovery_concurrency} unmeasured ones; {args.task_workers} × `ansinh "
+            "(`POST /api/v1/auth/recovery`), "
+            + (
+                f"{args.recovery_rate:g} offered per second (an open loop, at most "
+                f"{args.recovery_concurrency} in flight)"
+                if args.recovery_rate
+                else f"{args.recovery_concurrency} in flight"
+            )
+            + ", each on a new connection, after "
+            f"{args.recovery_concurrency} unmeasured ones; {args.task_workers} × `ansinh "
             "worker`. From just before the client connects to the SMTP sink's 250 to DATA, "
             "same clock. `RECOVERY_IP_RATE_API` and `RECOVERY_IP_RATE` raised to "
             f"`{UNLIMITED}` (one client address).\n\n"
@@ -484,7 +499,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--history-requests", type=int, default=None)
     parser.add_argument("--history-concurrency", type=int, default=4)
     parser.add_argument("--recovery-requests", type=int, default=None)
-    parser.add_argument("--recovery-concurrency", type=int, default=20)
+    parser.add_argument(
+        "--recovery-concurrency",
+        type=int,
+        default=50,
+        help="recoveries in flight at most (default 50; also the unmeasured warm-up)",
+    )
+    parser.add_argument(
+        "--recovery-rate",
+        type=float,
+        default=100,
+        help="recoveries offered per second (default 100, issue 16; 0: a closed loop)",
+    )
     parser.add_argument("--ingest-lines", type=int, default=None)
     parser.add_argument("--output", type=Path, default=harness.REPO / "bench" / "RESULTS.md")
     parser.add_argument(

@@ -9,7 +9,7 @@ from waitress import serve
 
 from ansinh.ops.demo import registry_is_empty
 from ansinh.ops.webserver import forwarded_proto_filter, waitress_options
-from ansinh.ops.worker import make_worker, start_sweeper
+from ansinh.ops.worker import make_worker, start_sweeper, start_wakeup
 from ansinh.wsgi import application
 
 
@@ -35,8 +35,10 @@ class Command(BaseCommand):
             call_command("demo")
         stop = threading.Event()
         start_sweeper(stop)
+        # Woken by the commit that queues a task (or PostgreSQL's NOTIFY); the poll is a fallback.
+        wakeup = start_wakeup(stop)
         worker_thread = threading.Thread(
-            target=make_worker(interval=0.5).run, name="ansinh-worker", daemon=True
+            target=make_worker(wakeup=wakeup, interval=0.5).run, name="ansinh-worker", daemon=True
         )
         worker_thread.start()
         self.stdout.write(f"An Sinh: http://{host}:{port}/  (API docs: /api/v1/docs)")
