@@ -181,6 +181,8 @@ def rebuild(cursor: Any, scheme: Scheme, *, today: dt.date, ahead: int, partitio
         cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
     for statement in indexes:
         cursor.execute(statement)
+    # Autovacuum analyzes the partitions, never a partitioned table itself.
+    cursor.execute(f"ANALYZE {table}")
 
 
 def ensure(cursor: Any, scheme: Scheme, *, today: dt.date, ahead: int) -> list[str]:
