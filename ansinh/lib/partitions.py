@@ -169,9 +169,7 @@ def rebuild(cursor: Any, scheme: Scheme, *, today: dt.date, ahead: int, partitio
     cursor.execute(f"INSERT INTO {new} OVERRIDING SYSTEM VALUE SELECT * FROM {table}")
     cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [new])
     sequence = cursor.fetchone()[0]
-    cursor.execute(
-        f"SELECT setval(%s, coalesce(max(id), 0) + 1, false) FROM {new}", [sequence]
-    )
+    cursor.execute(f"SELECT setval(%s, coalesce(max(id), 0) + 1, false) FROM {new}", [sequence])
     cursor.execute(f"DROP TABLE {table}")
     cursor.execute(f"ALTER TABLE {new} RENAME TO {table}")
     cursor.execute(f"ALTER SEQUENCE {sequence} RENAME TO {table}_id_seq")

@@ -36,7 +36,6 @@ def unpartition(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("audit", "0003_access_names_what"),
     ]

@@ -33,7 +33,6 @@ def unpartition(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("contributions", "0009_rules_2025_2026"),
     ]

@@ -27,7 +27,10 @@ TABLE = partitions.MONTH_ROWS.table
 def where_rows_are() -> dict[str, int]:
     """Partition name → how many month rows it holds."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT tableoid::regclass::text, count(*) FROM {TABLE} GROUP BY 1")
+        cursor.execute(
+            "SELECT tableoid::regclass::text, count(*) FROM contributions_contributionmonth "
+            "GROUP BY 1"
+        )
         return dict(cursor.fetchall())
 
 
@@ -77,7 +80,11 @@ def test_a_month_without_a_partition_waits_in_the_default_one_until_partitions_r
     settings.REPORT_INGEST_SQL = sql_path
     call_command("partitions", stdout=StringIO())
     hired = send(
-        api, unit_key, "D02-2026-10", "2026-10", [line("0123456789", "hire", "2026-10", salary=10_000_000)]
+        api,
+        unit_key,
+        "D02-2026-10",
+        "2026-10",
+        [line("0123456789", "hire", "2026-10", salary=10_000_000)],
     )
     assert hired.status_code == 201, hired.content
     # A correction of 2016 (no partition for 2016 exists): stored, in the default partition.

@@ -49,9 +49,7 @@ def test_the_tables_are_partitioned_by_range(table, key, step):
             [table],
         )
         assert cursor.fetchall() == [("r", key)]
-        cursor.execute(
-            "SELECT count(*) FROM pg_inherits WHERE inhparent = %s::regclass", [table]
-        )
+        cursor.execute("SELECT count(*) FROM pg_inherits WHERE inhparent = %s::regclass", [table])
         assert cursor.fetchone()[0] >= 2  # the default partition and at least one range
     scheme = next(s for s in partitions.SCHEMES if s.table == table)
     assert scheme.step == step
@@ -87,8 +85,9 @@ def test_partitions_creates_ahead_and_is_idempotent():
         event = AuditEvent.objects.create(occurred_at=dt.datetime.now(UTC), event="test")
         assert AuditEvent.objects.filter(pk=event.pk).values_list("occurred_at", flat=True)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT tableoid::regclass::text FROM audit_auditevent WHERE id = %s",
-                           [event.pk])
+            cursor.execute(
+                "SELECT tableoid::regclass::text FROM audit_auditevent WHERE id = %s", [event.pk]
+            )
             assert cursor.fetchone() == ("audit_auditevent_p2031_06",)
 
 
@@ -123,5 +122,11 @@ def test_purge_drops_the_months_past_the_retention_and_keeps_the_newer_rows(sett
         partitions.AUDIT_EVENTS
     )
     kept = [dt.datetime(2020, 2, 20, tzinfo=UTC), dt.datetime(2020, 3, 5, tzinfo=UTC)]
-    assert list(AuditEvent.objects.order_by("occurred_at").values_list("occurred_at", flat=True)) == kept
-    assert list(DataAccess.objects.order_by("accessed_at").values_list("accessed_at", flat=True)) == kept
+    assert (
+        list(AuditEvent.objects.order_by("occurred_at").values_list("occurred_at", flat=True))
+        == kept
+    )
+    assert (
+        list(DataAccess.objects.order_by("accessed_at").values_list("accessed_at", flat=True))
+        == kept
+    )

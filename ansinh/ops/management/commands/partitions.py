@@ -17,5 +17,6 @@ class Command(BaseCommand):
         if not created:
             self.stdout.write("not PostgreSQL: no partitions")
         for table, names in created.items():
-            self.stdout.write(f"{table}: {len(names)} created{': ' if names else ''}"
-                              f"{', '.join(names)}")
+            self.stdout.write(
+                f"{table}: {len(names)} created{': ' if names else ''}{', '.join(names)}"
+            )
