@@ -6,6 +6,7 @@ partitions`` moves it into a partition of its own. PostgreSQL only (SQLite has n
 
 from __future__ import annotations
 
+import datetime as dt
 from io import StringIO
 
 import pytest
@@ -111,3 +112,57 @@ def test_a_month_without_a_partition_waits_in_the_default_one_until_partitions_r
     )
     assert row.id > max(ids)
     assert where_rows_are()[f"{TABLE}_y2027"] == 1
+
+
+def test_the_migration_turns_a_plain_table_with_rows_into_a_partitioned_one_and_back():
+    """``rebuild`` (migration 0010 and its reverse) keeps the rows, their ids, the sequence,
+    the constraints and the index names."""
+    scheme = partitions.MONTH_ROWS
+    for month in ("2016-03-01", "2026-10-01"):
+        ContributionMonth.objects.create(person_id=7, unit_id=3, month=month, salary=5_000_000)
+    rows = list(ContributionMonth.objects.order_by("id").values_list("id", "month", "salary"))
+
+    def shape() -> tuple[bool, list[tuple[str, str]]]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+                "JOIN pg_class i ON i.oid = x.indexrelid "
+                "WHERE x.indrelid = %s::regclass ORDER BY 1",
+                [TABLE],
+            )
+            indexes = [(name, definition.split(" USING ")[1]) for name, definition in cursor]
+            return partitions.is_partitioned(cursor, TABLE), indexes
+
+    with connection.cursor() as cursor:
+        partitions.rebuild(cursor, scheme, today=dt.date(2026, 11, 15), ahead=0, partition=False)
+    plain, indexes = shape()
+    assert not plain
+    assert indexes == [
+        ("contrib_month_unique", "btree (person_id, month, unit_id)"),
+        ("contributio_unit_id_4c539c_idx", "btree (unit_id, month)"),
+        (f"{TABLE}_pkey", "btree (id)"),
+    ]
+    assert (
+        list(ContributionMonth.objects.order_by("id").values_list("id", "month", "salary")) == rows
+    )
+
+    with connection.cursor() as cursor:
+        partitions.rebuild(cursor, scheme, today=dt.date(2026, 11, 15), ahead=2, partition=True)
+    partitioned, indexes = shape()
+    assert partitioned
+    assert indexes == [
+        ("contrib_month_unique", "btree (person_id, month, unit_id)"),
+        ("contributio_unit_id_4c539c_idx", "btree (unit_id, month)"),
+        (f"{TABLE}_pkey", "btree (id, month)"),
+    ]
+    assert (
+        list(ContributionMonth.objects.order_by("id").values_list("id", "month", "salary")) == rows
+    )
+    # One partition a year from the first row's to next year + 1, and the default one.
+    with connection.cursor() as cursor:
+        assert sorted(partitions.partitions(cursor, scheme)) == sorted(
+            [f"{TABLE}_y{year}" for year in range(2016, 2029)] + [f"{TABLE}_default"]
+        )
+    assert where_rows_are() == {f"{TABLE}_y2016": 1, f"{TABLE}_y2026": 1}
+    added = ContributionMonth.objects.create(person_id=7, unit_id=3, month="2027-01-01", salary=1)
+    assert added.id > rows[-1][0]
