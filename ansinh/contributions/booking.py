@@ -21,6 +21,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from django.db.models import Q
+
 from ansinh.people.models import Unit
 
 from .models import (
@@ -104,6 +106,13 @@ def plan(*, unit: Unit, month: dt.date, amount: int) -> dict[int, int]:
 def book_partial_month(*, unit: Unit, month: dt.date, amount: int) -> tuple[set[int], bool]:
     """Store ``plan``'s booking for ``month``: the persons whose rows changed, and whether a
     row became paid (its credited notice is then due)."""
+    if amount <= 0:  # nothing to book (a unit that has paid nothing: no rows loaded)
+        booked_rows = ContributionMonth.objects.filter(unit=unit, month=month).filter(
+            Q(paid=True) | ~Q(paid_funds=0)
+        )
+        unbooked = set(booked_rows.values_list("person_id", flat=True).order_by().distinct())
+        booked_rows.update(paid=False, paid_funds=0)
+        return unbooked, False
     booked = plan(unit=unit, month=month, amount=amount)
     current = {
         pk: (paid, paid_funds, person_id, schemes)

@@ -27,16 +27,37 @@ from ansinh.people.models import Person, Unit
 
 from .duedates import last_month_past_due
 from .models import FUND_PAID_BITS, FUND_SCHEME, ContributionMonth, LateNotice, Scheme
-from .months import month_of, written_month
+from .months import add_months, month_of, written_month
 from .rates import FUNDS, RateTable, region_of
 
 HISTORY_LINK = "/ca-nhan/qua-trinh-tham-gia/"
-LISTED_MONTHS = 12  # a credited notice lists at most this many months, then "and N more"
+LISTED_MONTHS = 12  # a credited notice lists at most this many runs of months, then "and N more"
 
 
 def money(amount: int) -> str:
     """1234567 → "1.234.567 đ", as a Vietnamese reader writes it (both languages)."""
     return f"{amount:,} đ".replace(",", ".")
+
+
+def salary_runs(months: list[tuple[dt.date, int]]) -> list[tuple[str, int, int]]:
+    """Consecutive months with one salary as one entry: ("04/2026–09/2026", salary, 6)."""
+    runs: list[list[Any]] = []
+    for month, salary in months:
+        if runs and runs[-1][1] == salary and add_months(runs[-1][2], 1) == month:
+            runs[-1][2] = month
+            runs[-1][3] += 1
+        else:
+            runs.append([month, salary, month, 1])
+    return [
+        (
+            written_month(first)
+            if first == last
+            else f"{written_month(first)}–{written_month(last)}",
+            salary,
+            count,
+        )
+        for first, salary, last, count in runs
+    ]
 
 
 # --- Credited ---------------------------------------------------------------------------------
@@ -73,13 +94,14 @@ def announce_credited(unit_id: int) -> int:
             account = getattr(persons[person_id], "account", None)
             if account is None:
                 continue
+            runs = salary_runs(months)
             with translation.override(account.language or "vi"):
                 listed = ", ".join(
                     gettext("%(month)s (declared salary %(salary)s)")
-                    % {"month": written_month(month), "salary": money(salary)}
-                    for month, salary in months[:LISTED_MONTHS]
+                    % {"month": months_text, "salary": money(salary)}
+                    for months_text, salary, _count in runs[:LISTED_MONTHS]
                 )
-                more = len(months) - LISTED_MONTHS
+                more = sum(count for _t, _s, count in runs[LISTED_MONTHS:])
                 if more > 0:
                     listed += " " + ngettext(
                         "and %(count)s more month", "and %(count)s more months", more

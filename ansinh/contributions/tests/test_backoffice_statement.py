@@ -165,3 +165,25 @@ def test_no_contributions_page_shows_a_raw_code(client, clerk, approver, unit, c
     for page in (reports, payments):
         assert _visible_codes(page, ERROR_CODES | SCHEME_CODES) == [], page.request["PATH_INFO"]
     assert Scheme.BHTNLD_BNN == "BHTNLD_BNN"  # the data code the pages must never print
+
+
+def test_the_statement_states_the_due_date_status_and_late_interest(
+    _clock, client, clerk, api_statement
+):
+    # October (due 2026-11-30) with 17,340,000 unpaid; on 2026-12-10 it is 10 days late:
+    # 17,340,000 × 0.0003 × 10 = 52,020 đ of late interest (Luật BHXH 41/2024, Điều 40).
+    _clock.move_to("2026-12-10 09:00:00+07:00")
+    login(client, "canbo1", STAFF_PASSWORD, path=BACKOFFICE_LOGIN)
+
+    page = client.get(STATEMENT, QUERY)
+    printed = client.get(PRINT, QUERY)
+    pdf = PdfReader(io.BytesIO(client.get(PDF, QUERY).content))
+    pdf_text = " ".join(p.extract_text() for p in pdf.pages)
+
+    assert data_field(page, "payment_status") == "Hạn đóng 30/11/2026 — chậm đóng 10 ngày"
+    assert data_field(page, "late_interest") == dong(52_020)
+    assert data_field(page, "unpaid") == dong(17_340_000)
+    assert data_field(printed, "payment_status") == "Hạn đóng 30/11/2026 — chậm đóng 10 ngày"
+    assert "Tiền chậm đóng đến nay (0,03 %/ngày)" in text(printed.content)
+    assert "chậm đóng 10 ngày" in pdf_text
+    assert len(pdf.pages) == 1

@@ -115,6 +115,20 @@ def test_a_paid_month_is_credited_once_with_the_declared_salary(
     assert not ContributionMonth.objects.filter(paid=True, credited_at__isnull=True).exists()
 
 
+def test_consecutive_months_with_one_salary_are_one_entry():
+    from ansinh.contributions.notices import salary_runs
+
+    months = [(D(2026, m, 1), 10_000_000) for m in (4, 5, 6)] + [
+        (D(2026, 7, 1), 11_000_000),
+        (D(2026, 9, 1), 11_000_000),
+    ]
+    assert salary_runs(months) == [
+        ("04/2026–06/2026", 10_000_000, 3),
+        ("07/2026", 11_000_000, 1),
+        ("09/2026", 11_000_000, 1),
+    ]
+
+
 def test_a_partial_booking_is_not_a_credited_month(
     reported, citizen, django_capture_on_commit_callbacks
 ):
