@@ -108,8 +108,10 @@ SELECT (SELECT count(*) FROM people_person),
        (SELECT count(*) FROM accounts_user),
        (SELECT count(*) FROM contributions_contributionmonth),
        pg_database_size(current_database()),
-       pg_total_relation_size('contributions_contributionmonth'),
-       pg_relation_size('contributions_contributionmonth')
+       (SELECT sum(pg_total_relation_size(relid))
+          FROM pg_partition_tree('contributions_contributionmonth')),
+       (SELECT sum(pg_relation_size(relid))
+          FROM pg_partition_tree('contributions_contributionmonth'))
 """
 
 

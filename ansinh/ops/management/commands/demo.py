@@ -12,6 +12,7 @@ from ansinh.ops.demo import (
     demo_logins,
     load_demo_data,
 )
+from ansinh.ops.partitions import ensure_partitions
 
 
 class Command(BaseCommand):
@@ -48,6 +49,9 @@ class Command(BaseCommand):
             raise CommandError(f"--synthetic must be between 0 and {MAX_SYNTHETIC}.")
         with transaction.atomic():
             counts = load_demo_data(synthetic=synthetic)
+        # The demo's histories start in 2015: give their years partitions of their own
+        # (PostgreSQL; docs/scaling.md "Partitioning") instead of the default partition.
+        ensure_partitions()
         self.stdout.write(
             "Demo data loaded: {offices} offices, {units} units, {collection_organisations} "
             "collection organisation(s), {health_facilities} health facilities, {persons} persons, "
