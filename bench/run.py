@@ -44,13 +44,14 @@ from pathlib import Path
 import harness
 import history
 import login
+import pooling
 import recovery
 from harness import BenchError, ProductionStack, Spread, markdown_table, percentile, step
 
 NOTES_MARKER = "<!-- notes -->"
 PY_SPY = harness.REPO / ".venv" / "bin" / "py-spy"
 UNLIMITED = "1000000/h"
-PARTS = ("ingest", "login", "history", "recovery")
+PARTS = ("ingest", "login", "history", "recovery", "pooling")
 
 
 @dataclass
@@ -131,6 +132,64 @@ def run_ingest(args: argparse.Namespace, results: Results) -> None:
             f"#### {section.strip()}",
         )
     )
+
+
+# --- (e) Pooling ------------------------------------------------------------------------------
+
+
+POOLED = " — via PgBouncer (transaction mode)"
+
+
+def run_pooled(args: argparse.Namespace, stack: ProductionStack, web: harness.Process,
+               users: list[str], encoded: str, results: Results,
+               serve_env: dict[str, str]) -> None:  # fmt: skip
+    """The login and history parts again, ``ansinh serve`` restarted behind PgBouncer in
+    transaction mode (``bench/pooling.py``); figures beside the direct ones, without goals."""
+    if pooling.binary() is None:
+        line = (
+            "skipped: pgbouncer is not installed (`apt-get install -y pgbouncer`, bench/README.md)"
+        )
+        print(f"  PgBouncer {line}", flush=True)
+        results.figures.append(Figure("PgBouncer (transaction mode)", [], "", "", None, line))
+        return
+    figures, sections = len(results.figures), len(results.sections)
+    with (
+        step("PgBouncer (transaction mode): restart ansinh serve behind it"),
+        pooling.PgBouncer(args.postgres, stack.log_dir / "pgbouncer.log") as bouncer,
+    ):
+        web.stop()
+        stack.processes.remove(web)
+        env = {
+            **serve_env,
+            "DATABASE_URL": bouncer.url(args.database),
+            "DB_DISABLE_SERVER_SIDE_CURSORS": "1",
+            "DB_CONN_MAX_AGE": str(args.pool_conn_max_age),
+        }
+        pooled = stack.serve(threads=args.web_workers, extra_env=env)
+        parts: list[tuple[str, str, Callable[[], None]]] = [
+            ("login", f"login vs raw argon2id via PgBouncer ({2 * args.repeat + 1} × "
+             f"{args.login_seconds:g} s)",
+             lambda: run_login(args, stack, pooled, users, encoded, results)),
+            ("history", f"history reads via PgBouncer ({args.repeat} × {args.history_requests:,})",
+             lambda: run_history(args, stack, pooled, results)),
+        ]  # fmt: skip
+        for part, what, run in parts:
+            if part in args.parts:
+                with step(what), profiled(args.profile, f"{part}-pgbouncer", stack, pooled):
+                    run()
+        stack.check_alive()
+        pooled.stop()
+        stack.processes.remove(pooled)
+    for figure in results.figures[figures:]:
+        figure.name += POOLED
+        figure.goal, figure.met = "", None
+    results.sections[sections:] = [
+        (title + POOLED, f"PgBouncer {pooling.version()} on a loopback port, `pool_mode = "
+         f"transaction`, `default_pool_size = {pooling.POOL_SIZE}`; `ansinh serve` restarted with "
+         f"`DATABASE_URL` pointing at it, `DB_DISABLE_SERVER_SIDE_CURSORS=1`, "
+         f"`DB_CONN_MAX_AGE={args.pool_conn_max_age}` (the task workers stay direct).\n\n" + text)
+        for title, text in results.sections[sections:]
+    ]  # fmt: skip
 
 
 # --- (a) Login ----------------------------------------------------------------------------------
@@ -481,6 +540,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--recovery-requests", type=int, default=None)
     parser.add_argument("--recovery-concurrency", type=int, default=20)
     parser.add_argument("--ingest-lines", type=int, default=None)
+    parser.add_argument(
+        "--pool-conn-max-age",
+        type=int,
+        default=60,
+        help="pooling: DB_CONN_MAX_AGE of ansinh serve behind PgBouncer (default 60)",
+    )
     parser.add_argument("--output", type=Path, default=harness.REPO / "bench" / "RESULTS.md")
     parser.add_argument(
         "--profile",
@@ -566,6 +631,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                     stack.check_alive()
             rss = [b / 2**20 for b in web.children_rss_bytes()]
             worker_rss = [p.rss_bytes() / 2**20 for p in stack.processes if p.name != "serve"]
+            if "pooling" in http_parts:
+                try:
+                    run_pooled(args, stack, web, users, encoded, results, serve_env)
+                except BenchError as exc:
+                    print(f"  pooling failed: {exc}", flush=True)
+                    results.figures.append(
+                        Figure("PgBouncer: failed", [], "", "", False, str(exc)[:300])
+                    )
         results.figures.append(
             Figure("RSS per web worker after the load, MiB", rss, "{:.0f}", "≤ 150 MB",
                    max(rss) <= 150 * 1e6 / 2**20, "min / median / max over the workers"),
