@@ -190,8 +190,9 @@ def _capture(before: dict[str, int]) -> dict[str, tuple[list[str], bytes, int]]:
             columns = [row[0] for row in cursor.fetchall()]
             out = io.BytesIO()
             with cursor.cursor.copy(
-                sql.SQL("COPY {} ({}) TO STDOUT (FORMAT binary)").format(
-                    sql.Identifier(name), sql.SQL(", ").join(map(sql.Identifier, columns))
+                # A query, not the table: COPY … TO refuses a partitioned table.
+                sql.SQL("COPY (SELECT {} FROM {}) TO STDOUT (FORMAT binary)").format(
+                    sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(name)
                 )
             ) as copy:
                 for data in copy:
