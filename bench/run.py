@@ -1,6 +1,7 @@
 """``make bench``: every figure of DESIGN §8 in one run, written to ``bench/RESULTS.md``.
 
-1. Report ingest vs raw ``COPY``: ``bench/contributions.py ingest`` (in-process, its own
+1. Report ingest vs a ``COPY`` of the rows it wrote into the same tables (and, as context, a
+   raw ``COPY`` into one bare table): ``bench/contributions.py ingest`` (in-process, its own
    database ``<database>_ingest``), before anything else runs.
 2. One production stack (``harness.ProductionStack``): PostgreSQL database ``<database>``, Redis
    db ``--redis-db``, an SMTP sink in this process, ``ansinh serve`` with ``--web-workers``
@@ -43,13 +44,14 @@ from pathlib import Path
 import harness
 import history
 import login
+import pooling
 import recovery
 from harness import BenchError, ProductionStack, Spread, markdown_table, percentile, step
 
 NOTES_MARKER = "<!-- notes -->"
 PY_SPY = harness.REPO / ".venv" / "bin" / "py-spy"
 UNLIMITED = "1000000/h"
-PARTS = ("ingest", "login", "history", "recovery")
+PARTS = ("ingest", "login", "history", "recovery", "pooling")
 
 
 @dataclass
@@ -83,7 +85,9 @@ class Results:
 
 # --- (c) Ingest ---------------------------------------------------------------------------------
 
-INGEST_REP = re.compile(r"^rep \d+: COPY ([\d.]+) s, ingest ([\d.]+) s$", re.MULTILINE)
+INGEST_REP = re.compile(
+    r"^rep \d+: COPY ([\d.]+) s, same-table COPY ([\d.]+) s, ingest ([\d.]+) s$", re.MULTILINE
+)
 
 
 def run_ingest(args: argparse.Namespace, results: Results) -> None:
@@ -102,31 +106,23 @@ def run_ingest(args: argparse.Namespace, results: Results) -> None:
     done = subprocess.run(  # noqa: S603 - our own script
         command, cwd=harness.REPO, capture_output=True, text=True, check=False
     )
-    reps = [(float(c), float(i)) for c, i in INGEST_REP.findall(done.stdout)]
+    reps = [(float(c), float(s), float(i)) for c, s, i in INGEST_REP.findall(done.stdout)]
+    name = f"report ingest ÷ COPY of its rows into the same tables ({args.ingest_lines:,} lines)"
     if done.returncode or not reps:
         # Reported, not fatal: the other figures still get measured.
         error = (done.stderr.strip() or done.stdout.strip() or "no output").splitlines()[-1]
         print(f"  bench/contributions.py ingest failed: {error}", flush=True)
-        results.figures.append(
-            Figure(
-                f"report ingest ÷ raw COPY ({args.ingest_lines:,} lines)",
-                [],
-                "{:.1%}",
-                "≥ 50 %",
-                False,
-                f"failed: {error}",
-            )  # fmt: skip
-        )
+        results.figures.append(Figure(name, [], "{:.1%}", "≥ 50 %", False, f"failed: {error}"))
         return
-    results.figures.append(
+    ratios = [same / ingest for _, same, ingest in reps]
+    results.figures += [
+        Figure(name, ratios, "{:.1%}", "≥ 50 %", statistics.median(ratios) >= 0.5),
         Figure(
-            f"report ingest ÷ raw COPY ({args.ingest_lines:,} lines)",
-            [copy / ingest for copy, ingest in reps],
+            f"report ingest ÷ raw COPY into one bare table ({args.ingest_lines:,} lines, context)",
+            [copy / ingest for copy, _, ingest in reps],
             "{:.1%}",
-            "≥ 50 %",
-            statistics.median(copy / ingest for copy, ingest in reps) >= 0.5,
-        )
-    )
+        ),
+    ]
     section = done.stdout.split("### ", 1)[-1].split("\nMachine:", 1)[0]
     results.sections.append(
         (
@@ -136,6 +132,64 @@ def run_ingest(args: argparse.Namespace, results: Results) -> None:
             f"#### {section.strip()}",
         )
     )
+
+
+# --- (e) Pooling ------------------------------------------------------------------------------
+
+
+POOLED = " — via PgBouncer (transaction mode)"
+
+
+def run_pooled(args: argparse.Namespace, stack: ProductionStack, web: harness.Process,
+               users: list[str], encoded: str, results: Results,
+               serve_env: dict[str, str]) -> None:  # fmt: skip
+    """The login and history parts again, ``ansinh serve`` restarted behind PgBouncer in
+    transaction mode (``bench/pooling.py``); figures beside the direct ones, without goals."""
+    if pooling.binary() is None:
+        line = (
+            "skipped: pgbouncer is not installed (`apt-get install -y pgbouncer`, bench/README.md)"
+        )
+        print(f"  PgBouncer {line}", flush=True)
+        results.figures.append(Figure("PgBouncer (transaction mode)", [], "", "", None, line))
+        return
+    figures, sections = len(results.figures), len(results.sections)
+    with (
+        step("PgBouncer (transaction mode): restart ansinh serve behind it"),
+        pooling.PgBouncer(args.postgres, stack.log_dir / "pgbouncer.log") as bouncer,
+    ):
+        web.stop()
+        stack.processes.remove(web)
+        env = {
+            **serve_env,
+            "DATABASE_URL": bouncer.url(args.database),
+            "DB_DISABLE_SERVER_SIDE_CURSORS": "1",
+            "DB_CONN_MAX_AGE": str(args.pool_conn_max_age),
+        }
+        pooled = stack.serve(threads=args.web_workers, extra_env=env)
+        parts: list[tuple[str, str, Callable[[], None]]] = [
+            ("login", f"login vs raw argon2id via PgBouncer ({2 * args.repeat + 1} × "
+             f"{args.login_seconds:g} s)",
+             lambda: run_login(args, stack, pooled, users, encoded, results)),
+            ("history", f"history reads via PgBouncer ({args.repeat} × {args.history_requests:,})",
+             lambda: run_history(args, stack, pooled, results)),
+        ]  # fmt: skip
+        for part, what, run in parts:
+            if part in args.parts:
+                with step(what), profiled(args.profile, f"{part}-pgbouncer", stack, pooled):
+                    run()
+        stack.check_alive()
+        pooled.stop()
+        stack.processes.remove(pooled)
+    for figure in results.figures[figures:]:
+        figure.name += POOLED
+        figure.goal, figure.met = "", None
+    results.sections[sections:] = [
+        (title + POOLED, f"PgBouncer {pooling.version()} on a loopback port, `pool_mode = "
+         f"transaction`, `default_pool_size = {pooling.POOL_SIZE}`; `ansinh serve` restarted with "
+         f"`DATABASE_URL` pointing at it, `DB_DISABLE_SERVER_SIDE_CURSORS=1`, "
+         f"`DB_CONN_MAX_AGE={args.pool_conn_max_age}` (the task workers stay direct).\n\n" + text)
+        for title, text in results.sections[sections:]
+    ]  # fmt: skip
 
 
 # --- (a) Login ----------------------------------------------------------------------------------
@@ -512,6 +566,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="recoveries offered per second (default 100, issue 16; 0: a closed loop)",
     )
     parser.add_argument("--ingest-lines", type=int, default=None)
+    parser.add_argument(
+        "--pool-conn-max-age",
+        type=int,
+        default=60,
+        help="pooling: DB_CONN_MAX_AGE of ansinh serve behind PgBouncer (default 60)",
+    )
     parser.add_argument("--output", type=Path, default=harness.REPO / "bench" / "RESULTS.md")
     parser.add_argument(
         "--profile",
@@ -597,6 +657,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                     stack.check_alive()
             rss = [b / 2**20 for b in web.children_rss_bytes()]
             worker_rss = [p.rss_bytes() / 2**20 for p in stack.processes if p.name != "serve"]
+            if "pooling" in http_parts:
+                try:
+                    run_pooled(args, stack, web, users, encoded, results, serve_env)
+                except BenchError as exc:
+                    print(f"  pooling failed: {exc}", flush=True)
+                    results.figures.append(
+                        Figure("PgBouncer: failed", [], "", "", False, str(exc)[:300])
+                    )
         results.figures.append(
             Figure("RSS per web worker after the load, MiB", rss, "{:.0f}", "≤ 150 MB",
                    max(rss) <= 150 * 1e6 / 2**20, "min / median / max over the workers"),

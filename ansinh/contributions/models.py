@@ -257,12 +257,20 @@ class LineType(models.TextChoices):
 class ReportLine(models.Model):
     """One line of a report, as received and validated; never changed afterwards."""
 
+    # No database foreign keys (issue 16): the lines are written only by the ingest, in the
+    # transaction that creates their report, from rows joined to the registry; reports and
+    # persons are never deleted (PROTECT still holds in the ORM). Checked per row at commit,
+    # the two keys were most of the cost of storing a large report (bench/RESULTS.md).
     report = models.ForeignKey(
-        Report, on_delete=models.PROTECT, related_name="lines", db_index=False
+        Report, on_delete=models.PROTECT, related_name="lines", db_index=False, db_constraint=False
     )
     line_no = models.PositiveIntegerField()
     person = models.ForeignKey(
-        "people.Person", on_delete=models.PROTECT, related_name="+", db_index=False
+        "people.Person",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     bhxh_code = models.CharField(max_length=10)
     type = models.CharField(max_length=14, choices=LineType.choices)

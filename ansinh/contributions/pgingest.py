@@ -134,6 +134,9 @@ def _ingest(
         cursor.execute("SELECT current_setting('enable_nestloop')")
         nestloop = cursor.fetchone()[0]
         cursor.execute("SET LOCAL jit = off")
+        # The hashes and sorts over the staged lines (typing, digest, checks) in memory, not
+        # spilled to temporary files in batches: ≈ 100 MB per million lines, this transaction only.
+        cursor.execute("SET LOCAL work_mem = '128MB'")
         pgstage.create_staging(cursor)
         if isinstance(lines, CsvRows) and not lines.started:
             stager = pgstage.CsvStager(lines, period, parsed_errors)

@@ -242,8 +242,20 @@ class Employment(models.Model):
     current: a hire opens a row, a leave closes it. Months are ``YYYY-MM``.
     """
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="employments")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="employments")
+    # No database foreign keys (issue 16), like the contributions projections it mirrors: the
+    # report ingest rewrites these rows set-based from rows joined to the registry; persons and
+    # units are never deleted (PROTECT still holds in the ORM). No index of its own on ``unit``:
+    # the (unit, person) index serves.
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="employments", db_constraint=False
+    )
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="employments",
+        db_constraint=False,
+        db_index=False,
+    )
     start_month = models.CharField(max_length=7, validators=[_month])
     end_month = models.CharField(max_length=7, blank=True, validators=[_month])  # "" = open
 
