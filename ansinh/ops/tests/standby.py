@@ -172,9 +172,7 @@ def standby(django_db_setup: None) -> Iterator[Standby]:
             capture_output=True,
             timeout=600,
         )
-        floors = {
-            name: node.sql(f"SHOW {name}", primary=True)[0] for name in _AT_LEAST_PRIMARY
-        }
+        floors = {name: node.sql(f"SHOW {name}", primary=True)[0] for name in _AT_LEAST_PRIMARY}
         settings_lines = [
             f"port = {node.port}",
             "listen_addresses = '127.0.0.1'",
@@ -209,4 +207,5 @@ def standby(django_db_setup: None) -> Iterator[Standby]:
             node.pg_ctl("-m", "immediate", "-w", "stop")
         except subprocess.CalledProcessError:
             pass  # already stopped
-        shutil.rmtree(directory, ignore_errors=True)
+        # The copy of the whole cluster: removed in the background (it can take seconds).
+        subprocess.Popen(["rm", "-rf", "--", str(directory)], start_new_session=True)  # noqa: S603, S607
