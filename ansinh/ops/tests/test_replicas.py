@@ -4,11 +4,13 @@ down or lags is survived. Skipped on the embedded SQLite pass (no standby to sta
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.conf import settings as django_settings
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
@@ -17,6 +19,7 @@ from django.utils import timezone
 from ansinh.accounts.models import User
 from ansinh.conftest import CITIZEN_PASSWORD, Api
 from ansinh.lib import replicas
+from ansinh.contributions.models import ContributionRate, Report
 from ansinh.notifications.models import Notice
 from ansinh.portal.tests.helpers import login
 
@@ -125,6 +128,46 @@ def test_a_request_that_wrote_reads_its_write(api: Api, citizen: User, replica: 
     replicas.forget_health()
     with CaptureQueriesContext(connections["replica"]) as on_replica:
         assert api.get("/me/notifications", token=token).json()["unread"] == 0
+    assert on_replica.captured_queries
+
+
+def test_a_unit_reads_the_report_it_just_sent(
+    api: Api, citizen: User, unit_key: str, replica: Standby
+) -> None:
+    if not ContributionRate.objects.exists():
+        # An earlier transactional test flushed what the data migration loaded.
+        importlib.import_module("ansinh.contributions.migrations.0002_reference_data").load(
+            apps, None
+        )
+    replica.wait_caught_up()
+    replica.pause()
+    sent = api.post(
+        "/unit/reports",
+        {
+            "reference": "D02-2026-10",
+            "period": "2026-10",
+            "lines": [
+                {
+                    "bhxh_code": citizen.username,
+                    "type": "hire",
+                    "from_month": "2026-08",
+                    "salary": 10_000_000,
+                    "date_of_birth": "1990-05-17",
+                }
+            ],
+        },
+        headers={"X-API-Key": unit_key},
+    )
+    assert sent.status_code == 201, sent.content
+    report = f"/unit/reports/{sent.json()['report_id']}"
+    replicas.forget_health()
+    # The standby has not replayed the report; the unit that sent it reads it from the primary.
+    assert not Report.objects.using("replica").exists()
+    assert api.get(report, headers={"X-API-Key": unit_key}).status_code == 200
+    replica.resume()
+    replicas.forget_health()
+    with CaptureQueriesContext(connections["replica"]) as on_replica:
+        assert api.get(report, headers={"X-API-Key": unit_key}).status_code == 200
     assert on_replica.captured_queries
 
 
