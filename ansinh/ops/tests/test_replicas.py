@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from ansinh.accounts.models import User
 from ansinh.conftest import CITIZEN_PASSWORD, Api
-from ansinh.lib import replicas
 from ansinh.contributions.models import ContributionRate, Report
+from ansinh.lib import replicas
 from ansinh.notifications.models import Notice
 from ansinh.portal.tests.helpers import login
 
