@@ -23,6 +23,20 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 if not DATABASE_URL:
     DATABASES["default"]["NAME"] = ":memory:"
     DATABASES["default"]["OPTIONS"].pop("init_command", None)
+# Replicas are off unless a test enables one (settings.DATABASE_REPLICAS = ["replica"]).
+for _alias in DATABASE_REPLICAS:
+    del DATABASES[_alias]
+DATABASE_REPLICAS = []
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The streaming standby that ansinh/ops/tests/standby.py starts on a free loopback port
+    # (it sets the port): a mirror of the primary's test database.
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        "HOST": "127.0.0.1",
+        "PORT": "1",  # nothing listens there until the standby starts
+        "OPTIONS": {**DATABASES["default"].get("OPTIONS", {}), "connect_timeout": 2},
+        "TEST": {"MIRROR": "default"},
+    }
 if REDIS_URL:
     # Parallel test processes share the Redis database: each keeps its keys under its own
     # prefix, and the suite empties only its own (ansinh/conftest.py ``clear_caches``).

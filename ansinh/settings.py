@@ -111,6 +111,8 @@ INSTALLED_APPS = [
 # (ansinh/lib/apimiddleware.py); everything else runs for every request.
 MIDDLEWARE = [
     "ansinh.ops.middleware.RequestMiddleware",
+    # Read-your-own-writes with read replicas: who wrote, and up to which WAL position.
+    "ansinh.lib.replicas.ReplicaMiddleware",
     "ansinh.ops.middleware.DatabaseUnavailableMiddleware",
     "ansinh.lib.captcha.CaptchaLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -193,6 +195,39 @@ else:
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Issue 11 i: a sqlite:// URL used to get none of these (parallel writes answered 503).
     DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
+# Read replicas (docs/scaling.md "Read replicas"): PostgreSQL streaming standbys of the primary,
+# DATABASE_REPLICA_URL, comma-separated for more than one (aliases replica, replica2, …). Only
+# the pure-read views marked ``reads_from_replica`` read from them (ansinh/lib/replicas.py);
+# in tests a replica mirrors the primary's test database.
+DATABASE_REPLICAS: list[str] = []
+for _index, _url in enumerate(env_list("DATABASE_REPLICA_URL", [])):
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL")
+    _alias = "replica" if _index == 0 else f"replica{_index + 1}"
+    DATABASES[_alias] = dj_database_url.parse(
+        _url,
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        conn_health_checks=env_bool("DB_CONN_HEALTH_CHECKS", default=False),
+    )
+    DATABASES[_alias]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASES["default"][
+        "DISABLE_SERVER_SIDE_CURSORS"
+    ]
+    # A replica that is away must cost a read little: give up connecting after this long.
+    DATABASES[_alias].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("DATABASE_REPLICA_CONNECT_TIMEOUT", 2)
+    )
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    DATABASE_REPLICAS.append(_alias)
+DATABASE_ROUTERS = ["ansinh.lib.replicas.ReplicaRouter"]
+# Reads go to the primary when a replica's replay is further behind than this.
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 5)
+# Each process asks each replica its replay position and lag at most this often …
+REPLICA_CHECK_SECONDS = env_int("REPLICA_CHECK_SECONDS", 1)
+# … and leaves a replica that did not answer alone for this long.
+REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 10)
+# After a write, its principal reads from the primary until a replica has replayed it, and at
+# most this long (the cache key's lifetime; longer than any lag a replica is used at).
+REPLICA_READ_YOUR_WRITES_SECONDS = env_int("REPLICA_READ_YOUR_WRITES_SECONDS", 60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Caches ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from ninja import Router
 
 from ansinh.dossiers.access import access_log_for_citizen
 from ansinh.lib.actor import Actor, Channel
+from ansinh.lib.replicas import reads_from_replica
 from ansinh.notifications.services import mark_read, notices_of, unread_count
 
 from .auth import current_citizen, current_user, token_auth
@@ -23,6 +24,7 @@ access_router = Router(tags=["me"], auth=token_auth)
 
 # 400: a ``limit`` that is not an integer (found by the API fuzzer: it was undocumented).
 @notices_router.get("", response={200: NoticeListOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut})
+@reads_from_replica
 def notifications(request: HttpRequest, limit: Limit = 50) -> NoticeListOut:
     """My notices, newest first, and how many are unread."""
     user = current_user(request)

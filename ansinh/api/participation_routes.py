@@ -16,6 +16,7 @@ from ansinh.cards import services as cards
 from ansinh.contributions.access import NotACitizen, person_of_citizen
 from ansinh.contributions.participation import participation_json
 from ansinh.lib.actor import Actor, Channel
+from ansinh.lib.replicas import reads_from_replica
 from ansinh.people.models import Person
 
 from .auth import current_user, token_auth
@@ -74,6 +75,7 @@ def _person(request: HttpRequest) -> Person:
 @participation_router.get(
     "", response={200: ParticipationOut, 401: ErrorOut, 403: ErrorOut}, by_alias=True
 )
+@reads_from_replica
 def participation(request: HttpRequest) -> HttpResponse:
     """Per scheme (BHXH, BHYT, BHTN, BHTNLD_BNN): periods of consecutive months with the same
     unit, job title, salary and status ("paid"; "unpaid": past its due date, owed by the unit;
@@ -110,6 +112,7 @@ class CardOut(Schema):
 
 
 @card_router.get("", response={200: CardOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+@reads_from_replica
 def card(request: HttpRequest) -> CardOut:
     """The e-BHYT card in force, with ``qr``: the signed payload to show as a QR code
     (format: docs/contributions.md)."""

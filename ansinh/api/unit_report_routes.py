@@ -34,6 +34,7 @@ from ansinh.contributions.services import ingest_report
 from ansinh.contributions.validation import ReportRejected
 from ansinh.contributions.xlsx import XLSX_MEDIA_TYPE
 from ansinh.lib.actor import Actor, Channel
+from ansinh.lib.replicas import reads_from_replica
 from ansinh.people.models import Unit
 
 from .auth import current_org_key, org_key_auth
@@ -361,6 +362,7 @@ def submit_report(request: HttpRequest) -> Any:
 @reports_router.get(
     "/{report_id}", response={200: ReportOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 )
+@reads_from_replica
 def get_report(request: HttpRequest, report_id: str) -> Any:
     """A report this unit sent, by its ``report_id``."""
     unit = _unit(request)

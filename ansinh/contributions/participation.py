@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy, ngettext
 
 from ansinh.audit.services import record
 from ansinh.lib.actor import Actor
+from ansinh.lib.replicas import reading_from_replica, reads_from_primary
 from ansinh.people.models import Person
 
 from .duedates import due_date, last_month_due_by, last_month_past_due
@@ -146,6 +147,8 @@ def _snapshot_text(person_id: int) -> str | None:
     """The stored document, by primary key, as one plain query: on the hot path of every
     history read, where compiling the ORM query cost more than running it (bench/RESULTS.md).
     A document from before this month is not returned (a month may have become late since)."""
+    # The routed connection: a replica under ``reads_from_replica`` (ansinh/lib/replicas.py).
+    connection = connections[router.db_for_read(ParticipationSnapshot)]
     quote = connection.ops.quote_name
     meta = ParticipationSnapshot._meta
     with connection.cursor() as cursor:
@@ -166,6 +169,12 @@ def participation_json(*, person: Person) -> str:
     document = _snapshot_text(person.pk)
     if document is not None:
         return document
+    if reading_from_replica():
+        # A replica may be a moment behind: a snapshot built from it could outlive the change
+        # that deleted the primary's. Build it from the primary (once per change; the reads
+        # after it find the snapshot on the replica).
+        with reads_from_primary():
+            return participation_json(person=person)
     today = timezone.localdate()
     text = json.dumps(
         build_document(person.pk, today=today), ensure_ascii=False, separators=(",", ":")

@@ -14,6 +14,7 @@ from ansinh.cards.services import QR_MODULE_PX
 from ansinh.contributions.access import NotACitizen, person_of_citizen
 from ansinh.contributions.models import Scheme
 from ansinh.contributions.participation import owed_by_unit, participation_document
+from ansinh.lib.replicas import reads_from_replica
 from ansinh.people.models import Person
 
 from .views import citizen_actor, citizen_page
@@ -35,6 +36,7 @@ def _person(request: HttpRequest) -> Person:
 
 
 @citizen_page
+@reads_from_replica
 def history(request: HttpRequest, scheme: str = "bhxh") -> HttpResponse:
     code = SCHEME_SLUGS.get(scheme)
     if code is None:
@@ -77,6 +79,7 @@ def _card_context(request: HttpRequest, *, module_px: int) -> dict[str, object]:
 
 @never_cache
 @login_required
+@reads_from_replica
 def card(request: HttpRequest) -> HttpResponse:
     """The card with its QR (at least ``QR_MODULE_PX`` CSS pixels a module) and what a clinic
     reads beside it."""
@@ -85,6 +88,7 @@ def card(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
+@reads_from_replica
 def card_qr(request: HttpRequest) -> HttpResponse:
     """The QR alone on white, as large as the screen allows ("Phóng to mã QR"): a page of its
     own, so it works without JavaScript; "Đóng" leads back to the card."""

@@ -285,6 +285,7 @@ WEB_PLUMBING = {
     "lib/captcha_urls.py": "the CAPTCHA's image and refresh views, rate-limited",
     "lib/csrf.py": "the CSRF middleware and view decorator",
     "lib/apimiddleware.py": "middleware for the API's requests",
+    "lib/replicas.py": "the read-replica middleware and view decorator: whose writes a request reads",
 }
 
 
