@@ -170,3 +170,25 @@ def _user(loaded: list[Model | None]) -> User:
     user = loaded[0]
     assert isinstance(user, User)  # noqa: S101
     return user
+
+
+@functools.cache
+def _claim_sql(alias: str) -> str:
+    quote = connections[alias].ops.quote_name
+    return (
+        f"UPDATE {quote(User._meta.db_table)} SET {quote('last_login')} = %s "  # noqa: S608 - identifiers from the model, quoted
+        f"WHERE {quote(User._meta.pk.column)} = %s AND {quote('is_active')} = %s "
+        f"AND {quote('security_stamp')} = %s"
+    )
+
+
+def claim_login(user_pk: int, security_stamp: str, now: dt.datetime) -> int:
+    """``record_login``'s claim of a password or passkey login (no temporary password spent):
+    stamp ``last_login`` while the account is active and still has ``security_stamp``; returns
+    the rows updated (0 or 1). The same UPDATE as the ORM's, built once (every login)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _claim_sql(connection.alias),
+            [connection.ops.adapt_datetimefield_value(now), user_pk, True, security_stamp],
+        )
+        return int(cursor.rowcount)
