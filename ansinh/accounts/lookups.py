@@ -131,19 +131,24 @@ def _fetch(
     return loaded
 
 
-def access_device(digest: str, now: dt.datetime) -> DeviceSession | None:
-    """The unrevoked device of the unrevoked, unexpired access token with ``digest``, with its
-    user and the user's person and office loaded; only while the device carries the account's
-    current security stamp (a reset, password change or logout-all rotates it: issue 11 b)."""
-    where = (
+@functools.cache
+def _access_where(alias: str) -> str:
+    """``access_device``'s condition, built once per database (every API request)."""
+    return (
         f"t.{_column(AppToken, 'digest')} = %s AND t.{_column(AppToken, 'kind')} = %s "
         f"AND t.{_column(AppToken, 'revoked_at')} IS NULL "
         f"AND t.{_column(AppToken, 'expires_at')} > %s "
         f"AND d.{_column(DeviceSession, 'revoked_at')} IS NULL "
         f"AND d.{_column(DeviceSession, 'security_stamp')} = u.{_column(User, 'security_stamp')}"
     )
+
+
+def access_device(digest: str, now: dt.datetime) -> DeviceSession | None:
+    """The unrevoked device of the unrevoked, unexpired access token with ``digest``, with its
+    user and the user's person and office loaded; only while the device carries the account's
+    current security stamp (a reset, password change or logout-all rotates it: issue 11 b)."""
     params = [digest, TokenKind.ACCESS.value, connection.ops.adapt_datetimefield_value(now)]
-    loaded = _fetch(_DEVICE_JOINS, where, params)
+    loaded = _fetch(_DEVICE_JOINS, _access_where(connection.alias), params)
     if loaded is None:
         return None
     device = loaded[0]
