@@ -13,16 +13,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.middleware import (
-    AuthenticationMiddleware as DjangoAuthenticationMiddleware,
-)
-from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
-from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from csp.constants import HEADER, HEADER_REPORT_ONLY
 from csp.middleware import CheckableLazyObject
 from csp.middleware import CSPMiddleware as DjangoCSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
+from django.contrib.auth.middleware import (
+    AuthenticationMiddleware as DjangoAuthenticationMiddleware,
+)
+from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import HttpRequest, HttpResponseBase
 
 API_PREFIX = "/api/"
@@ -83,7 +83,9 @@ class CSPMiddleware(DjangoCSPMiddleware):
             self._built = built
         return built[2], built[3]
 
-    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
         if (
             getattr(request, "_csp_nonce", None) is not None
             or settings.DEBUG
