@@ -3,7 +3,11 @@
 request at a time, CPU time of the calling thread (issue 16).
 
     .venv/bin/python bench/request_cpu.py [--requests N] [--repeat R] [--database NAME]
-        [--redis-db N]
+        [--redis-db N] [--code DIR]
+
+``--code DIR`` measures the ``ansinh`` package found in DIR instead of this checkout's (for
+example ``git archive <commit> ansinh | tar -x -C DIR``: the code before a change), on the same
+database, so a before and an after can alternate minutes apart.
 
 ``make bench`` measures the whole installation on shared cores; on a busy machine its wall and
 per-core rates move with everything else that runs. This measures only what the code of one
@@ -35,6 +39,9 @@ def inner(requests: int, repeat: int) -> None:
     """In the child process (the stack's environment): measure and print."""
     import django
 
+    import ansinh
+
+    print(f"code: {Path(ansinh.__file__).parent}", flush=True)
     django.setup()
     import argon2._password_hasher as hasher_module
     import history
@@ -116,6 +123,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--database", default="ansinh_bench_cpu")
     parser.add_argument("--redis-db", type=int, default=15)
+    parser.add_argument("--code", type=Path, help="a directory holding another `ansinh` package")
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inner:
@@ -134,6 +142,8 @@ def main() -> int:
         login.setup_users(stack, 50)
         stack.ansinh("shell", "--command", history.SETUP)
         env = {**stack.env, "DJANGO_SETTINGS_MODULE": "ansinh.settings"}
+        if args.code:
+            env["PYTHONPATH"] = str(args.code.resolve())
         command = [sys.executable, __file__, "--inner", "--requests", str(args.requests),
                    "--repeat", str(args.repeat)]  # fmt: skip
         # The request log lines go to a file, as in production (they cost the web process).
