@@ -91,7 +91,7 @@ class CSPMiddleware(DjangoCSPMiddleware):
             or settings.DEBUG
             or any(hasattr(response, name) for name in self._PER_RESPONSE)
         ):
-            return super().process_response(request, response)  # type: ignore[no-any-return]
+            return super().process_response(request, response)
         csp, csp_ro = self._site_policy()
         for header, value, name in ((HEADER, csp, "CONTENT_SECURITY_POLICY"),
                                     (HEADER_REPORT_ONLY, csp_ro, "CONTENT_SECURITY_POLICY_REPORT_ONLY")):  # fmt: skip
