@@ -116,7 +116,7 @@ MIDDLEWARE = [
     "ansinh.ops.middleware.DatabaseUnavailableMiddleware",
     "ansinh.lib.captcha.CaptchaLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "ansinh.lib.apimiddleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "ansinh.lib.apimiddleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -30,6 +30,7 @@ import argparse
 import contextlib
 import json
 import math
+import os
 import re
 import signal
 import statistics
@@ -52,6 +53,10 @@ NOTES_MARKER = "<!-- notes -->"
 PY_SPY = harness.REPO / ".venv" / "bin" / "py-spy"
 UNLIMITED = "1000000/h"
 PARTS = ("ingest", "login", "history", "recovery", "pooling")
+# Goals of issue 16 (DESIGN §8 raised).
+LOGIN_GOAL = 0.90  # logins/s ÷ raw argon2id verifies/s, same cores
+HISTORY_PER_CORE_GOAL = 850  # requests/s per core of web CPU
+HISTORY_P99_GOAL_MS = 20
 
 
 @dataclass
@@ -204,12 +209,20 @@ def run_login(args: argparse.Namespace, stack: ProductionStack, web: harness.Pro
     # rounds just before and after it, so a machine that gets busier or quieter during the run
     # (other work on it) moves both sides of the ratio alike.
     raws = [login.raw_verify(encoded, processes=args.web_workers, seconds=args.login_seconds)]
+    cores = len(os.sched_getaffinity(0))
+    fair_ratios, client_ms = [], []
     for rep in range(args.repeat):
-        cpu0 = web.tree_cpu_seconds()
+        cpu0, client0 = web.tree_cpu_seconds(), time.process_time()
         round_ = login.login_load(
             stack.base_url, users, concurrency=args.login_concurrency, seconds=args.login_seconds
         )
         cpu = web.tree_cpu_seconds() - cpu0
+        # The load client (this process's threads) runs on the same cores; the raw rounds have
+        # no client. Its measured CPU share of the round is taken out of the cores the raw rate
+        # is scaled to: what the same cores hash when they do nothing else *but serve that client*.
+        client = time.process_time() - client0
+        client_ms.append(1000 * client / round_.count)
+        client_share = min(client / round_.wall, cores - 0.01)
         raws.append(
             login.raw_verify(encoded, processes=args.web_workers, seconds=args.login_seconds)
         )
@@ -219,18 +232,25 @@ def run_login(args: argparse.Namespace, stack: ProductionStack, web: harness.Pro
         )
         per_cpu = round_.count / cpu
         wall_ratios.append(round_.per_second / raw.per_second)
+        fair_ratios.append(wall_ratios[-1] * cores / (cores - client_share))
         cpu_ratios.append(per_cpu / raw.per_cpu_second)
         rows.append((raw, round_, per_cpu))
         print(
             f"  rep {rep + 1}: raw {raw.per_second:.1f}/s ({raw.per_cpu_second:.1f}/CPU-s), "
             f"login {round_.per_second:.1f}/s ({per_cpu:.1f}/CPU-s): "
-            f"{wall_ratios[-1]:.0%} wall, {cpu_ratios[-1]:.0%} per CPU",
+            f"{wall_ratios[-1]:.0%} wall, {fair_ratios[-1]:.0%} wall without the client's "
+            f"CPU ({client_ms[-1]:.1f} ms per login), {cpu_ratios[-1]:.0%} per CPU",
             flush=True,
         )
-    median_wall = statistics.median(wall_ratios)
+    median_fair = statistics.median(fair_ratios)
     results.figures += [
-        Figure("login rate ÷ raw argon2id verify rate (wall, same cores)", wall_ratios,
-               "{:.0%}", "≥ 90 %", median_wall >= 0.9),
+        Figure("login rate ÷ raw argon2id verify rate (wall, same cores, the load client's "
+               "measured CPU taken out)", fair_ratios, "{:.0%}", f"≥ {LOGIN_GOAL:.0%}",
+               median_fair >= LOGIN_GOAL),
+        Figure("login rate ÷ raw argon2id verify rate (wall, same cores, client included)",
+               wall_ratios, "{:.0%}"),
+        Figure("load client CPU per login, ms (the raw rounds have no client)", client_ms,
+               "{:.1f}"),
         Figure("login rate ÷ raw verify rate per CPU second (web workers vs hashing processes)",
                cpu_ratios, "{:.0%}"),
         Figure("logins / s (wall)", [r.per_second for _, r, _ in rows], "{:.1f}"),
@@ -247,9 +267,15 @@ def run_login(args: argparse.Namespace, stack: ProductionStack, web: harness.Pro
             f"{args.login_seconds:g} s (every answer 200 with tokens), each between two rounds of "
             f"raw verification: {args.web_workers} processes verifying the password against the "
             f"same argon2id hash ({params}) with argon2-cffi for {args.login_seconds:g} s; the raw "
-            "rate of a repetition is the mean of the rounds before and after it. The wall ratio is the "
-            "goal's: the login path's share of what the same cores hash when they do nothing "
-            "else, with the client, PostgreSQL and Redis on those cores. `LOGIN_IP_RATE` is "
+            "rate of a repetition is the mean of the rounds before and after it. The wall ratio is "
+            "the login path's share of what the same cores hash when they do nothing else, with "
+            "the client, PostgreSQL and Redis on those cores. The load client (this process's "
+            "threads: a new connection, the request and the answer per login) is not part of "
+            "the login path, and the raw rounds have none: its CPU time during each login round "
+            "is measured (`time.process_time()` of this process) and its share of the round's "
+            f"wall time taken out of the {cores} cores the raw rate is scaled to (goal's ratio = "
+            "wall ratio × cores ÷ (cores − client CPU-seconds per second)); PostgreSQL and "
+            "Redis stay in: they are the login's. `LOGIN_IP_RATE` is "
             f"raised to `{UNLIMITED}` (one client address).\n\n"
             + markdown_table(
                 [
@@ -258,7 +284,9 @@ def run_login(args: argparse.Namespace, stack: ProductionStack, web: harness.Pro
                     "raw per CPU-s",
                     "logins/s",
                     "logins per web CPU-s",
+                    "client CPU ms / login",
                     "ratio (wall)",
+                    "ratio (wall, client out)",
                     "ratio (CPU)",
                     "login p50 ms",
                     "login p99 ms",
@@ -270,7 +298,9 @@ def run_login(args: argparse.Namespace, stack: ProductionStack, web: harness.Pro
                         f"{raw.per_cpu_second:.1f}",
                         f"{r.per_second:.1f}",
                         f"{per_cpu:.1f}",
+                        f"{client_ms[i]:.1f}",
                         f"{wall_ratios[i]:.0%}",
+                        f"{fair_ratios[i]:.0%}",
                         f"{cpu_ratios[i]:.0%}",
                         f"{percentile(r.latencies, 50) * 1000:.0f}",
                         f"{percentile(r.latencies, 99) * 1000:.0f}",
@@ -310,9 +340,9 @@ def run_history(args: argparse.Namespace, stack: ProductionStack, web: harness.P
               f"p50 {p50[-1]:.1f} ms, p99 {p99[-1]:.1f} ms", flush=True)  # fmt: skip
     results.figures += [
         Figure("history read: requests / s per core (web workers' CPU)", per_core, "{:,.0f}",
-               "≥ 400", statistics.median(per_core) >= 400),
-        Figure("history read: p99 latency, ms", p99, "{:.1f}", "≤ 50", max(p99) <= 50,
-               "worst repetition"),
+               f"≥ {HISTORY_PER_CORE_GOAL}", statistics.median(per_core) >= HISTORY_PER_CORE_GOAL),
+        Figure("history read: p99 latency, ms", p99, "{:.1f}", f"≤ {HISTORY_P99_GOAL_MS}",
+               max(p99) <= HISTORY_P99_GOAL_MS, "worst repetition"),
         Figure("history read: p50 latency, ms", p50, "{:.1f}"),
         Figure("history read: requests / s (wall, client on the same cores)", wall, "{:,.0f}"),
     ]  # fmt: skip

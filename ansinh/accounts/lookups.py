@@ -131,19 +131,24 @@ def _fetch(
     return loaded
 
 
-def access_device(digest: str, now: dt.datetime) -> DeviceSession | None:
-    """The unrevoked device of the unrevoked, unexpired access token with ``digest``, with its
-    user and the user's person and office loaded; only while the device carries the account's
-    current security stamp (a reset, password change or logout-all rotates it: issue 11 b)."""
-    where = (
+@functools.cache
+def _access_where(alias: str) -> str:
+    """``access_device``'s condition, built once per database (every API request)."""
+    return (
         f"t.{_column(AppToken, 'digest')} = %s AND t.{_column(AppToken, 'kind')} = %s "
         f"AND t.{_column(AppToken, 'revoked_at')} IS NULL "
         f"AND t.{_column(AppToken, 'expires_at')} > %s "
         f"AND d.{_column(DeviceSession, 'revoked_at')} IS NULL "
         f"AND d.{_column(DeviceSession, 'security_stamp')} = u.{_column(User, 'security_stamp')}"
     )
+
+
+def access_device(digest: str, now: dt.datetime) -> DeviceSession | None:
+    """The unrevoked device of the unrevoked, unexpired access token with ``digest``, with its
+    user and the user's person and office loaded; only while the device carries the account's
+    current security stamp (a reset, password change or logout-all rotates it: issue 11 b)."""
     params = [digest, TokenKind.ACCESS.value, connection.ops.adapt_datetimefield_value(now)]
-    loaded = _fetch(_DEVICE_JOINS, where, params)
+    loaded = _fetch(_DEVICE_JOINS, _access_where(connection.alias), params)
     if loaded is None:
         return None
     device = loaded[0]
@@ -170,3 +175,25 @@ def _user(loaded: list[Model | None]) -> User:
     user = loaded[0]
     assert isinstance(user, User)  # noqa: S101
     return user
+
+
+@functools.cache
+def _claim_sql(alias: str) -> str:
+    quote = connections[alias].ops.quote_name
+    return (
+        f"UPDATE {quote(User._meta.db_table)} SET {quote('last_login')} = %s "  # noqa: S608 - identifiers from the model, quoted
+        f"WHERE {quote(User._meta.pk.column)} = %s AND {quote('is_active')} = %s "
+        f"AND {quote('security_stamp')} = %s"
+    )
+
+
+def claim_login(user_pk: int, security_stamp: str, now: dt.datetime) -> int:
+    """``record_login``'s claim of a password or passkey login (no temporary password spent):
+    stamp ``last_login`` while the account is active and still has ``security_stamp``; returns
+    the rows updated (0 or 1). The same UPDATE as the ORM's, built once (every login)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _claim_sql(connection.alias),
+            [connection.ops.adapt_datetimefield_value(now), user_pk, True, security_stamp],
+        )
+        return int(cursor.rowcount)

@@ -23,7 +23,7 @@ from ansinh.audit.services import record
 from ansinh.lib.actor import Actor, Channel
 from ansinh.notifications import emails
 
-from . import throttle
+from . import lookups, throttle
 from .backends import normalize_identifier, resolve_identifier
 from .models import DeviceSession, User, new_security_stamp
 from .passkey_reminder import reminder_for
@@ -227,17 +227,20 @@ def record_login(
     what this login issued, and of many logins with one temporary password exactly one wins.
     """
     now = timezone.now()
-    claim = User.objects.filter(pk=user.pk, is_active=True, security_stamp=user.security_stamp)
-    changes: dict[str, object] = {"last_login": now}
     spends_temporary = method == "password" and user.password_expires_at is not None
     if spends_temporary:
         # A temporary password works for one login: this session (or device) may now only
         # change it; signing in with it again fails like any wrong password.
-        claim = claim.filter(
-            password_expires_at=user.password_expires_at, password_expires_at__gt=now
-        )
-        changes["password_expires_at"] = now
-    if claim.update(**changes) != 1:
+        claimed = User.objects.filter(
+            pk=user.pk,
+            is_active=True,
+            security_stamp=user.security_stamp,
+            password_expires_at=user.password_expires_at,
+            password_expires_at__gt=now,
+        ).update(last_login=now, password_expires_at=now)
+    else:  # every other login: the same UPDATE, precompiled (lookups.claim_login)
+        claimed = lookups.claim_login(user.pk, user.security_stamp, now)
+    if claimed != 1:
         raise StaleLogin("stale")
     user.last_login = now
     if spends_temporary:

@@ -38,11 +38,13 @@ no account row: a passkey's failures never lock the account's password.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -110,12 +112,7 @@ def load(user: User | None, identifier: str, now: dt.datetime | None = None) -> 
     does (the cap holds until a success or a new password)."""
     now = now or timezone.now()
     ikey, akey = identifier_key(identifier), account_key(user, identifier)
-    rows = {
-        key: (failures, last_at)
-        for key, failures, last_at in LoginFailureCounter.objects.filter(
-            key__in=[ikey, akey]
-        ).values_list("key", "failures", "last_failed_at")
-    }
+    rows = _counters(ikey, akey)
     failures, last_at = rows.get(ikey, (0, None))
     if last_at is not None and last_at <= now - _memory():
         failures, last_at = 0, None
@@ -123,6 +120,39 @@ def load(user: User | None, identifier: str, now: dt.datetime | None = None) -> 
     if akey.startswith("x:") and account_last_at is not None and account_last_at <= now - _memory():
         account_failures = 0
     return LoginState(ikey, akey, failures, last_at, account_failures)
+
+
+@functools.cache
+def _load_sql(alias: str) -> tuple[str, list[Any]]:
+    """The SELECT of ``load`` and the converters of its time column, built once: it runs on
+    every login, where compiling the ORM query cost more than running it (bench/RESULTS.md)."""
+    conn = connections[alias]
+    quote = conn.ops.quote_name
+    table = LoginFailureCounter._meta.db_table
+    column = LoginFailureCounter._meta.get_field("last_failed_at").get_col(table)
+    sql = (
+        f"SELECT {quote('key')}, {quote('failures')}, {quote('last_failed_at')} "  # noqa: S608 - identifiers from the model, quoted
+        f"FROM {quote(table)} WHERE {quote('key')} IN (%s, %s)"
+    )
+    converters = conn.ops.get_db_converters(column) + column.get_db_converters(conn)
+    return sql, [functools.partial(_convert, c, column, conn) for c in converters]
+
+
+def _convert(converter: Any, column: Any, conn: Any, value: Any) -> Any:
+    return converter(value, column, conn)
+
+
+def _counters(*keys: str) -> dict[str, tuple[int, dt.datetime | None]]:
+    sql, converters = _load_sql(connection.alias)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(keys))
+        rows = cursor.fetchall()
+    found = {}
+    for key, failures, last_at in rows:
+        for convert in converters:
+            last_at = convert(last_at)
+        found[key] = (int(failures), last_at)
+    return found
 
 
 def retry_after(state: LoginState, now: dt.datetime | None = None) -> int:

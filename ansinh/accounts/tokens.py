@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from ansinh.audit.services import record
 from ansinh.lib.actor import Actor
+from ansinh.lib.inserts import insert
 from ansinh.notifications.services import notify
 
 from . import lookups
@@ -60,7 +61,7 @@ def _issue_pair(device: DeviceSession) -> TokenPair:
         TOKEN_PREFIX + secrets.token_urlsafe(32),
         TOKEN_PREFIX + secrets.token_urlsafe(32),
     )
-    AppToken.objects.bulk_create(
+    insert(  # one precompiled INSERT of both rows (ansinh.lib.inserts): every login
         [
             AppToken(
                 device=device,
@@ -88,8 +89,12 @@ def issue_tokens(*, user: User, device_name: str) -> TokenPair:
     The device is bound to ``user.security_stamp`` as loaded: call it after ``record_login``
     claimed that stamp, in the same transaction (``login_with_tokens`` does)."""
     with transaction.atomic(savepoint=False):
-        device = DeviceSession.objects.create(
-            user=user, device_name=device_name[:100], security_stamp=user.security_stamp
+        (device,) = insert(
+            [
+                DeviceSession(
+                    user=user, device_name=device_name[:100], security_stamp=user.security_stamp
+                )
+            ]
         )
         return _issue_pair(device)
 

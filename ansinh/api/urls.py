@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import cast
+
 from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -96,3 +100,14 @@ def not_found(request: HttpRequest) -> HttpResponse:
     return errors.error_response(
         api, request, status=404, code="not_found", message=_("Not found.")
     )
+
+
+def api_view(route: str) -> Callable[..., HttpResponse]:
+    """The view django-ninja built for ``route`` (as under ``/api/v1/``): to route one hot path
+    to it directly, ahead of the API's other patterns (ansinh/urls.py). The request goes
+    through exactly the same operation: authentication, errors, document."""
+    patterns, _app, _namespace = api.urls
+    for pattern in patterns:
+        if isinstance(pattern, URLPattern) and str(pattern.pattern) == route:
+            return cast(Callable[..., HttpResponse], pattern.callback)
+    raise LookupError(f"no API route {route!r}")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 
 from ansinh.lib.identifiers import mask_middle
+from ansinh.lib.inserts import insert
 from ansinh.lib.metrics import count_event
 
 from .models import AuditEvent, DataAccess
@@ -54,17 +55,23 @@ def record(
         ip, agent, channel = by.ip, _clean(by.user_agent, 200), str(by.channel)
         if actor is None:
             actor = by.user
-    return AuditEvent.objects.create(
-        occurred_at=timezone.now(),
-        event=event,
-        actor=actor if actor is not None and actor.pk else None,
-        subject=subject if subject is not None and subject.pk else None,
-        identifier=mask_middle(_clean(identifier, 40)) if identifier else "",
-        client_ip=ip,
-        user_agent=agent,
-        channel=channel,
-        details=details or {},
+    # One precompiled INSERT (ansinh.lib.inserts): every login writes one of these.
+    (event_row,) = insert(
+        [
+            AuditEvent(
+                occurred_at=timezone.now(),
+                event=event,
+                actor=actor if actor is not None and actor.pk else None,
+                subject=subject if subject is not None and subject.pk else None,
+                identifier=mask_middle(_clean(identifier, 40)) if identifier else "",
+                client_ip=ip,
+                user_agent=agent,
+                channel=channel,
+                details=details or {},
+            )
+        ]
     )
+    return event_row
 
 
 def log_access(

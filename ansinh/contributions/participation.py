@@ -17,6 +17,7 @@ is per scheme: a month the unit paid only in part has its health insurance booke
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections import defaultdict
 from dataclasses import dataclass
@@ -149,18 +150,25 @@ def _snapshot_text(person_id: int) -> str | None:
     A document from before this month is not returned (a month may have become late since)."""
     # The routed connection: a replica under ``reads_from_replica`` (ansinh/lib/replicas.py).
     connection = connections[router.db_for_read(ParticipationSnapshot)]
-    quote = connection.ops.quote_name
-    meta = ParticipationSnapshot._meta
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {quote(meta.get_field('document').column)} FROM {quote(meta.db_table)} "  # noqa: S608 - identifiers from the model, quoted
-            f"WHERE {quote(meta.pk.column)} = %s AND {quote(meta.get_field('computed_at').column)} >= %s "
-            f"AND ({quote(meta.get_field('valid_until').column)} IS NULL "
-            f"OR {quote(meta.get_field('valid_until').column)} > %s)",
-            [person_id, _fresh_since(), timezone.localdate()],
+            _snapshot_sql(connection.alias), [person_id, _fresh_since(), timezone.localdate()]
         )
         row = cursor.fetchone()
     return None if row is None else str(row[0])
+
+
+@functools.cache
+def _snapshot_sql(alias: str) -> str:
+    """``_snapshot_text``'s SELECT, built once per database."""
+    quote = connections[alias].ops.quote_name
+    meta = ParticipationSnapshot._meta
+    return (
+        f"SELECT {quote(meta.get_field('document').column)} FROM {quote(meta.db_table)} "  # noqa: S608 - identifiers from the model, quoted
+        f"WHERE {quote(meta.pk.column)} = %s AND {quote(meta.get_field('computed_at').column)} >= %s "
+        f"AND ({quote(meta.get_field('valid_until').column)} IS NULL "
+        f"OR {quote(meta.get_field('valid_until').column)} > %s)"
+    )
 
 
 def participation_json(*, person: Person) -> str:
