@@ -28,6 +28,7 @@ from .models import (
     SalaryCap,
     WageRegion,
 )
+from .money import thousands
 from .months import month_of
 from .rates import MissingReferenceData, round_half_up, terms_for
 
@@ -92,8 +93,8 @@ def voluntary_bhxh(*, income: int, group: str, on: dt.date) -> dict[str, Any]:
     highest = used.parameter("voluntary_cap_multiplier", on) * level
     if not poverty_line <= income <= highest:
         message = _("The monthly income must be between %(low)s and %(high)s đồng.") % {
-            "low": f"{poverty_line:,}".replace(",", "."),
-            "high": f"{highest:,}".replace(",", "."),
+            "low": thousands(poverty_line),
+            "high": thousands(highest),
         }
         raise Invalid("income_out_of_range", message, fields={"income": message})
     rate = used.parameter("voluntary_rate_bp", on)

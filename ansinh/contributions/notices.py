@@ -27,6 +27,7 @@ from ansinh.people.models import Person, Unit
 
 from .duedates import last_month_past_due
 from .models import FUND_PAID_BITS, FUND_SCHEME, ContributionMonth, LateNotice, Scheme
+from .money import thousands
 from .months import add_months, month_of, written_month
 from .rates import FUNDS, RateTable, region_of
 
@@ -35,8 +36,8 @@ LISTED_MONTHS = 12  # a credited notice lists at most this many runs of months, 
 
 
 def money(amount: int) -> str:
-    """1234567 → "1.234.567 đ", as a Vietnamese reader writes it (both languages)."""
-    return f"{amount:,} đ".replace(",", ".")
+    """1234567 → "1.234.567 đ": the short form a notice on a phone uses (both languages)."""
+    return f"{thousands(amount)} đ"
 
 
 def salary_runs(months: list[tuple[dt.date, int]]) -> list[tuple[str, int, int]]:
@@ -176,20 +177,23 @@ def send_late_notices(*, today: dt.date | None = None) -> int:
     from . import emails
 
     today = today or timezone.localdate()
+    month = month_of(today)
+    due = late_months(today=today)
+    # Who was already told this month, the persons and the units: three queries, not three
+    # per notice.
+    told = set(LateNotice.objects.filter(month=month).values_list("person_id", "unit_id"))
+    pending = [key for key in due if key not in told]
+    persons = Person.objects.select_related("account").in_bulk({p for p, _u in pending})
+    units = Unit.objects.in_bulk({u for _p, u in pending})
     sent = 0
-    for (person_id, unit_id), months in late_months(today=today).items():
-        if LateNotice.objects.filter(
-            person_id=person_id, unit_id=unit_id, month=month_of(today)
-        ).exists():
-            continue
-        person = Person.objects.select_related("account").get(pk=person_id)
-        unit = Unit.objects.get(pk=unit_id)
+    for person_id, unit_id in pending:
+        person, unit, months = persons[person_id], units[unit_id], due[(person_id, unit_id)]
         try:
             with transaction.atomic():
                 LateNotice.objects.create(
                     person=person,
                     unit=unit,
-                    month=month_of(today),
+                    month=month,
                     months=[written_month(item["month"]) for item in months],
                     sent_at=timezone.now(),
                 )

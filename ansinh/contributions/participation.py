@@ -119,22 +119,18 @@ def _rows(person_id: int) -> list[Row]:
 
 
 def build_document(person_id: int, *, today: dt.date | None = None) -> dict[str, Any]:
-    today = today or timezone.localdate()
+    return _built(person_id, today or timezone.localdate())[0]
+
+
+def _built(person_id: int, today: dt.date) -> tuple[dict[str, Any], dt.date | None]:
+    """The document, and the first day after ``today`` on which an unpaid month of the person
+    turns to evasion (a new month is handled by ``_fresh_since``): a stored document is stale
+    from then. One read of the rows and the rules for both."""
     rows, rules = _rows(person_id), Rules.load()
-    return {"schemes": {scheme: _merge(rows, scheme, rules, today) for scheme in SCHEMES}}
-
-
-def _valid_until(person_id: int, today: dt.date) -> dt.date | None:
-    """The first day after ``today`` on which an unpaid month of the person turns to evasion
-    (a new month is handled by ``_fresh_since``): the stored document is stale from then."""
-    rules = Rules.load()
-    days = [
-        rules.becomes_evasion(month, today=today)
-        for month in ContributionMonth.objects.filter(person_id=person_id, paid=False)
-        .values_list("month", flat=True)
-        .distinct()
-    ]
-    return min((day for day in days if day is not None), default=None)
+    document = {"schemes": {scheme: _merge(rows, scheme, rules, today) for scheme in SCHEMES}}
+    unpaid = {row[0] for row in rows if not row[6]}
+    turns = (rules.becomes_evasion(month, today=today) for month in unpaid)
+    return document, min((day for day in turns if day is not None), default=None)
 
 
 def _fresh_since() -> dt.datetime:
@@ -174,19 +170,17 @@ def _snapshot_sql(alias: str) -> str:
 def participation_json(*, person: Person) -> str:
     """The participation document of ``person`` as JSON text, from the snapshot when there
     is one (any change to the person's months deletes it; it is rebuilt in a new month)."""
-    document = _snapshot_text(person.pk)
-    if document is not None:
-        return document
+    stored = _snapshot_text(person.pk)
+    if stored is not None:
+        return stored
     if reading_from_replica():
         # A replica may be a moment behind: a snapshot built from it could outlive the change
         # that deleted the primary's. Build it from the primary (once per change; the reads
         # after it find the snapshot on the replica).
         with reads_from_primary():
             return participation_json(person=person)
-    today = timezone.localdate()
-    text = json.dumps(
-        build_document(person.pk, today=today), ensure_ascii=False, separators=(",", ":")
-    )
+    document, valid_until = _built(person.pk, timezone.localdate())
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
     try:
         with transaction.atomic():
             ParticipationSnapshot.objects.update_or_create(
@@ -194,7 +188,7 @@ def participation_json(*, person: Person) -> str:
                 defaults={
                     "document": text,
                     "computed_at": timezone.now(),
-                    "valid_until": _valid_until(person.pk, today),
+                    "valid_until": valid_until,
                 },
             )
     except IntegrityError:
