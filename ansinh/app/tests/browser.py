@@ -11,12 +11,15 @@ import importlib
 import io
 import json
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import zxingcpp
 from django.apps import apps
+from django.db import OperationalError
 from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import Browser, Page, Response, ViewportSize, expect
@@ -24,6 +27,8 @@ from playwright.sync_api import Browser, Page, Response, ViewportSize, expect
 from ansinh.cards.services import issue_card
 from ansinh.lib.actor import Actor
 from ansinh.people.models import HealthFacility
+
+T = TypeVar("T")
 
 PHONE: ViewportSize = {"width": 390, "height": 844}
 TIMEOUT_MS = 15_000
@@ -93,6 +98,22 @@ def sign_in(page: Page, username: str, password: str) -> None:
     page.locator("#signin").get_by_label("Mã số BHXH").fill(username)
     page.locator("#signin").get_by_label("Mật khẩu").fill(password)
     page.locator("#signin button[type=submit]").tap()
+
+
+def when_idle(read: Callable[[], T], timeout: float = 5.0) -> T:
+    """Read the database once the live server's requests let it. The embedded test database
+    is SQLite's shared in-memory cache: while a request the app sent in the background (a
+    token refresh, a badge count) holds a table, a read from the test answers "database table
+    is locked" at once instead of waiting. Other errors, and a lock held past ``timeout``, are
+    raised."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return read()
+        except OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def worker_state(page: Page) -> dict:
