@@ -9,7 +9,6 @@ from typing import Any
 
 import segno
 from django.utils.translation import gettext as _
-from fpdf.enums import XPos, YPos
 
 from ansinh.cards.services import QR_QUIET_ZONE
 
@@ -24,10 +23,10 @@ QR_MM = 45
 def _scheme(pdf: Any, label: str, part: dict[str, Any]) -> None:
     pdf.set_font(FONT, "B", 11)
     months = _("%(n)d months") % {"n": part["total_months"]}
-    pdf.cell(0, 7, f"{label}: {months}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 7, f"{label}: {months}", new_x="LMARGIN", new_y="NEXT")
     if not part["periods"]:
         pdf.set_font(FONT, "", 9)
-        pdf.cell(0, 5, _("No period."), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(0, 5, _("No period."), new_x="LMARGIN", new_y="NEXT")
         return
     pdf.set_font(FONT, "", 8)
     with pdf.table(
@@ -57,7 +56,7 @@ def certificate_pdf(certificate: ParticipationCertificate) -> bytes:
     pdf.set_font(FONT, "B", 13)
     pdf.multi_cell(
         0, 7, _("CERTIFICATE OF PARTICIPATION IN SOCIAL INSURANCE, HEALTH INSURANCE AND "
-                "UNEMPLOYMENT INSURANCE"), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT,
+                "UNEMPLOYMENT INSURANCE"), align="C", new_x="LMARGIN", new_y="NEXT",
     )  # fmt: skip
     pdf.ln(2)
     top = pdf.get_y()
@@ -70,9 +69,9 @@ def certificate_pdf(certificate: ParticipationCertificate) -> bytes:
     )
     for label, value in facts:
         pdf.set_font(FONT, "", 10)
-        pdf.cell(40, 6, f"{label}:", new_x=XPos.RIGHT, new_y=YPos.TOP)
+        pdf.cell(40, 6, f"{label}:", new_x="RIGHT", new_y="TOP")
         pdf.set_font(FONT, "B", 10)
-        pdf.cell(85, 6, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(85, 6, value, new_x="LMARGIN", new_y="NEXT")
     png = io.BytesIO()
     segno.make(certificate.payload, error="m", micro=False).save(
         png, kind="png", scale=4, border=QR_QUIET_ZONE
@@ -85,6 +84,6 @@ def certificate_pdf(certificate: ParticipationCertificate) -> bytes:
     pdf.multi_cell(
         0, 4, _("This certificate is valid through its QR code, signed by BHXH: scan it on the "
                 "An Sinh verify page, or verify it offline with the published public keys."),
-        new_x=XPos.LMARGIN, new_y=YPos.NEXT,
+        new_x="LMARGIN", new_y="NEXT",
     )  # fmt: skip
     return bytes(pdf.output())

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
 
 from .money import dong
 from .statement_doc import StatementDocument
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
+    from openpyxl.cell import WriteOnlyCell
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 PDF_TYPE = "application/pdf"
@@ -41,14 +41,14 @@ def _pdf_facts(pdf: FPDF, document: StatementDocument) -> None:
     ]
     for label, value in facts:
         pdf.set_font(FONT, "", 10)
-        pdf.cell(45, 6, f"{label}:", new_x=XPos.RIGHT, new_y=YPos.TOP)
+        pdf.cell(45, 6, f"{label}:", new_x="RIGHT", new_y="TOP")
         pdf.set_font(FONT, "B", 10)
-        pdf.multi_cell(0, 6, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 6, value, new_x="LMARGIN", new_y="NEXT")
 
 
 def _pdf_due(pdf: FPDF, document: StatementDocument) -> None:
     pdf.set_font(FONT, "B", 11)
-    pdf.cell(0, 8, _("Amounts due this month, by scheme"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 8, _("Amounts due this month, by scheme"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 9)
     headings = (_("Scheme"), _("Paid by the unit"), _("Paid by the employees"), _("Total"))
     with pdf.table(
@@ -74,7 +74,7 @@ def _pdf_due(pdf: FPDF, document: StatementDocument) -> None:
 def _pdf_balance(pdf: FPDF, document: StatementDocument) -> None:
     pdf.ln(4)
     pdf.set_font(FONT, "B", 11)
-    pdf.cell(0, 8, _("Balance of the unit"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 8, _("Balance of the unit"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 10)
     with pdf.table(
         col_widths=(120, 60), text_align=("LEFT", "RIGHT"), line_height=6.5,
@@ -85,11 +85,15 @@ def _pdf_balance(pdf: FPDF, document: StatementDocument) -> None:
             table.row((row.label, dong(row.amount)))
     pdf.set_font(FONT, "", 8)
     pdf.ln(2)
-    pdf.multi_cell(0, 4.5, document.note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 4.5, document.note, new_x="LMARGIN", new_y="NEXT")
 
 
 def a4_pdf(title: str) -> FPDF:
     """An A4 document (15 mm margins) with the DejaVu fonts, its first page added."""
+    # fpdf2 (with fontTools) and openpyxl are imported when a file is drawn: together they are
+    # ≈ 60 MiB of every web process that never draws one (bench/RESULTS.md, issue 16).
+    from fpdf import FPDF
+
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_margins(15, 15, 15)
     pdf.set_auto_page_break(auto=True, margin=15)
@@ -110,12 +114,12 @@ def statement_pdf(document: StatementDocument) -> bytes:
     top = pdf.get_y()
     pdf.cell(0, 5, _("Form %(form)s") % {"form": document.form_name}, align="R")
     pdf.set_xy(pdf.l_margin, top)
-    pdf.multi_cell(130, 5, document.office_name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(130, 5, document.office_name, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_font(FONT, "B", 13)
-    pdf.multi_cell(0, 7, document.title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 7, document.title, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 11)
-    pdf.cell(0, 7, document.period_text, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 7, document.period_text, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     _pdf_facts(pdf, document)
     pdf.ln(3)
@@ -131,6 +135,10 @@ def statement_pdf(document: StatementDocument) -> bytes:
 def statement_xlsx(document: StatementDocument) -> bytes:
     """One sheet "C12-TS" with the same rows as the PDF; amounts are numbers (formatted
     ``#,##0 "đồng"``), so the unit's accountant can add them up."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(document.form_name)
     for column, width in zip("ABCD", (58, 22, 22, 22), strict=True):
