@@ -19,9 +19,9 @@ part of this system (docs/contributions.md says so).
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from ansinh.people.models import Unit
 
@@ -31,6 +31,7 @@ from .models import (
     FUND_PAID_BITS,
     ContributionMonth,
     Employment,
+    ParticipationSnapshot,
     PaymentBookingRule,
 )
 from .rates import FUND_BITS, FUNDS, RateTable, region_of
@@ -52,6 +53,8 @@ def order_for(month: dt.date) -> list[str] | None:
     unknown = [step for step in steps if step != LEAVING and step not in FUNDS]
     if unknown:
         raise ValueError(f"unknown booking steps {unknown} in the rule for {month:%Y-%m}")
+    if len(set(steps)) != len(steps):
+        raise ValueError(f"a booking step twice in the rule for {month:%Y-%m}: {steps}")
     return steps
 
 
@@ -60,93 +63,131 @@ def funds_of(schemes: int) -> int:
     return sum(FUND_PAID_BITS[fund] for fund in FUNDS if schemes & FUND_BITS[fund])
 
 
+@dataclass(frozen=True)
+class Cutoff:
+    """Where the money ran out, in the booking order: the steps before ``step`` are booked in
+    full; in ``step``, the rows before ``row`` (``(person_id, pk)``, the order persons were
+    registered in) and, of the row ``row`` itself, its funds before ``FUNDS[fund]`` (a leaving
+    employee's funds are booked one by one). ``step == len(order)``: everything is booked;
+    ``row is None``: no row of ``step`` is."""
+
+    order: tuple[str, ...]
+    step: int
+    row: tuple[int, int] | None = None
+    fund: int = 0
+
+    def bits(self, *, leaving: bool, position: str) -> int:
+        """The ``paid_funds`` bits booked for a row (``leaving`` or not) ``position``ed
+        "before", "at" or "after" ``row``."""
+        bits = 0
+        for index, step in enumerate(self.order):
+            if (step == LEAVING) != leaving:
+                continue
+            funds = FUNDS if step == LEAVING else (step,)
+            for number, fund in enumerate(funds):
+                booked = index < self.step or (
+                    index == self.step
+                    and (position == "before" or (position == "at" and number < self.fund))
+                )
+                if booked:
+                    bits |= FUND_PAID_BITS[fund]
+        return bits
+
+
+def _rows(unit: Unit, month: dt.date) -> QuerySet[ContributionMonth]:
+    return ContributionMonth.objects.filter(unit=unit, month=month)
+
+
+def _leaving(unit: Unit, month: dt.date) -> Q:
+    """The rows of the employees whose employment at ``unit`` ends with ``month``."""
+    ending = Employment.objects.filter(unit=unit, ended=month).values("person_id")
+    return Q(person_id__in=ending)
+
+
+def cutoff(*, unit: Unit, month: dt.date, amount: int, order: list[str]) -> Cutoff:
+    """Walk the rows of ``unit`` in ``month`` in the legal order, step by step, each step in
+    the order persons were registered, taking what each owes from ``amount`` until an amount
+    does not fit. The rows stream from the database (one step at a time): memory does not grow
+    with the size of the unit (issue 16, goal 5)."""
+    terms = RateTable.load().terms(month, region=region_of(unit.pk))
+    rows = _rows(unit, month).order_by("person_id", "pk")
+    leaving = _leaving(unit, month)
+    left = amount
+    for index, step in enumerate(order):
+        funds = FUNDS if step == LEAVING else (step,)
+        stepped = rows.filter(leaving) if step == LEAVING else rows.exclude(leaving)
+        fields = stepped.values_list("pk", "person_id", "salary", "schemes")
+        for pk, person_id, salary, schemes in fields.iterator(chunk_size=2000):
+            amounts = terms.amounts(salary, schemes)
+            for number, fund in enumerate(funds):
+                due = sum(amounts[fund].values())
+                if due > left:
+                    return Cutoff(tuple(order), index, (person_id, pk), number)
+                left -= due
+    return Cutoff(tuple(order), len(order))
+
+
 def plan(*, unit: Unit, month: dt.date, amount: int) -> dict[int, int]:
     """The ``paid_funds`` of each month row of ``unit`` in ``month`` when ``amount`` đồng (less
-    than the month's due) is booked in the legal order: {row pk: bits}."""
+    than the month's due) is booked in the legal order: {row pk: bits}. For reading and tests:
+    booking itself (``book_partial_month``) stores the cutoff set-based, without this map."""
     order = order_for(month)
-    rows = list(
-        ContributionMonth.objects.filter(unit=unit, month=month)
-        .order_by("person_id", "pk")
-        .values_list("pk", "person_id", "salary", "schemes")
-    )
-    booked: dict[int, int] = dict.fromkeys((pk for pk, _p, _s, _b in rows), 0)
-    if order is None or amount <= 0 or not rows:
-        return booked
-    terms = RateTable.load().terms(month, region=region_of(unit.pk))
-    leaving = set(
-        Employment.objects.filter(unit=unit, ended=month).values_list("person_id", flat=True)
-    )
-    owed: dict[int, dict[str, int]] = {}
-    for pk, _person, salary, schemes in rows:
-        amounts = terms.amounts(salary, schemes)
-        owed[pk] = {fund: sum(amounts[fund].values()) for fund in FUNDS}
-    items: list[tuple[int, str, int]] = []  # (row, fund, đồng) in booking order
-    for step in order:
-        if step == LEAVING:
-            items += [
-                (pk, fund, owed[pk][fund])
-                for pk, person, _s, _b in rows
-                if person in leaving
-                for fund in FUNDS
-            ]
-        else:
-            items += [
-                (pk, step, owed[pk][step]) for pk, person, _s, _b in rows if person not in leaving
-            ]
-    left = amount
-    for pk, fund, due in items:
-        if booked[pk] & FUND_PAID_BITS[fund]:
-            continue
-        if due > left:
-            break
-        left -= due
-        booked[pk] |= FUND_PAID_BITS[fund]
+    if order is None or amount <= 0:
+        found = Cutoff((), 0)
+    else:
+        found = cutoff(unit=unit, month=month, amount=amount, order=order)
+    leaving = set(_rows(unit, month).filter(_leaving(unit, month)).values_list("pk", flat=True))
+    booked: dict[int, int] = {}
+    for pk, person_id in _rows(unit, month).values_list("pk", "person_id"):
+        position = "after"
+        if found.row is not None:
+            at = (person_id, pk)
+            position = "before" if at < found.row else "at" if at == found.row else "after"
+        booked[pk] = found.bits(leaving=pk in leaving, position=position)
     return booked
 
 
-def book_partial_month(*, unit: Unit, month: dt.date, amount: int) -> tuple[set[int], bool]:
-    """Store ``plan``'s booking for ``month``: the persons whose rows changed, and whether a
-    row became paid (its credited notice is then due)."""
-    if amount <= 0 or order_for(month) is None:
-        return _book_nothing(unit=unit, month=month)
-    booked = plan(unit=unit, month=month, amount=amount)
-    current = {
-        pk: (paid, paid_funds, person_id, schemes)
-        for pk, paid, paid_funds, person_id, schemes in ContributionMonth.objects.filter(
-            unit=unit, month=month
-        ).values_list("pk", "paid", "paid_funds", "person_id", "schemes")
-    }
-    groups: dict[tuple[int, bool], list[int]] = defaultdict(list)
-    changed: set[int] = set()
-    newly_paid = False
-    for pk, bits in booked.items():
-        paid, paid_funds, person_id, schemes = current[pk]
-        owes = funds_of(schemes)
-        now_paid = bits & owes == owes
-        stored = ALL_FUNDS_PAID if now_paid else bits
-        if (paid, paid_funds) != (now_paid, stored):
-            groups[(stored, now_paid)].append(pk)
-            changed.add(person_id)
-            newly_paid = newly_paid or (now_paid and not paid)
-    for (bits, now_paid), pks in groups.items():
-        for start in range(0, len(pks), 5000):
-            ContributionMonth.objects.filter(pk__in=pks[start : start + 5000]).update(
-                paid_funds=bits, paid=now_paid
+def book_partial_month(*, unit: Unit, month: dt.date, amount: int) -> tuple[bool, bool]:
+    """Store the booking of ``amount`` đồng for ``month`` (``cutoff``) in a few statements, one
+    per kind of row (leaving or not; before, at or after the cutoff; owing what is booked or
+    not), and drop the snapshots of the persons whose rows change, as the same statements
+    select them. Returns (whether a row changed, whether a row became paid — its credited
+    notice is then due)."""
+    order = order_for(month)
+    if order is None or amount <= 0:
+        found = Cutoff((), 0)
+    else:
+        found = cutoff(unit=unit, month=month, amount=amount, order=order)
+    rows = _rows(unit, month)
+    leaving = _leaving(unit, month)
+    if found.row is None:
+        before, at = Q(pk__in=[]), Q(pk__in=[])
+    else:
+        person_id, pk = found.row
+        before = Q(person_id__lt=person_id) | Q(person_id=person_id, pk__lt=pk)
+        at = Q(pk=pk)
+    after = ~before & ~at
+    changed = newly_paid = False
+    for is_leaving, kind in ((True, leaving), (False, ~leaving)):
+        for position, where in (("before", before), ("at", at), ("after", after)):
+            bits = found.bits(leaving=is_leaving, position=position)
+            owing_booked = [s for s in range(ALL_SCHEMES + 1) if bits & funds_of(s) == funds_of(s)]
+            part = rows.filter(kind & where)
+            to_pay = part.filter(schemes__in=owing_booked).exclude(
+                paid=True, paid_funds=ALL_FUNDS_PAID
             )
+            to_part = part.exclude(schemes__in=owing_booked).exclude(paid=False, paid_funds=bits)
+            newly_paid = newly_paid or to_pay.filter(paid=False).exists()
+            for moving in (to_pay, to_part):
+                changed = drop_snapshots_of(moving) or changed
+            to_pay.update(paid=True, paid_funds=ALL_FUNDS_PAID)
+            to_part.update(paid=False, paid_funds=bits)
     return changed, newly_paid
 
 
-def _book_nothing(*, unit: Unit, month: dt.date) -> tuple[set[int], bool]:
-    """``book_partial_month`` when nothing is booked (no money left, or no rule in force), in
-    two statements instead of row by row (a report of a million hires settles its month here):
-    a row that owes no fund is paid in full, every other row is unpaid."""
-    rows = ContributionMonth.objects.filter(unit=unit, month=month)
-    owe_nothing = [schemes for schemes in range(ALL_SCHEMES + 1) if not funds_of(schemes)]
-    to_pay = rows.filter(schemes__in=owe_nothing).exclude(paid=True, paid_funds=ALL_FUNDS_PAID)
-    to_unpay = rows.exclude(schemes__in=owe_nothing).filter(Q(paid=True) | ~Q(paid_funds=0))
-    newly_paid = to_pay.filter(paid=False).exists()
-    changed = set(to_pay.values_list("person_id", flat=True).order_by().distinct())
-    changed |= set(to_unpay.values_list("person_id", flat=True).order_by().distinct())
-    to_pay.update(paid=True, paid_funds=ALL_FUNDS_PAID)
-    to_unpay.update(paid=False, paid_funds=0)
-    return changed, newly_paid
+def drop_snapshots_of(rows: QuerySet[ContributionMonth]) -> bool:
+    """Drop the participation snapshots of the persons of ``rows``; whether there are rows."""
+    if not rows.exists():
+        return False
+    ParticipationSnapshot.objects.filter(person_id__in=rows.values("person_id")).delete()
+    return True

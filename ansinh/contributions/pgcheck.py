@@ -154,18 +154,23 @@ def form_errors(
 
 def digest(cursor: Any) -> str:
     """The generic path's digest (``receipt.canonical_line`` of every line), built in SQL in
-    slices of 100,000 lines."""
+    slices of 10,000 lines read one at a time through a server-side cursor: about 1 MB of
+    text in memory at once, whatever the size of the report (issue 16, goal 5; all slices
+    fetched at once were 47 MiB for 130,000 lines)."""
     digest = hashlib.sha256()
-    cursor.execute(
-        r"""
-        SELECT string_agg(concat_ws(chr(31), line_no, bhxh_code, type,
-                   to_char(from_month, 'YYYY-MM'), coalesce(to_char(to_month, 'YYYY-MM'), ''),
-                   coalesce(salary::text, ''), job_title, schemes) || chr(10), '' ORDER BY line_no)
-        FROM ingest_lines GROUP BY line_no / 100000 ORDER BY line_no / 100000
-        """
-    )
-    for (text,) in cursor:
-        digest.update(text.encode())
+    with cursor.connection.cursor(name="ingest_digest") as slices:
+        slices.itersize = 1
+        slices.execute(
+            r"""
+            SELECT string_agg(concat_ws(chr(31), line_no, bhxh_code, type,
+                       to_char(from_month, 'YYYY-MM'), coalesce(to_char(to_month, 'YYYY-MM'), ''),
+                       coalesce(salary::text, ''), job_title, schemes) || chr(10), ''
+                       ORDER BY line_no)
+            FROM ingest_lines GROUP BY line_no / 10000 ORDER BY line_no / 10000
+            """
+        )
+        for (text,) in slices:
+            digest.update(text.encode())
     return digest.hexdigest()
 
 

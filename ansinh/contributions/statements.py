@@ -135,8 +135,7 @@ def settle(*, unit: Unit) -> dt.date | None:
     left for the next month in the legal order (``booking``); returns the last month paid in
     full. Persons whose months change get their snapshots dropped; months that became paid
     are announced to their persons (``notices.announce_credited``, after the commit)."""
-    from .booking import book_partial_month
-    from .employments import drop_snapshots
+    from .booking import book_partial_month, drop_snapshots_of
     from .notices import schedule_credited
 
     paid_total = Payment.objects.filter(unit=unit).aggregate(total=Sum("amount"))["total"] or 0
@@ -163,15 +162,15 @@ def settle(*, unit: Unit) -> dt.date | None:
         later = later.exclude(month=partial[0])
     to_unpay = later.filter(Q(paid=True) | ~Q(paid_funds=0))
     newly_paid = to_pay.filter(paid=False).exists()
-    changed = set(to_pay.values_list("person_id", flat=True).order_by().distinct())
-    changed |= set(to_unpay.values_list("person_id", flat=True).order_by().distinct())
+    # The persons whose rows change lose their snapshots, selected by the same statements (no
+    # list of them in memory: a million rows can change at once).
+    drop_snapshots_of(to_pay)
+    drop_snapshots_of(to_unpay)
     to_pay.update(paid=True, paid_funds=ALL_FUNDS_PAID)
     to_unpay.update(paid=False, paid_funds=0)
     if partial is not None:
-        partly, became_paid = book_partial_month(unit=unit, month=partial[0], amount=partial[1])
-        changed |= partly
+        _, became_paid = book_partial_month(unit=unit, month=partial[0], amount=partial[1])
         newly_paid = newly_paid or became_paid
-    drop_snapshots(person_ids=sorted(changed))
     if newly_paid:
         schedule_credited(unit_id=unit.pk)
     return covered

@@ -170,27 +170,3 @@ def test_the_2026_unemployment_rates_are_dated_rows_of_the_law_on_employment_202
     assert all("74/2025/QH15" in r.legal_source for r in rows)
     terms = terms_for(D(2026, 1, 1))
     assert terms.basis_points[("unemployment", "employee")] == 100
-
-
-def test_booking_nothing_resets_the_month_in_bulk_without_planning_row_by_row(
-    reported, unit, monkeypatch
-):
-    # No money left for October (or no rule in force): every row that owes a fund is unpaid,
-    # in two statements — the row-by-row plan (a million rows for a large report) is not run.
-    from ansinh.contributions import booking
-
-    def row_by_row(**kwargs):
-        raise AssertionError("plan() called when nothing is booked")
-
-    monkeypatch.setattr(booking, "plan", row_by_row)
-    october = ContributionMonth.objects.filter(unit=unit, month=D(2026, 10, 1))
-    october.update(paid_funds=1)
-    person_ids = set(october.values_list("person_id", flat=True))
-
-    assert booking.book_partial_month(unit=unit, month=D(2026, 10, 1), amount=0) == (
-        person_ids,
-        False,
-    )
-    assert set(october.values_list("paid", "paid_funds")) == {(False, 0)}
-    # Nothing left to change: nobody's rows change again.
-    assert booking.book_partial_month(unit=unit, month=D(2026, 10, 1), amount=0) == (set(), False)
