@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import heapq
 from typing import Any
 
 from ansinh.people.models import Unit
@@ -185,36 +186,72 @@ def hire_counts(cursor: Any) -> tuple[int, int]:
     return int(hires), int(unmatched)
 
 
-def record_errors(cursor: Any, unit: Unit) -> list[tuple[int, dict[str, str], dict[str, str]]]:
-    """Unknown codes and unmatched hires (``unknown_person_error``) and the employment checks,
-    in line order, each with the values shown (``validation.checked_values``)."""
-    found: list[tuple[int, dict[str, str], dict[str, str]]] = []
+class FirstErrors:
+    """The first ``limit`` errors by line number, whatever order they are found in, and how
+    many there are: a report of a million unknown persons keeps ``limit`` of them, not a
+    million (issue 16, goal 5)."""
 
-    def add(line_no: int, fields: dict[str, str], code: str, month: dt.date) -> None:
-        found.append((line_no, fields, checked_values(code, month, fields)))
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.count = 0
+        self._kept: list[tuple[int, int, dict[str, str], str, dt.date]] = []  # max-heap
 
+    def add(self, line_no: int, fields: dict[str, str], code: str, month: dt.date) -> None:
+        self.count += 1
+        item = (-line_no, -self.count, fields, code, month)
+        if len(self._kept) < self.limit:
+            heapq.heappush(self._kept, item)
+        elif self._kept and line_no < -self._kept[0][0]:
+            heapq.heapreplace(self._kept, item)
+
+    def lines(self) -> list[tuple[int, dict[str, str], dict[str, str]]]:
+        """The kept errors in line order, each with the values shown."""
+        kept = sorted(self._kept, key=lambda item: (-item[0], -item[1]))
+        return [
+            (-line_no, fields, checked_values(code, month, fields))
+            for line_no, _n, fields, code, month in kept
+        ]
+
+
+def record_errors(cursor: Any, unit: Unit, *, limit: int) -> FirstErrors:
+    """Unknown codes and unmatched hires (``unknown_person_error``) and the employment checks:
+    all counted, the first ``limit`` by line kept. The single-line checks count in SQL and
+    fetch ``limit`` lines each; persons with several lines stream through the generic state
+    machine from a server-side cursor."""
+    found = FirstErrors(limit)
+    cursor.execute("SELECT count(*) FROM ingest_lines WHERE person_id IS NULL")
+    unknown = int(cursor.fetchone()[0])
     cursor.execute(
-        "SELECT line_no, type, bhxh_code, from_month FROM ingest_lines WHERE person_id IS NULL"
+        "SELECT line_no, type, bhxh_code, from_month FROM ingest_lines WHERE person_id IS NULL "
+        "ORDER BY line_no LIMIT %s",
+        (limit,),
     )
     for line_no, kind, code, month in cursor.fetchall():
-        add(line_no, unknown_person_error(kind), code, month)
-    params = {"unit": unit.pk}
-    cursor.execute(_SINGLE_CHECKS, params)
+        found.add(line_no, unknown_person_error(kind), code, month)
+    params = {"unit": unit.pk, "limit": limit}
+    cursor.execute(f"SELECT count(*) FROM ({_SINGLE_CHECKS}) single", params)
+    single = int(cursor.fetchone()[0])
+    cursor.execute(f"{_SINGLE_CHECKS} ORDER BY line_no LIMIT %(limit)s", params)
     for line_no, field, problem, code, month in cursor.fetchall():
-        add(line_no, {field: problem}, code, month)
+        found.add(line_no, {field: problem}, code, month)
+    # The lines counted but not fetched above.
+    found.count += unknown - min(unknown, limit) + single - min(single, limit)
     # Persons with several lines: in order, through the generic state machine.
-    cursor.execute(
-        f"""SELECT l.line_no, l.person_id, l.type, l.from_month, s.open_since, s.last_ended,
-        l.bhxh_code
-        FROM ingest_lines l JOIN ingest_seq q USING (person_id)
-        LEFT JOIN ({_STATES}) s USING (person_id)
-        ORDER BY l.line_no""",
-        params,
-    )
-    states: dict[int, EmploymentState] = {}
-    for line_no, person_id, kind, month, open_since, last_ended, code in cursor.fetchall():
-        state = states.setdefault(person_id, EmploymentState(open_since, last_ended))
-        if problem := check_employment(state, kind, month):
-            add(line_no, problem, code, month)
-    found.sort(key=lambda item: item[0])
+    with cursor.connection.cursor(name="ingest_sequences") as sequences:
+        sequences.itersize = 2000
+        sequences.execute(
+            f"""SELECT l.line_no, l.person_id, l.type, l.from_month, s.open_since,
+            s.last_ended, l.bhxh_code
+            FROM ingest_lines l JOIN ingest_seq q USING (person_id)
+            LEFT JOIN ({_STATES}) s USING (person_id)
+            ORDER BY l.person_id, l.line_no""",
+            params,
+        )
+        person: int | None = None
+        state = EmploymentState(None, None)
+        for line_no, person_id, kind, month, open_since, last_ended, code in sequences:
+            if person_id != person:  # one person's lines at a time, in line order
+                person, state = person_id, EmploymentState(open_since, last_ended)
+            if problem := check_employment(state, kind, month):
+                found.add(line_no, problem, code, month)
     return found

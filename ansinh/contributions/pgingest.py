@@ -186,8 +186,11 @@ def _ingest(
             "CREATE TEMP TABLE ingest_seq ON COMMIT DROP AS SELECT person_id FROM ingest_lines "
             "WHERE person_id IS NOT NULL GROUP BY person_id HAVING count(*) > 1"
         )
-        for line_no, fields, values in pgcheck.record_errors(cursor, unit):
+        found = pgcheck.record_errors(cursor, unit, limit=limit)
+        kept = found.lines()
+        for line_no, fields, values in kept:
             form_errors.add(line_no, fields, values)
+        form_errors.count += found.count - len(kept)  # counted, not kept
         hires, unmatched = pgcheck.hire_counts(cursor)
         hirebudget.charge(actor=actor, hires=hires, unmatched=unmatched)
         clock.lap("registry and employment checks")

@@ -585,3 +585,37 @@ def test_vietnamese_headers_and_words_and_blank_rows_give_the_same_errors_on_bot
     ]
     # Rows as the file shows them (the header is row 1, the blank row 3 counts), on both.
     assert [[s.row_map.row(n) for n in (1, 2, 3, 4)] for s in sources] == [[2, 4, 5, 6]] * 2
+
+
+@pytest.mark.parametrize("limit", [3, 5, 1000])
+def test_registry_and_employment_errors_are_cut_to_the_first_lines_the_same_way(
+    settings, persons, unit, other_unit, limit
+):
+    # No form errors: unknown persons (many, some before and some after the others), lines
+    # of single persons refused by the employment checks, and persons with several lines
+    # refused by the state machine, interleaved. Only the first ``limit`` by line are kept
+    # (pgcheck.FirstErrors, issue 16) and all are counted, exactly as the generic path does.
+    settings.REPORT_MAX_LINE_ERRORS = limit
+    unknown = [f"{code(5000 + n)},hire,2026-10,,5000000,,,1990-01-01\n" for n in range(40)]
+    body = (
+        HEADER
+        + unknown[0]
+        + f"{code(13)},hire,2026-10,,5000000,,,1990-01-01\n"
+        + f"{code(3)},hire,2026-10,,5000000,,,1990-01-01\n"  # already employed
+        + f"{code(13)},hire,2026-10,,5000000,,,1990-01-01\n"  # the second hire of 13
+        + "".join(unknown[1:20])
+        + f"{code(5)},leave,2026-10,,,,,\n"  # not employed here
+        + f"{code(9)},hire,2026-05,,5000000,,,1990-01-01\n"
+        + f"{code(9)},leave,2026-05,,,,,\n"  # not after the start
+        + "".join(unknown[20:])
+    )
+
+    results = both_paths(
+        settings, [*setup_steps(unit, other_unit), csv_report(unit, "R3", "2026-10", body)]
+    )
+
+    rejected, _fields, lines, count = results[3]
+    assert rejected == "rejected" and count == 40 + 4
+    assert [line["line"] for line in lines] == sorted(line["line"] for line in lines)
+    assert len(lines) == min(limit, count)
+    assert lines[0]["line"] == 1 and lines[0]["values"]["bhxh_code"] == code(5000)
