@@ -63,7 +63,16 @@ DEFAULT_REDIS_DB = 15  # the tests use 0
 
 # Only these variables of the caller's environment reach the An Sinh processes, so that a
 # stray DATABASE_URL, DEBUG or SMTP_USER in the shell cannot change what is measured.
-INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ")
+INHERITED_ENV = (
+    "PATH",
+    "HOME",
+    "LANG",
+    "LC_ALL",
+    "TMPDIR",
+    "TZ",
+    "DB_SERVER_SIDE_BINDING",
+    "DB_PREPARE_THRESHOLD",
+)
 
 
 class BenchError(RuntimeError):
@@ -158,6 +167,26 @@ def _cpu_seconds(pid: int) -> float:
     except OSError:  # gone in the meantime
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def service_cpu_seconds(command: str) -> float:
+    """CPU time so far of every process named ``command`` (``postgres``, ``redis-server``) on
+    this machine, with their exited children's (``cutime``/``cstime``: a PostgreSQL backend
+    that ended is counted in its postmaster). The difference over a round is what the
+    services did for it (nothing else runs on a benchmark machine)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            _pid, _, rest = (entry / "stat").read_text().partition(" (")
+            name, _, fields = rest.rpartition(") ")
+        except OSError:  # gone in the meantime
+            continue
+        if name == command:
+            values = fields.split()
+            total += sum(int(v) for v in values[11:15])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_bytes(pid: int) -> int:

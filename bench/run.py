@@ -168,6 +168,9 @@ def run_pooled(args: argparse.Namespace, stack: ProductionStack, web: harness.Pr
             **serve_env,
             "DATABASE_URL": bouncer.url(args.database),
             "DB_DISABLE_SERVER_SIDE_CURSORS": "1",
+            # PgBouncer 1.18 (Debian 12) does not carry prepared statements across the server
+            # connections of transaction mode (1.21 does, with max_prepared_statements).
+            "DB_PREPARE_THRESHOLD": "off",
             "DB_CONN_MAX_AGE": str(args.pool_conn_max_age),
         }
         pooled = stack.serve(threads=args.web_workers, extra_env=env)
@@ -211,12 +214,26 @@ def run_login(args: argparse.Namespace, stack: ProductionStack, web: harness.Pro
     raws = [login.raw_verify(encoded, processes=args.web_workers, seconds=args.login_seconds)]
     cores = len(os.sched_getaffinity(0))
     fair_ratios, client_ms = [], []
+    # CPU ms per login of each party: web (hash included), PostgreSQL, Redis, client; and of
+    # one raw verify. Where the cores' time goes besides the hash, measured.
+    spent: dict[str, list[float]] = {"web": [], "postgres": [], "redis": [], "hash": []}
     for rep in range(args.repeat):
         cpu0, client0 = web.tree_cpu_seconds(), time.process_time()
+        pg0, redis0 = (
+            harness.service_cpu_seconds("postgres"),
+            harness.service_cpu_seconds("redis-server"),
+        )
         round_ = login.login_load(
             stack.base_url, users, concurrency=args.login_concurrency, seconds=args.login_seconds
         )
         cpu = web.tree_cpu_seconds() - cpu0
+        spent["postgres"].append(
+            1000 * (harness.service_cpu_seconds("postgres") - pg0) / round_.count
+        )
+        spent["redis"].append(
+            1000 * (harness.service_cpu_seconds("redis-server") - redis0) / round_.count
+        )
+        spent["web"].append(1000 * cpu / round_.count)
         # The load client (this process's threads) runs on the same cores; the raw rounds have
         # no client. Its measured CPU share of the round is taken out of the cores the raw rate
         # is scaled to: what the same cores hash when they do nothing else *but serve that client*.
@@ -231,6 +248,7 @@ def run_login(args: argparse.Namespace, stack: ProductionStack, web: harness.Pro
             per_cpu_second=(raws[-2].per_cpu_second + raws[-1].per_cpu_second) / 2,
         )
         per_cpu = round_.count / cpu
+        spent["hash"].append(1000 / raw.per_cpu_second)
         wall_ratios.append(round_.per_second / raw.per_second)
         fair_ratios.append(wall_ratios[-1] * cores / (cores - client_share))
         cpu_ratios.append(per_cpu / raw.per_cpu_second)
@@ -253,6 +271,16 @@ def run_login(args: argparse.Namespace, stack: ProductionStack, web: harness.Pro
                "{:.1f}"),
         Figure("login rate ÷ raw verify rate per CPU second (web workers vs hashing processes)",
                cpu_ratios, "{:.0%}"),
+        Figure("CPU per login, ms: web process (the hash included)", spent["web"], "{:.1f}"),
+        Figure("CPU per login, ms: PostgreSQL (all its processes)", spent["postgres"],
+               "{:.1f}"),
+        Figure("CPU per login, ms: Redis", spent["redis"], "{:.2f}"),
+        Figure("CPU per raw argon2id verify, ms", spent["hash"], "{:.1f}"),
+        Figure("ceiling of the ratio: one verify's CPU ÷ a login's CPU (web + PostgreSQL + "
+               "Redis + client)",
+               [h / (w + p + r + c) for h, w, p, r, c in zip(
+                   spent["hash"], spent["web"], spent["postgres"], spent["redis"], client_ms,
+                   strict=True)], "{:.0%}"),
         Figure("logins / s (wall)", [r.per_second for _, r, _ in rows], "{:.1f}"),
         Figure("raw argon2id verifies / s (wall)", [r.per_second for r, _, _ in rows], "{:.1f}"),
         Figure("login p50 latency, ms",
@@ -326,12 +354,15 @@ def run_history(args: argparse.Namespace, stack: ProductionStack, web: harness.P
     )
     periods = len(json.loads(body)["schemes"]["BHXH"]["periods"])
     per_core, wall, p50, p99 = [], [], [], []
+    web_ms, pg_ms = [], []
     for rep in range(args.repeat):
-        cpu0 = web.tree_cpu_seconds()
+        cpu0, pg0 = web.tree_cpu_seconds(), harness.service_cpu_seconds("postgres")
         latencies, seconds = history.run_load(
             stack.base_url, token, args.history_requests, args.history_concurrency
         )
         cpu = web.tree_cpu_seconds() - cpu0
+        pg_ms.append(1000 * (harness.service_cpu_seconds("postgres") - pg0) / len(latencies))
+        web_ms.append(1000 * cpu / len(latencies))
         per_core.append(len(latencies) / cpu)
         wall.append(len(latencies) / seconds)
         p50.append(percentile(latencies, 50) * 1000)
@@ -345,6 +376,8 @@ def run_history(args: argparse.Namespace, stack: ProductionStack, web: harness.P
                max(p99) <= HISTORY_P99_GOAL_MS, "worst repetition"),
         Figure("history read: p50 latency, ms", p50, "{:.1f}"),
         Figure("history read: requests / s (wall, client on the same cores)", wall, "{:,.0f}"),
+        Figure("history read: CPU per request, ms: web process", web_ms, "{:.2f}"),
+        Figure("history read: CPU per request, ms: PostgreSQL", pg_ms, "{:.2f}"),
     ]  # fmt: skip
     results.sections.append(
         (

@@ -360,6 +360,30 @@ def test_server_side_cursors_can_be_turned_off_for_pgbouncer():
     assert json.loads(direct.stdout.strip().splitlines()[-1]) is False
 
 
+def _binding(env: dict[str, str]) -> list[object]:
+    probe = (
+        "import ansinh.settings as s, json; o = s.DATABASES['default']['OPTIONS']; "
+        "print(json.dumps([o['server_side_binding'], o['prepare_threshold']]))"
+    )
+    return json.loads(
+        _run(["-c", probe], {**PRODUCTION_ENV, **env}).stdout.strip().splitlines()[-1]
+    )
+
+
+def test_statements_are_prepared_unless_turned_off_for_an_old_pgbouncer():
+    assert _binding({}) == [True, 5]
+    assert _binding({"DB_PREPARE_THRESHOLD": "off"}) == [True, None]
+    assert _binding({"DB_PREPARE_THRESHOLD": "2"}) == [True, 2]
+    assert _binding({"DB_SERVER_SIDE_BINDING": "0", "DB_PREPARE_THRESHOLD": "off"}) == [
+        False,
+        None,
+    ]
+    refused = _run(
+        ["-c", "import ansinh.settings"], {**PRODUCTION_ENV, "DB_PREPARE_THRESHOLD": "x"}
+    )
+    assert refused.returncode != 0 and "DB_PREPARE_THRESHOLD" in refused.stderr
+
+
 @pytest.mark.parametrize("value", ["ture", "yes please", "2"])
 def test_a_misspelt_yes_no_setting_is_refused_not_read_as_no(value):
     result = _run(["-c", "import ansinh.settings"], {"SECURE_COOKIES": value})
