@@ -15,6 +15,7 @@ it is made before the measured repetitions (warm-up).
 from __future__ import annotations
 
 import argparse
+import gzip
 import http.client
 import json
 import statistics
@@ -81,8 +82,11 @@ def login_token(base_url: str) -> str:
 
 
 def run_load(
-    base_url: str, token: str, requests: int, concurrency: int
+    base_url: str, token: str, requests: int, concurrency: int, *, compressed: bool = True
 ) -> tuple[list[float], float]:
+    """``requests`` history reads from ``concurrency`` keep-alive connections; each answer is
+    checked. ``compressed``: the client accepts gzip, as a phone's browser does (the body is
+    decompressed and checked); otherwise it asks for the JSON as is."""
     host, port = base_url.removeprefix("http://").split(":")
     latencies: list[float] = []
     errors: list[str] = []
@@ -92,13 +96,19 @@ def run_load(
     def worker() -> None:
         conn = http.client.HTTPConnection(host, int(port), timeout=30)
         local: list[float] = []
-        headers = {"Authorization": f"Bearer {token}", "Host": LOOPBACK}
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Host": LOOPBACK,
+            "Accept-Encoding": "gzip" if compressed else "identity",
+        }
         for _ in range(per_thread):
             t0 = time.perf_counter()
             conn.request("GET", "/api/v1/me/participation", headers=headers)
             response = conn.getresponse()
             body = response.read()
             local.append(time.perf_counter() - t0)
+            if response.getheader("Content-Encoding") == "gzip":
+                body = gzip.decompress(body)
             if response.status != 200 or not body.startswith(b'{"schemes"'):
                 errors.append(f"{response.status} {body[:100]!r}")
         conn.close()

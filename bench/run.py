@@ -353,6 +353,12 @@ def run_history(args: argparse.Namespace, stack: ProductionStack, web: harness.P
         headers={"Authorization": f"Bearer {token}"},
     )
     periods = len(json.loads(body)["schemes"]["BHXH"]["periods"])
+    _, packed = harness.http_request(
+        "GET",
+        stack.base_url + "/api/v1/me/participation",
+        headers={"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip"},
+    )
+    gzipped = len(packed)
     per_core, wall, p50, p99 = [], [], [], []
     web_ms, pg_ms = [], []
     for rep in range(args.repeat):
@@ -369,6 +375,12 @@ def run_history(args: argparse.Namespace, stack: ProductionStack, web: harness.P
         p99.append(percentile(latencies, 99) * 1000)
         print(f"  rep {rep + 1}: {per_core[-1]:.0f}/s per core, {wall[-1]:.0f}/s wall, "
               f"p50 {p50[-1]:.1f} ms, p99 {p99[-1]:.1f} ms", flush=True)  # fmt: skip
+    # Context: the same reads by a client that does not accept gzip (one round).
+    cpu0 = web.tree_cpu_seconds()
+    plain, _ = history.run_load(
+        stack.base_url, token, args.history_requests, args.history_concurrency, compressed=False
+    )
+    identity = len(plain) / (web.tree_cpu_seconds() - cpu0)
     results.figures += [
         Figure("history read: requests / s per core (web workers' CPU)", per_core, "{:,.0f}",
                f"≥ {HISTORY_PER_CORE_GOAL}", statistics.median(per_core) >= HISTORY_PER_CORE_GOAL),
@@ -377,13 +389,17 @@ def run_history(args: argparse.Namespace, stack: ProductionStack, web: harness.P
         Figure("history read: p50 latency, ms", p50, "{:.1f}"),
         Figure("history read: requests / s (wall, client on the same cores)", wall, "{:,.0f}"),
         Figure("history read: CPU per request, ms: web process", web_ms, "{:.2f}"),
+        Figure("history read without compression (identity): requests / s per core",
+               [identity], "{:,.0f}"),
         Figure("history read: CPU per request, ms: PostgreSQL", pg_ms, "{:.2f}"),
     ]  # fmt: skip
     results.sections.append(
         (
             "Authenticated 35-year history read",
             f"`GET /api/v1/me/participation` with a bearer token: 420 months at 3 units, "
-            f"{periods} BHXH periods, {len(body):,} bytes. {args.repeat} × "
+            f"{periods} BHXH periods, {len(body):,} bytes of JSON ({gzipped:,} bytes sent "
+            "compressed: the client accepts gzip, as a phone's browser does; one more round "
+            f"without it is given for context). {args.repeat} × "
             f"{args.history_requests:,} requests from {args.history_concurrency} client threads, "
             "each on its own keep-alive connection (re-opened when the server closes it), after "
             "200 unmeasured ones. Per core = requests ÷ CPU seconds of the web workers; the "

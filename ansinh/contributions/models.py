@@ -433,6 +433,9 @@ class ParticipationSnapshot(models.Model):
         "people.Person", on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
     document = models.TextField()
+    # The same document compressed with gzip (``participation.gzipped``), sent to the clients
+    # that accept it; null in a snapshot stored before it existed.
+    document_gzip = models.BinaryField(null=True, blank=True)
     computed_at = models.DateTimeField()
     # Stale from this day on (an unpaid month turns to evasion that day); null: no such day.
     valid_until = models.DateField(null=True, blank=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gzip
 import json
 from collections import defaultdict
 from dataclasses import dataclass
@@ -140,39 +141,46 @@ def _fresh_since() -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(start, dt.time.min))
 
 
-def _snapshot_text(person_id: int) -> str | None:
-    """The stored document, by primary key, as one plain query: on the hot path of every
-    history read, where compiling the ORM query cost more than running it (bench/RESULTS.md).
-    A document from before this month is not returned (a month may have become late since)."""
+def _snapshot_value(person_id: int, column: str) -> Any:
+    """A stored form of the document (``document`` or ``document_gzip``), by primary key, as
+    one plain query: on the hot path of every history read, where compiling the ORM query cost
+    more than running it (bench/RESULTS.md). A document from before this month is not returned
+    (a month may have become late since)."""
     # The routed connection: a replica under ``reads_from_replica`` (ansinh/lib/replicas.py).
     connection = connections[router.db_for_read(ParticipationSnapshot)]
     with connection.cursor() as cursor:
         cursor.execute(
-            _snapshot_sql(connection.alias), [person_id, _fresh_since(), timezone.localdate()]
+            _snapshot_sql(connection.alias, column),
+            [person_id, _fresh_since(), timezone.localdate()],
         )
         row = cursor.fetchone()
-    return None if row is None else str(row[0])
+    return None if row is None else row[0]
 
 
 @functools.cache
-def _snapshot_sql(alias: str) -> str:
-    """``_snapshot_text``'s SELECT, built once per database."""
+def _snapshot_sql(alias: str, column: str) -> str:
+    """``_snapshot_value``'s SELECT, built once per database and column."""
     quote = connections[alias].ops.quote_name
     meta = ParticipationSnapshot._meta
     return (
-        f"SELECT {quote(meta.get_field('document').column)} FROM {quote(meta.db_table)} "  # noqa: S608 - identifiers from the model, quoted
+        f"SELECT {quote(meta.get_field(column).column)} FROM {quote(meta.db_table)} "  # noqa: S608 - identifiers from the model, quoted
         f"WHERE {quote(meta.pk.column)} = %s AND {quote(meta.get_field('computed_at').column)} >= %s "
         f"AND ({quote(meta.get_field('valid_until').column)} IS NULL "
         f"OR {quote(meta.get_field('valid_until').column)} > %s)"
     )
 
 
+def gzipped(text: str) -> bytes:
+    """``text`` (UTF-8) as a gzip member with no time stamp: the same bytes for the same text."""
+    return gzip.compress(text.encode(), compresslevel=6, mtime=0)
+
+
 def participation_json(*, person: Person) -> str:
     """The participation document of ``person`` as JSON text, from the snapshot when there
     is one (any change to the person's months deletes it; it is rebuilt in a new month)."""
-    stored = _snapshot_text(person.pk)
+    stored = _snapshot_value(person.pk, "document")
     if stored is not None:
-        return stored
+        return str(stored)
     if reading_from_replica():
         # A replica may be a moment behind: a snapshot built from it could outlive the change
         # that deleted the primary's. Build it from the primary (once per change; the reads
@@ -187,6 +195,7 @@ def participation_json(*, person: Person) -> str:
                 person_id=person.pk,
                 defaults={
                     "document": text,
+                    "document_gzip": gzipped(text),
                     "computed_at": timezone.now(),
                     "valid_until": valid_until,
                 },
@@ -194,6 +203,17 @@ def participation_json(*, person: Person) -> str:
     except IntegrityError:
         pass  # a concurrent read stored the same document first
     return text
+
+
+def participation_gzip(*, person: Person) -> bytes:
+    """``participation_json`` compressed with gzip, for a client that accepts it (the 35-year
+    history is ≈ 32 KB of JSON and ≈ 3 KB compressed: less to send to a phone, and less for
+    the web process to write). Compressed once, when the snapshot is stored."""
+    stored = _snapshot_value(person.pk, "document_gzip")
+    if stored is not None:
+        return bytes(stored)
+    # No snapshot yet (built and stored now), or one stored before the compressed copy existed.
+    return gzipped(participation_json(person=person))
 
 
 def participation_document(*, person: Person) -> dict[str, Any]:
