@@ -149,9 +149,9 @@ def plan(*, unit: Unit, month: dt.date, amount: int) -> dict[int, int]:
 
 def book_partial_month(*, unit: Unit, month: dt.date, amount: int) -> tuple[bool, bool]:
     """Store the booking of ``amount`` đồng for ``month`` (``cutoff``) in a few statements, one
-    per kind of row (leaving or not; before, at or after the cutoff; owing what is booked or
-    not), and drop the snapshots of the persons whose rows change, as the same statements
-    select them. Returns (whether a row changed, whether a row became paid — its credited
+    per set of bits the kinds of rows get (leaving or not; before, at or after the cutoff) and
+    per row owing what is booked or not, and drop the snapshots of the persons whose rows
+    change, selected by the same conditions. Returns (whether a row changed, whether a row became paid — its credited
     notice is then due)."""
     order = order_for(month)
     if order is None or amount <= 0:
@@ -167,27 +167,32 @@ def book_partial_month(*, unit: Unit, month: dt.date, amount: int) -> tuple[bool
         before = Q(person_id__lt=person_id) | Q(person_id=person_id, pk__lt=pk)
         at = Q(pk=pk)
     after = ~before & ~at
-    changed = newly_paid = False
+    # The kinds of rows that get the same bits are stored together: when nothing is booked,
+    # every row gets none, and the month is stored in one pass (a report of a million hires
+    # settles its month here).
+    groups: dict[int, Q] = {}
     for is_leaving, kind in ((True, leaving), (False, ~leaving)):
         for position, where in (("before", before), ("at", at), ("after", after)):
             bits = found.bits(leaving=is_leaving, position=position)
-            owing_booked = [s for s in range(ALL_SCHEMES + 1) if bits & funds_of(s) == funds_of(s)]
-            part = rows.filter(kind & where)
-            to_pay = part.filter(schemes__in=owing_booked).exclude(
-                paid=True, paid_funds=ALL_FUNDS_PAID
-            )
-            to_part = part.exclude(schemes__in=owing_booked).exclude(paid=False, paid_funds=bits)
-            newly_paid = newly_paid or to_pay.filter(paid=False).exists()
-            for moving in (to_pay, to_part):
-                changed = drop_snapshots_of(moving) or changed
-            to_pay.update(paid=True, paid_funds=ALL_FUNDS_PAID)
-            to_part.update(paid=False, paid_funds=bits)
+            groups[bits] = groups[bits] | (kind & where) if bits in groups else kind & where
+    if len(groups) == 1:
+        groups = dict.fromkeys(groups, Q())
+    changed = newly_paid = False
+    for bits, where in groups.items():
+        owing_booked = [s for s in range(ALL_SCHEMES + 1) if bits & funds_of(s) == funds_of(s)]
+        part = rows.filter(where)
+        to_pay = part.filter(schemes__in=owing_booked).exclude(paid=True, paid_funds=ALL_FUNDS_PAID)
+        to_part = part.exclude(schemes__in=owing_booked).exclude(paid=False, paid_funds=bits)
+        newly_paid = newly_paid or to_pay.filter(paid=False).exists()
+        drop_snapshots_of(to_pay)
+        drop_snapshots_of(to_part)
+        paid = to_pay.update(paid=True, paid_funds=ALL_FUNDS_PAID)
+        parted = to_part.update(paid=False, paid_funds=bits)
+        changed = changed or bool(paid or parted)
     return changed, newly_paid
 
 
-def drop_snapshots_of(rows: QuerySet[ContributionMonth]) -> bool:
-    """Drop the participation snapshots of the persons of ``rows``; whether there are rows."""
-    if not rows.exists():
-        return False
+def drop_snapshots_of(rows: QuerySet[ContributionMonth]) -> None:
+    """Drop the participation snapshots of the persons of ``rows`` (about to change), in one
+    statement."""
     ParticipationSnapshot.objects.filter(person_id__in=rows.values("person_id")).delete()
-    return True

@@ -162,8 +162,9 @@ def _snapshot_sql(alias: str, column: str) -> str:
     """``_snapshot_value``'s SELECT, built once per database and column."""
     quote = connections[alias].ops.quote_name
     meta = ParticipationSnapshot._meta
+    selected = {"document": "document", "document_gzip": "document_gzip"}[column]
     return (
-        f"SELECT {quote(meta.get_field(column).column)} FROM {quote(meta.db_table)} "  # noqa: S608 - identifiers from the model, quoted
+        f"SELECT {quote(selected)} FROM {quote(meta.db_table)} "  # noqa: S608 - identifiers from the model, quoted
         f"WHERE {quote(meta.pk.column)} = %s AND {quote(meta.get_field('computed_at').column)} >= %s "
         f"AND ({quote(meta.get_field('valid_until').column)} IS NULL "
         f"OR {quote(meta.get_field('valid_until').column)} > %s)"

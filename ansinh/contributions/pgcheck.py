@@ -83,8 +83,8 @@ GROUP BY person_id
 
 # Persons with one line: the checks of ``validation.check_employment`` as one query.
 _SINGLE_CHECKS = f"""
-SELECT line_no, split_part(problem, ':', 1), split_part(problem, ':', 2), bhxh_code,
-       from_month FROM (
+SELECT line_no, split_part(problem, ':', 1) AS field, split_part(problem, ':', 2) AS code,
+       bhxh_code, from_month FROM (
     SELECT l.line_no, l.bhxh_code, l.from_month, CASE
         WHEN l.type = 'hire' THEN CASE
             WHEN s.open_since IS NOT NULL THEN 'bhxh_code:already_employed'
@@ -219,23 +219,26 @@ def record_errors(cursor: Any, unit: Unit, *, limit: int) -> FirstErrors:
     fetch ``limit`` lines each; persons with several lines stream through the generic state
     machine from a server-side cursor."""
     found = FirstErrors(limit)
-    cursor.execute("SELECT count(*) FROM ingest_lines WHERE person_id IS NULL")
-    unknown = int(cursor.fetchone()[0])
+    # Each query runs once: its first ``limit`` lines, each with the count of all (a window).
     cursor.execute(
-        "SELECT line_no, type, bhxh_code, from_month FROM ingest_lines WHERE person_id IS NULL "
-        "ORDER BY line_no LIMIT %s",
+        "SELECT line_no, type, bhxh_code, from_month, count(*) OVER () FROM ingest_lines "
+        "WHERE person_id IS NULL ORDER BY line_no LIMIT %s",
         (limit,),
     )
-    for line_no, kind, code, month in cursor.fetchall():
+    rows = cursor.fetchall()
+    for line_no, kind, code, month, _total in rows:
         found.add(line_no, unknown_person_error(kind), code, month)
+    found.count += (rows[0][-1] - len(rows)) if rows else 0  # counted, not fetched
     params = {"unit": unit.pk, "limit": limit}
-    cursor.execute(f"SELECT count(*) FROM ({_SINGLE_CHECKS}) single", params)
-    single = int(cursor.fetchone()[0])
-    cursor.execute(f"{_SINGLE_CHECKS} ORDER BY line_no LIMIT %(limit)s", params)
-    for line_no, field, problem, code, month in cursor.fetchall():
+    cursor.execute(
+        f"SELECT *, count(*) OVER () FROM ({_SINGLE_CHECKS}) single "
+        "ORDER BY line_no LIMIT %(limit)s",
+        params,
+    )
+    rows = cursor.fetchall()
+    for line_no, field, problem, code, month, _total in rows:
         found.add(line_no, {field: problem}, code, month)
-    # The lines counted but not fetched above.
-    found.count += unknown - min(unknown, limit) + single - min(single, limit)
+    found.count += (rows[0][-1] - len(rows)) if rows else 0
     # Persons with several lines: in order, through the generic state machine.
     with cursor.connection.cursor(name="ingest_sequences") as sequences:
         sequences.itersize = 2000
