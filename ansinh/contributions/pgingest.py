@@ -223,5 +223,7 @@ def _ingest(
         clock.lap("report lines")
         pgapply.apply(cursor, unit, period, counts, clock)
         cursor.execute(_RESTORE_NESTLOOP, (nestloop,))
+        cursor.execute(pgapply.DROP_SNAPSHOTS)
+        clock.lap("snapshots")
     record_received(report, unit=unit, reference=reference, actor=actor)
     return IngestResult(report=report, created=True)
