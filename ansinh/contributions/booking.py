@@ -127,26 +127,6 @@ def cutoff(*, unit: Unit, month: dt.date, amount: int, order: list[str]) -> Cuto
     return Cutoff(tuple(order), len(order))
 
 
-def plan(*, unit: Unit, month: dt.date, amount: int) -> dict[int, int]:
-    """The ``paid_funds`` of each month row of ``unit`` in ``month`` when ``amount`` đồng (less
-    than the month's due) is booked in the legal order: {row pk: bits}. For reading and tests:
-    booking itself (``book_partial_month``) stores the cutoff set-based, without this map."""
-    order = order_for(month)
-    if order is None or amount <= 0:
-        found = Cutoff((), 0)
-    else:
-        found = cutoff(unit=unit, month=month, amount=amount, order=order)
-    leaving = set(_rows(unit, month).filter(_leaving(unit, month)).values_list("pk", flat=True))
-    booked: dict[int, int] = {}
-    for pk, person_id in _rows(unit, month).values_list("pk", "person_id"):
-        position = "after"
-        if found.row is not None:
-            at = (person_id, pk)
-            position = "before" if at < found.row else "at" if at == found.row else "after"
-        booked[pk] = found.bits(leaving=pk in leaving, position=position)
-    return booked
-
-
 def book_partial_month(*, unit: Unit, month: dt.date, amount: int) -> tuple[bool, bool]:
     """Store the booking of ``amount`` đồng for ``month`` (``cutoff``) in a few statements, one
     per set of bits the kinds of rows get (leaving or not; before, at or after the cutoff) and
