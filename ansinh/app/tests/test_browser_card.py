@@ -135,7 +135,7 @@ def test_signing_out_wipes_every_cached_personal_datum(phone: Page, card, citize
         False, False, False, None,
     )  # fmt: skip
     # The server ended the device's tokens.
-    assert DeviceSession.objects.get(user=citizen).revoked_at is not None
+    assert when_idle(lambda: DeviceSession.objects.get(user=citizen).revoked_at) is not None
 
     # Offline, the card is gone with the rest.
     phone.context.set_offline(True)
