@@ -21,15 +21,11 @@ def send_unpaid_months(
 ) -> OutboundEmail | None:
     """Tell the person which months a unit has still not paid 30 days after they were due,
     and what they can do. Sent to the verified address on record only."""
-    if not person.email or not person.email_verified:
-        return None
-    return queue_email(
-        kind="unpaid_months",
-        recipient=person.email,
-        language=(user.language if user else person.language) or "vi",
-        user=user,
-        context={
-            "name": person.full_name,
+    return _to_verified_address(
+        "unpaid_months",
+        person,
+        user,
+        {
             "owed": owed,
             "days": settings.UNPAID_ALERT_DAYS,
             "history_url": settings.SITE_URL + "/ca-nhan/qua-trinh-tham-gia/",
@@ -42,17 +38,22 @@ def send_late_months(
 ) -> OutboundEmail | None:
     """The monthly late notice of one unit (``notices.send_late_notices``): the months late and,
     per scheme, the amount not paid. Sent to the verified address on record only."""
+    return _to_verified_address(
+        "late_months", person, user, {"unit": unit, "lines": lines, "history_url": history_url}
+    )
+
+
+def _to_verified_address(
+    kind: str, person: Person, user: User | None, context: dict[str, Any]
+) -> OutboundEmail | None:
+    """Queue the ``kind`` email to the person's verified address, in their language, greeting
+    them by name; nothing when no verified address is on record."""
     if not person.email or not person.email_verified:
         return None
     return queue_email(
-        kind="late_months",
+        kind=kind,
         recipient=person.email,
         language=(user.language if user else person.language) or "vi",
         user=user,
-        context={
-            "name": person.full_name,
-            "unit": unit,
-            "lines": lines,
-            "history_url": history_url,
-        },
+        context={"name": person.full_name, **context},
     )

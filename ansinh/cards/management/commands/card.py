@@ -1,15 +1,14 @@
 """``ansinh card``: offline verification of a QR payload and key management for operators."""
 
-import datetime as dt
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ansinh.cards import revocations, signing
+from ansinh.cards import signing
+from ansinh.cards.management.offline import read_inputs
 
 
 class Command(BaseCommand):
@@ -60,25 +59,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Created {options['file']} with key {options['kid']}.")
 
     def _verify(self, payload: str, key_file: Path, list_file: Path, today: str | None) -> None:
-        if payload == "-":
-            payload = sys.stdin.read().strip()
-        try:
-            keys = signing.load_public_keys(key_file)
-            day = dt.date.fromisoformat(today) if today else dt.date.today()  # noqa: DTZ011
-            # The list is checked whole before any card: an altered or stale list is refused,
-            # never used in part.
-            revoked = revocations.load(json.loads(list_file.read_text()), public_keys=keys)
-        except revocations.RevocationListError as exc:
-            raise CommandError(f"{list_file}: refused: {exc}") from exc
-        except (OSError, ValueError, signing.KeyFileError) as exc:
-            raise CommandError(str(exc)) from exc
-        # The list is stale once the day after its "next update" has begun (the clinic's date).
-        if day > revoked.next_update.date():
-            raise CommandError(
-                f"{list_file}: the revocation list was due for renewal at "
-                f"{revoked.next_update:%Y-%m-%d %H:%M} UTC; fetch a new one"
-            )
-        verdict = signing.verify(payload, public_keys=keys, today=day, revoked=revoked.check)
+        given = read_inputs(payload, key_file, list_file, today)
+        verdict = signing.verify(
+            given.payload, public_keys=given.keys, today=given.day, revoked=given.revoked.check
+        )
         result: dict[str, Any] = {"valid": verdict.valid, "reason": verdict.reason}
         if verdict.valid and verdict.claims:
             result["card"] = verdict.claims.as_json()

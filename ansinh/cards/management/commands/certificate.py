@@ -1,15 +1,14 @@
 """``ansinh certificate verify``: offline verification of a participation certificate's QR
 payload with the published public keys and the signed list of revoked certificates."""
 
-import datetime as dt
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ansinh.cards import certificates, revocations, signing
+from ansinh.cards import certificates, revocations
+from ansinh.cards.management.offline import read_inputs
 
 
 class Command(BaseCommand):
@@ -44,33 +43,24 @@ class Command(BaseCommand):
         verify.add_argument("--today", help="YYYY-MM-DD (default: today)")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
-        payload = options["payload"]
-        if payload == "-":
-            payload = sys.stdin.read().strip()
-        list_file: Path = options["revocations"]
         try:
-            keys = signing.load_public_keys(options["public_key"])
-            today = options["today"]
-            day = dt.date.fromisoformat(today) if today else dt.date.today()  # noqa: DTZ011
             history = _history(options["history"])
-            # The list is checked whole before the certificate: an altered, foreign (e.g. the
-            # cards' list) or stale list is refused, never used in part.
-            revoked = revocations.load(
-                json.loads(list_file.read_text()),
-                public_keys=keys,
-                form=revocations.CERTIFICATE_FORMAT,
-            )
-        except revocations.RevocationListError as exc:
-            raise CommandError(f"{list_file}: refused: {exc}") from exc
-        except (OSError, ValueError, signing.KeyFileError) as exc:
+        except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
-        if day > revoked.next_update.date():
-            raise CommandError(
-                f"{list_file}: the revocation list was due for renewal at "
-                f"{revoked.next_update:%Y-%m-%d %H:%M} UTC; fetch a new one"
-            )
+        # The list is checked whole before the certificate: an altered, foreign (e.g. the
+        # cards' list) or stale list is refused, never used in part.
+        given = read_inputs(
+            options["payload"],
+            options["public_key"],
+            options["revocations"],
+            options["today"],
+            form=revocations.CERTIFICATE_FORMAT,
+        )
         verdict = certificates.verify(
-            payload, public_keys=keys, history=history, revoked=revoked.check_certificate
+            given.payload,
+            public_keys=given.keys,
+            history=history,
+            revoked=given.revoked.check_certificate,
         )
         result: dict[str, Any] = {"valid": verdict.valid, "reason": verdict.reason}
         if verdict.valid and verdict.claims:
